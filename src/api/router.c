@@ -1,0 +1,334 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The REST API v1 route table and dispatcher. ulfius hands every request to router_dispatch()
+ * (registered as its default endpoint) so that routing sees the raw, still percent-encoded path:
+ * peer ids are base64 keys containing '/', '+' and '=', and "{id}" captures the rest of the path
+ * and is decoded here once (spec 2.4). Order of checks follows wg-portal's middleware chain:
+ * response headers and CORS, path cleaning (301), preflight (204), 404/405, body limit (413),
+ * authentication (401), scope (403), id (400), handler.
+ */
+#include "api/router.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <ulfius.h>
+#include <unistd.h>
+
+#include "api/handlers.h"
+#include "api/http.h"
+#include "auth/basic.h"
+#include "auth/token.h"
+#include "config/config.h"
+#include "util/err.h"
+#include "util/log.h"
+
+#ifndef WGPORTAL_VERSION
+#define WGPORTAL_VERSION "unknown"
+#endif
+
+#define API_PREFIX "/api/v1"
+
+enum route_scope { SCOPE_ADMIN, SCOPE_ANY };
+
+struct route {
+	const char *method;
+	const char *path;       /* exact path, or the prefix before {id} (ends in '/') */
+	const char *id_entity;  /* non-NULL: the path ends with {id}; names it in "missing x id" */
+	enum route_scope scope;
+	void (*fn)(struct api_ctx *c);
+};
+
+static const struct route routes[] = {
+	{ "GET", "/interface/all", NULL, SCOPE_ADMIN, api_iface_all },
+	{ "GET", "/interface/by-id/", "interface", SCOPE_ADMIN, api_iface_get },
+	{ "GET", "/interface/prepare", NULL, SCOPE_ADMIN, api_iface_prepare },
+	{ "POST", "/interface/new", NULL, SCOPE_ADMIN, api_iface_new },
+	{ "PUT", "/interface/by-id/", "interface", SCOPE_ADMIN, api_iface_update },
+	{ "DELETE", "/interface/by-id/", "interface", SCOPE_ADMIN, api_iface_delete },
+
+	{ "GET", "/peer/by-interface/", "interface", SCOPE_ADMIN, api_peer_by_iface },
+	{ "GET", "/peer/by-user/", "user", SCOPE_ANY, api_peer_by_user },
+	{ "GET", "/peer/by-id/", "peer", SCOPE_ANY, api_peer_get },
+	{ "GET", "/peer/prepare/", "interface", SCOPE_ADMIN, api_peer_prepare },
+	{ "POST", "/peer/new", NULL, SCOPE_ADMIN, api_peer_new },
+	{ "PUT", "/peer/by-id/", "peer", SCOPE_ADMIN, api_peer_update },
+	{ "DELETE", "/peer/by-id/", "peer", SCOPE_ADMIN, api_peer_delete },
+
+	{ "GET", "/user/all", NULL, SCOPE_ADMIN, api_user_all },
+	{ "GET", "/user/by-id/", "user", SCOPE_ANY, api_user_get },
+	{ "POST", "/user/new", NULL, SCOPE_ADMIN, api_user_new },
+	{ "PUT", "/user/by-id/", "user", SCOPE_ADMIN, api_user_update },
+	{ "DELETE", "/user/by-id/", "user", SCOPE_ADMIN, api_user_delete },
+
+	{ "GET", "/metrics/by-interface/", "interface", SCOPE_ADMIN, api_metrics_iface },
+	{ "GET", "/metrics/by-user/", "user", SCOPE_ANY, api_metrics_user },
+	{ "GET", "/metrics/by-peer/", "peer", SCOPE_ANY, api_metrics_peer },
+
+	{ "GET", "/provisioning/data/user-info", NULL, SCOPE_ANY, api_prov_user_info },
+	{ "GET", "/provisioning/data/peer-config", NULL, SCOPE_ANY, api_prov_peer_config },
+	{ "GET", "/provisioning/data/peer-qr", NULL, SCOPE_ANY, api_prov_peer_qr },
+	{ "POST", "/provisioning/new-peer", NULL, SCOPE_ANY, api_prov_new_peer },
+
+	{ "GET", "/backend/all", NULL, SCOPE_ADMIN, api_backend_all },
+};
+#define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
+
+static bool route_matches_path(const struct route *r, const char *rest)
+{
+	if (r->id_entity)
+		return strncmp(rest, r->path, strlen(r->path)) == 0;
+	return strcmp(rest, r->path) == 0;
+}
+
+char *router_clean_path(const char *path)
+{
+	size_t len = strlen(path);
+	char *out = malloc(len + 2);
+	size_t o = 0, i = 0;
+
+	if (!out)
+		return NULL;
+	out[o++] = '/';
+	while (i < len) {
+		size_t s = i;
+		while (i < len && path[i] != '/')
+			i++;
+		size_t seg = i - s;
+		if (i < len)
+			i++; /* skip '/' */
+		if (seg == 0 || (seg == 1 && path[s] == '.'))
+			continue;
+		if (seg == 2 && path[s] == '.' && path[s + 1] == '.') {
+			/* back up over the previous segment */
+			if (o > 1) {
+				o--; /* the '/' after the previous segment */
+				while (o > 1 && out[o - 1] != '/')
+					o--;
+			}
+			continue;
+		}
+		memcpy(out + o, path + s, seg);
+		o += seg;
+		out[o++] = '/';
+	}
+	/* keep the trailing slash only when the input had one */
+	if (o > 1 && !(len > 0 && path[len - 1] == '/'))
+		o--;
+	out[o] = '\0';
+	return out;
+}
+
+static void request_id(char out[static 9])
+{
+	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+	for (int i = 0; i < 8; i++)
+		out[i] = alphabet[randombytes_uniform(sizeof(alphabet) - 1)];
+	out[8] = '\0';
+}
+
+static const char *req_header(const struct _u_request *req, const char *name)
+{
+	return u_map_get_case(req->map_header, name);
+}
+
+static void common_headers(struct api_ctx *c)
+{
+	const struct cfg *cfg = c->app->cfg;
+
+	http_header(c, "X-Request-Id", c->request_id);
+	http_header(c, "Vary", "Origin");
+	if (req_header(c->req, "Origin"))
+		http_header(c, "Access-Control-Allow-Origin", "*");
+	if (cfg->web.expose_host_info) {
+		char host[256] = "", val[320];
+		if (gethostname(host, sizeof(host) - 1) != 0)
+			snprintf(host, sizeof(host), "unknown");
+		snprintf(val, sizeof(val), "%s, version %s", host, WGPORTAL_VERSION);
+		http_header(c, "X-Served-By", val);
+	}
+}
+
+/* 301 to the cleaned path (spec 2.1); returns true when answered. */
+static bool redirect_unclean(struct api_ctx *c, const char *path)
+{
+	char *clean = router_clean_path(path);
+	const char *q;
+	bool done = false;
+
+	if (!clean)
+		return false;
+	if (strcmp(clean, path) != 0) {
+		char *loc;
+		q = strchr(c->req->http_url ? c->req->http_url : "", '?');
+		if (asprintf(&loc, "%s%s", clean, q ? q : "") >= 0) {
+			http_header(c, "Location", loc);
+			free(loc);
+		}
+		http_body(c, 301, "text/html; charset=utf-8", "", 0);
+		done = true;
+	}
+	free(clean);
+	return done;
+}
+
+static bool is_preflight(const struct api_ctx *c, const char *method)
+{
+	return strcmp(method, "OPTIONS") == 0 && req_header(c->req, "Origin") &&
+	       req_header(c->req, "Access-Control-Request-Method");
+}
+
+static void answer_preflight(struct api_ctx *c)
+{
+	http_header(c, "Access-Control-Allow-Origin", "*");
+	http_header(c, "Access-Control-Allow-Methods", "GET,POST,PUT,PATCH,DELETE,HEAD,OPTIONS");
+	http_header(c, "Access-Control-Allow-Headers",
+		    "Origin,Content-Length,Content-Type,Authorization");
+	http_header(c, "Access-Control-Max-Age", "43200");
+	http_no_content(c);
+}
+
+/* Authentication of spec 2.2; answers 401 itself and returns false on failure. */
+static bool authenticate(struct api_ctx *c)
+{
+	char *user = NULL, *pass = NULL;
+	struct err err = { 0 };
+	int r;
+
+	r = auth_basic_parse(req_header(c->req, "Authorization"), &user, &pass);
+	if (r < 0 || !*user || !*pass) {
+		free(user);
+		auth_secret_free(pass);
+		http_error(c, 401, NULL, "missing credentials");
+		return false;
+	}
+	r = auth_token_check(c->app->store, user, pass, &c->caller, &err);
+	auth_secret_free(pass);
+	if (r == -EACCES) {
+		log_debug("api: request %s: authentication failed for '%s'", c->request_id, user);
+		free(user);
+		http_error(c, 401, NULL, "invalid credentials");
+		return false;
+	}
+	free(user);
+	if (r < 0) {
+		http_error_err(c, &err, "authentication failed");
+		return false;
+	}
+	return true;
+}
+
+/* Decodes the {id} rest of the raw path. Answers 400 itself on failure. */
+static char *decode_id(struct api_ctx *c, const struct route *rt, const char *raw_rest)
+{
+	const char *enc = raw_rest + strlen(rt->path);
+	char *id = http_pct_decode(enc, strlen(enc));
+
+	if (!id) {
+		http_error(c, 400, NULL, "invalid %s id: bad percent-encoding", rt->id_entity);
+		return NULL;
+	}
+	http_trim(id);
+	if (!*id) {
+		free(id);
+		http_error(c, 400, NULL, "missing %s id", rt->id_entity);
+		return NULL;
+	}
+	return id;
+}
+
+static void route_request(struct api_ctx *c, const char *method, const char *path)
+{
+	const struct cfg *cfg = c->app->cfg;
+	const char *base = cfg->web.base_path ? cfg->web.base_path : "";
+	size_t blen = strlen(base), plen = strlen(API_PREFIX);
+	const struct route *hit = NULL;
+	char allow[128] = "";
+	char *id = NULL;
+	bool path_known = false;
+
+	if (strncmp(path, base, blen) != 0 || strncmp(path + blen, API_PREFIX, plen) != 0 ||
+	    path[blen + plen] != '/') {
+		http_text(c, 404, "404 page not found");
+		return;
+	}
+	const char *rest = path + blen + plen;
+
+	for (size_t i = 0; i < N_ROUTES; i++) {
+		if (!route_matches_path(&routes[i], rest))
+			continue;
+		path_known = true;
+		if (strcmp(routes[i].method, method) == 0) {
+			hit = &routes[i];
+			break;
+		}
+		if (!strstr(allow, routes[i].method)) {
+			size_t n = strlen(allow);
+			snprintf(allow + n, sizeof(allow) - n, "%s%s", n ? ", " : "", routes[i].method);
+		}
+	}
+	if (!hit) {
+		if (path_known) {
+			http_header(c, "Allow", allow);
+			http_text(c, 405, "405 method not allowed");
+		} else {
+			http_text(c, 404, "404 page not found");
+		}
+		return;
+	}
+	/* The server keeps at most API_BODY_MAX + 1 bytes: more means the client sent too much. */
+	if (c->req->binary_body_length > API_BODY_MAX) {
+		http_error(c, 413, NULL, "request body too large (limit %d bytes)", API_BODY_MAX);
+		return;
+	}
+	if (!authenticate(c))
+		return;
+	if (hit->scope == SCOPE_ADMIN && !api_is_admin(c)) {
+		http_error(c, 403, NULL, "not enough permissions");
+		return;
+	}
+	if (hit->id_entity) {
+		id = decode_id(c, hit, rest);
+		if (!id)
+			return;
+		c->id = id;
+	}
+	hit->fn(c);
+	c->id = NULL;
+	free(id);
+}
+
+int router_dispatch(const struct _u_request *req, struct _u_response *resp, void *user_data)
+{
+	struct api_ctx c = { .app = user_data, .req = req, .resp = resp, .status = 500 };
+	const char *method = req->http_verb ? req->http_verb : "";
+	const char *path = req->url_path ? req->url_path : "";
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	request_id(c.request_id);
+	common_headers(&c);
+
+	if (path[0] != '/')
+		http_text(&c, 404, "404 page not found");
+	else if (redirect_unclean(&c, path))
+		;
+	else if (is_preflight(&c, method))
+		answer_preflight(&c);
+	else
+		route_request(&c, method, path);
+
+	c.caller = user_free(c.caller);
+	if (c.app->cfg->web.request_logging) {
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+			    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+		/* Path only: no query (it may carry ids of other users), never headers or bodies. */
+		log_info("http: %s %s %d %.1fms id=%s", method, path, c.status, ms, c.request_id);
+	}
+	return U_CALLBACK_COMPLETE;
+}

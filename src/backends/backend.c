@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The backend registry and the wrappers around the ops table. "local" is always entry 0; each
+ * backend.mikrotik[] / backend.pfsense[] entry of the config becomes one more instance. Every op
+ * goes through a wrapper here that serialises calls on the instance, checks the op exists,
+ * records reachability and times the call at debug level; nothing else calls be->ops.
+ */
+#include "backends/backend.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config/config.h"
+#include "util/err.h"
+#include "util/log.h"
+
+#define BACKENDS_MAX 64
+
+static struct backend *registry[BACKENDS_MAX];
+static size_t n_registry;
+static char default_id[64] = "local";
+
+void dev_peer_release(struct dev_peer *p)
+{
+	if (!p)
+		return;
+	explicit_bzero(p->preshared_key, sizeof(p->preshared_key));
+	free(p->allowed_ips);
+	free(p->name);
+	p->allowed_ips = NULL;
+	p->n_allowed_ips = 0;
+	p->name = NULL;
+}
+
+void dev_iface_release(struct dev_iface *d)
+{
+	if (!d)
+		return;
+	for (size_t i = 0; i < d->n_peers; i++)
+		dev_peer_release(&d->peers[i]);
+	free(d->peers);
+	free(d->addresses);
+	free(d->routes);
+	free(d->comment);
+	explicit_bzero(d->private_key, sizeof(d->private_key));
+	memset(d, 0, sizeof(*d));
+}
+
+int dev_iface_add_peer(struct dev_iface *d, struct dev_peer **ret)
+{
+	struct dev_peer *np = realloc(d->peers, (d->n_peers + 1) * sizeof(*np));
+
+	if (!np)
+		return -ENOMEM;
+	d->peers = np;
+	memset(&np[d->n_peers], 0, sizeof(np[0]));
+	*ret = &np[d->n_peers++];
+	return 0;
+}
+
+static const struct backend_ops *ops_for_type(enum cfg_backend_type t)
+{
+	/* Remote backend types register here as they are implemented (issues 4 and 5). */
+	(void)t;
+	return NULL;
+}
+
+int backend_register(const struct backend_ops *ops, const char *id, const char *display_name,
+		     const struct cfg_backend *cfg, struct err *err)
+{
+	struct backend *be;
+	int r;
+
+	if (n_registry >= BACKENDS_MAX)
+		return err_set(err, -ENOSPC, "too many backends (at most %d)", BACKENDS_MAX);
+	if (backend_find(id))
+		return err_set(err, -EEXIST, "backend ID \"%s\" is not unique", id);
+	be = calloc(1, sizeof(*be));
+	if (!be)
+		return err_set(err, -ENOMEM, "out of memory");
+	be->ops = ops;
+	snprintf(be->id, sizeof(be->id), "%s", id);
+	snprintf(be->display_name, sizeof(be->display_name), "%s",
+		 display_name && *display_name ? display_name : id);
+	be->caps = ops->caps;
+	be->cfg = cfg;
+	pthread_mutex_init(&be->lock, NULL);
+	if (ops->priv_size) {
+		be->priv = calloc(1, ops->priv_size);
+		if (!be->priv) {
+			free(be);
+			return err_set(err, -ENOMEM, "out of memory");
+		}
+	}
+	r = ops->open ? ops->open(be, cfg, err) : 0;
+	if (r < 0) {
+		/* A device that is down at start stays registered as unreachable: wgportal starts
+		 * and the backend recovers on its own; any other failure is a start-up error. */
+		if (r != -EHOSTUNREACH && r != -ETIMEDOUT && r != -ECONNREFUSED) {
+			free(be->priv);
+			free(be);
+			return r;
+		}
+		be->reachable = false;
+		snprintf(be->last_error, sizeof(be->last_error), "%.255s", err ? err->msg : "unreachable");
+	} else {
+		be->reachable = true;
+	}
+	registry[n_registry++] = be;
+	return 0;
+}
+
+int backends_init(const struct cfg *cfg, struct err *err)
+{
+	int r = backend_register(&backend_local, "local", "Local", NULL, err);
+
+	if (r < 0)
+		return err_prefix(err, "local backend");
+	for (size_t i = 0; i < cfg->backend.n_entries; i++) {
+		const struct cfg_backend *cb = &cfg->backend.entries[i];
+		const struct backend_ops *ops = ops_for_type(cb->type);
+
+		if (!ops) {
+			/* Configured but not built in yet: interfaces on it stay visible as
+			 * unavailable instead of being moved to local. main.c logs this. */
+			continue;
+		}
+		r = backend_register(ops, cb->id, cb->display_name, cb, err);
+		if (r < 0)
+			return err_prefix(err, "backend '%s'", cb->id);
+	}
+	snprintf(default_id, sizeof(default_id), "%s",
+		 cfg->backend.default_id && *cfg->backend.default_id ? cfg->backend.default_id
+								     : "local");
+	for (size_t i = 0; i < n_registry; i++)
+		registry[i]->is_default = !strcmp(registry[i]->id, default_id);
+	return 0;
+}
+
+void backends_shutdown(void)
+{
+	for (size_t i = 0; i < n_registry; i++) {
+		struct backend *be = registry[i];
+		if (be->ops->close)
+			be->ops->close(be);
+		pthread_mutex_destroy(&be->lock);
+		free(be->priv);
+		free(be);
+	}
+	n_registry = 0;
+}
+
+struct backend *backend_find(const char *id)
+{
+	if (!id || !*id)
+		id = "local";
+	for (size_t i = 0; i < n_registry; i++)
+		if (!strcmp(registry[i]->id, id))
+			return registry[i];
+	return NULL;
+}
+
+size_t backend_count(void) { return n_registry; }
+struct backend *backend_at(size_t i) { return i < n_registry ? registry[i] : NULL; }
+const char *backend_default_id(void) { return default_id; }
+
+bool backend_has_cap(const struct backend *be, unsigned cap)
+{
+	return be && (be->caps & cap) == cap;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Device-side failures (not "no such interface", not bad input) make the backend unreachable
+ * until the next successful call. */
+static void note_result(struct backend *be, int r, const struct err *err)
+{
+	if (r >= 0 || r == -ENOENT || r == -EINVAL || r == -EEXIST || r == -EOPNOTSUPP) {
+		if (r >= 0)
+			be->reachable = true;
+		return;
+	}
+	if (r == -EHOSTUNREACH || r == -ETIMEDOUT || r == -ECONNREFUSED || r == -EPROTO) {
+		be->reachable = false;
+		snprintf(be->last_error, sizeof(be->last_error), "%.255s", err ? err->msg : "");
+	}
+}
+
+#define CALL_OP(be, opname, err, ...)                                                          \
+	do {                                                                                   \
+		double t0;                                                                     \
+		int r_;                                                                        \
+		if (!(be)->ops->opname)                                                        \
+			return err_set(err, -EOPNOTSUPP, "backend '%s' (%s) cannot " #opname,  \
+				       (be)->id, (be)->ops->type);                             \
+		t0 = now_ms();                                                                 \
+		pthread_mutex_lock(&(be)->lock);                                               \
+		r_ = (be)->ops->opname((be), __VA_ARGS__);                                     \
+		note_result((be), r_, (err));                                                  \
+		pthread_mutex_unlock(&(be)->lock);                                             \
+		log_debug("backend %s: " #opname " -> %d (%.1f ms)", (be)->id, r_,            \
+			  now_ms() - t0);                                                      \
+		return r_;                                                                     \
+	} while (0)
+
+int backend_list_ifaces(struct backend *be, struct strv *ret, struct err *err)
+{
+	CALL_OP(be, list_ifaces, err, ret, err);
+}
+
+int backend_get_iface(struct backend *be, const char *name, struct dev_iface *ret, struct err *err)
+{
+	memset(ret, 0, sizeof(*ret));
+	CALL_OP(be, get_iface, err, name, ret, err);
+}
+
+int backend_apply_iface(struct backend *be, const struct dev_iface *want, struct err *err)
+{
+	CALL_OP(be, apply_iface, err, want, err);
+}
+
+int backend_delete_iface(struct backend *be, const char *name, struct err *err)
+{
+	CALL_OP(be, delete_iface, err, name, err);
+}
+
+int backend_apply_peers(struct backend *be, const char *name, const struct dev_peer *peers,
+			size_t n, struct err *err)
+{
+	if (n == 0)
+		return 0;
+	CALL_OP(be, apply_peers, err, name, peers, n, err);
+}

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef BACKENDS_BACKEND_H
+#define BACKENDS_BACKEND_H
+/*
+ * The backend interface: one ops table per backend type, one struct backend per configured
+ * instance ("local" always exists; each backend.mikrotik[] / backend.pfsense[] entry is one).
+ * Nobody outside backend.c calls be->ops->x: use the backend_*() wrappers, which check
+ * capabilities and supply -EOPNOTSUPP for absent ops.
+ *
+ * Device state travels as struct dev_iface / struct dev_peer: what a device has (get) or should
+ * have (apply). Keys are raw bytes here. Flags say which fields are meaningful (wireguard-tools'
+ * WGDEVICE_HAS_* model); diffing happens only in sync/.
+ */
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model/cidr.h"
+#include "model/keys.h"
+#include "util/strv.h"
+
+struct err;
+
+enum backend_cap {
+	BACKEND_CAP_CREATE_IFACE = 1U << 0, /* can create/delete interfaces */
+	BACKEND_CAP_STATS_PEER   = 1U << 1, /* rx/tx/handshake/endpoint per peer */
+	BACKEND_CAP_STATS_IFACE  = 1U << 2, /* interface counters */
+	BACKEND_CAP_HOOKS        = 1U << 3, /* Pre/PostUp/Down hooks run */
+	BACKEND_CAP_PSK          = 1U << 4, /* preshared keys */
+	BACKEND_CAP_ROUTES       = 1U << 5, /* route management for allowed IPs */
+	BACKEND_CAP_MTU          = 1U << 6,
+	BACKEND_CAP_FWMARK       = 1U << 7,
+	BACKEND_CAP_ADDRESSES    = 1U << 8, /* interface addresses */
+	BACKEND_CAP_DISABLED_PEERS = 1U << 9, /* keeps disabled peers on the device (flag) */
+};
+
+enum dev_peer_flags {
+	DEV_PEER_HAS_PSK          = 1U << 0,
+	DEV_PEER_HAS_ENDPOINT     = 1U << 1,
+	DEV_PEER_REPLACE_ALLOWEDIPS = 1U << 2,
+	DEV_PEER_REMOVE           = 1U << 3, /* delete this peer (apply_peers) */
+	DEV_PEER_DISABLED         = 1U << 4, /* remote backends: keep but disabled */
+	DEV_PEER_READONLY         = 1U << 5, /* dynamic/system peer: never modify */
+};
+
+struct dev_peer {
+	uint8_t public_key[WG_KEY_LEN];
+	uint8_t preshared_key[WG_KEY_LEN];
+	unsigned flags;                 /* DEV_PEER_* */
+	char endpoint[72];              /* "host:port" / "[v6]:port"; "" = none */
+	uint16_t persistent_keepalive;  /* seconds, 0 = off */
+	struct ip_prefix *allowed_ips;
+	size_t n_allowed_ips;
+	char *name;                     /* device-side comment/name (remote backends), may be NULL */
+	/* statistics (get only) */
+	uint64_t rx_bytes, tx_bytes;
+	int64_t last_handshake_sec;     /* 0 = never */
+	int64_t last_handshake_nsec;
+	bool stats_valid;               /* false: the device cannot tell (pfSense w/o status) */
+};
+
+enum dev_iface_flags {
+	DEV_IFACE_HAS_PRIVATE_KEY = 1U << 0,
+	DEV_IFACE_HAS_LISTEN_PORT = 1U << 1,
+	DEV_IFACE_HAS_FWMARK      = 1U << 2,
+	DEV_IFACE_HAS_MTU         = 1U << 3,
+	DEV_IFACE_HAS_ADDRESSES   = 1U << 4, /* replace addresses with the given set */
+	DEV_IFACE_HAS_ROUTES      = 1U << 5, /* manage routes (see routes/table below) */
+};
+
+struct dev_iface {
+	char name[64];
+	unsigned flags;                 /* DEV_IFACE_* (apply: which fields to set) */
+	uint8_t private_key[WG_KEY_LEN];
+	uint8_t public_key[WG_KEY_LEN]; /* get only */
+	uint16_t listen_port;
+	uint32_t fwmark;
+	uint32_t mtu;
+	bool up;                        /* link up (enabled) */
+	struct ip_prefix *addresses;
+	size_t n_addresses;
+	/* route management (local): prefixes routed into `table` through this link */
+	struct ip_prefix *routes;
+	size_t n_routes;
+	uint32_t table;                 /* 0 = no route management ("off") */
+	char *comment;                  /* remote backends: interface comment, may be NULL */
+	/* peers (get: all; apply via backend_apply_peers) */
+	struct dev_peer *peers;
+	size_t n_peers;
+	/* statistics */
+	uint64_t rx_bytes, tx_bytes;
+	int ifindex;                    /* local only */
+};
+
+void dev_peer_release(struct dev_peer *p);          /* wipes keys */
+void dev_iface_release(struct dev_iface *d);        /* wipes keys, frees peers */
+int dev_iface_add_peer(struct dev_iface *d, struct dev_peer **ret);  /* appends zeroed peer */
+
+struct backend;
+
+/* Opaque per-instance config handed to open(): the backend's own config entry. */
+struct cfg_backend;
+
+struct backend_ops {
+	const char *type;               /* "local", "mikrotik", "pfsense" */
+	unsigned caps;                  /* BACKEND_CAP_* this type can have */
+	size_t priv_size;               /* per-instance state allocated by backend.c */
+
+	/* connect/probe; may adjust be->caps and be->implementation. */
+	int (*open)(struct backend *be, const struct cfg_backend *cfg, struct err *err);
+	void (*close)(struct backend *be);  /* NULL-safe, idempotent */
+
+	/* Names of the interfaces that exist on the device (local: link exists in our netns). */
+	int (*list_ifaces)(struct backend *be, struct strv *ret, struct err *err);
+	/* Full state of one interface with peers and counters; -ENOENT when it does not exist. */
+	int (*get_iface)(struct backend *be, const char *name, struct dev_iface *ret, struct err *err);
+	/* Create the interface if missing and set the fields flagged in want->flags, plus link
+	 * state (want->up). Peers in want are ignored here. */
+	int (*apply_iface)(struct backend *be, const struct dev_iface *want, struct err *err);
+	int (*delete_iface)(struct backend *be, const char *name, struct err *err);
+	/* Upsert (or with DEV_PEER_REMOVE, delete) each peer of the list on interface name. */
+	int (*apply_peers)(struct backend *be, const char *name, const struct dev_peer *peers,
+			   size_t n, struct err *err);
+};
+
+struct backend {
+	const struct backend_ops *ops;
+	char id[64];                    /* "local" or the configured id */
+	char display_name[128];
+	unsigned caps;                  /* actual capabilities after open */
+	char implementation[64];        /* e.g. "kernel (genetlink)", "wireguard-go (uapi)" */
+	bool reachable;
+	char last_error[256];           /* last device error, secrets never included */
+	bool is_default;
+	pthread_mutex_t lock;           /* serialises ops on this instance */
+	void *priv;                     /* priv_size bytes, owned by backend.c */
+	const struct cfg_backend *cfg;
+};
+
+/* The registry: created from the config; "local" is always entry 0. */
+struct cfg;
+int backends_init(const struct cfg *cfg, struct err *err);
+void backends_shutdown(void);
+/* Borrowed pointer, NULL when no backend has that id. id NULL or "" means "local". */
+struct backend *backend_find(const char *id);
+size_t backend_count(void);
+struct backend *backend_at(size_t i);
+const char *backend_default_id(void);
+/* Registers a backend instance directly (tests, and backends_init). Returns 0 or -errno. */
+int backend_register(const struct backend_ops *ops, const char *id, const char *display_name,
+		     const struct cfg_backend *cfg, struct err *err);
+
+/* Wrappers: lock the instance, check caps/ops, time the call (debug log), update reachable. */
+int backend_list_ifaces(struct backend *be, struct strv *ret, struct err *err);
+int backend_get_iface(struct backend *be, const char *name, struct dev_iface *ret, struct err *err);
+int backend_apply_iface(struct backend *be, const struct dev_iface *want, struct err *err);
+int backend_delete_iface(struct backend *be, const char *name, struct err *err);
+int backend_apply_peers(struct backend *be, const char *name, const struct dev_peer *peers,
+			size_t n, struct err *err);
+bool backend_has_cap(const struct backend *be, unsigned cap);
+
+extern const struct backend_ops backend_local;
+
+#endif

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Address bookkeeping: collision checks across all interfaces and peers, and allocation of the
+ * next free host address for a new peer (spec/wg-portal-compat.md 3.4, with the recommended
+ * stop before the network's last address instead of running into the next network).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "core/core-int.h"
+#include "store/store.h"
+#include "util/err.h"
+
+int core_check_addresses(struct app *app, const struct strv *addrs, const char *except_peer,
+			 const char *except_iface, const char *field, struct err *err)
+{
+	for (size_t i = 0; i < addrs->n; i++) {
+		struct ip_prefix p;
+		char a[CIDR_STR_MAX], owner[128];
+		int r;
+
+		if (ip_prefix_parse(addrs->v[i], true, &p) < 0)
+			return err_field(err, -EINVAL, field, "invalid address '%s'", addrs->v[i]);
+		ip_addr_format(&p, a);
+		r = store_address_owner(app->store, a, except_peer ? except_peer : "", owner, err);
+		if (r == -ENOENT) {
+			err_clear(err);
+			continue;
+		}
+		if (r < 0)
+			return r;
+		if (except_iface && !strcmp(owner, except_iface))
+			continue;
+		return err_field(err, -EEXIST, field, "address %s is already used by %s", a, owner);
+	}
+	return 0;
+}
+
+int core_next_network(struct ip_prefix *net)
+{
+	int bytes = net->family == AF_INET ? 4 : 16;
+	int hostbits = bytes * 8 - net->len;
+	int carry;
+
+	if (net->len == 0)
+		return -ERANGE;
+	/* add 1 << hostbits to the address, big-endian */
+	int byte = bytes - 1 - hostbits / 8;
+	unsigned add = 1U << (hostbits % 8);
+	for (carry = (int)add; byte >= 0 && carry; byte--) {
+		unsigned v = net->addr[byte] + (unsigned)carry;
+		net->addr[byte] = (uint8_t)v;
+		carry = (int)(v >> 8);
+	}
+	return carry ? -ERANGE : 0;
+}
+
+static int cmp_strp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* in_use must be sorted with core_sort_addresses() (bsearch keeps a 10,000-peer walk fast). */
+void core_sort_addresses(struct strv *in_use)
+{
+	qsort(in_use->v, in_use->n, sizeof(*in_use->v), cmp_strp);
+}
+
+int core_alloc_address(const struct ip_prefix *net, const struct strv *in_use,
+		       struct ip_prefix *ret, struct err *err)
+{
+	struct ip_prefix n, cand;
+	char netstr[CIDR_STR_MAX];
+
+	ip_prefix_network(net, &n);
+	cand = n;
+	ip_prefix_format(&n, netstr);
+	for (;;) {
+		char a[CIDR_STR_MAX];
+
+		if (ip_addr_next(&cand) < 0 || !ip_prefix_contains(&n, &cand) ||
+		    (n.len < ip_prefix_host_len(n.family) - 1 && ip_addr_is_last_in(&n, &cand)))
+			return err_set(err, -ENOSPC,
+				       "failed to allocate address: ip space on subnet %s is exhausted",
+				       netstr);
+		char *ap = a;
+		ip_addr_format(&cand, a);
+		if (!in_use->n || !bsearch(&ap, in_use->v, in_use->n, sizeof(*in_use->v), cmp_strp))
+			break;
+	}
+	cand.len = (uint8_t)ip_prefix_host_len(cand.family);
+	*ret = cand;
+	return 0;
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef CORE_APP_H
+#define CORE_APP_H
+/*
+ * The running application: config, store and the lock that serialises every state change
+ * (store write + device call) so the store and the devices move together.
+ */
+#include <pthread.h>
+#include <stdbool.h>
+
+struct cfg;
+struct store;
+
+struct app {
+	struct cfg *cfg;
+	struct store *store;
+	pthread_mutex_t write_lock;   /* held across store transaction + backend apply */
+	volatile bool stopping;
+	pthread_t heal_thread, stats_thread;
+	bool threads_started;
+};
+
+#endif

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef CORE_CORE_INT_H
+#define CORE_CORE_INT_H
+/* Private to core/: shared helpers of the use cases. */
+#include <stdbool.h>
+
+#include "core/app.h"
+#include "model/cidr.h"
+#include "model/iface.h"
+#include "model/peer.h"
+
+struct err;
+
+/* Checks that no address of `addrs` (address part) is used by another interface or peer.
+ * except_peer / except_iface: the record being updated. -EEXIST naming `field` on collision. */
+int core_check_addresses(struct app *app, const struct strv *addrs, const char *except_peer,
+			 const char *except_iface, const char *field, struct err *err);
+/* Sorts an address list for core_alloc_address(). */
+void core_sort_addresses(struct strv *in_use);
+/* Next free host address in network `net` (spec 3.4, stopping before the last address). */
+int core_alloc_address(const struct ip_prefix *net, const struct strv *in_use,
+		       struct ip_prefix *ret, struct err *err);
+/* The next network of the same size after net. -ERANGE at the end of the family. */
+int core_next_network(struct ip_prefix *net);
+
+/* Runs an interface hook (local backend only) as `bash -ce '<hook>'` with %i replaced by the
+ * interface name. Empty hook: 0. Non-zero exit: -EIO with the exit status in err. */
+int core_run_hook(const char *hook, const char *iface_name, const char *which, struct err *err);
+
+/* Derives peer modes of every stored peer of the interface from its mode (spec 3.1). */
+int core_rederive_peer_modes(struct app *app, const struct iface *ifc, struct err *err);
+
+#endif

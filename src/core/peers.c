@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Peer use cases (spec/wg-portal-compat.md 2.6.2, 3.3 - 3.6): prepare (interface defaults flow
+ * into the new peer, next free addresses), create, update (re-key when the public key changes),
+ * delete. The store change and the device change succeed together or not at all.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "backends/backend.h"
+#include "config/config.h"
+#include "core/core-int.h"
+#include "core/core.h"
+#include "store/store.h"
+#include "sync/sync.h"
+#include "util/err.h"
+#include "util/log.h"
+
+static int opt_copy_str(struct opt_str *o, const char *v)
+{
+	o->overridable = true;
+	return str_set(&o->value, v);
+}
+
+static int opt_copy_strv(struct opt_strv *o, const struct strv *v)
+{
+	o->overridable = true;
+	return strv_copy(&o->value, v);
+}
+
+static int alloc_addresses(struct app *app, const struct iface *ifc, struct peer *p,
+			   struct err *err)
+{
+	struct strv in_use = STRV_INIT;
+	int r = store_addresses_in_use(app->store, &in_use, err);
+
+	if (r < 0)
+		return r;
+	core_sort_addresses(&in_use);
+	for (size_t i = 0; i < ifc->peer_def_network.n; i++) {
+		struct ip_prefix net, a;
+		char buf[CIDR_STR_MAX];
+
+		if (ip_prefix_parse(ifc->peer_def_network.v[i], true, &net) < 0)
+			continue;
+		r = core_alloc_address(&net, &in_use, &a, err);
+		if (r < 0)
+			break;
+		ip_prefix_format(&a, buf);
+		if ((r = strv_push(&p->addresses, buf)) < 0)
+			break;
+	}
+	strv_release(&in_use);
+	return r;
+}
+
+int core_peer_prepare(struct app *app, const char *iface_id, const char *caller,
+		      struct peer **ret, struct err *err)
+{
+	struct iface *ifc = NULL;
+	struct peer *p = NULL;
+	char name[32];
+	uint8_t psk[WG_KEY_LEN];
+	int r = store_iface_get(app->store, iface_id, &ifc, err);
+
+	if (r < 0)
+		return err_set(err, r, "unable to find interface %s: record not found", iface_id);
+	p = peer_new();
+	r = -ENOMEM;
+	if (!p)
+		goto out;
+	key_pair_b64(p->private_key, p->public_key);
+	memcpy(p->identifier, p->public_key, sizeof(p->identifier));
+	key_generate_psk(psk);
+	key_to_base64(p->preshared_key, psk);
+	explicit_bzero(psk, sizeof(psk));
+	snprintf(name, sizeof(name), "Peer %.8s", p->identifier);
+	if (str_set(&p->display_name, name) || str_set(&p->user_identifier, caller) ||
+	    str_set(&p->interface_identifier, iface_id) ||
+	    str_set(&p->mode, peer_mode_for_iface(ifc->mode)) ||
+	    opt_copy_str(&p->endpoint, ifc->peer_def_endpoint) ||
+	    opt_copy_str(&p->endpoint_public_key, ifc->public_key) ||
+	    opt_copy_strv(&p->allowed_ips, &ifc->peer_def_allowed_ips) ||
+	    opt_copy_strv(&p->dns, &ifc->peer_def_dns) ||
+	    opt_copy_strv(&p->dns_search, &ifc->peer_def_dns_search) ||
+	    opt_copy_str(&p->routing_table, ifc->peer_def_routing_table) ||
+	    opt_copy_str(&p->pre_up, ifc->peer_def_pre_up) ||
+	    opt_copy_str(&p->post_up, ifc->peer_def_post_up) ||
+	    opt_copy_str(&p->pre_down, ifc->peer_def_pre_down) ||
+	    opt_copy_str(&p->post_down, ifc->peer_def_post_down))
+		goto out;
+	p->persistent_keepalive.value = ifc->peer_def_persistent_keepalive;
+	p->persistent_keepalive.overridable = true;
+	p->mtu.value = ifc->peer_def_mtu;
+	p->mtu.overridable = true;
+	p->firewall_mark.value = ifc->peer_def_firewall_mark;
+	p->firewall_mark.overridable = true;
+	r = alloc_addresses(app, ifc, p, err);
+out:
+	iface_free(ifc);
+	if (r < 0) {
+		peer_free(p);
+		return r == -ENOMEM ? err_set(err, r, "out of memory") : r;
+	}
+	*ret = p;
+	return 0;
+}
+
+/* Identifier/PublicKey rules of POST /peer/new and PUT; mode derivation; validation. */
+static int normalise_peer(struct app *app, struct peer *p, const char *verb, struct iface **ret_ifc,
+			  struct err *err)
+{
+	struct iface *ifc = NULL;
+	char pub[WG_KEY_B64_SIZE];
+	int r;
+
+	if (!p->identifier[0] && !p->public_key[0])
+		return err_field(err, -EINVAL, "Identifier",
+				 "%s not allowed: invalid peer identifier: invalid data", verb);
+	if (!p->public_key[0])
+		memcpy(p->public_key, p->identifier, sizeof(p->public_key));
+	if (!p->identifier[0])
+		memcpy(p->identifier, p->public_key, sizeof(p->identifier));
+	r = store_iface_get(app->store, STR(p->interface_identifier), &ifc, err);
+	if (r < 0)
+		return err_field(err, -EINVAL, "InterfaceIdentifier",
+				 "%s not allowed: invalid interface: invalid data", verb);
+	/* wg-portal leaves an empty Mode empty (no allowed IPs on the device); we derive it */
+	if (!p->mode || !*p->mode) {
+		const char *m = strcasecmp(STR(ifc->mode), "any") ? peer_mode_for_iface(ifc->mode)
+								  : "any";
+		if (str_set(&p->mode, m) < 0) {
+			iface_free(ifc);
+			return -ENOMEM;
+		}
+	}
+	r = peer_validate(p, err);
+	if (r < 0)
+		goto fail;
+	if (p->private_key[0]) {
+		if (key_public_b64(pub, p->private_key) < 0 || strcmp(pub, p->public_key)) {
+			r = err_field(err, -EINVAL, "PrivateKey",
+				      "%s not allowed: private key does not belong to the public key: "
+				      "invalid data", verb);
+			goto fail;
+		}
+	}
+	*ret_ifc = ifc;
+	return 0;
+fail:
+	iface_free(ifc);
+	err_prefix(err, "%s not allowed", verb);
+	return r;
+}
+
+int core_peer_create(struct app *app, struct peer *p, struct err *err)
+{
+	struct iface *ifc = NULL;
+	struct peer *have = NULL;
+	int r;
+
+	if (p->identifier[0] && p->public_key[0] && strcmp(p->identifier, p->public_key))
+		return err_field(err, -EINVAL, "Identifier", "peer id mismatch: %s != %s: invalid data",
+				 p->identifier, p->public_key);
+	pthread_mutex_lock(&app->write_lock);
+	r = normalise_peer(app, p, "creation", &ifc, err);
+	if (r < 0)
+		goto unlock;
+	if (store_peer_get(app->store, p->identifier, &have, NULL) == 0) {
+		r = err_field(err, -EEXIST, "Identifier", "peer %s already exists: duplicate entry",
+			      p->identifier);
+		goto unlock;
+	}
+	r = core_check_addresses(app, &p->addresses, p->identifier, NULL, "Addresses", err);
+	if (r < 0)
+		goto unlock;
+	p->created_at = p->updated_at = 0;
+	r = store_begin(app->store, err);
+	if (r < 0)
+		goto unlock;
+	r = store_peer_insert(app->store, p, err);
+	if (r == 0)
+		r = sync_peer(app, ifc, p, false, NULL, err);
+	if (r == 0)
+		r = store_commit(app->store, err);
+	if (r < 0) {
+		store_rollback(app->store);
+		if (r != -EEXIST && r != -EINVAL) {
+			struct err e;
+			err_clear(&e);
+			sync_peer(app, ifc, p, true, NULL, &e); /* the device may have the peer */
+			err_prefix(err, "creation failure");
+		}
+	}
+unlock:
+	pthread_mutex_unlock(&app->write_lock);
+	peer_free(have);
+	iface_free(ifc);
+	return r;
+}
+
+int core_peer_update(struct app *app, const char *old_id, struct peer *p, struct err *err)
+{
+	struct iface *ifc = NULL, *old_ifc = NULL;
+	struct peer *old = NULL, *clash = NULL;
+	int r;
+
+	pthread_mutex_lock(&app->write_lock);
+	r = store_peer_get(app->store, old_id, &old, err);
+	if (r < 0) {
+		err_set(err, r, "unable to load existing peer %s: record not found", old_id);
+		goto unlock;
+	}
+	if (!p->identifier[0])
+		memcpy(p->identifier, old_id, sizeof(p->identifier));
+	/* a PUT with a new PublicKey re-keys the peer (3.5) */
+	if (p->public_key[0] && strcmp(p->public_key, p->identifier))
+		memcpy(p->identifier, p->public_key, sizeof(p->identifier));
+	r = normalise_peer(app, p, "update", &ifc, err);
+	if (r < 0)
+		goto unlock;
+	if (strcmp(p->identifier, old_id) &&
+	    store_peer_get(app->store, p->identifier, &clash, NULL) == 0) {
+		r = err_field(err, -EEXIST, "PublicKey", "peer %s already exists: duplicate entry",
+			      p->identifier);
+		goto unlock;
+	}
+	r = core_check_addresses(app, &p->addresses, old_id, NULL, "Addresses", err);
+	if (r == 0 && strcmp(p->identifier, old_id))
+		r = core_check_addresses(app, &p->addresses, p->identifier, NULL, "Addresses", err);
+	if (r < 0)
+		goto unlock;
+	p->created_at = old->created_at;
+	p->updated_at = 0;
+	r = store_begin(app->store, err);
+	if (r < 0)
+		goto unlock;
+	r = store_peer_update(app->store, old_id, p, err);
+	if (r == 0 && strcmp(STR(old->interface_identifier), STR(p->interface_identifier))) {
+		/* moved to another interface: take it off the old one first */
+		r = store_iface_get(app->store, STR(old->interface_identifier), &old_ifc, err);
+		if (r == 0)
+			r = sync_peer(app, old_ifc, old, true, NULL, err);
+		if (r == 0)
+			r = sync_peer(app, ifc, p, false, NULL, err);
+	} else if (r == 0) {
+		r = sync_peer(app, ifc, p, false, old_id, err);
+	}
+	if (r == 0)
+		r = store_commit(app->store, err);
+	if (r < 0) {
+		struct err e;
+		store_rollback(app->store);
+		err_clear(&e);
+		sync_iface(app, ifc->identifier, &e);
+		if (old_ifc)
+			sync_iface(app, old_ifc->identifier, &e);
+		err_prefix(err, "update failure");
+	}
+unlock:
+	pthread_mutex_unlock(&app->write_lock);
+	peer_free(old);
+	peer_free(clash);
+	iface_free(ifc);
+	iface_free(old_ifc);
+	return r;
+}
+
+int core_peer_delete(struct app *app, const char *id, struct err *err)
+{
+	struct iface *ifc = NULL;
+	struct peer *old = NULL;
+	int r;
+
+	pthread_mutex_lock(&app->write_lock);
+	r = store_peer_get(app->store, id, &old, err);
+	if (r < 0) {
+		err_set(err, r, "unable to find peer %s: record not found", id);
+		goto unlock;
+	}
+	r = store_iface_get(app->store, STR(old->interface_identifier), &ifc, err);
+	if (r < 0)
+		goto unlock;
+	r = store_begin(app->store, err);
+	if (r < 0)
+		goto unlock;
+	r = store_peer_delete(app->store, id, err);
+	if (r == 0)
+		r = sync_peer(app, ifc, old, true, NULL, err);
+	if (r == 0)
+		r = store_commit(app->store, err);
+	if (r < 0) {
+		struct err e;
+		store_rollback(app->store);
+		err_clear(&e);
+		sync_iface(app, ifc->identifier, &e);
+		err_prefix(err, "deletion failure");
+	}
+unlock:
+	pthread_mutex_unlock(&app->write_lock);
+	peer_free(old);
+	iface_free(ifc);
+	return r;
+}

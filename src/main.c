@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * wgportal: argv, config, start and stop of the parts, signals.
+ * Start order follows wg-portal (spec/wg-portal-compat.md 3.10): config -> store -> backends ->
+ * bootstrap admin -> import -> restore -> HTTP listener -> background sync. SIGINT, SIGTERM
+ * and SIGHUP stop the process.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "backends/backend.h"
+#include "config/config.h"
+#include "core/core.h"
+#include "store/store.h"
+#include "sync/sync.h"
+#include "util/err.h"
+#include "util/log.h"
+
+#define WGPORTAL_VERSION "0.1.0"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: wgportal [--config PATH]\n"
+		"WireGuard Portal in C: manages WireGuard interfaces, peers and users.\n\n"
+		"  -c, --config PATH  config file (default: $WG_PORTAL_CONFIG, else config/config.yaml)\n"
+		"  -V, --version      print the version\n"
+		"  -h, --help         this help\n");
+}
+
+static void log_config_notes(const struct cfg *cfg)
+{
+	for (size_t i = 0; i < cfg->warnings.n; i++)
+		log_warn("config: %s", cfg->warnings.v[i]);
+	for (size_t i = 0; i < cfg->unsupported.n; i++)
+		log_warn("config: key '%s' is not supported yet, ignoring", cfg->unsupported.v[i]);
+	for (size_t i = 0; i < cfg->backend.n_entries; i++) {
+		const struct cfg_backend *b = &cfg->backend.entries[i];
+		if (!backend_find(b->id))
+			log_warn("config: backend '%s' (%s) is not supported yet by this build: its "
+				 "interfaces are shown as unavailable", b->id,
+				 b->type == CFG_BACKEND_MIKROTIK  ? "mikrotik"
+				 : b->type == CFG_BACKEND_PFSENSE ? "pfsense"
+								  : "opnsense");
+	}
+}
+
+static void print_admin_password(const char *user, const char *pw)
+{
+	/* stdout, once: the only place the generated password ever appears */
+	printf("\n"
+	       "  wgportal generated the administrator login (shown only this once):\n"
+	       "    user:     %s\n"
+	       "    password: %s\n"
+	       "  Set core.admin_password in the config to choose your own.\n\n",
+	       user, pw);
+	fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *config_path = NULL;
+	struct cfg cfg;
+	struct app app;
+	struct err err;
+	char *generated = NULL;
+	sigset_t sigs;
+	int c, sig, rc = 1;
+
+	while ((c = getopt_long(argc, argv, "c:Vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': config_path = optarg; break;
+		case 'V': printf("wgportal %s\n", WGPORTAL_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "wgportal: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+
+	/* block the stop signals before any thread starts so only sigwait() sees them */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	memset(&app, 0, sizeof(app));
+	memset(&cfg, 0, sizeof(cfg));
+	err_clear(&err);
+	if (cfg_load(&cfg, config_path, &err) < 0) {
+		fprintf(stderr, "wgportal: config: %s\n", err.msg);
+		cfg_release(&cfg);
+		return 1;
+	}
+	log_set_level(log_level_parse(cfg.advanced.log_level));
+	log_set_json(cfg.advanced.log_json);
+	log_info("wgportal %s starting (config: %s)", WGPORTAL_VERSION,
+		 cfg.path && *cfg.path ? cfg.path : "built-in defaults");
+	app.cfg = &cfg;
+	pthread_mutex_init(&app.write_lock, NULL);
+
+	if (strcmp(cfg.database.type, "sqlite")) {
+		log_err("database.type '%s' is not supported by this build", cfg.database.type);
+		goto out_cfg;
+	}
+	if (store_open(cfg.database.dsn, cfg.database.encryption_passphrase, &app.store, &err) < 0) {
+		log_err("database '%s': %s", cfg.database.dsn, err.msg);
+		goto out_cfg;
+	}
+	if (backends_init(&cfg, &err) < 0) {
+		log_err("backends: %s", err.msg);
+		goto out_store;
+	}
+	log_config_notes(&cfg);
+	for (size_t i = 0; i < backend_count(); i++) {
+		struct backend *be = backend_at(i);
+		log_info("backend '%s' (%s): %s%s%s", be->id, be->ops->type, be->implementation,
+			 be->reachable ? "" : ", unreachable: ", be->reachable ? "" : be->last_error);
+	}
+	if (core_bootstrap_admin(&app, &generated, &err) < 0) {
+		log_err("bootstrap admin '%s': %s", cfg.core.admin_user, err.msg);
+		goto out_backends;
+	}
+	if (generated) {
+		print_admin_password(cfg.core.admin_user, generated);
+		explicit_bzero(generated, strlen(generated));
+		free(generated);
+	}
+	if (cfg.core.import_existing)
+		sync_import_existing(&app, &err);
+	if (cfg.core.restore_state && sync_restore_state(&app, &err) < 0)
+		log_err("restore: %s", err.msg);
+
+	if (api_start(&app, &err) < 0) {
+		log_err("web: cannot listen on '%s': %s", cfg.web.listening_address, err.msg);
+		goto out_backends;
+	}
+	if (sync_start(&app) < 0)
+		log_err("cannot start background workers");
+	log_info("wgportal ready: %s (API at %s%s/api/v1)", cfg.web.listening_address,
+		 cfg.web.external_url, cfg.web.base_path);
+
+	do {
+		if (sigwait(&sigs, &sig) != 0)
+			break;
+	} while (0);
+	log_info("signal %d: stopping", sig);
+	rc = 0;
+
+	api_stop();
+	sync_stop(&app);
+out_backends:
+	backends_shutdown();
+out_store:
+	store_close(app.store);
+out_cfg:
+	pthread_mutex_destroy(&app.write_lock);
+	cfg_release(&cfg);
+	return rc;
+}

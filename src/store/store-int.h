@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef STORE_STORE_INT_H
+#define STORE_STORE_INT_H
+/*
+ * Private to src/store/: the store object, the prepared-statement cache, the lock helpers,
+ * secret sealing and the migration runner. Nothing outside src/store/ (and its unit test)
+ * includes this header.
+ *
+ * Locking: st->lock is a recursive mutex. Every public call takes it for its whole duration
+ * (store_lock/store_unlock); store_begin takes it once more and keeps it until the outermost
+ * commit/rollback, so a transaction of one thread never interleaves with another thread's
+ * statements on the shared connection.
+ */
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+struct err;
+
+/* Fixed statements, prepared once on first use and kept for the life of the connection. */
+enum store_stmt_id {
+	STMT_IFACE_GET,
+	STMT_IFACE_LIST,
+	STMT_IFACE_INSERT,
+	STMT_IFACE_UPDATE,
+	STMT_IFACE_DELETE,
+	STMT_IFACE_ADDR_DELETE,
+	STMT_IFACE_ADDR_INSERT,
+	STMT_IFACE_PEERS_DELETE,
+	STMT_IFACE_PEER_STATUS_DELETE,
+	STMT_IFACE_STATUS_DELETE,
+	STMT_PEER_GET,
+	STMT_PEER_EXISTS,
+	STMT_PEER_CREATED_AT,
+	STMT_PEER_INSERT,
+	STMT_PEER_UPDATE,
+	STMT_PEER_DELETE,
+	STMT_PEER_ADDR_DELETE,
+	STMT_PEER_ADDR_INSERT,
+	STMT_PEER_STATUS_DELETE,
+	STMT_PEER_LIST_BY_USER,
+	STMT_PEER_COUNT_BY_IFACE,
+	STMT_PEER_COUNT_BY_IFACE_FILTER,
+	STMT_ADDR_IN_USE,
+	STMT_ADDR_OWNER,
+	STMT_USER_GET,
+	STMT_USER_LIST,
+	STMT_USER_BY_EMAIL,
+	STMT_USER_INSERT,
+	STMT_USER_UPDATE,
+	STMT_USER_DELETE,
+	STMT_PEER_STATUS_PUT,
+	STMT_IFACE_STATUS_PUT,
+	STMT_PEER_STATUS_GET,
+	STMT_IFACE_STATUS_GET,
+	STMT_AUDIT_ADD,
+	STMT_AUDIT_COUNT,
+	STMT__MAX
+};
+
+/* Peer list statements depend on (sort column, direction, filter present): a small cache. */
+#define STORE_PEER_SORT_MAX 12
+#define STORE_PEER_LIST_SLOTS (STORE_PEER_SORT_MAX * 4)
+
+#define STORE_KEY_LEN 32
+
+struct store {
+	sqlite3 *db;
+	pthread_mutex_t lock;
+	unsigned int tx_depth;  /* nesting of store_begin; 0 = no transaction */
+	bool tx_failed;         /* an inner level rolled back: the outermost commit must not */
+	bool encrypt;           /* secrets are sealed with key */
+	uint8_t *key;           /* STORE_KEY_LEN bytes in sodium_malloc memory, or NULL */
+	sqlite3_stmt *stmts[STMT__MAX];
+	sqlite3_stmt *peer_list[STORE_PEER_LIST_SLOTS];
+};
+
+void store_lock(struct store *st);
+void store_unlock(struct store *st);
+
+/* The cached statement for id (prepared from sql on first use, so each module keeps its own
+ * SQL text next to its code), reset and with bindings cleared, in *ret. 0 or -errno. */
+int store_stmt(struct store *st, enum store_stmt_id id, const char *sql, sqlite3_stmt **ret,
+	       struct err *err);
+/* Same for a caller-owned cache slot (*slot prepared unless already there). */
+int store_stmt_cached(struct store *st, sqlite3_stmt **slot, const char *sql, sqlite3_stmt **ret,
+		      struct err *err);
+/* Resets a statement after use so it holds no read snapshot and no bound values. */
+void store_stmt_done(sqlite3_stmt *s);
+
+/* Maps a SQLite result code to -errno and fills err: constraint -> -EEXIST, else -EIO.
+ * what names the operation ("insert peer"). */
+int store_sql_err(struct store *st, int rc, const char *what, struct err *err);
+/* Runs one statement to completion (SQLITE_DONE) and resets it. */
+int store_step_done(struct store *st, sqlite3_stmt *s, const char *what, struct err *err);
+/* Executes literal SQL (no user data ever). */
+int store_exec(struct store *st, const char *sql, struct err *err);
+
+/* Column readers: empty or NULL text -> NULL string / empty list. Return 0 or -ENOMEM. */
+int store_col_str(sqlite3_stmt *s, int col, char **field);
+int store_col_strv(sqlite3_stmt *s, int col, struct strv *field);
+/* Copies text into a fixed buffer; -EIO when it does not fit (corrupt row). */
+int store_col_fixed(sqlite3_stmt *s, int col, char *out, size_t size);
+/* Binds a list joined with ","; -ENOMEM on OOM. */
+int store_bind_strv(sqlite3_stmt *s, int col, const struct strv *sv);
+/* Binds text, "" for NULL. */
+int store_bind_str(sqlite3_stmt *s, int col, const char *v);
+
+/* The address part of "10.0.0.1/24" in canonical text ("10.0.0.1"); out >= 64 bytes. */
+void store_addr_part(const char *cidr, char out[static 64]);
+
+/* Secrets at rest (store_secret.c). */
+/* Derives the key, or creates salt+verifier on first use; checks the verifier otherwise. */
+int store_secret_setup(struct store *st, const char *passphrase, struct err *err);
+/* Seals plain into "enc:v1:<b64(nonce|ct)>", authenticated together with field and id (so a
+ * sealed value cannot be moved to another column or record), or copies plain when the store has
+ * no key. "" stays "". Heap result in *ret. Returns 0 or -ENOMEM. */
+int store_secret_seal(struct store *st, const char *plain, const char *field, const char *id,
+		      char **ret);
+/* Opens a stored value into out (size bytes). Plain values pass through (rows written before a
+ * passphrase was set). -EIO on a bad tag, a sealed value without key, or a value that does not
+ * fit. Temporaries holding plaintext are wiped. */
+int store_secret_open(struct store *st, const char *stored, const char *field, const char *id,
+		      char *out, size_t size, struct err *err);
+void store_secret_free(struct store *st);
+
+/* Migrations (store_migrate.c). */
+int store_migrate_to(struct store *st, int target, struct err *err);
+int store_migration_count(void);
+/* Reads MAX(version) of schema_version, 0 for an empty database. */
+int store_read_version(struct store *st, int *ret, struct err *err);
+
+#endif

@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Versioned schema migrations. migrations[i] brings the schema from version i to i + 1; each
+ * runs in its own transaction together with its schema_version row, so a crash leaves the
+ * database at a whole version. Never edit a shipped migration: append a new one and bump
+ * STORE_SCHEMA_VERSION_LATEST (tests/data/store/schema-v1.sql is a dump of migration 1 that the
+ * unit test upgrades).
+ */
+#include "store/store-int.h"
+
+#include <errno.h>
+#include <time.h>
+
+#include "util/err.h"
+
+/*
+ * Version 1: the first schema. Lists are stored comma-joined in the row (order and prefix
+ * preserved); addresses additionally go to child tables holding the address part only, indexed,
+ * for allocation and collision checks. Peers reference no interface row by foreign key so that
+ * imports may store peers before their interface; store_iface_delete removes them explicitly.
+ * Statistics rows are likewise free-standing (a sweep may report peers the store lacks).
+ */
+static const char migration_1[] =
+	"CREATE TABLE schema_version (\n"
+	"  version INTEGER PRIMARY KEY,\n"
+	"  applied_at INTEGER NOT NULL\n"
+	");\n"
+	"CREATE TABLE meta (\n"
+	"  key TEXT PRIMARY KEY,\n"
+	"  value TEXT NOT NULL\n"
+	");\n"
+	"CREATE TABLE interfaces (\n"
+	"  identifier TEXT PRIMARY KEY,\n"
+	"  display_name TEXT NOT NULL DEFAULT '',\n"
+	"  mode TEXT NOT NULL DEFAULT '',\n"
+	"  private_key TEXT NOT NULL DEFAULT '',\n"
+	"  public_key TEXT NOT NULL DEFAULT '',\n"
+	"  disabled INTEGER NOT NULL DEFAULT 0,\n"
+	"  disabled_reason TEXT NOT NULL DEFAULT '',\n"
+	"  save_config INTEGER NOT NULL DEFAULT 0,\n"
+	"  listen_port INTEGER NOT NULL DEFAULT 0,\n"
+	"  addresses TEXT NOT NULL DEFAULT '',\n"
+	"  dns TEXT NOT NULL DEFAULT '',\n"
+	"  dns_search TEXT NOT NULL DEFAULT '',\n"
+	"  mtu INTEGER NOT NULL DEFAULT 0,\n"
+	"  firewall_mark INTEGER NOT NULL DEFAULT 0,\n"
+	"  routing_table TEXT NOT NULL DEFAULT '',\n"
+	"  pre_up TEXT NOT NULL DEFAULT '',\n"
+	"  post_up TEXT NOT NULL DEFAULT '',\n"
+	"  pre_down TEXT NOT NULL DEFAULT '',\n"
+	"  post_down TEXT NOT NULL DEFAULT '',\n"
+	"  peer_def_network TEXT NOT NULL DEFAULT '',\n"
+	"  peer_def_dns TEXT NOT NULL DEFAULT '',\n"
+	"  peer_def_dns_search TEXT NOT NULL DEFAULT '',\n"
+	"  peer_def_endpoint TEXT NOT NULL DEFAULT '',\n"
+	"  peer_def_allowed_ips TEXT NOT NULL DEFAULT '',\n"
+	"  peer_def_mtu INTEGER NOT NULL DEFAULT 0,\n"
+	"  peer_def_persistent_keepalive INTEGER NOT NULL DEFAULT 0,\n"
+	"  peer_def_firewall_mark INTEGER NOT NULL DEFAULT 0,\n"
+	"  peer_def_routing_table TEXT NOT NULL DEFAULT '',\n"
+	"  peer_def_pre_up TEXT NOT NULL DEFAULT '',\n"
+	"  peer_def_post_up TEXT NOT NULL DEFAULT '',\n"
+	"  peer_def_pre_down TEXT NOT NULL DEFAULT '',\n"
+	"  peer_def_post_down TEXT NOT NULL DEFAULT '',\n"
+	"  backend TEXT NOT NULL DEFAULT '',\n"
+	"  create_default_peer INTEGER NOT NULL DEFAULT 0,\n"
+	"  created_at INTEGER NOT NULL DEFAULT 0,\n"
+	"  updated_at INTEGER NOT NULL DEFAULT 0\n"
+	");\n"
+	"CREATE TABLE interface_addresses (\n"
+	"  iface_id TEXT NOT NULL REFERENCES interfaces(identifier) ON DELETE CASCADE,\n"
+	"  addr TEXT NOT NULL\n"
+	");\n"
+	"CREATE INDEX interface_addresses_iface ON interface_addresses(iface_id);\n"
+	"CREATE INDEX interface_addresses_addr ON interface_addresses(addr);\n"
+	"CREATE TABLE peers (\n"
+	"  identifier TEXT PRIMARY KEY,\n"
+	"  iface_id TEXT NOT NULL,\n"
+	"  display_name TEXT NOT NULL DEFAULT '',\n"
+	"  user_id TEXT NOT NULL DEFAULT '',\n"
+	"  disabled INTEGER NOT NULL DEFAULT 0,\n"
+	"  disabled_reason TEXT NOT NULL DEFAULT '',\n"
+	"  expires_at TEXT NOT NULL DEFAULT '',\n"
+	"  notes TEXT NOT NULL DEFAULT '',\n"
+	"  endpoint TEXT NOT NULL DEFAULT '',\n"
+	"  endpoint_ovr INTEGER NOT NULL DEFAULT 0,\n"
+	"  endpoint_public_key TEXT NOT NULL DEFAULT '',\n"
+	"  endpoint_public_key_ovr INTEGER NOT NULL DEFAULT 0,\n"
+	"  allowed_ips TEXT NOT NULL DEFAULT '',\n"
+	"  allowed_ips_ovr INTEGER NOT NULL DEFAULT 0,\n"
+	"  extra_allowed_ips TEXT NOT NULL DEFAULT '',\n"
+	"  preshared_key TEXT NOT NULL DEFAULT '',\n"
+	"  persistent_keepalive INTEGER NOT NULL DEFAULT 0,\n"
+	"  persistent_keepalive_ovr INTEGER NOT NULL DEFAULT 0,\n"
+	"  private_key TEXT NOT NULL DEFAULT '',\n"
+	"  public_key TEXT NOT NULL DEFAULT '',\n"
+	"  mode TEXT NOT NULL DEFAULT '',\n"
+	"  addresses TEXT NOT NULL DEFAULT '',\n"
+	"  check_alive_address TEXT NOT NULL DEFAULT '',\n"
+	"  dns TEXT NOT NULL DEFAULT '',\n"
+	"  dns_ovr INTEGER NOT NULL DEFAULT 0,\n"
+	"  dns_search TEXT NOT NULL DEFAULT '',\n"
+	"  dns_search_ovr INTEGER NOT NULL DEFAULT 0,\n"
+	"  mtu INTEGER NOT NULL DEFAULT 0,\n"
+	"  mtu_ovr INTEGER NOT NULL DEFAULT 0,\n"
+	"  firewall_mark INTEGER NOT NULL DEFAULT 0,\n"
+	"  firewall_mark_ovr INTEGER NOT NULL DEFAULT 0,\n"
+	"  routing_table TEXT NOT NULL DEFAULT '',\n"
+	"  routing_table_ovr INTEGER NOT NULL DEFAULT 0,\n"
+	"  pre_up TEXT NOT NULL DEFAULT '',\n"
+	"  pre_up_ovr INTEGER NOT NULL DEFAULT 0,\n"
+	"  post_up TEXT NOT NULL DEFAULT '',\n"
+	"  post_up_ovr INTEGER NOT NULL DEFAULT 0,\n"
+	"  pre_down TEXT NOT NULL DEFAULT '',\n"
+	"  pre_down_ovr INTEGER NOT NULL DEFAULT 0,\n"
+	"  post_down TEXT NOT NULL DEFAULT '',\n"
+	"  post_down_ovr INTEGER NOT NULL DEFAULT 0,\n"
+	"  automatic INTEGER NOT NULL DEFAULT 0,\n"
+	"  addr_sort BLOB,\n"
+	"  created_at INTEGER NOT NULL DEFAULT 0,\n"
+	"  updated_at INTEGER NOT NULL DEFAULT 0\n"
+	");\n"
+	"CREATE INDEX peers_iface_id ON peers(iface_id, identifier);\n"
+	"CREATE INDEX peers_iface_disabled ON peers(iface_id, disabled);\n"
+	"CREATE INDEX peers_user ON peers(user_id);\n"
+	"CREATE TABLE peer_addresses (\n"
+	"  peer_id TEXT NOT NULL REFERENCES peers(identifier) ON DELETE CASCADE,\n"
+	"  iface_id TEXT NOT NULL,\n"
+	"  addr TEXT NOT NULL\n"
+	");\n"
+	"CREATE INDEX peer_addresses_peer ON peer_addresses(peer_id);\n"
+	"CREATE INDEX peer_addresses_addr ON peer_addresses(addr);\n"
+	"CREATE TABLE users (\n"
+	"  identifier TEXT PRIMARY KEY,\n"
+	"  email TEXT NOT NULL DEFAULT '',\n"
+	"  auth_sources TEXT NOT NULL DEFAULT '',\n"
+	"  is_admin INTEGER NOT NULL DEFAULT 0,\n"
+	"  firstname TEXT NOT NULL DEFAULT '',\n"
+	"  lastname TEXT NOT NULL DEFAULT '',\n"
+	"  phone TEXT NOT NULL DEFAULT '',\n"
+	"  department TEXT NOT NULL DEFAULT '',\n"
+	"  notes TEXT NOT NULL DEFAULT '',\n"
+	"  password_hash TEXT,\n"
+	"  disabled INTEGER NOT NULL DEFAULT 0,\n"
+	"  disabled_reason TEXT NOT NULL DEFAULT '',\n"
+	"  locked INTEGER NOT NULL DEFAULT 0,\n"
+	"  locked_reason TEXT NOT NULL DEFAULT '',\n"
+	"  api_token_hash TEXT,\n"
+	"  created_at INTEGER NOT NULL DEFAULT 0,\n"
+	"  updated_at INTEGER NOT NULL DEFAULT 0\n"
+	");\n"
+	"CREATE INDEX users_email ON users(email COLLATE NOCASE);\n"
+	"CREATE TABLE peer_statuses (\n"
+	"  peer_id TEXT PRIMARY KEY,\n"
+	"  iface_id TEXT NOT NULL DEFAULT '',\n"
+	"  bytes_received INTEGER NOT NULL DEFAULT 0,\n"
+	"  bytes_transmitted INTEGER NOT NULL DEFAULT 0,\n"
+	"  last_handshake INTEGER NOT NULL DEFAULT 0,\n"
+	"  endpoint TEXT NOT NULL DEFAULT '',\n"
+	"  is_pingable INTEGER NOT NULL DEFAULT 0,\n"
+	"  last_ping INTEGER NOT NULL DEFAULT 0,\n"
+	"  last_session_start INTEGER NOT NULL DEFAULT 0,\n"
+	"  is_connected INTEGER NOT NULL DEFAULT 0,\n"
+	"  stats_available INTEGER NOT NULL DEFAULT 0,\n"
+	"  updated_at INTEGER NOT NULL DEFAULT 0\n"
+	");\n"
+	"CREATE INDEX peer_statuses_iface ON peer_statuses(iface_id);\n"
+	"CREATE TABLE interface_statuses (\n"
+	"  iface_id TEXT PRIMARY KEY,\n"
+	"  bytes_received INTEGER NOT NULL DEFAULT 0,\n"
+	"  bytes_transmitted INTEGER NOT NULL DEFAULT 0,\n"
+	"  updated_at INTEGER NOT NULL DEFAULT 0\n"
+	");\n";
+
+/*
+ * Version 2: the audit log, and the indexes behind the API's sorted peer pages (display name
+ * and creation order per interface) so a 100-row page of 10,000 peers reads only its rows.
+ */
+static const char migration_2[] =
+	"CREATE TABLE audit_entries (\n"
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+	"  created_at INTEGER NOT NULL,\n"
+	"  user TEXT NOT NULL DEFAULT '',\n"
+	"  severity TEXT NOT NULL DEFAULT '',\n"
+	"  origin TEXT NOT NULL DEFAULT '',\n"
+	"  message TEXT NOT NULL DEFAULT ''\n"
+	");\n"
+	"CREATE INDEX audit_entries_created ON audit_entries(created_at);\n"
+	"CREATE INDEX peers_iface_name ON peers(iface_id, display_name COLLATE NOCASE);\n"
+	"CREATE INDEX peers_iface_created ON peers(iface_id, created_at);\n";
+
+static const char *const migrations[] = { migration_1, migration_2 };
+
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION_LATEST,
+	       "STORE_SCHEMA_VERSION_LATEST must equal the number of migrations");
+
+int store_migration_count(void)
+{
+	return (int)(sizeof(migrations) / sizeof(migrations[0]));
+}
+
+int store_read_version(struct store *st, int *ret, struct err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc, v = 0;
+
+	rc = sqlite3_prepare_v2(st->db,
+				"SELECT count(*) FROM sqlite_master WHERE type='table' AND "
+				"name='schema_version'", -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return store_sql_err(st, rc, "read schema version", err);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		return store_sql_err(st, rc, "read schema version", err);
+	}
+	v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	if (v == 0) {
+		*ret = 0;
+		return 0;
+	}
+	rc = sqlite3_prepare_v2(st->db, "SELECT coalesce(max(version), 0) FROM schema_version", -1,
+				&s, NULL);
+	if (rc != SQLITE_OK)
+		return store_sql_err(st, rc, "read schema version", err);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW)
+		return store_sql_err(st, rc, "read schema version", err);
+	*ret = v;
+	return 0;
+}
+
+static int record_version(struct store *st, int version, struct err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc, r;
+
+	rc = sqlite3_prepare_v2(st->db,
+				"INSERT INTO schema_version(version, applied_at) VALUES (?, ?)", -1,
+				&s, NULL);
+	if (rc != SQLITE_OK)
+		return store_sql_err(st, rc, "record schema version", err);
+	sqlite3_bind_int(s, 1, version);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)time(NULL));
+	r = store_step_done(st, s, "record schema version", err);
+	sqlite3_finalize(s);
+	return r;
+}
+
+int store_migrate_to(struct store *st, int target, struct err *err)
+{
+	int cur, r;
+
+	if (target < 0 || target > store_migration_count())
+		return err_set(err, -EINVAL, "no migration to schema version %d", target);
+	r = store_read_version(st, &cur, err);
+	if (r < 0)
+		return r;
+	if (cur > store_migration_count())
+		return err_set(err, -EPROTO,
+			       "database schema version %d is newer than this wgportal supports (%d)",
+			       cur, store_migration_count());
+	for (int v = cur; v < target; v++) {
+		r = store_begin(st, err);
+		if (r < 0)
+			return r;
+		r = store_exec(st, migrations[v], err);
+		if (r == 0)
+			r = record_version(st, v + 1, err);
+		if (r < 0) {
+			store_rollback(st);
+			return err_prefix(err, "migration to schema version %d", v + 1);
+		}
+		r = store_commit(st, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}

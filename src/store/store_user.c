@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The users table. Passwords arrive already hashed (argon2id strings from auth/); API tokens are
+ * kept only as hex BLAKE2b-256 and compared in constant time. peer_count is computed on read.
+ */
+#include "store/store-int.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util/err.h"
+
+#define USER_COLS \
+	"identifier, email, auth_sources, is_admin, firstname, lastname, phone, department, " \
+	"notes, password_hash, disabled, disabled_reason, locked, locked_reason, api_token_hash, " \
+	"created_at, updated_at"
+
+#define USER_SELECT \
+	"SELECT " USER_COLS ", (SELECT count(*) FROM peers p WHERE p.user_id = u.identifier) " \
+	"FROM users u "
+
+static const char sql_get[] = USER_SELECT "WHERE identifier = ?";
+static const char sql_list[] = USER_SELECT "ORDER BY identifier";
+static const char sql_by_email[] =
+	USER_SELECT "WHERE email = ? COLLATE NOCASE ORDER BY identifier";
+static const char sql_insert[] =
+	"INSERT INTO users (" USER_COLS ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+static const char sql_update[] =
+	"UPDATE users SET email=?2, auth_sources=?3, is_admin=?4, firstname=?5, lastname=?6, "
+	"phone=?7, department=?8, notes=?9, password_hash=?10, disabled=?11, "
+	"disabled_reason=?12, locked=?13, locked_reason=?14, api_token_hash=?15, "
+	"created_at=CASE WHEN ?16 = 0 THEN created_at ELSE ?16 END, updated_at=?17 "
+	"WHERE identifier=?1";
+static const char sql_delete[] = "DELETE FROM users WHERE identifier = ?";
+
+int store_token_hash(const char *token, char out[static 65])
+{
+	uint8_t h[32];
+
+	if (!token)
+		return -EINVAL;
+	if (sodium_init() < 0)
+		return -EIO;
+	crypto_generichash(h, sizeof(h), (const uint8_t *)token, strlen(token), NULL, 0);
+	sodium_bin2hex(out, 65, h, sizeof(h));
+	return 0;
+}
+
+static int read_row(sqlite3_stmt *s, struct user **ret, struct err *err)
+{
+	struct user *u = user_new();
+	int c = 0, r = 0;
+
+	if (!u)
+		return err_set(err, -ENOMEM, "out of memory");
+	r |= store_col_str(s, c++, &u->identifier);
+	r |= store_col_str(s, c++, &u->email);
+	r |= store_col_strv(s, c++, &u->auth_sources);
+	u->is_admin = sqlite3_column_int(s, c++) != 0;
+	r |= store_col_str(s, c++, &u->firstname);
+	r |= store_col_str(s, c++, &u->lastname);
+	r |= store_col_str(s, c++, &u->phone);
+	r |= store_col_str(s, c++, &u->department);
+	r |= store_col_str(s, c++, &u->notes);
+	r |= store_col_str(s, c++, &u->password_hash);
+	u->disabled = sqlite3_column_int(s, c++) != 0;
+	r |= store_col_str(s, c++, &u->disabled_reason);
+	u->locked = sqlite3_column_int(s, c++) != 0;
+	r |= store_col_str(s, c++, &u->locked_reason);
+	r |= store_col_str(s, c++, &u->api_token_hash);
+	u->created_at = (time_t)sqlite3_column_int64(s, c++);
+	u->updated_at = (time_t)sqlite3_column_int64(s, c++);
+	u->peer_count = sqlite3_column_int(s, c++);
+	if (r != 0) {
+		user_free(u);
+		return err_set(err, -ENOMEM, "out of memory");
+	}
+	*ret = u;
+	return 0;
+}
+
+/* NULL for NULL or "": "no password" / "API disabled" must not become an empty hash. */
+static int bind_opt(sqlite3_stmt *s, int col, const char *v)
+{
+	if (!v || !*v)
+		return sqlite3_bind_null(s, col);
+	return sqlite3_bind_text(s, col, v, -1, SQLITE_TRANSIENT);
+}
+
+static int bind_row(sqlite3_stmt *s, const struct user *u, bool insert, struct err *err)
+{
+	time_t now = time(NULL);
+	char token_hash[65];
+	const char *th = u->api_token_hash;
+	int c = 1, r = 0;
+
+	/* A fresh clear token without its hash (the API just set it): store its hash, so the
+	 * token can never be lost nor land in the database in clear. */
+	if ((!th || !*th) && u->api_token && *u->api_token) {
+		if (store_token_hash(u->api_token, token_hash) < 0)
+			return err_set(err, -EIO, "cannot hash the API token");
+		th = token_hash;
+	}
+	r |= store_bind_str(s, c++, u->identifier);
+	r |= store_bind_str(s, c++, u->email);
+	r |= store_bind_strv(s, c++, &u->auth_sources);
+	r |= sqlite3_bind_int(s, c++, u->is_admin);
+	r |= store_bind_str(s, c++, u->firstname);
+	r |= store_bind_str(s, c++, u->lastname);
+	r |= store_bind_str(s, c++, u->phone);
+	r |= store_bind_str(s, c++, u->department);
+	r |= store_bind_str(s, c++, u->notes);
+	r |= bind_opt(s, c++, u->password_hash);
+	r |= sqlite3_bind_int(s, c++, u->disabled);
+	r |= store_bind_str(s, c++, u->disabled_reason);
+	r |= sqlite3_bind_int(s, c++, u->locked);
+	r |= store_bind_str(s, c++, u->locked_reason);
+	r |= bind_opt(s, c++, th);
+	r |= sqlite3_bind_int64(s, c++, u->created_at ? u->created_at : (insert ? now : 0));
+	r |= sqlite3_bind_int64(s, c++, u->updated_at ? u->updated_at : now);
+	sodium_memzero(token_hash, sizeof(token_hash));
+	if (r != 0)
+		return err_set(err, -ENOMEM, "out of memory");
+	return 0;
+}
+
+static int get_locked(struct store *st, const char *id, struct user **ret, struct err *err)
+{
+	sqlite3_stmt *s;
+	int r, rc;
+
+	r = store_stmt(st, STMT_USER_GET, sql_get, &s, err);
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(s, 1, STR(id), -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		r = read_row(s, ret, err);
+	else if (rc == SQLITE_DONE)
+		r = err_set(err, -ENOENT, "user '%s' not found", STR(id));
+	else
+		r = store_sql_err(st, rc, "get user", err);
+	store_stmt_done(s);
+	return r;
+}
+
+int store_user_get(struct store *st, const char *id, struct user **ret, struct err *err)
+{
+	int r;
+
+	store_lock(st);
+	r = get_locked(st, id, ret, err);
+	store_unlock(st);
+	return r;
+}
+
+static int collect(struct store *st, sqlite3_stmt *s, struct user ***ret, size_t *n,
+		   struct err *err)
+{
+	struct user **list = NULL, **nl;
+	size_t cnt = 0;
+	int rc, r = 0;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		nl = realloc(list, (cnt + 1) * sizeof(*list));
+		if (!nl) {
+			r = err_set(err, -ENOMEM, "out of memory");
+			break;
+		}
+		list = nl;
+		r = read_row(s, &list[cnt], err);
+		if (r < 0)
+			break;
+		cnt++;
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = store_sql_err(st, rc, "list users", err);
+	if (r < 0) {
+		user_list_free(list, cnt);
+		return r;
+	}
+	*ret = list;
+	*n = cnt;
+	return 0;
+}
+
+int store_user_list(struct store *st, struct user ***ret, size_t *n, struct err *err)
+{
+	sqlite3_stmt *s;
+	int r;
+
+	store_lock(st);
+	r = store_stmt(st, STMT_USER_LIST, sql_list, &s, err);
+	if (r == 0) {
+		r = collect(st, s, ret, n, err);
+		store_stmt_done(s);
+	}
+	store_unlock(st);
+	return r;
+}
+
+int store_user_find_by_email(struct store *st, const char *email, struct user ***ret, size_t *n,
+			     struct err *err)
+{
+	sqlite3_stmt *s;
+	int r;
+
+	store_lock(st);
+	r = store_stmt(st, STMT_USER_BY_EMAIL, sql_by_email, &s, err);
+	if (r == 0) {
+		sqlite3_bind_text(s, 1, STR(email), -1, SQLITE_STATIC);
+		r = collect(st, s, ret, n, err);
+		store_stmt_done(s);
+	}
+	store_unlock(st);
+	return r;
+}
+
+static int user_write(struct store *st, const struct user *u, bool insert, struct err *err)
+{
+	sqlite3_stmt *s;
+	int r;
+
+	if (!u->identifier || !*u->identifier)
+		return err_field(err, -EINVAL, "Identifier", "user identifier is empty");
+	store_lock(st);
+	r = insert ? store_stmt(st, STMT_USER_INSERT, sql_insert, &s, err)
+		   : store_stmt(st, STMT_USER_UPDATE, sql_update, &s, err);
+	if (r < 0)
+		goto out;
+	r = bind_row(s, u, insert, err);
+	if (r < 0) {
+		store_stmt_done(s);
+		goto out;
+	}
+	r = store_step_done(st, s, insert ? "insert user" : "update user", err);
+	if (r == -EEXIST)
+		r = err_field(err, -EEXIST, "Identifier", "user '%s' already exists",
+			      u->identifier);
+	else if (r == 0 && !insert && sqlite3_changes(st->db) == 0)
+		r = err_set(err, -ENOENT, "user '%s' not found", u->identifier);
+out:
+	store_unlock(st);
+	return r;
+}
+
+int store_user_insert(struct store *st, const struct user *u, struct err *err)
+{
+	return user_write(st, u, true, err);
+}
+
+int store_user_update(struct store *st, const struct user *u, struct err *err)
+{
+	return user_write(st, u, false, err);
+}
+
+int store_user_delete(struct store *st, const char *id, struct err *err)
+{
+	sqlite3_stmt *s;
+	int r;
+
+	store_lock(st);
+	r = store_stmt(st, STMT_USER_DELETE, sql_delete, &s, err);
+	if (r == 0) {
+		sqlite3_bind_text(s, 1, STR(id), -1, SQLITE_STATIC);
+		r = store_step_done(st, s, "delete user", err);
+		if (r == 0 && sqlite3_changes(st->db) == 0)
+			r = err_set(err, -ENOENT, "user '%s' not found", STR(id));
+	}
+	store_unlock(st);
+	return r;
+}
+
+int store_user_check_token(struct store *st, const char *id, const char *token, struct user **ret,
+			   struct err *err)
+{
+	struct user *u = NULL;
+	char hash[65];
+	bool match;
+	int r;
+
+	/* Hash first, whatever the user lookup gives, so timing says nothing about which part
+	 * failed. */
+	if (store_token_hash(token ? token : "", hash) < 0)
+		return err_set(err, -EIO, "cannot hash the API token");
+	store_lock(st);
+	r = get_locked(st, id, &u, NULL);
+	store_unlock(st);
+	if (r == -ENOENT || (r == 0 && (!u->api_token_hash || !token || !*token))) {
+		user_free(u);
+		return err_set(err, -EACCES, "unknown user or wrong API token");
+	}
+	if (r < 0)
+		return err_set(err, r, "cannot read user '%s'", STR(id));
+	match = strlen(u->api_token_hash) == 64 && sodium_memcmp(hash, u->api_token_hash, 64) == 0;
+	sodium_memzero(hash, sizeof(hash));
+	if (!match) {
+		user_free(u);
+		return err_set(err, -EACCES, "unknown user or wrong API token");
+	}
+	*ret = u;
+	return 0;
+}

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Runs every suite and prints one closing line "N passed, N failed".
+# Each suite speaks TAP ("ok N - name" / "not ok N - name"); cmocka binaries run with
+# CMOCKA_MESSAGE_OUTPUT=TAP. A suite that dies without a plan counts as one failure.
+# Suites: unit tests (plain and ASan+UBSan builds), then tests/api/*.py and tests/netns/*.sh
+# (root; network namespaces with wireguard-go).
+set -u
+cd "$(dirname "$0")/.."
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export CMOCKA_MESSAGE_OUTPUT=TAP
+passed=0 failed=0
+logdir=build/test-logs
+mkdir -p "$logdir"
+
+run_suite() { # name, command...
+	local name=$1; shift
+	local log="$logdir/$(echo "$name" | tr '/ ' '__').log"
+	echo "== $name"
+	"$@" >"$log" 2>&1
+	local rc=$?
+	local p f
+	p=$(grep -cE '^ok [0-9]+' "$log")
+	f=$(grep -cE '^not ok [0-9]+' "$log")
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1
+		echo "   suite exited with status $rc without a failing test line (crash?)"
+	fi
+	grep -E '^not ok [0-9]+' "$log" | sed 's/^/   /'
+	if [ "$f" -ne 0 ] || [ "$rc" -ne 0 ]; then
+		echo "   --- last lines of $log:"; tail -n 25 "$log" | sed 's/^/   | /'
+	fi
+	echo "   $p passed, $f failed"
+	passed=$((passed + p)); failed=$((failed + f))
+}
+
+for t in build/tests/test_*; do
+	[ -x "$t" ] && [ "${t%.d}" = "$t" ] && run_suite "unit/$(basename "$t")" "$t"
+done
+for t in build/san/tests/test_*; do
+	[ -x "$t" ] && [ "${t%.d}" = "$t" ] && run_suite "unit-asan/$(basename "$t")" "$t"
+done
+for t in tests/api/test_*.py; do
+	[ -f "$t" ] && run_suite "api/$(basename "$t")" python3 "$t"
+done
+for t in tests/netns/test_*.sh; do
+	[ -f "$t" ] && run_suite "netns/$(basename "$t")" bash "$t"
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
