@@ -153,8 +153,7 @@ int main(int argc, char **argv)
 	}
 	if (sync_start(&app) < 0)
 		log_err("cannot start background workers");
-	log_info("wgportal ready: %s (API at %s%s/api/v1)", cfg.web.listening_address,
-		 cfg.web.external_url, cfg.web.base_path);
+	log_info("wgportal ready on %s", cfg.web.listening_address);
 
 	do {
 		if (sigwait(&sigs, &sig) != 0)

@@ -36,6 +36,9 @@ void http_body(struct api_ctx *c, int status, const char *content_type, const vo
 	c->status = status;
 	if (content_type)
 		http_header(c, "Content-Type", content_type);
+	c->resp->status = status;
+	if (len == 0)
+		return; /* ulfius refuses empty bodies; status alone gives an empty answer */
 	if (ulfius_set_binary_body_response(c->resp, (unsigned)status, body, len) != U_OK) {
 		/* Only OOM gets here; an empty 500 is all we can still say. */
 		c->resp->status = 500;

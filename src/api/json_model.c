@@ -88,6 +88,8 @@ static const struct jfield iface_fields[] = {
 	F("EnabledPeers", JK_RO_INT, struct iface, enabled_peers),
 	F("TotalPeers", JK_RO_INT, struct iface, total_peers),
 	FS("Filename", JK_SKIP),
+	/* addition (not in wg-portal's v1 model): the backend id, "local" or a configured id */
+	F("Backend", JK_STR, struct iface, backend),
 };
 
 static const struct jfield peer_fields[] = {
@@ -255,7 +257,15 @@ json_t *json_from_iface(const struct iface *ifc)
 	char name[32];
 
 	iface_filename(ifc, name);
-	return with_filename(object_from_table(iface_fields, NFIELDS(iface_fields), ifc), name);
+	json_t *obj = with_filename(object_from_table(iface_fields, NFIELDS(iface_fields), ifc), name);
+	/* keep wg-portal's field order: the addition goes after Filename, "" shown as local */
+	if (obj) {
+		json_object_del(obj, "Backend");
+		if (json_object_set_new(obj, "Backend", json_string(ifc->backend && *ifc->backend
+								      ? ifc->backend : "local")) < 0)
+			obj = (json_decref(obj), NULL);
+	}
+	return obj;
 }
 
 json_t *json_from_peer(const struct peer *p)

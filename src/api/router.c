@@ -169,7 +169,7 @@ static bool redirect_unclean(struct api_ctx *c, const char *path)
 			http_header(c, "Location", loc);
 			free(loc);
 		}
-		http_body(c, 301, "text/html; charset=utf-8", "", 0);
+		http_text(c, 301, "Moved Permanently.\n");
 		done = true;
 	}
 	free(clean);

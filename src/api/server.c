@@ -142,6 +142,22 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	log_debug("http: mhd: %s", line);
 }
 
+/* Asks the listening socket itself: MHD reports the port argument, not the bound one. */
+static int bound_port(struct MHD_Daemon *d)
+{
+	const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_LISTEN_FD);
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (!di || getsockname(di->listen_fd, (struct sockaddr *)&ss, &len) != 0)
+		return 0;
+	if (ss.ss_family == AF_INET)
+		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return 0;
+}
+
 static int start_daemon(bool dual_stack, bool tls)
 {
 	unsigned int flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
@@ -223,14 +239,11 @@ int api_start(struct app *app, struct err *err)
 	}
 	if (r != U_OK) {
 		ulfius_clean_instance(&srv.inst);
-		r = err_set(err, -EADDRNOTAVAIL,
-			    "cannot listen on '%s' (address in use, not available or bad TLS "
-			    "certificate/key)", cfg->web.listening_address);
+		r = err_set(err, -EADDRNOTAVAIL, "address in use or not available%s",
+			    tls ? ", or unusable TLS certificate/key" : "");
 		goto fail;
 	}
-	const union MHD_DaemonInfo *di =
-		MHD_get_daemon_info(srv.inst.mhd_daemon, MHD_DAEMON_INFO_BIND_PORT);
-	srv.port = di ? di->port : 0;
+	srv.port = bound_port(srv.inst.mhd_daemon);
 	srv.running = true;
 	log_info("http: listening on %s (port %d, %s), API at %s/api/v1",
 		 cfg->web.listening_address, srv.port, tls ? "https" : "http",

@@ -33,7 +33,7 @@ enum cfg_list {
 };
 
 enum {
-	CFG_F_IMPL    = 1U << 0,   /* this build acts on the key (else: listed in cfg->unsupported) */
+	CFG_F_IMPL    = 1U << 0,   /* this build acts on the key (else: cfg->unsupported) */
 	CFG_F_SECRET  = 1U << 1,   /* wiped on release */
 	CFG_F_ADMINPW = 1U << 2,   /* setting it marks core.admin_password_set */
 };

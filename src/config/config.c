@@ -196,8 +196,9 @@ int cfg_load(struct cfg *cfg, const char *path, struct err *err)
 		r = load(cfg, NULL, path, err);
 		if (r == 0 && env && *env) {
 			char *msg;
-			if (asprintf(&msg, "config file '%s' (WG_PORTAL_CONFIG) not found, using "
-				     "defaults", path) < 0 || strv_push_take(&cfg->warnings, msg) < 0) {
+			if (asprintf(&msg, "config file '%s' (WG_PORTAL_CONFIG) not found, "
+				     "using defaults", path) < 0 ||
+			    strv_push_take(&cfg->warnings, msg) < 0) {
 				cfg_release(cfg);
 				return err_set(err, -ENOMEM, "out of memory");
 			}

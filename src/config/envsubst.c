@@ -26,7 +26,8 @@ struct subst {
 
 static bool is_name_char(char c)
 {
-	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9');
 }
 
 /* Length of the variable name at p; a lone "_" does not count (upstream keeps "$_" as text). */
@@ -69,12 +70,13 @@ static int expand_braces(struct subst *st, struct buf *out, int depth)
 	int r;
 
 	if (depth >= SUBST_DEPTH)
-		return err_set(st->err, -EINVAL, "line %d: substitutions nested too deeply", st->line);
+		return err_set(st->err, -EINVAL, "line %d: substitutions nested too deeply",
+			       st->line);
 	if (!n) {
 		if (!*name || *name == '\n' || *name == '\r')
 			return unclosed(st);
-		return err_set(st->err, -EINVAL, "line %d: bad substitution: \"${\" must be followed by "
-			       "a variable name", st->line);
+		return err_set(st->err, -EINVAL, "line %d: bad substitution: \"${\" must be "
+			       "followed by a variable name", st->line);
 	}
 	st->p += n;
 	val = env_n(name, n);

@@ -20,7 +20,7 @@
 
 #define TOP(path, kind, off, env, def, flags) \
 	{ path, CFG_K_##kind, off, 0, env, def, flags, CFG_L_NONE }
-#define LIST(path, off, l) { path, CFG_K_LIST, off, 0, NULL, NULL, 0, l }
+#define LIST(path, off, l, flags) { path, CFG_K_LIST, off, 0, NULL, NULL, flags, l }
 #define ENT(l, path, kind, off, def, flags) { path, CFG_K_##kind, off, 0, NULL, def, flags, l }
 
 /* Keys common to the three backend lists (1.6.4); backend.* is implemented as a whole. */
@@ -76,8 +76,10 @@ const struct cfg_key cfg_keys[] = {
 	/* wg-portal's default is "wgportal-default"; wgportal has none (admin_password_set). */
 	TOP("core.admin_password", STR, C(core.admin_password), "ADMIN_PASSWORD", NULL,
 	    IMPL | SEC | CFG_F_ADMINPW),
-	TOP("core.admin_api_token", STR, C(core.admin_api_token), "ADMIN_API_TOKEN", NULL, IMPL | SEC),
-	TOP("core.disable_admin_user", BOOL, C(core.disable_admin_user), "DISABLE_ADMIN_USER", "false", IMPL),
+	TOP("core.admin_api_token", STR, C(core.admin_api_token), "ADMIN_API_TOKEN", NULL,
+	    IMPL | SEC),
+	TOP("core.disable_admin_user", BOOL, C(core.disable_admin_user), "DISABLE_ADMIN_USER",
+	    "false", IMPL),
 	TOP("core.editable_keys", BOOL, C(core.editable_keys), "EDITABLE_KEYS", "true", IMPL),
 	TOP("core.create_default_peer", BOOL, C(core.create_default_peer), "CREATE_DEFAULT_PEER",
 	    "false", IMPL),
@@ -118,9 +120,10 @@ const struct cfg_key cfg_keys[] = {
 	    "EXPIRY_CHECK_INTERVAL", "15m", 0),
 	TOP("advanced.rule_prio_offset", INT, C(advanced.rule_prio_offset), "RULE_PRIO_OFFSET",
 	    "20000", IMPL),
-	TOP("advanced.route_table_offset", INT, C(advanced.route_table_offset), "ROUTE_TABLE_OFFSET",
-	    "20000", IMPL),
-	TOP("advanced.api_admin_only", BOOL, C(advanced.api_admin_only), "API_ADMIN_ONLY", "true", IMPL),
+	TOP("advanced.route_table_offset", INT, C(advanced.route_table_offset),
+	    "ROUTE_TABLE_OFFSET", "20000", IMPL),
+	TOP("advanced.api_admin_only", BOOL, C(advanced.api_admin_only), "API_ADMIN_ONLY", "true",
+	    IMPL),
 	TOP("advanced.limit_additional_user_peers", INT, C(advanced.limit_additional_user_peers),
 	    "LIMIT_ADDITIONAL_USER_PEERS", "0", IMPL),
 
@@ -132,9 +135,9 @@ const struct cfg_key cfg_keys[] = {
 	    "IGNORED_LOCAL_INTERFACES", NULL, IMPL),
 	TOP("backend.local_resolvconf_prefix", STR, C(backend.local_resolvconf_prefix),
 	    "LOCAL_RESOLVCONF_PREFIX", "tun.", IMPL),
-	LIST("backend.mikrotik", C(backend.entries), MT),
-	LIST("backend.pfsense", C(backend.entries), PF),
-	LIST("backend.opnsense", C(backend.entries), OP),
+	LIST("backend.mikrotik", C(backend.entries), MT, IMPL),
+	LIST("backend.pfsense", C(backend.entries), PF, IMPL),
+	LIST("backend.opnsense", C(backend.entries), OP, IMPL),
 	BACKEND_COMMON(MT, "backend.mikrotik"),
 	ENT(MT, "backend.mikrotik[].api_user", STR, B(api_user), NULL, IMPL),
 	ENT(MT, "backend.mikrotik[].api_password", STR, B(api_password), NULL, IMPL | SEC),
@@ -183,9 +186,11 @@ const struct cfg_key cfg_keys[] = {
 	TOP("mail.username", STR, C(mail.username), "USERNAME", NULL, 0),
 	TOP("mail.password", STR, C(mail.password), "PASSWORD", NULL, SEC),
 	TOP("mail.auth_type", STR, C(mail.auth_type), "AUTH_TYPE", "plain", 0),
-	TOP("mail.from", STR, C(mail.from), "FROM", "Wireguard Portal <noreply@wireguard.local>", 0),
+	TOP("mail.from", STR, C(mail.from), "FROM", "Wireguard Portal <noreply@wireguard.local>",
+	    0),
 	TOP("mail.link_only", BOOL, C(mail.link_only), "LINK_ONLY", "false", 0),
-	TOP("mail.allow_peer_email", BOOL, C(mail.allow_peer_email), "ALLOW_PEER_EMAIL", "false", 0),
+	TOP("mail.allow_peer_email", BOOL, C(mail.allow_peer_email), "ALLOW_PEER_EMAIL", "false",
+	    0),
 	TOP("mail.templates_path", STR, C(mail.templates_path), "TEMPLATES_PATH", NULL, 0),
 
 	/* auth (1.6.8) */
@@ -193,9 +198,9 @@ const struct cfg_key cfg_keys[] = {
 	    "16", 0),
 	TOP("auth.hide_login_form", BOOL, C(auth.hide_login_form), "HIDE_LOGIN_FORM", "false", 0),
 	TOP("auth.webauthn.enabled", BOOL, C(auth.webauthn_enabled), "WEBAUTHN_ENABLED", "true", 0),
-	LIST("auth.oidc", C(auth.oidc), OI),
-	LIST("auth.oauth", C(auth.oauth), OA),
-	LIST("auth.ldap", C(auth.ldap), LD),
+	LIST("auth.oidc", C(auth.oidc), OI, 0),
+	LIST("auth.oauth", C(auth.oauth), OA, 0),
+	LIST("auth.ldap", C(auth.ldap), LD, 0),
 	OAUTH_COMMON(OI, "auth.oidc"),
 	ENT(OI, "auth.oidc[].base_url", STR, P(base_url), NULL, 0),
 	ENT(OI, "auth.oidc[].extra_scopes", STRV, P(extra_scopes), NULL, 0),
@@ -215,7 +220,8 @@ const struct cfg_key cfg_keys[] = {
 	ENT(LD, "auth.ldap[].base_dn", STR, P(base_dn), NULL, 0),
 	ENT(LD, "auth.ldap[].bind_user", STR, P(bind_user), NULL, 0),
 	ENT(LD, "auth.ldap[].bind_pass", STR, P(bind_pass), NULL, SEC),
-	ENT(LD, "auth.ldap[].field_map.user_identifier", STR, P(field_map.user_identifier), "mail", 0),
+	ENT(LD, "auth.ldap[].field_map.user_identifier", STR, P(field_map.user_identifier), "mail",
+	    0),
 	ENT(LD, "auth.ldap[].field_map.email", STR, P(field_map.email), "mail", 0),
 	ENT(LD, "auth.ldap[].field_map.firstname", STR, P(field_map.firstname), "givenName", 0),
 	ENT(LD, "auth.ldap[].field_map.lastname", STR, P(field_map.lastname), "sn", 0),
@@ -237,7 +243,8 @@ const struct cfg_key cfg_keys[] = {
 	/* web (1.6.9); listening_address deliberately defaults to loopback (design.md) */
 	TOP("web.listening_address", STR, C(web.listening_address), "LISTENING_ADDRESS",
 	    "127.0.0.1:8888", IMPL),
-	TOP("web.external_url", STR, C(web.external_url), "EXTERNAL_URL", "http://localhost:8888", IMPL),
+	TOP("web.external_url", STR, C(web.external_url), "EXTERNAL_URL", "http://localhost:8888",
+	    IMPL),
 	TOP("web.base_path", STR, C(web.base_path), "BASE_PATH", NULL, IMPL),
 	TOP("web.site_company_name", STR, C(web.site_company_name), "SITE_COMPANY_NAME",
 	    "WireGuard Portal", IMPL),
@@ -247,7 +254,8 @@ const struct cfg_key cfg_keys[] = {
 	TOP("web.session_secret", STR, C(web.session_secret), "SESSION_SECRET", "very_secret", SEC),
 	TOP("web.csrf_secret", STR, C(web.csrf_secret), "CSRF_SECRET", "extremely_secret", SEC),
 	TOP("web.request_logging", BOOL, C(web.request_logging), "REQUEST_LOGGING", "false", IMPL),
-	TOP("web.expose_host_info", BOOL, C(web.expose_host_info), "EXPOSE_HOST_INFO", "false", IMPL),
+	TOP("web.expose_host_info", BOOL, C(web.expose_host_info), "EXPOSE_HOST_INFO", "false",
+	    IMPL),
 	TOP("web.cert_file", STR, C(web.cert_file), "CERT_FILE", NULL, IMPL),
 	TOP("web.key_file", STR, C(web.key_file), "KEY_FILE", NULL, IMPL),
 	TOP("web.frontend_filepath", STR, C(web.frontend_filepath), "FRONTEND_FILEPATH", NULL, 0),

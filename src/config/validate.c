@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define OFF(f) offsetof(struct cfg, f)
 #define DEFAULT_TIMEOUT_MS  30000
 #define DEFAULT_CONCURRENCY 5
 #define MAX_CONCURRENCY     1024
@@ -30,8 +31,8 @@ static int bad(struct cfg_ctx *ctx, int line, const char *key, const char *fmt, 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (line > 0)
-		return err_field(ctx->err, -EINVAL, key, "%s: line %d: %s: %s", ctx->name, line, key,
-				 msg);
+		return err_field(ctx->err, -EINVAL, key, "%s: line %d: %s: %s", ctx->name, line,
+				 key, msg);
 	return err_field(ctx->err, -EINVAL, key, "%s: %s: %s", ctx->name, key, msg);
 }
 
@@ -87,16 +88,16 @@ static const struct {
 	size_t off;
 	int min, max;
 } int_ranges[] = {
-	{ "advanced.start_listen_port", offsetof(struct cfg, advanced.start_listen_port), 1, 65535 },
-	{ "advanced.rule_prio_offset", offsetof(struct cfg, advanced.rule_prio_offset), 0, INT_MAX },
-	{ "advanced.route_table_offset", offsetof(struct cfg, advanced.route_table_offset), 0,
+	{ "advanced.start_listen_port", OFF(advanced.start_listen_port), 1, 65535 },
+	{ "advanced.rule_prio_offset", OFF(advanced.rule_prio_offset), 0, INT_MAX },
+	{ "advanced.route_table_offset", OFF(advanced.route_table_offset), 0,
 	  INT_MAX },
 	{ "advanced.limit_additional_user_peers",
-	  offsetof(struct cfg, advanced.limit_additional_user_peers), 0, INT_MAX },
-	{ "statistics.ping_check_workers", offsetof(struct cfg, statistics.ping_check_workers), 0,
+	  OFF(advanced.limit_additional_user_peers), 0, INT_MAX },
+	{ "statistics.ping_check_workers", OFF(statistics.ping_check_workers), 0,
 	  1024 },
-	{ "mail.port", offsetof(struct cfg, mail.port), 0, 65535 },
-	{ "auth.min_password_length", offsetof(struct cfg, auth.min_password_length), 0, 4096 },
+	{ "mail.port", OFF(mail.port), 0, 65535 },
+	{ "auth.min_password_length", OFF(auth.min_password_length), 0, 4096 },
 };
 
 static int check_numbers(struct cfg_ctx *ctx)
@@ -193,8 +194,8 @@ static int check_backend(struct cfg_ctx *ctx, size_t at)
 		/* A trailing slash is harmless; the REST paths are joined under the base. */
 		strip_trailing(be->api_url, "/");
 		if (!ends_with(be->api_url, "/rest"))
-			return bad(ctx, be->line, KEY("api_url"), "the RouterOS REST base URL must end "
-				   "in /rest (e.g. https://10.10.10.10/rest)");
+			return bad(ctx, be->line, KEY("api_url"), "the RouterOS REST base URL must "
+				   "end in /rest (e.g. https://10.10.10.10/rest)");
 		break;
 	case CFG_BACKEND_PFSENSE:
 		strip_trailing(be->api_url, "/");
@@ -234,7 +235,8 @@ static int check_backends(struct cfg_ctx *ctx)
 	if (!*cfg->backend.default_id &&
 	    (r = cfg_set_str(&cfg->backend.default_id, "local", false)) < 0)
 		return r;
-	if (strcmp(cfg->backend.default_id, "local") && !cfg_backend_find(cfg, cfg->backend.default_id))
+	if (strcmp(cfg->backend.default_id, "local") &&
+	    !cfg_backend_find(cfg, cfg->backend.default_id))
 		return bad(ctx, line_of_key(ctx, "backend.default"), "backend.default",
 			   "backend \"%.64s\" is not configured (use \"local\" or the id of a "
 			   "backend.mikrotik/pfsense/opnsense entry)", cfg->backend.default_id);
@@ -252,8 +254,8 @@ static int complete_providers(struct cfg_auth_provider *p, size_t n, enum cfg_li
 			return r;
 		for (size_t j = 0; j < cfg_n_keys; j++) {
 			const struct cfg_key *k = &cfg_keys[j];
-			if (k->list != l || !cfg_key_is_entry(k) || k->kind != CFG_K_STR || !k->def ||
-			    !strstr(k->path, ".field_map."))
+			if (k->list != l || !cfg_key_is_entry(k) || k->kind != CFG_K_STR ||
+			    !k->def || !strstr(k->path, ".field_map."))
 				continue;
 			char **s = cfg_key_field(&p[i], k);
 			if (!**s && (r = cfg_set_str(s, k->def, false)) < 0)

@@ -61,8 +61,8 @@ int cfg_parse_duration(const char *s, int64_t *ret_ms)
 				post = true;
 				if (f_overflow)
 					continue;
-				/* Like Go: keep digits while they fit, ignore the rest (they are below
-				 * the precision that matters). */
+				/* Like Go: keep digits while they fit, ignore the rest
+				 * (they are below the precision that matters). */
 				if (f > (DUR_LIMIT - 1) / 10) {
 					f_overflow = true;
 					continue;

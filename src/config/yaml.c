@@ -77,6 +77,19 @@ static bool is_null(const yaml_node_t *n)
 	       !strcmp(s, "NULL");
 }
 
+/* [+-]?[0-9]+ */
+static bool is_exponent(const char *s)
+{
+	if (*s == '-' || *s == '+')
+		s++;
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
 /* Whether a plain scalar resolves to a YAML int or float (what yaml.v3 refuses for durations). */
 static bool is_number(const char *s)
 {
@@ -95,7 +108,7 @@ static bool is_number(const char *s)
 		else if (*s == '.' && !dot)
 			dot = true;
 		else if ((*s == 'e' || *s == 'E') && digits)
-			return s[1] && (s[1] == '-' || s[1] == '+' || (s[1] >= '0' && s[1] <= '9'));
+			return is_exponent(s + 1);
 		else
 			return false;
 	}
@@ -151,7 +164,7 @@ static int apply_list(struct walk *w, const struct cfg_key *k, yaml_node_t *v, c
 	if (is_null(v))
 		return 0;
 	if (v->type != YAML_SEQUENCE_NODE)
-		return fail(w, v, k->path, "'%s' must be %s", disp, kind_name(k->kind));
+		return fail(w, v, disp, "'%s' must be %s", disp, kind_name(k->kind));
 	snprintf(lpre, sizeof(lpre), "%s[]", k->path);
 	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
 	     it++, n++) {
@@ -160,10 +173,10 @@ static int apply_list(struct walk *w, const struct cfg_key *k, yaml_node_t *v, c
 
 		snprintf(dpre, sizeof(dpre), "%s[%zu]", disp, n);
 		if (!item || item->type != YAML_MAPPING_NODE)
-			return fail(w, item ? item : v, k->path, "'%s' must be a mapping", dpre);
+			return fail(w, item ? item : v, disp, "'%s' must be a mapping", dpre);
 		r = cfg_entry_append(cfg, k->list, line_of(item), &e);
 		if (r == -E2BIG)
-			return fail(w, item, k->path, "'%s': more than %d entries", disp,
+			return fail(w, item, disp, "'%s': more than %d entries", disp,
 				    CFG_MAX_ENTRIES);
 		if (r < 0)
 			return err_set(w->ctx->err, r, "out of memory");
@@ -182,13 +195,13 @@ static int apply_strv(struct walk *w, const struct cfg_key *k, yaml_node_t *v, c
 	struct strv sv = STRV_INIT;
 
 	if (v->type != YAML_SEQUENCE_NODE)
-		return fail(w, v, k->path, "'%s' must be %s", disp, kind_name(k->kind));
+		return fail(w, v, disp, "'%s' must be %s", disp, kind_name(k->kind));
 	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
 	     it++) {
 		yaml_node_t *item = node(w, *it);
 		if (!item || item->type != YAML_SCALAR_NODE) {
 			strv_release(&sv);
-			return fail(w, item ? item : v, k->path, "'%s' items must be strings", disp);
+			return fail(w, item ? item : v, disp, "'%s' items must be strings", disp);
 		}
 		if (strv_push(&sv, is_null(item) ? "" : sval(item)) < 0) {
 			strv_release(&sv);
@@ -207,14 +220,16 @@ static int apply_strmap(struct walk *w, const struct cfg_key *k, yaml_node_t *v,
 	struct strv *vals = (struct strv *)((char *)base + k->off2);
 
 	if (v->type != YAML_MAPPING_NODE)
-		return fail(w, v, k->path, "'%s' must be %s", disp, kind_name(k->kind));
+		return fail(w, v, disp, "'%s' must be %s", disp, kind_name(k->kind));
 	strv_release(keys);
 	strv_release(vals);
-	for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
+	yaml_node_pair_t *end = v->data.mapping.pairs.top;
+	for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < end; p++) {
 		yaml_node_t *kn = node(w, p->key), *vn = node(w, p->value);
 		if (!kn || !vn || kn->type != YAML_SCALAR_NODE || vn->type != YAML_SCALAR_NODE)
-			return fail(w, kn ? kn : v, k->path, "'%s' must map names to strings", disp);
-		if (strv_push(keys, sval(kn)) < 0 || strv_push(vals, is_null(vn) ? "" : sval(vn)) < 0)
+			return fail(w, kn ? kn : v, disp, "'%s' must map names to strings", disp);
+		if (strv_push(keys, sval(kn)) < 0 ||
+		    strv_push(vals, is_null(vn) ? "" : sval(vn)) < 0)
 			return err_set(w->ctx->err, -ENOMEM, "out of memory");
 	}
 	return 0;
@@ -227,10 +242,10 @@ static int apply_scalar(struct walk *w, const struct cfg_key *k, yaml_node_t *v,
 	const char *s;
 
 	if (v->type != YAML_SCALAR_NODE)
-		return fail(w, v, k->path, "'%s' must be %s", disp, kind_name(k->kind));
+		return fail(w, v, disp, "'%s' must be %s", disp, kind_name(k->kind));
 	s = sval(v);
 	if (strlen(s) != v->data.scalar.length)
-		return fail(w, v, k->path, "'%s' contains a NUL character", disp);
+		return fail(w, v, disp, "'%s' contains a NUL character", disp);
 	switch (k->kind) {
 	case CFG_K_STR:
 		if (cfg_set_str(f, s, k->flags & CFG_F_SECRET) < 0)
@@ -238,24 +253,24 @@ static int apply_scalar(struct walk *w, const struct cfg_key *k, yaml_node_t *v,
 		return 0;
 	case CFG_K_BOOL:
 		if (cfg_parse_bool_yaml(s, f) < 0)
-			return fail(w, v, k->path, "'%s' must be a boolean (true or false), got '%.64s'",
-				    disp, s);
+			return fail(w, v, disp, "'%s' must be a boolean (true or false), "
+				    "got '%.64s'", disp, s);
 		return 0;
 	case CFG_K_INT: {
 		int r = is_plain(v) ? cfg_parse_int(s, true, f) : -EINVAL;
 		if (r == -ERANGE)
-			return fail(w, v, k->path, "'%s': integer %.64s out of range", disp, s);
+			return fail(w, v, disp, "'%s': integer %.64s out of range", disp, s);
 		if (r < 0)
-			return fail(w, v, k->path, "'%s' must be an integer, got '%.64s'", disp, s);
+			return fail(w, v, disp, "'%s' must be an integer, got '%.64s'", disp, s);
 		return 0;
 	}
 	case CFG_K_DUR:
 		/* yaml.v3 refuses a YAML number for a time.Duration, so wg-portal does too. */
 		if (is_plain(v) && is_number(s))
-			return fail(w, v, k->path, "'%s' must be a duration string such as \"30s\" "
+			return fail(w, v, disp, "'%s' must be a duration string such as \"30s\" "
 				    "(a bare number is not accepted), got %.64s", disp, s);
 		if (cfg_parse_duration(s, f) < 0)
-			return fail(w, v, k->path, "'%s': invalid duration '%.64s' (units ns, us, ms, "
+			return fail(w, v, disp, "'%s': invalid duration '%.64s' (units ns, us, ms, "
 				    "s, m, h; e.g. \"1h30m\")", disp, s);
 		return 0;
 	default:
@@ -318,12 +333,12 @@ static int walk_pair(struct walk *w, yaml_node_t *kn, yaml_node_t *vn, const cha
 		if (is_null(vn))
 			return 0;
 		if (vn->type != YAML_MAPPING_NODE)
-			return fail(w, vn, lpath, "'%s' must be a mapping", dpath);
+			return fail(w, vn, dpath, "'%s' must be a mapping", dpath);
 		return walk_map(w, vn, lpath, dpath, base, depth + 1);
 	}
 	if (!*dpre)
 		return fail(w, kn, name, "unknown top-level key '%.64s'", name);
-	return fail(w, kn, lpath, "unknown key '%.64s' in '%s'", name, dpre);
+	return fail(w, kn, dpath, "unknown key '%.64s' in '%s'", name, dpre);
 }
 
 static int walk_map(struct walk *w, yaml_node_t *map, const char *lpre, const char *dpre,
@@ -358,8 +373,8 @@ static int walk_map(struct walk *w, yaml_node_t *map, const char *lpre, const ch
 					     r >= 0 && it < vn->data.sequence.items.top; it++) {
 						yaml_node_t *m = node(w, *it);
 						if (!m || m->type != YAML_MAPPING_NODE)
-							return fail(w, vn, dpre, "merge key '<<' needs "
-								    "mappings");
+							return fail(w, vn, dpre, "merge key "
+								    "'<<' needs mappings");
 						r = walk_map(w, m, lpre, dpre, base, depth + 1);
 					}
 				} else {
@@ -371,9 +386,10 @@ static int walk_map(struct walk *w, yaml_node_t *map, const char *lpre, const ch
 			}
 			for (yaml_node_pair_t *q = start; q < p; q++) {
 				yaml_node_t *qk = node(w, q->key);
-				if (qk && qk->type == YAML_SCALAR_NODE && !strcmp(sval(qk), sval(kn)))
-					return fail(w, kn, dpre, "duplicate key '%.64s' (first at line "
-						    "%d)", sval(kn), line_of(qk));
+				if (qk && qk->type == YAML_SCALAR_NODE &&
+				    !strcmp(sval(qk), sval(kn)))
+					return fail(w, kn, dpre, "duplicate key '%.64s' (first "
+						    "at line %d)", sval(kn), line_of(qk));
 			}
 			r = walk_pair(w, kn, vn, lpre, dpre, base, depth);
 			if (r < 0)
@@ -381,6 +397,20 @@ static int walk_map(struct walk *w, yaml_node_t *map, const char *lpre, const ch
 		}
 	}
 	return 0;
+}
+
+/* libyaml frees without clearing; the scalars and its decoded input copy may hold secrets. */
+static void wipe_document(yaml_document_t *doc)
+{
+	for (yaml_node_t *n = doc->nodes.start; n && n < doc->nodes.top; n++)
+		if (n->type == YAML_SCALAR_NODE && n->data.scalar.value)
+			explicit_bzero(n->data.scalar.value, n->data.scalar.length);
+}
+
+static void wipe_parser(yaml_parser_t *p)
+{
+	if (p->buffer.start && p->buffer.end > p->buffer.start)
+		explicit_bzero(p->buffer.start, (size_t)(p->buffer.end - p->buffer.start));
 }
 
 int cfg_apply_yaml(struct cfg_ctx *ctx, const char *text, size_t len)
@@ -398,11 +428,14 @@ int cfg_apply_yaml(struct cfg_ctx *ctx, const char *text, size_t len)
 		if (parser.error == YAML_MEMORY_ERROR)
 			r = err_set(ctx->err, -ENOMEM, "out of memory");
 		else
-			r = err_set(ctx->err, -EINVAL, "%s: line %zu, column %zu: %s%s%s%s", ctx->name,
-				    parser.problem_mark.line + 1, parser.problem_mark.column + 1,
+			r = err_set(ctx->err, -EINVAL, "%s: line %zu, column %zu: %s%s%s%s",
+				    ctx->name, parser.problem_mark.line + 1,
+				    parser.problem_mark.column + 1,
 				    parser.problem ? parser.problem : "invalid YAML",
-				    parser.context ? " (" : "", parser.context ? parser.context : "",
+				    parser.context ? " (" : "",
+				    parser.context ? parser.context : "",
 				    parser.context ? ")" : "");
+		wipe_parser(&parser);
 		yaml_parser_delete(&parser);
 		return r;
 	}
@@ -413,7 +446,9 @@ int cfg_apply_yaml(struct cfg_ctx *ctx, const char *text, size_t len)
 		else
 			r = walk_map(&w, root, "", "", ctx->cfg, 0);
 	}
+	wipe_document(&doc);
 	yaml_document_delete(&doc);
+	wipe_parser(&parser);
 	yaml_parser_delete(&parser);
 	return r;
 }

@@ -200,7 +200,7 @@ int iface_validate(const struct iface *ifc, struct err *err)
 	    (r = model_check_cidr_list("PeerDefNetwork", &ifc->peer_def_network, err)) < 0 ||
 	    (r = model_check_ip_list("PeerDefDns", &ifc->peer_def_dns, err)) < 0 ||
 	    (r = model_check_hostname_list("PeerDefDnsSearch", &ifc->peer_def_dns_search, err)) < 0 ||
-	    (r = model_check_endpoint("PeerDefEndpoint", ifc->peer_def_endpoint, err)) < 0 ||
+	    (r = model_check_endpoint("PeerDefEndpoint", ifc->peer_def_endpoint, true, err)) < 0 ||
 	    (r = model_check_cidr_list("PeerDefAllowedIPs", &ifc->peer_def_allowed_ips, err)) < 0 ||
 	    (r = model_check_mtu("PeerDefMtu", ifc->peer_def_mtu, err)) < 0 ||
 	    (r = model_check_range("PeerDefPersistentKeepalive", ifc->peer_def_persistent_keepalive,

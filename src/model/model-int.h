@@ -25,7 +25,9 @@ int model_check_cidr_list(const char *field, const struct strv *sv, struct err *
 int model_check_ip(const char *field, const char *s, struct err *err);
 int model_check_ip_list(const char *field, const struct strv *sv, struct err *err);
 int model_check_hostname_list(const char *field, const struct strv *sv, struct err *err);
-int model_check_endpoint(const char *field, const char *s, struct err *err);
+/* host:port or [v6]:port, port 1..65535; port_optional also takes a bare host or [v6]
+ * (PeerDefEndpoint, which core stores with ":<ListenPort>" appended). */
+int model_check_endpoint(const char *field, const char *s, bool port_optional, struct err *err);
 int model_check_routing_table(const char *field, const char *s, struct err *err);
 int model_check_range(const char *field, int64_t v, int64_t lo, int64_t hi, struct err *err);
 int model_check_mtu(const char *field, int64_t v, struct err *err);

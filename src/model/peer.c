@@ -167,7 +167,7 @@ int peer_validate(const struct peer *p, struct err *err)
 	}
 	if ((r = model_check_mode("Mode", p->mode, true, err)) < 0 ||
 	    (r = model_check_date("ExpiresAt", p->expires_at, err)) < 0 ||
-	    (r = model_check_endpoint("Endpoint", p->endpoint.value, err)) < 0 ||
+	    (r = model_check_endpoint("Endpoint", p->endpoint.value, false, err)) < 0 ||
 	    (r = model_check_cidr_list("AllowedIPs", &p->allowed_ips.value, err)) < 0 ||
 	    (r = model_check_cidr_list("ExtraAllowedIPs", &p->extra_allowed_ips, err)) < 0 ||
 	    (r = model_check_range("PersistentKeepalive", p->persistent_keepalive.value, 0, 65535,

@@ -190,10 +190,10 @@ static bool port_is_valid(const char *s)
 	return !errno && *end == '\0' && v >= 1 && v <= 65535;
 }
 
-int model_check_endpoint(const char *field, const char *s, struct err *err)
+int model_check_endpoint(const char *field, const char *s, bool port_optional, struct err *err)
 {
 	char host[256], q[72];
-	const char *colon;
+	const char *port = NULL;
 	struct ip_prefix p;
 	size_t hlen;
 
@@ -202,7 +202,7 @@ int model_check_endpoint(const char *field, const char *s, struct err *err)
 	if (s[0] == '[') {
 		const char *close = strchr(s, ']');
 
-		if (!close || close[1] != ':')
+		if (!close || (close[1] != ':' && !(close[1] == '\0' && port_optional)))
 			goto bad;
 		hlen = (size_t)(close - s - 1);
 		if (hlen == 0 || hlen >= sizeof(host))
@@ -211,23 +211,27 @@ int model_check_endpoint(const char *field, const char *s, struct err *err)
 		host[hlen] = '\0';
 		if (!strchr(host, ':') || ip_prefix_parse(host, true, &p) < 0)
 			goto bad;
-		colon = close + 1;
+		if (close[1] == ':')
+			port = close + 2;
 	} else {
-		colon = strrchr(s, ':');
-		if (!colon)
+		const char *colon = strchr(s, ':');
+
+		/* a bare IPv6 address must be bracketed: at most one colon here */
+		if (colon && strchr(colon + 1, ':'))
 			goto bad;
-		hlen = (size_t)(colon - s);
+		if (!colon && !port_optional)
+			goto bad;
+		hlen = colon ? (size_t)(colon - s) : strlen(s);
 		if (hlen == 0 || hlen >= sizeof(host))
 			goto bad;
 		memcpy(host, s, hlen);
 		host[hlen] = '\0';
-		/* a bare IPv6 address must be bracketed */
-		if (strchr(host, ':'))
-			goto bad;
 		if (ip_prefix_parse(host, true, &p) < 0 && !model_hostname_is_valid(host))
 			goto bad;
+		if (colon)
+			port = colon + 1;
 	}
-	if (!port_is_valid(colon + 1))
+	if (port && !port_is_valid(port))
 		goto bad;
 	return 0;
 bad:

@@ -78,7 +78,10 @@ static int read_row(sqlite3_stmt *s, struct user **ret, struct err *err)
 		user_free(u);
 		return err_set(err, -ENOMEM, "out of memory");
 	}
-	*ret = u;
+	if (ret)
+		*ret = u;
+	else
+		user_free(u);
 	return 0;
 }
 
@@ -301,6 +304,9 @@ int store_user_check_token(struct store *st, const char *id, const char *token, 
 		user_free(u);
 		return err_set(err, -EACCES, "unknown user or wrong API token");
 	}
-	*ret = u;
+	if (ret)
+		*ret = u;
+	else
+		user_free(u);
 	return 0;
 }

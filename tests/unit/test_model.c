@@ -357,7 +357,8 @@ static void m_search(struct iface *i) { strv_push(&i->dns_search, "bad domain");
 static void m_search_dash(struct iface *i) { strv_push(&i->dns_search, "-x.example"); }
 static void m_defnet(struct iface *i) { strv_push(&i->peer_def_network, "10.0.0.1"); }
 static void m_defallowed(struct iface *i) { strv_push(&i->peer_def_allowed_ips, "::/129"); }
-static void m_ep_noport(struct iface *i) { str_set(&i->peer_def_endpoint, "vpn.example.com"); }
+static void m_ep_v6nobr(struct iface *i) { str_set(&i->peer_def_endpoint, "fd00::1"); }
+static void m_ep_colon(struct iface *i) { str_set(&i->peer_def_endpoint, "vpn.example.com:"); }
 static void m_ep_port0(struct iface *i) { str_set(&i->peer_def_endpoint, "vpn.example.com:0"); }
 static void m_ep_v6bare(struct iface *i) { str_set(&i->peer_def_endpoint, "fd00::1:51820"); }
 static void m_ep_space(struct iface *i) { str_set(&i->peer_def_endpoint, "vpn example:1"); }
@@ -382,6 +383,11 @@ static void test_model_validate__iface(void **state)
 	str_set(&ifc->peer_def_endpoint, "[fd00::1]:1");
 	str_set(&ifc->identifier, "wg0123456789abc"); /* 15 chars */
 	ifc->public_key[0] = '\0';                    /* private key alone is fine */
+	assert_int_equal(iface_validate(ifc, &e), 0);
+	/* PeerDefEndpoint may lack the port: core appends ":<ListenPort>" */
+	str_set(&ifc->peer_def_endpoint, "vpn.example.com");
+	assert_int_equal(iface_validate(ifc, &e), 0);
+	str_set(&ifc->peer_def_endpoint, "[fd00::1]");
 	assert_int_equal(iface_validate(ifc, &e), 0);
 	str_set(&ifc->routing_table, "4294967295");
 	str_set(&ifc->peer_def_endpoint, "192.0.2.1:65535");
@@ -411,7 +417,8 @@ static void test_model_validate__iface(void **state)
 	iface_expect("DnsSearch", m_search_dash);
 	iface_expect("PeerDefNetwork", m_defnet);
 	iface_expect("PeerDefAllowedIPs", m_defallowed);
-	iface_expect("PeerDefEndpoint", m_ep_noport);
+	iface_expect("PeerDefEndpoint", m_ep_v6nobr);
+	iface_expect("PeerDefEndpoint", m_ep_colon);
 	iface_expect("PeerDefEndpoint", m_ep_port0);
 	iface_expect("PeerDefEndpoint", m_ep_v6bare);
 	iface_expect("PeerDefEndpoint", m_ep_space);
@@ -464,6 +471,7 @@ static void pm_mode(struct peer *p) { str_set(&p->mode, "peer"); }
 static void pm_expiry(struct peer *p) { str_set(&p->expires_at, "2027-02-29"); }
 static void pm_expiry_fmt(struct peer *p) { str_set(&p->expires_at, "2027-2-01"); }
 static void pm_endpoint(struct peer *p) { str_set(&p->endpoint.value, "[fd00::1]51820"); }
+static void pm_endpoint_noport(struct peer *p) { str_set(&p->endpoint.value, "vpn.example.com"); }
 static void pm_allowed(struct peer *p) { strv_push(&p->allowed_ips.value, "10.0.0.1/"); }
 static void pm_extra(struct peer *p) { strv_push(&p->extra_allowed_ips, "/24"); }
 static void pm_addr(struct peer *p) { strv_push(&p->addresses, "fe80::1%eth0/64"); }
@@ -505,6 +513,7 @@ static void test_model_validate__peer(void **state)
 	peer_expect("ExpiresAt", pm_expiry);
 	peer_expect("ExpiresAt", pm_expiry_fmt);
 	peer_expect("Endpoint", pm_endpoint);
+	peer_expect("Endpoint", pm_endpoint_noport);
 	peer_expect("AllowedIPs", pm_allowed);
 	peer_expect("ExtraAllowedIPs", pm_extra);
 	peer_expect("Addresses", pm_addr);

@@ -115,8 +115,9 @@ int wg_genl_build_set(void *buf, size_t size, uint16_t family, uint32_t seq, con
 		    !mnl_attr_put_u32_check(nlh, size, WGDEVICE_A_FWMARK, dev->fwmark))
 			return -EMSGSIZE;
 		cur->started = true;
-		/* The device attributes alone are progress. */
-		progress = true;
+		/* Device attributes alone are progress (a peer-less call still sends them). */
+		progress = dev && (dev->flags & (DEV_IFACE_HAS_PRIVATE_KEY | DEV_IFACE_HAS_LISTEN_PORT |
+						 DEV_IFACE_HAS_FWMARK));
 	}
 	if (cur->peer >= n)
 		return (int)nlh->nlmsg_len;

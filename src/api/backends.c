@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/* GET /backend/all (our addition): the configured backends, their capabilities and health. */
+#include <string.h>
+
+#include "api/handlers.h"
+#include "backends/backend.h"
+
+static const struct {
+	unsigned cap;
+	const char *name;
+} cap_names[] = {
+	{ BACKEND_CAP_CREATE_IFACE, "create_interface" },
+	{ BACKEND_CAP_STATS_PEER, "peer_statistics" },
+	{ BACKEND_CAP_STATS_IFACE, "interface_statistics" },
+	{ BACKEND_CAP_HOOKS, "hooks" },
+	{ BACKEND_CAP_PSK, "preshared_keys" },
+	{ BACKEND_CAP_ROUTES, "routes" },
+	{ BACKEND_CAP_MTU, "mtu" },
+	{ BACKEND_CAP_FWMARK, "fwmark" },
+	{ BACKEND_CAP_ADDRESSES, "addresses" },
+	{ BACKEND_CAP_DISABLED_PEERS, "disabled_peers" },
+};
+
+/* The registry updates reachable/last_error while device calls run (under be->lock, which can
+ * be held for seconds); we read a snapshot without waiting, so a torn string is possible and
+ * falls back to "". */
+static json_t *str_json(const char *s, size_t max)
+{
+	char buf[512];
+	size_t n = strnlen(s, max < sizeof(buf) ? max : sizeof(buf) - 1);
+	json_t *j;
+
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	j = json_string(buf);
+	return j ? j : json_string("");
+}
+
+static json_t *backend_json(const struct backend *be)
+{
+	json_t *o = json_object(), *caps = json_array();
+
+	if (!o || !caps) {
+		json_decref(o);
+		json_decref(caps);
+		return NULL;
+	}
+	for (size_t i = 0; i < sizeof(cap_names) / sizeof(cap_names[0]); i++)
+		if (be->caps & cap_names[i].cap)
+			json_array_append_new(caps, json_string(cap_names[i].name));
+	json_object_set_new(o, "Identifier", str_json(be->id, sizeof(be->id)));
+	json_object_set_new(o, "DisplayName", str_json(be->display_name, sizeof(be->display_name)));
+	json_object_set_new(o, "Type", json_string(be->ops && be->ops->type ? be->ops->type : ""));
+	json_object_set_new(o, "Implementation", str_json(be->implementation, sizeof(be->implementation)));
+	json_object_set_new(o, "Capabilities", caps);
+	json_object_set_new(o, "Reachable", json_boolean(be->reachable));
+	json_object_set_new(o, "Default", json_boolean(be->is_default));
+	json_object_set_new(o, "LastError", str_json(be->last_error, sizeof(be->last_error)));
+	return o;
+}
+
+void api_backend_all(struct api_ctx *c)
+{
+	json_t *arr = json_array();
+	size_t n = backend_count();
+
+	for (size_t i = 0; arr && i < n; i++) {
+		struct backend *be = backend_at(i);
+		if (be && json_array_append_new(arr, backend_json(be)) != 0) {
+			json_decref(arr);
+			arr = NULL;
+		}
+	}
+	http_json(c, 200, arr);
+}

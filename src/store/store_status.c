@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Latest statistics per peer and interface (one upserted row each, written in one transaction
+ * per sweep) and the append-only audit log.
+ */
+#include "store/store-int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "util/err.h"
+
+static const char sql_peer_put[] =
+	"INSERT INTO peer_statuses (peer_id, iface_id, bytes_received, bytes_transmitted, "
+	"last_handshake, endpoint, is_pingable, last_ping, last_session_start, is_connected, "
+	"stats_available, updated_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12) "
+	"ON CONFLICT(peer_id) DO UPDATE SET iface_id=?2, bytes_received=?3, "
+	"bytes_transmitted=?4, last_handshake=?5, endpoint=?6, is_pingable=?7, last_ping=?8, "
+	"last_session_start=?9, is_connected=?10, stats_available=?11, updated_at=?12";
+static const char sql_iface_put[] =
+	"INSERT INTO interface_statuses (iface_id, bytes_received, bytes_transmitted, updated_at) "
+	"VALUES (?1,?2,?3,?4) ON CONFLICT(iface_id) DO UPDATE SET bytes_received=?2, "
+	"bytes_transmitted=?3, updated_at=?4";
+static const char sql_peer_get[] =
+	"SELECT peer_id, iface_id, bytes_received, bytes_transmitted, last_handshake, endpoint, "
+	"is_pingable, last_ping, last_session_start, is_connected, stats_available, updated_at "
+	"FROM peer_statuses WHERE peer_id = ?";
+static const char sql_iface_get[] =
+	"SELECT iface_id, bytes_received, bytes_transmitted, updated_at FROM interface_statuses "
+	"WHERE iface_id = ?";
+static const char sql_audit_add[] =
+	"INSERT INTO audit_entries (created_at, user, severity, origin, message) "
+	"VALUES (?, ?, ?, ?, ?)";
+static const char sql_audit_count[] = "SELECT count(*) FROM audit_entries";
+
+/* Counters are uint64 on the wire; SQLite keeps int64. The cast round-trips all 64 bits. */
+static int put_peer(struct store *st, const struct peer_status *ps, struct err *err)
+{
+	sqlite3_stmt *s;
+	int r = store_stmt(st, STMT_PEER_STATUS_PUT, sql_peer_put, &s, err);
+
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(s, 1, ps->peer_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, ps->iface_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)ps->bytes_received);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)ps->bytes_transmitted);
+	sqlite3_bind_int64(s, 5, ps->last_handshake);
+	sqlite3_bind_text(s, 6, ps->endpoint, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 7, ps->is_pingable);
+	sqlite3_bind_int64(s, 8, ps->last_ping);
+	sqlite3_bind_int64(s, 9, ps->last_session_start);
+	sqlite3_bind_int(s, 10, ps->is_connected);
+	sqlite3_bind_int(s, 11, ps->stats_available);
+	sqlite3_bind_int64(s, 12, ps->updated_at ? ps->updated_at : (int64_t)time(NULL));
+	return store_step_done(st, s, "write peer status", err);
+}
+
+static int put_iface(struct store *st, const struct iface_status *is, struct err *err)
+{
+	sqlite3_stmt *s;
+	int r = store_stmt(st, STMT_IFACE_STATUS_PUT, sql_iface_put, &s, err);
+
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(s, 1, is->iface_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)is->bytes_received);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)is->bytes_transmitted);
+	sqlite3_bind_int64(s, 4, is->updated_at ? is->updated_at : (int64_t)time(NULL));
+	return store_step_done(st, s, "write interface status", err);
+}
+
+int store_status_put(struct store *st, const struct peer_status *peers, size_t n_peers,
+		     const struct iface_status *ifaces, size_t n_ifaces, struct err *err)
+{
+	int r = store_begin(st, err);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; r == 0 && i < n_peers; i++)
+		r = put_peer(st, &peers[i], err);
+	for (size_t i = 0; r == 0 && i < n_ifaces; i++)
+		r = put_iface(st, &ifaces[i], err);
+	if (r < 0) {
+		store_rollback(st);
+		return r;
+	}
+	return store_commit(st, err);
+}
+
+int store_peer_status_get(struct store *st, const char *peer_id, struct peer_status *ret,
+			  struct err *err)
+{
+	struct peer_status ps = { 0 };
+	sqlite3_stmt *s;
+	int r, rc;
+
+	store_lock(st);
+	r = store_stmt(st, STMT_PEER_STATUS_GET, sql_peer_get, &s, err);
+	if (r < 0)
+		goto out;
+	sqlite3_bind_text(s, 1, STR(peer_id), -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		if (store_col_fixed(s, 0, ps.peer_id, sizeof(ps.peer_id)) < 0 ||
+		    store_col_fixed(s, 1, ps.iface_id, sizeof(ps.iface_id)) < 0 ||
+		    store_col_fixed(s, 5, ps.endpoint, sizeof(ps.endpoint)) < 0) {
+			r = err_set(err, -EIO, "stored status of peer '%s' is malformed",
+				    STR(peer_id));
+		} else {
+			ps.bytes_received = (uint64_t)sqlite3_column_int64(s, 2);
+			ps.bytes_transmitted = (uint64_t)sqlite3_column_int64(s, 3);
+			ps.last_handshake = sqlite3_column_int64(s, 4);
+			ps.is_pingable = sqlite3_column_int(s, 6) != 0;
+			ps.last_ping = sqlite3_column_int64(s, 7);
+			ps.last_session_start = sqlite3_column_int64(s, 8);
+			ps.is_connected = sqlite3_column_int(s, 9) != 0;
+			ps.stats_available = sqlite3_column_int(s, 10) != 0;
+			ps.updated_at = sqlite3_column_int64(s, 11);
+			*ret = ps;
+		}
+	} else if (rc == SQLITE_DONE) {
+		r = err_set(err, -ENOENT, "no status for peer '%s'", STR(peer_id));
+	} else {
+		r = store_sql_err(st, rc, "get peer status", err);
+	}
+	store_stmt_done(s);
+out:
+	store_unlock(st);
+	return r;
+}
+
+int store_iface_status_get(struct store *st, const char *iface_id, struct iface_status *ret,
+			   struct err *err)
+{
+	struct iface_status is = { 0 };
+	sqlite3_stmt *s;
+	int r, rc;
+
+	store_lock(st);
+	r = store_stmt(st, STMT_IFACE_STATUS_GET, sql_iface_get, &s, err);
+	if (r < 0)
+		goto out;
+	sqlite3_bind_text(s, 1, STR(iface_id), -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		if (store_col_fixed(s, 0, is.iface_id, sizeof(is.iface_id)) < 0) {
+			r = err_set(err, -EIO, "stored status of interface '%s' is malformed",
+				    STR(iface_id));
+		} else {
+			is.bytes_received = (uint64_t)sqlite3_column_int64(s, 1);
+			is.bytes_transmitted = (uint64_t)sqlite3_column_int64(s, 2);
+			is.updated_at = sqlite3_column_int64(s, 3);
+			*ret = is;
+		}
+	} else if (rc == SQLITE_DONE) {
+		r = err_set(err, -ENOENT, "no status for interface '%s'", STR(iface_id));
+	} else {
+		r = store_sql_err(st, rc, "get interface status", err);
+	}
+	store_stmt_done(s);
+out:
+	store_unlock(st);
+	return r;
+}
+
+int store_audit_add(struct store *st, const char *user, const char *severity, const char *origin,
+		    const char *message, struct err *err)
+{
+	sqlite3_stmt *s;
+	int r;
+
+	store_lock(st);
+	r = store_stmt(st, STMT_AUDIT_ADD, sql_audit_add, &s, err);
+	if (r == 0) {
+		sqlite3_bind_int64(s, 1, (sqlite3_int64)time(NULL));
+		store_bind_str(s, 2, user);
+		store_bind_str(s, 3, severity);
+		store_bind_str(s, 4, origin);
+		store_bind_str(s, 5, message);
+		r = store_step_done(st, s, "write audit entry", err);
+	}
+	store_unlock(st);
+	return r;
+}
+
+int store_audit_count(struct store *st, size_t *ret, struct err *err)
+{
+	sqlite3_stmt *s;
+	int r, rc;
+
+	store_lock(st);
+	r = store_stmt(st, STMT_AUDIT_COUNT, sql_audit_count, &s, err);
+	if (r == 0) {
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW)
+			*ret = (size_t)sqlite3_column_int64(s, 0);
+		else
+			r = store_sql_err(st, rc, "count audit entries", err);
+		store_stmt_done(s);
+	}
+	store_unlock(st);
+	return r;
+}

@@ -1,0 +1,464 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# End-to-end: wgportal with the local backend (wireguard-go, started by wgportal itself) in one
+# network namespace, a plain wg client in another, driven only through REST API v1; asserted with
+# `wg show`, `ip` and pings through the tunnel. Needs root. TAP output.
+#
+#   +------------------------------- wgpe$$-srv ---------------------------------+
+#   | wgportal  API 127.0.0.1:18950 (loopback of this namespace only)            |
+#   |    |  creates/heals                                                         |
+#   |    v                                                                        |
+#   | wge$$  10.231.8.1/24  udp 51899 (wireguard-go, /var/run/wireguard/wge$$.sock)|
+#   |                                                                             |
+#   | veth wgpe$$s 10.231.0.1/24                                                  |
+#   +--------------|--------------------------------------------------------------+
+#                  | veth pair (underlay)
+#   +--------------|--------------------------------------------------------------+
+#   | veth wgpe$$c 10.231.0.2/24                                                  |
+#   |                                                                             |
+#   | wge$$c 10.231.8.2/32 (wireguard-go started here, configured ONLY from the   |
+#   |        peer file downloaded through the API), endpoint 10.231.0.1:51899     |
+#   +------------------------------- wgpe$$-cli ---------------------------------+
+#
+# Env: WGPORTAL_BIN (default build/wgportal; the runner passes build/san/wgportal).
+# The daemon's stdout+stderr go to build/test-logs/e2e-wgportal.log; sanitizer reports there
+# are failures.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+. tests/netns/e2e-lib.sh
+
+WGPORTAL_BIN=${WGPORTAL_BIN:-build/wgportal}
+NS_SRV="wgpe$$-srv"
+NS_CLI="wgpe$$-cli"
+VETH_SRV="wgpe$$s"
+VETH_CLI="wgpe$$c"
+WG_SRV="wge$$"
+WG_CLI="wge$$c"
+WG_PORT=51899
+API_PORT=18950
+METRICS_PORT=18951
+SRV_UNDERLAY=10.231.0.1
+CLI_UNDERLAY=10.231.0.2
+SRV_TUN=10.231.8.1
+CLI_TUN=10.231.8.2
+LOG_DIR=build/test-logs
+LOG="$LOG_DIR/e2e-wgportal.log"
+
+API_NS=$NS_SRV
+API_URL="http://127.0.0.1:$API_PORT/api/v1"
+API_USER=admin@wgportal.local
+API_TOKEN=e2e-token-0123456789abcdef0123
+E2E_TMP=$(mktemp -d /tmp/wgpe$$.XXXXXX)
+
+WGP_PID=""
+CLI_WG_PID=""
+
+cleanup()
+{
+	local ns pid
+	[ -n "$WGP_PID" ] && stop_pid "$WGP_PID" 10
+	[ -n "$CLI_WG_PID" ] && stop_pid "$CLI_WG_PID" 5
+	# whatever else runs in our namespaces was started by us (wireguard-go forked by wgportal)
+	for ns in "$NS_SRV" "$NS_CLI"; do
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -TERM "$pid" 2>/dev/null
+		done
+	done
+	sleep 0.3
+	for ns in "$NS_SRV" "$NS_CLI"; do
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -KILL "$pid" 2>/dev/null
+		done
+		ip netns del "$ns" 2>/dev/null
+	done
+	ip link del "$VETH_SRV" 2>/dev/null
+	rm -f "/var/run/wireguard/$WG_SRV.sock" "/var/run/wireguard/$WG_CLI.sock"
+	rm -rf "$E2E_TMP"
+}
+trap cleanup EXIT
+
+bail()
+{
+	echo "Bail out! $*"
+	exit 1
+}
+
+# --- topology -----------------------------------------------------------------------------
+
+setup_netns()
+{
+	ip netns add "$NS_SRV" && ip netns add "$NS_CLI" || return 1
+	ip -n "$NS_SRV" link set lo up && ip -n "$NS_CLI" link set lo up || return 1
+	ip link add "$VETH_SRV" netns "$NS_SRV" type veth peer name "$VETH_CLI" netns "$NS_CLI" ||
+		return 1
+	ip -n "$NS_SRV" addr add "$SRV_UNDERLAY/24" dev "$VETH_SRV" &&
+		ip -n "$NS_CLI" addr add "$CLI_UNDERLAY/24" dev "$VETH_CLI" &&
+		ip -n "$NS_SRV" link set "$VETH_SRV" up &&
+		ip -n "$NS_CLI" link set "$VETH_CLI" up || return 1
+	wait_until 5 0.2 ns_run "$NS_CLI" ping -c1 -W1 "$SRV_UNDERLAY"
+}
+
+# --- the daemon -----------------------------------------------------------------------------
+
+write_config()
+{
+	cat >"$E2E_TMP/config.yaml" <<EOF
+core:
+  admin_user: admin@wgportal.local
+  admin_password: "e2e-admin-password-123"
+  admin_api_token: "$API_TOKEN"
+  import_existing: false
+  restore_state: true
+advanced:
+  start_cidr_v4: 10.231.8.0/24
+  use_ip_v6: false
+backend:
+  rekey_timeout_interval: "180s"
+database:
+  dsn: "$E2E_TMP/sqlite.db"
+statistics:
+  data_collection_interval: "1s"
+  listening_address: "127.0.0.1:$METRICS_PORT"
+web:
+  listening_address: "127.0.0.1:$API_PORT"
+  external_url: "http://127.0.0.1:$API_PORT"
+EOF
+}
+
+api_ready()
+{
+	api GET /backend/all
+	[ "$(api_status)" = 200 ]
+}
+
+# start_wgportal: start in the srv namespace, wait (bounded) until the API answers.
+start_wgportal()
+{
+	echo "=== start $(date -u +%FT%TZ)" >>"$LOG"
+	ip netns exec "$NS_SRV" env WG_PORTAL_CONFIG="$E2E_TMP/config.yaml" "$WGPORTAL_BIN" \
+		>>"$LOG" 2>&1 </dev/null &
+	WGP_PID=$!
+	wait_until 20 0.25 eval 'proc_alive '"$WGP_PID"' && api_ready'
+}
+
+# stop_wgportal: SIGTERM, bounded wait; STOP_RC = exit status.
+stop_wgportal()
+{
+	stop_pid "$WGP_PID" 15
+	WGP_PID=""
+	echo "=== stopped, exit status $STOP_RC" >>"$LOG"
+}
+
+sanitizer_clean()
+{
+	! grep -qE 'ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:' "$LOG"
+}
+
+# --- device assertions (what is really on the interface) --------------------------------------
+
+srv_wg()
+{
+	ip netns exec "$NS_SRV" wg show "$WG_SRV" "$@" 2>/dev/null
+}
+
+# peer_on_device PUBKEY [ALLOWED]: the peer is on wge$$ (with exactly ALLOWED allowed ips).
+peer_on_device()
+{
+	local line
+	line=$(srv_wg allowed-ips | awk -v k="$1" '$1 == k') || return 1
+	[ -n "$line" ] || return 1
+	[ -z "${2:-}" ] || [ "$(echo "$line" | cut -f2-)" = "$2" ]
+}
+
+peer_not_on_device()
+{
+	srv_wg peers >/dev/null || return 1
+	! srv_wg peers | grep -qxF "$1"
+}
+
+iface_addr_up()
+{
+	ip -n "$NS_SRV" -o addr show dev "$WG_SRV" 2>/dev/null | grep -q "inet $SRV_TUN/24 " &&
+		ip -n "$NS_SRV" link show dev "$WG_SRV" 2>/dev/null | grep -q '[<,]UP[,>]'
+}
+
+# iface_matches PUBKEY: listen port, public key, address and UP as created through the API.
+iface_matches()
+{
+	[ "$(srv_wg listen-port)" = "$WG_PORT" ] && [ "$(srv_wg public-key)" = "$1" ] &&
+		iface_addr_up
+}
+
+srv_sock_gone()
+{
+	! ls "/var/run/wireguard/$WG_SRV.sock" >/dev/null 2>&1
+}
+
+# iface_gone: no netdev in the namespace and no wireguard-go socket left behind.
+iface_gone()
+{
+	! ns_run "$NS_SRV" ip link show "$WG_SRV" && srv_sock_gone
+}
+
+# iface_healthy PUBKEY: device present with its address, up, and the peer on it.
+iface_healthy()
+{
+	iface_addr_up && peer_on_device "$1" "$CLI_TUN/32"
+}
+
+ping_ok()
+{
+	ns_run "$NS_CLI" ping -c 3 -W 2 "$SRV_TUN"
+}
+
+# ping_works TIMEOUT_S: bounded retries; the client may need a new handshake (up to ~15 s when
+# the server lost its session: REKEY_TIMEOUT + KEEPALIVE_TIMEOUT).
+ping_works()
+{
+	wait_until "$1" 1 ping_ok
+}
+
+ping_fails()
+{
+	! ns_run "$NS_CLI" ping -c 1 -W 1 "$SRV_TUN"
+}
+
+srv_diag()
+{
+	diag "wg show: $(srv_wg 2>&1 | tr '\n' '|')"
+	diag "ip addr: $(ip -n "$NS_SRV" -o addr show dev "$WG_SRV" 2>&1 | tr '\n' '|')"
+	diag "ip link: $(ip -n "$NS_SRV" -o link show dev "$WG_SRV" 2>&1 | tr '\n' '|')"
+}
+
+# --- the client, configured only from the downloaded file -----------------------------------
+
+# strip_wgquick IN OUT: what `wg-quick strip` does: drop comments and the wg-quick-only keys.
+strip_wgquick()
+{
+	sed -e 's/#.*//' -e 's/[[:space:]]*$//' "$1" |
+		grep -viE '^[[:space:]]*(Address|DNS|MTU|Table|PreUp|PreDown|PostUp|PostDown|SaveConfig)[[:space:]]*=' \
+			>"$2"
+}
+
+# file_value FILE KEY: value of "KEY = value" (first match).
+file_value()
+{
+	sed -n "s/^$2[[:space:]]*=[[:space:]]*//p" "$1" | head -n1
+}
+
+setup_client()
+{
+	local conf=$1 addr ip
+	strip_wgquick "$conf" "$E2E_TMP/client.setconf" || return 1
+	ip netns exec "$NS_CLI" env WG_PROCESS_FOREGROUND=1 wireguard-go -f "$WG_CLI" \
+		>"$E2E_TMP/wireguard-go-cli.log" 2>&1 &
+	CLI_WG_PID=$!
+	wait_until 5 0.2 test -S "/var/run/wireguard/$WG_CLI.sock" || return 1
+	wait_until 5 0.2 ns_run "$NS_CLI" ip link show "$WG_CLI" || return 1
+	ip netns exec "$NS_CLI" wg setconf "$WG_CLI" "$E2E_TMP/client.setconf" || return 1
+	addr=$(file_value "$conf" Address)
+	for ip in ${addr//,/ }; do
+		ip -n "$NS_CLI" addr add "$ip" dev "$WG_CLI" || return 1
+	done
+	ip -n "$NS_CLI" link set "$WG_CLI" up || return 1
+	# like wg-quick: a route for every AllowedIPs entry of the peer
+	for ip in $(ip netns exec "$NS_CLI" wg show "$WG_CLI" allowed-ips | cut -f2-); do
+		[ "$ip" = "(none)" ] && continue
+		ip -n "$NS_CLI" route replace "$ip" dev "$WG_CLI" || return 1
+	done
+}
+
+# --- checks -------------------------------------------------------------------------------
+
+[ "$(id -u)" -eq 0 ] || bail "needs root"
+[ -x "$WGPORTAL_BIN" ] || bail "no daemon binary at $WGPORTAL_BIN (run make)"
+mkdir -p "$LOG_DIR"
+: >"$LOG"
+setup_netns || bail "cannot build the namespaces"
+write_config
+
+# 1. start, backend list
+if start_wgportal; then
+	impl=$(python3 - "$E2E_TMP/body" <<'EOF'
+import json, sys
+for b in json.load(open(sys.argv[1])):
+    if b.get("Identifier") == "local":
+        print(b.get("Implementation", ""))
+EOF
+)
+	echo "$impl" | grep -qi wireguard-go
+	rc=$?
+	tap $rc "wgportal starts and GET /backend/all lists local (Implementation: '$impl')"
+	[ $rc -eq 0 ] || api_diag
+else
+	tap 1 "wgportal starts and answers GET /backend/all"
+	api_diag
+	diag "log: $(tail -n 20 "$LOG")"
+	bail "daemon did not come up"
+fi
+
+# 2. interface
+api GET /interface/prepare
+cp "$E2E_TMP/body" "$E2E_TMP/iface-prepared.json"
+rc=1
+if [ "$(api_status)" = 200 ] &&
+	jset "$E2E_TMP/iface-prepared.json" "$E2E_TMP/iface.json" "Identifier=\"$WG_SRV\"" \
+		"DisplayName=\"e2e $WG_SRV\"" "ListenPort=$WG_PORT" \
+		"PeerDefEndpoint=\"$SRV_UNDERLAY:$WG_PORT\""; then
+	api POST /interface/new "$E2E_TMP/iface.json"
+	if [ "$(api_status)" = 200 ]; then
+		IFACE_PUB=$(jget "$E2E_TMP/body" PublicKey)
+		wait_until 3 0.2 iface_matches "$IFACE_PUB"
+		rc=$?
+	fi
+fi
+tap $rc "POST /interface/new $WG_SRV: 200, wg show has port $WG_PORT and the API's public key, $SRV_TUN/24, UP"
+[ $rc -eq 0 ] || { api_diag; srv_diag; }
+IFACE_PUB=${IFACE_PUB:-}
+
+# 3. peer
+api GET "/peer/prepare/$WG_SRV"
+cp "$E2E_TMP/body" "$E2E_TMP/peer.json"
+rc=1
+PEER_ID=""
+if [ "$(api_status)" = 200 ]; then
+	PEER_ID=$(jget "$E2E_TMP/peer.json" Identifier)
+	api POST /peer/new "$E2E_TMP/peer.json"
+	[ "$(api_status)" = 200 ] && [ "$(jget "$E2E_TMP/body" Identifier)" = "$PEER_ID" ] &&
+		wait_until 3 0.2 peer_on_device "$PEER_ID" "$CLI_TUN/32"
+	rc=$?
+fi
+tap $rc "POST /peer/new: 200, wg show lists peer ${PEER_ID:0:8} with allowed ips $CLI_TUN/32"
+[ $rc -eq 0 ] || { api_diag; srv_diag; }
+PEER_ENC=$(urlenc "$PEER_ID")
+
+# 4. peer file
+api GET "/provisioning/data/peer-config?PeerId=$PEER_ENC"
+cp "$E2E_TMP/body" "$E2E_TMP/peer.conf"
+check_peer_file()
+{
+	local f=$E2E_TMP/peer.conf
+	[ "$(api_status)" = 200 ] || return 1
+	[ "$(head -n1 "$f")" = "# AUTOGENERATED FILE - DO NOT EDIT" ] || return 1
+	# section order and the keys inside each section
+	python3 - "$f" "$CLI_TUN/32" "$IFACE_PUB" "$SRV_UNDERLAY:$WG_PORT" <<'EOF'
+import sys
+path, addr, ifpub, endpoint = sys.argv[1:5]
+sect, kv = None, {}
+for line in open(path).read().split("\n"):
+    s = line.strip()
+    if not s or s.startswith("#"):
+        continue
+    if s.startswith("["):
+        sect = s
+        kv.setdefault(sect, {})
+        continue
+    k, _, v = s.partition("=")
+    kv.setdefault(sect, {})[k.strip()] = v.strip()
+i, p = kv.get("[Interface]", {}), kv.get("[Peer]", {})
+ok = (len(i.get("PrivateKey", "")) == 44 and i.get("Address") == addr
+      and p.get("PublicKey") == ifpub and p.get("Endpoint") == endpoint)
+if not ok:
+    print("interface:", {k: v for k, v in i.items() if k != "PrivateKey"}, "peer:", p)
+sys.exit(0 if ok else 1)
+EOF
+}
+out=$(check_peer_file 2>&1)
+rc=$?
+tap $rc "peer-config is wg-quick (header, [Interface] PrivateKey + Address = $CLI_TUN/32, [Peer] interface key + Endpoint = $SRV_UNDERLAY:$WG_PORT)"
+[ $rc -eq 0 ] || { diag "$out"; diag "HTTP $(api_status)"; diag "$(head -c 1500 "$E2E_TMP/peer.conf")"; }
+
+# 5. client from the file only, ping through the tunnel
+setup_client "$E2E_TMP/peer.conf" && ping_works 30
+rc=$?
+tap $rc "client configured only from the peer file pings $SRV_TUN through the tunnel"
+[ $rc -eq 0 ] || { diag "client: $(ip netns exec "$NS_CLI" wg show "$WG_CLI" 2>&1 | tr '\n' '|')"; srv_diag; }
+
+# 6. statistics
+metrics_seen()
+{
+	api GET "/metrics/by-peer/$PEER_ENC"
+	[ "$(api_status)" = 200 ] || return 1
+	python3 - "$E2E_TMP/body" <<'EOF'
+import json, sys
+m = json.load(open(sys.argv[1]))
+sys.exit(0 if m.get("LastHandshake") is not None and m.get("BytesReceived", 0) > 0
+         and m.get("BytesTransmitted", 0) > 0 else 1)
+EOF
+}
+wait_until 10 0.5 metrics_seen
+rc=$?
+tap $rc "GET /metrics/by-peer: LastHandshake set, BytesReceived > 0, BytesTransmitted > 0 (within 10 s)"
+[ $rc -eq 0 ] || api_diag
+
+# 7. disable / re-enable
+# set_disabled true|false: GET the peer, flip Disabled, PUT it back; returns 0 on 200.
+set_disabled()
+{
+	api GET "/peer/by-id/$PEER_ENC"
+	[ "$(api_status)" = 200 ] || return 1
+	jset "$E2E_TMP/body" "$E2E_TMP/peer-put.json" "Disabled=$1" || return 1
+	api PUT "/peer/by-id/$PEER_ENC" "$E2E_TMP/peer-put.json"
+	[ "$(api_status)" = 200 ] && [ "$(jget "$E2E_TMP/body" Disabled)" = "$1" ]
+}
+set_disabled true && wait_until 3 0.2 peer_not_on_device "$PEER_ID" && ping_fails
+rc=$?
+tap $rc "PUT Disabled=true: 200, peer gone from wg show, ping fails"
+[ $rc -eq 0 ] || { api_diag; srv_diag; }
+set_disabled false && wait_until 3 0.2 peer_on_device "$PEER_ID" "$CLI_TUN/32" && ping_works 40
+rc=$?
+tap $rc "PUT Disabled=false: 200, peer back in wg show, ping works again"
+[ $rc -eq 0 ] || { api_diag; srv_diag; }
+
+# 8. restore_state after a restart with the device deleted behind wgportal's back
+stop_wgportal
+rc_stop=$STOP_RC
+ip -n "$NS_SRV" link del "$WG_SRV" 2>/dev/null
+# wireguard-go exits when its tun goes away; its socket must be gone before the restart
+wait_until 5 0.2 srv_sock_gone
+rc=1
+if [ "$rc_stop" -eq 0 ] && ! ns_run "$NS_SRV" ip link show "$WG_SRV" && start_wgportal; then
+	wait_until 5 0.5 iface_healthy "$PEER_ID" && ping_works 40
+	rc=$?
+fi
+tap $rc "restart (SIGTERM exit $rc_stop) after 'ip link del': restore brings back $WG_SRV, its peer and address; ping works"
+[ $rc -eq 0 ] || { srv_diag; diag "log: $(tail -n 15 "$LOG")"; }
+
+# 9. healing while running
+ip -n "$NS_SRV" link del "$WG_SRV" 2>/dev/null
+t0=$(now_us)
+wait_until 10 0.5 iface_healthy "$PEER_ID"
+rc=$?
+heal_us=$(( $(now_us) - t0 ))
+secs=$(fmt_secs "$heal_us")
+# the limit: back within 5 s of the deletion (measured; polled every 0.5 s)
+[ $rc -eq 0 ] && [ "$heal_us" -gt 5000000 ] && rc=1
+[ $rc -eq 0 ] && { ping_works 40 || rc=1; }
+tap $rc "healing: $WG_SRV deleted while running is back with its peer after ${secs}s (limit 5s), ping works"
+[ $rc -eq 0 ] || { srv_diag; diag "log: $(tail -n 10 "$LOG")"; }
+
+# 10. delete peer, delete interface
+api DELETE "/peer/by-id/$PEER_ENC"
+st=$(api_status)
+[ "$st" = 204 ] && wait_until 3 0.2 peer_not_on_device "$PEER_ID"
+rc=$?
+tap $rc "DELETE /peer/by-id: $st (want 204), peer gone from wg show"
+[ $rc -eq 0 ] || { api_diag; srv_diag; }
+api DELETE "/interface/by-id/$WG_SRV"
+st=$(api_status)
+[ "$st" = 204 ] &&
+	wait_until 5 0.2 iface_gone
+rc=$?
+tap $rc "DELETE /interface/by-id: $st (want 204), device and /var/run/wireguard/$WG_SRV.sock gone"
+[ $rc -eq 0 ] || { api_diag; srv_diag; diag "sockets: $(ls /var/run/wireguard/ 2>&1 | tr '\n' ' ')"; }
+
+# 11. clean stop
+stop_wgportal
+rc_stop=$STOP_RC
+rc=1
+[ "$rc_stop" -eq 0 ] && sanitizer_clean && rc=0
+tap $rc "SIGTERM: exit status $rc_stop (want 0), no sanitizer reports in $LOG"
+[ $rc -eq 0 ] || diag "$(grep -m5 -A5 -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$LOG")"
+
+echo "1..$TAP_N"
+[ "$TAP_FAILED" -eq 0 ]
