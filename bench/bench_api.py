@@ -319,7 +319,7 @@ def run_api(a, S, problems, cli, ref_proc):
     S.add("api_create_peer_rps", f"{rps_post:.1f} req/s ({done} POST /peer/new, p50 "
           f"{pct(post_t, 50) * 1e3:.2f} ms, p99 {pct(post_t, 99) * 1e3:.2f} ms)")
     S.add("api_create_pair_rps", f"{rps_pair:.1f} pairs/s (GET /peer/prepare + POST /peer/new)")
-    S.add("api_create_1000_wall_s", f"{wall:.2f} ({done} pairs, one keep-alive connection)")
+    S.add("api_create_wall_s", f"{wall:.2f} ({done} pairs, one keep-alive connection)")
     S.add("api_prepare_p50_ms_1k", f"{pct(prep_t, 50) * 1e3:.2f} (GET /peer/prepare, <= {done} peers)")
     if len(used) != done:
         problems.append(f"prepare/new: {done} peers got {len(used)} distinct addresses "

@@ -156,7 +156,7 @@ if grep -Eiq 'error|warn' "$TMP/wgportal.log"; then
 fi
 leftovers=""
 for pid in $(ls /proc | grep -E '^[0-9]+$'); do
-	cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)
+	cmd=$( { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null || true)
 	case "$cmd" in *"wireguard-go"*" $IF "* | *"wireguard-go"*" $REF "*) leftovers="$leftovers $pid" ;; esac
 done
 [ -z "$leftovers" ] || echo "bench: PROBLEM: wireguard-go leftovers:$leftovers" >&2

@@ -20,8 +20,8 @@
 #include "sync/sync.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "version.h"
 
-#define WGPORTAL_VERSION "0.1.0"
 
 static void usage(FILE *f)
 {

@@ -3,7 +3,8 @@
 # Each suite speaks TAP ("ok N - name" / "not ok N - name"); cmocka binaries run with
 # CMOCKA_MESSAGE_OUTPUT=TAP. A suite that dies without a plan counts as one failure.
 # Suites: unit tests (plain and ASan+UBSan builds), then tests/api/*.py and tests/netns/*.sh
-# (root; network namespaces with wireguard-go).
+# (root; network namespaces with wireguard-go) against both daemons, then the simulators'
+# self-tests in tests/sim/.
 set -u
 cd "$(dirname "$0")/.."
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
@@ -40,11 +41,18 @@ done
 for t in build/san/tests/test_*; do
 	[ -x "$t" ] && [ "${t%.d}" = "$t" ] && run_suite "unit-asan/$(basename "$t")" "$t"
 done
-for t in tests/api/test_*.py; do
-	[ -f "$t" ] && run_suite "api/$(basename "$t")" python3 "$t"
+# Daemon-level suites run against the plain and the ASan+UBSan daemon (WGPORTAL_BIN).
+for bin in build/wgportal build/san/wgportal; do
+	flavour=$([ "$bin" = build/wgportal ] && echo plain || echo asan)
+	for t in tests/api/test_*.py; do
+		[ -f "$t" ] && run_suite "api-$flavour/$(basename "$t")" env WGPORTAL_BIN="$bin" python3 "$t"
+	done
+	for t in tests/netns/test_*.sh; do
+		[ -f "$t" ] && run_suite "netns-$flavour/$(basename "$t")" env WGPORTAL_BIN="$bin" bash "$t"
+	done
 done
-for t in tests/netns/test_*.sh; do
-	[ -f "$t" ] && run_suite "netns/$(basename "$t")" bash "$t"
+for t in tests/sim/test_*.py; do
+	[ -f "$t" ] && run_suite "sim/$(basename "$t")" python3 "$t"
 done
 
 echo "$passed passed, $failed failed"

@@ -102,7 +102,7 @@ void http_error(struct api_ctx *c, int status, const char *field, const char *fm
 
 void http_error_err(struct api_ctx *c, const struct err *e, const char *fallback)
 {
-	int status = errmap_status(e->code ? e->code : -EIO);
+	int status = (e->code ? errmap_status(e->code) : 500);
 	const char *msg = e->msg[0] ? e->msg : (fallback ? fallback : "internal error");
 
 	if (status >= 500)
@@ -113,7 +113,7 @@ void http_error_err(struct api_ctx *c, const struct err *e, const char *fallback
 void http_error_prefixed(struct api_ctx *c, const struct err *e, const char *fmt, ...)
 {
 	char prefix[ERR_MSG_MAX], msg[ERR_MSG_MAX * 2 + 4];
-	int status = errmap_status(e->code ? e->code : -EIO);
+	int status = (e->code ? errmap_status(e->code) : 500);
 	va_list ap;
 
 	va_start(ap, fmt);

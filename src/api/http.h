@@ -48,8 +48,8 @@ void http_json(struct api_ctx *c, int status, json_t *v);
 /* Error model answer with a printf message; field (may be NULL/"") adds "Field". */
 void http_error(struct api_ctx *c, int status, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-/* Error answer from a struct err: status from errmap, Message = err->msg (or fallback when the
- * message is empty), Field = err->field. */
+/* Error answer from a struct err: status from errmap (500 when err->code is 0), Message =
+ * err->msg (or fallback when the message is empty), Field = err->field. */
 void http_error_err(struct api_ctx *c, const struct err *e, const char *fallback);
 /* Same, with the message "<prefix>: <err->msg>". */
 void http_error_prefixed(struct api_ctx *c, const struct err *e, const char *fmt, ...)

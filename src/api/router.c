@@ -8,6 +8,7 @@
  * authentication (401), scope (403), id (400), handler.
  */
 #include "api/router.h"
+#include "version.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -26,9 +27,6 @@
 #include "util/err.h"
 #include "util/log.h"
 
-#ifndef WGPORTAL_VERSION
-#define WGPORTAL_VERSION "unknown"
-#endif
 
 #define API_PREFIX "/api/v1"
 

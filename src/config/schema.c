@@ -194,8 +194,9 @@ const struct cfg_key cfg_keys[] = {
 	TOP("mail.templates_path", STR, C(mail.templates_path), "TEMPLATES_PATH", NULL, 0),
 
 	/* auth (1.6.8) */
+	/* Used by core/ and api/ for local passwords, so not "unsupported" (unlike the rest). */
 	TOP("auth.min_password_length", INT, C(auth.min_password_length), "MIN_PASSWORD_LENGTH",
-	    "16", 0),
+	    "16", IMPL),
 	TOP("auth.hide_login_form", BOOL, C(auth.hide_login_form), "HIDE_LOGIN_FORM", "false", 0),
 	TOP("auth.webauthn.enabled", BOOL, C(auth.webauthn_enabled), "WEBAUTHN_ENABLED", "true", 0),
 	LIST("auth.oidc", C(auth.oidc), OI, 0),

@@ -142,10 +142,10 @@ static int normalise_peer(struct app *app, struct peer *p, const char *verb, str
 		goto fail;
 	if (p->private_key[0]) {
 		if (key_public_b64(pub, p->private_key) < 0 || strcmp(pub, p->public_key)) {
-			r = err_field(err, -EINVAL, "PrivateKey",
-				      "%s not allowed: private key does not belong to the public key: "
-				      "invalid data", verb);
-			goto fail;
+			iface_free(ifc);
+			return err_field(err, -EINVAL, "PrivateKey",
+					 "%s not allowed: private key does not belong to the public "
+					 "key: invalid data", verb);
 		}
 	}
 	*ret_ifc = ifc;
@@ -228,9 +228,8 @@ int core_peer_update(struct app *app, const char *old_id, struct peer *p, struct
 			      p->identifier);
 		goto unlock;
 	}
+	/* the new key is not stored yet (checked above): excluding the old record is enough */
 	r = core_check_addresses(app, &p->addresses, old_id, NULL, "Addresses", err);
-	if (r == 0 && strcmp(p->identifier, old_id))
-		r = core_check_addresses(app, &p->addresses, p->identifier, NULL, "Addresses", err);
 	if (r < 0)
 		goto unlock;
 	p->created_at = old->created_at;

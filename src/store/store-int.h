@@ -72,7 +72,10 @@ struct store {
 	sqlite3 *db;
 	pthread_mutex_t lock;
 	unsigned int tx_depth;  /* nesting of store_begin; 0 = no transaction */
-	bool tx_failed;         /* an inner level rolled back: the outermost commit must not */
+	/* An inner commit failed and already closed its level: the caller's customary
+	 * store_rollback right after it must not close the enclosing level too. Only set while
+	 * the failing thread still holds the lock (depth > 0). */
+	bool inner_commit_failed;
 	bool encrypt;           /* secrets are sealed with key */
 	uint8_t *key;           /* STORE_KEY_LEN bytes in sodium_malloc memory, or NULL */
 	sqlite3_stmt *stmts[STMT__MAX];

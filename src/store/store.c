@@ -320,10 +320,13 @@ int store_begin(struct store *st, struct err *err)
 		store_unlock(st);
 		return r;
 	}
+	st->inner_commit_failed = false;
 	st->tx_depth++;
 	return 0;
 }
 
+/* A failed commit rolls its level back and closes it, so the idiom
+ * "if (r == 0) r = store_commit(); if (r < 0) store_rollback();" is safe at every level. */
 int store_commit(struct store *st, struct err *err)
 {
 	int r;
@@ -333,8 +336,14 @@ int store_commit(struct store *st, struct err *err)
 		store_unlock(st);
 		return err_set(err, -EINVAL, "store_commit without store_begin");
 	}
+	st->inner_commit_failed = false;
 	if (st->tx_depth > 1) {
 		r = store_exec(st, "RELEASE store_sp", err);
+		if (r < 0) {
+			(void)sqlite3_exec(st->db, "ROLLBACK TO store_sp; RELEASE store_sp", NULL,
+					   NULL, NULL);
+			st->inner_commit_failed = true;
+		}
 	} else {
 		r = store_exec(st, "COMMIT", err);
 		if (r < 0 && !sqlite3_get_autocommit(st->db))
@@ -349,7 +358,8 @@ int store_commit(struct store *st, struct err *err)
 void store_rollback(struct store *st)
 {
 	store_lock(st);
-	if (st->tx_depth == 0) {
+	if (st->tx_depth == 0 || st->inner_commit_failed) {
+		st->inner_commit_failed = false;
 		store_unlock(st);
 		return;
 	}

@@ -30,15 +30,22 @@ void store_close(struct store *st);
 int store_schema_version(struct store *st);
 #define STORE_SCHEMA_VERSION_LATEST 2   /* bump with every migration added */
 
-/* Transactions nest by counting: only the outermost begin/commit touch SQLite. The calling
- * thread holds the store mutex from begin to commit/rollback. */
+/* Transactions nest by counting: the outermost begin/commit are BEGIN/COMMIT. The calling
+ * thread holds the store mutex from begin to commit/rollback. Inner levels are savepoints: a
+ * rollback there (or a failing store_* call inside a caller's transaction) undoes only that
+ * level, the outer transaction may still commit. A failed commit has already rolled back and
+ * closed its level; a store_rollback right after it is a harmless no-op. */
 int store_begin(struct store *st, struct err *err);
 int store_commit(struct store *st, struct err *err);
 void store_rollback(struct store *st);
 
 /* List queries (API additions: paging, sorting, filtering). limit 0 = all. sort is a JSON field
  * name of the model ("Identifier", "DisplayName", ...); desc reverses; filter matches a
- * substring of identifier or display name (case-insensitive). */
+ * substring of identifier or display name (case-insensitive). Sortable peer fields (names
+ * compared case-insensitively): CreatedAt (the default, = insertion order), Identifier,
+ * DisplayName, UserIdentifier, InterfaceIdentifier, Disabled, ExpiresAt, Mode, PublicKey,
+ * Addresses (numeric order of the first address), UpdatedAt. Anything else: -EINVAL with
+ * err->field "sort". A filter longer than 256 characters: -EINVAL, field "filter". */
 struct store_query {
 	size_t offset, limit;
 	const char *sort;
@@ -46,7 +53,9 @@ struct store_query {
 	const char *filter;
 };
 
-/* Interfaces. get/list fill enabled_peers/total_peers. */
+/* Interfaces. get/list fill enabled_peers/total_peers; list is ordered by identifier.
+ * Timestamps (interfaces, peers, users): insert stores created_at, or now when 0; insert and
+ * update store updated_at, or now when 0; update with created_at 0 keeps the stored one. */
 int store_iface_get(struct store *st, const char *id, struct iface **ret, struct err *err);
 int store_iface_list(struct store *st, struct iface ***ret, size_t *n, struct err *err);
 int store_iface_insert(struct store *st, const struct iface *ifc, struct err *err);  /* -EEXIST */
@@ -61,17 +70,26 @@ int store_peer_list_by_iface(struct store *st, const char *iface_id, const struc
 int store_peer_list_by_user(struct store *st, const char *user_id, struct peer ***ret, size_t *n,
 			    struct err *err);
 int store_peer_insert(struct store *st, const struct peer *p, struct err *err);   /* -EEXIST */
-/* Replaces the peer stored under old_id (== p->identifier unless re-keying). */
+/* Replaces the peer stored under old_id (== p->identifier unless re-keying; NULL = same).
+ * Re-keying (old_id != p->identifier) deletes the old row and its statistics and inserts the
+ * new one in one transaction, keeping the old created_at when p->created_at is 0;
+ * -ENOENT if old_id is missing, -EEXIST if p->identifier already exists. */
 int store_peer_update(struct store *st, const char *old_id, const struct peer *p, struct err *err);
 int store_peer_delete(struct store *st, const char *id, struct err *err);
 /* Every address (interface and peer addresses of all interfaces), address part only,
  * e.g. "10.11.12.5"; used for allocation and collision checks. */
 int store_addresses_in_use(struct store *st, struct strv *ret, struct err *err);
-/* The peer (other than except_peer_id) that already uses this address part, or -ENOENT. */
+/* The peer (other than except_peer_id) that already uses this address part, or -ENOENT.
+ * addr may carry a prefix ("10.0.0.2/32") and any IPv6 spelling; addresses are compared in
+ * canonical form. Only peer addresses are searched (interface addresses are in
+ * store_addresses_in_use). */
 int store_address_owner(struct store *st, const char *addr, const char *except_peer_id,
 			char owner[static 128], struct err *err);
 
-/* Users. */
+/* Users. list and find_by_email (case-insensitive) are ordered by identifier; peer_count is
+ * computed. A user written with api_token set and api_token_hash empty gets the token's hash
+ * stored (the clear token never is). NULL or "" password_hash / api_token_hash are stored as
+ * NULL (no password / API disabled). */
 int store_user_get(struct store *st, const char *id, struct user **ret, struct err *err);
 int store_user_list(struct store *st, struct user ***ret, size_t *n, struct err *err);
 int store_user_find_by_email(struct store *st, const char *email, struct user ***ret, size_t *n,
@@ -80,13 +98,15 @@ int store_user_insert(struct store *st, const struct user *u, struct err *err);
 int store_user_update(struct store *st, const struct user *u, struct err *err);
 int store_user_delete(struct store *st, const char *id, struct err *err);
 /* Looks a user up by identifier and compares the API token against the stored hash in
- * constant time. 0 and *ret on match, -EACCES when the user is unknown or the token differs. */
+ * constant time. 0 and *ret on match (ret may be NULL), -EACCES when the user is unknown, has
+ * no token, or the token differs. Disabled/locked flags are not checked here (auth/ does). */
 int store_user_check_token(struct store *st, const char *id, const char *token, struct user **ret,
 			   struct err *err);
 /* The hash stored for an API token (hex BLAKE2b-256 of the token), for user->api_token_hash. */
 int store_token_hash(const char *token, char out[static 65]);
 
-/* Statistics: written in one transaction per sweep. */
+/* Statistics: written in one transaction per sweep (upsert per peer / interface; updated_at
+ * 0 = now). Rows are removed with their peer or interface. */
 int store_status_put(struct store *st, const struct peer_status *peers, size_t n_peers,
 		     const struct iface_status *ifaces, size_t n_ifaces, struct err *err);
 int store_peer_status_get(struct store *st, const char *peer_id, struct peer_status *ret,

@@ -33,6 +33,8 @@ static int cmp_peer_key(const void *a, const void *b)
 /* Normalise a prefix list for comparison: host bits masked, sorted. */
 static void prefixes_norm(struct ip_prefix *v, size_t n)
 {
+	if (!n)
+		return; /* v may be NULL: qsort() must not see it */
 	for (size_t i = 0; i < n; i++) {
 		struct ip_prefix p = v[i];
 		ip_prefix_network(&p, &v[i]);
@@ -84,14 +86,16 @@ static bool dev_peer_equal(const struct dev_peer *want, struct dev_peer *have)
 	if (want->n_allowed_ips != have->n_allowed_ips)
 		return false;
 	prefixes_norm(have->allowed_ips, have->n_allowed_ips);
-	return !memcmp(want->allowed_ips, have->allowed_ips,
-		       want->n_allowed_ips * sizeof(struct ip_prefix));
+	return !want->n_allowed_ips || !memcmp(want->allowed_ips, have->allowed_ips,
+					       want->n_allowed_ips * sizeof(struct ip_prefix));
 }
 
 static bool prefix_sets_equal(struct ip_prefix *a, size_t na, struct ip_prefix *b, size_t nb)
 {
 	if (na != nb)
 		return false;
+	if (!na)
+		return true;
 	qsort(a, na, sizeof(*a), cmp_prefix);
 	qsort(b, nb, sizeof(*b), cmp_prefix);
 	return !memcmp(a, b, na * sizeof(*a));
@@ -204,21 +208,24 @@ static int apply_peer_part(struct backend *be, struct dev_iface *want, struct de
 		return err_set(err, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < want->n_peers; i++)
 		prefixes_norm(want->peers[i].allowed_ips, want->peers[i].n_allowed_ips);
-	qsort(have->peers, have->n_peers, sizeof(*have->peers), cmp_peer_key);
+	if (have->n_peers)
+		qsort(have->peers, have->n_peers, sizeof(*have->peers), cmp_peer_key);
 
 	for (size_t i = 0; i < want->n_peers; i++) {
-		struct dev_peer *h = bsearch(&want->peers[i], have->peers, have->n_peers,
-					     sizeof(*have->peers), cmp_peer_key);
+		struct dev_peer *h = !have->n_peers ? NULL :
+			bsearch(&want->peers[i], have->peers, have->n_peers, sizeof(*have->peers),
+				cmp_peer_key);
 		if (h && (h->flags & DEV_PEER_READONLY))
 			continue;
 		if (!h || !dev_peer_equal(&want->peers[i], h))
 			plan[n_plan++] = want->peers[i]; /* shallow: want owns the memory */
 	}
-	qsort(want->peers, want->n_peers, sizeof(*want->peers), cmp_peer_key);
+	if (want->n_peers)
+		qsort(want->peers, want->n_peers, sizeof(*want->peers), cmp_peer_key);
 	for (size_t i = 0; i < have->n_peers; i++) {
 		if (have->peers[i].flags & DEV_PEER_READONLY)
 			continue;
-		if (!bsearch(&have->peers[i], want->peers, want->n_peers, sizeof(*want->peers),
+		if (!want->n_peers || !bsearch(&have->peers[i], want->peers, want->n_peers, sizeof(*want->peers),
 			     cmp_peer_key)) {
 			memcpy(plan[n_plan].public_key, have->peers[i].public_key, WG_KEY_LEN);
 			plan[n_plan].flags = DEV_PEER_REMOVE;

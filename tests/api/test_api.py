@@ -28,6 +28,7 @@ import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PORT = 18851
+TLS_PORT = 18852
 # Names derived from the outer process id (the inner run gets it through the environment) so
 # the outer cleanup can find what the daemon created.
 TAG = os.environ.get("WGPA_TAG", str(os.getpid()))
@@ -107,9 +108,13 @@ def basic(user, token):
 ADMIN_AUTH = basic(ADMIN, ADMIN_TOKEN)
 
 
-def call(method, path, body=None, auth=ADMIN_AUTH, headers=None, raw=None):
+def plain_conn():
+    return http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+
+
+def call(method, path, body=None, auth=ADMIN_AUTH, headers=None, raw=None, conn=plain_conn):
     """One request; path is sent exactly as given (already percent-encoded)."""
-    conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+    conn = conn()
     hdrs = dict(headers or {})
     if auth:
         hdrs["Authorization"] = auth
@@ -149,14 +154,16 @@ def is_error(r, status, msg=None, contains=None, name=""):
 # ---------------------------------------------------------------- daemon
 
 class Daemon:
-    def __init__(self, ns, tmp, logdir):
+    def __init__(self, ns, tmp, logdir, label):
         self.ns = ns
         self.tmp = tmp
-        self.log_path = os.path.join(logdir, f"api-daemon-{TAG}.log")
+        # One file per binary flavour and instance, overwritten by the next run.
+        flavour = "san" if "san" in os.environ.get("WGPORTAL_BIN", "") else "plain"
+        self.log_path = os.path.join(logdir, f"api-daemon-{flavour}-{label}.log")
         self.proc = None
 
-    def start(self, config_path):
-        binary = os.environ.get("WGPORTAL_BIN", os.path.join(ROOT, "build", "wgportal"))
+    def start(self, config_path, port=PORT):
+        binary = os.path.join(ROOT, os.environ.get("WGPORTAL_BIN", "build/wgportal"))
         self.logf = open(self.log_path, "wb")
         self.proc = subprocess.Popen(["ip", "netns", "exec", self.ns, binary, "--config",
                                       config_path], stdout=self.logf, stderr=subprocess.STDOUT,
@@ -166,7 +173,8 @@ class Daemon:
             if self.proc.poll() is not None:
                 return False
             try:
-                socket.create_connection(("127.0.0.1", PORT), timeout=0.5).close()
+                socket.create_connection(("::1" if port == TLS_PORT else "127.0.0.1", port),
+                                         timeout=0.5).close()
                 return True
             except OSError:
                 time.sleep(0.1)
@@ -551,6 +559,11 @@ def test_peers(st):
     r = api("GET", "/peer/by-interface/" + q(name) + "?page=1&per_page=1&sort=DisplayName")
     T.ok(r.status == 200 and r.header("X-Total-Count") == "1" and len(r.json() or []) == 1,
          "peer list paging: X-Total-Count", r.headers)
+    r = api("GET", "/peer/by-interface/" + q(name) + "?sort=NoSuchField")
+    T.ok(r.status == 400, "peer list with unknown sort field: 400", r)
+    r = api("GET", "/peer/by-interface/" + q(name) + "?filter=no-such-peer-name")
+    T.ok(r.status == 200 and r.json() == [] and r.header("X-Total-Count") == "0",
+         "peer list filter without match: [] and X-Total-Count 0", r)
     is_error(api("GET", "/peer/by-interface/nosuch"), 404,
              "failed to load interface: record not found", name="peers of unknown interface")
     r = api("GET", "/peer/by-user/bob")
@@ -698,6 +711,31 @@ def test_metrics(st):
              name="metrics/by-user unknown user: 404")
 
 
+def test_concurrency():
+    """Thread per connection: parallel clients must all be answered (and nothing may crash)."""
+    import threading
+    results = []
+    lock = threading.Lock()
+
+    def worker():
+        for _ in range(10):
+            try:
+                st = api("GET", "/interface/all").status
+            except OSError as e:
+                st = repr(e)
+            with lock:
+                results.append(st)
+
+    threads = [threading.Thread(target=worker) for _ in range(24)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    T.ok(len(results) == 240 and all(x == 200 for x in results),
+         "240 requests from 24 parallel clients: all 200",
+         [x for x in results if x != 200][:10])
+
+
 def test_backends():
     r = api("GET", "/backend/all")
     j = r.json() or []
@@ -719,10 +757,12 @@ def test_rekey_and_delete(st):
     T.eq(api("GET", "/peer/by-id/" + q(pid)).json(), stored, "peer unchanged after the reject")
     r = api("PUT", "/peer/by-id/" + q(pid), dict(stored, PublicKey=newkey,
                                                  PrivateKey=fresh["PrivateKey"]))
-    T.ok(r.status == 200 and (r.json() or {}).get("Identifier") == newkey,
-         "PUT with a new PublicKey re-keys the peer", r)
+    rekeyed = T.ok(r.status == 200 and (r.json() or {}).get("Identifier") == newkey,
+                   "PUT with a new PublicKey re-keys the peer", r)
     is_error(api("GET", "/peer/by-id/" + q(pid)), 404, f"unable to find peer {pid}: record not found",
              name="old key is gone after re-key")
+    if not rekeyed:
+        newkey = pid  # keep going with the peer that still exists
     r = api("DELETE", "/peer/by-id/" + q(newkey))
     T.ok(r.status == 204 and r.body == b"" and r.header("Content-Type") is None,
          "DELETE /peer/by-id: 204, no body, no Content-Type", r)
@@ -741,39 +781,142 @@ def test_rekey_and_delete(st):
     T.eq(api("DELETE", "/user/by-id/bob").status, 204, "DELETE /user/by-id/bob: 204")
 
 
+def write_tls_config(tmp):
+    """Second instance: HTTPS on [::1], a base path and the non-default switches."""
+    key, cert = os.path.join(tmp, "key.pem"), os.path.join(tmp, "cert.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "2", "-subj", "/CN=localhost"], check=True, capture_output=True,
+                   timeout=60)
+    path = os.path.join(tmp, "config.yaml")
+    with open(path, "w") as f:
+        f.write(f"""core:
+  admin_user: {ADMIN}
+  admin_password: "{ADMIN_PW}"
+  admin_api_token: "{ADMIN_TOKEN}"
+  self_provisioning_allowed: true
+advanced:
+  start_cidr_v4: 10.214.0.0/24
+  use_ip_v6: false
+  start_listen_port: 51950
+  api_admin_only: false
+statistics:
+  collect_interface_data: false
+  collect_peer_data: false
+database:
+  dsn: {tmp}/db/wgportal.sqlite
+web:
+  listening_address: "[::1]:{TLS_PORT}"
+  base_path: /wg/
+  cert_file: {cert}
+  key_file: {key}
+""")
+    return path, cert
+
+
+def test_second_instance(logdir):
+    """HTTPS, IPv6 listen address, base_path, disabled statistics, api_admin_only false and
+    self-provisioning: switches that need their own daemon."""
+    import ssl
+    tmp = tempfile.mkdtemp(prefix="wgpa-api-tls-")
+    d = Daemon(f"wgpa{TAG}", tmp, logdir, "tls")
+    try:
+        cfg, cert = write_tls_config(tmp)
+        if not T.ok(d.start(cfg, port=TLS_PORT), "HTTPS instance starts on [::1]",
+                    d.log()[-3000:]):
+            return
+        ctx = ssl.create_default_context(cafile=cert)
+        ctx.check_hostname = False
+        tls = lambda: http.client.HTTPSConnection("::1", TLS_PORT, timeout=30, context=ctx)  # noqa
+        r = call("GET", "/wg/api/v1/interface/all", conn=tls)
+        T.ok(r.status == 200 and r.json() == [], "HTTPS: GET <base_path>/api/v1/interface/all", r)
+        r = call("GET", "/api/v1/interface/all", conn=tls)
+        T.eq(r.status, 404, "base_path set: /api/v1 without it is 404")
+        is_error(call("GET", "/wg/api/v1/metrics/by-peer/" + q("C" * 43 + "="), conn=tls), 500,
+                 "peer statistics collection is disabled", name="collect_peer_data false: 500")
+        is_error(call("GET", "/wg/api/v1/metrics/by-user/" + q(ADMIN), conn=tls), 500,
+                 "statistics collection is disabled", name="by-user with collection off: 500")
+        is_error(call("GET", "/wg/api/v1/metrics/by-interface/x", conn=tls), 500,
+                 "interface statistics collection is disabled",
+                 name="collect_interface_data false: 500")
+
+        r = call("POST", "/wg/api/v1/user/new", {"Identifier": "dave", "Password": USER_PW,
+                                                 "ApiToken": BOB_TOKEN}, conn=tls)
+        T.eq(r.status, 200, "HTTPS: create non-admin dave")
+        dave = basic("dave", BOB_TOKEN)
+        r = call("GET", "/wg/api/v1/user/by-id/dave", auth=dave, conn=tls)
+        T.ok(r.status == 200 and (r.json() or {}).get("Identifier") == "dave",
+             "api_admin_only false: non-admin reads own user", r)
+
+        ifc = call("GET", "/wg/api/v1/interface/prepare", conn=tls).json() or {}
+        name = f"wga{TAG}1"
+        ifc.update(Identifier=name, PeerDefEndpoint="vpn.example.org:51950")
+        r = call("POST", "/wg/api/v1/interface/new", ifc, conn=tls)
+        T.eq(r.status, 200, "HTTPS: create a server interface")
+        r = call("POST", "/wg/api/v1/provisioning/new-peer", {"InterfaceIdentifier": name},
+                 auth=dave, conn=tls)
+        j = r.json() or {}
+        T.ok(r.status == 200 and j.get("UserIdentifier") == "dave"
+             and j.get("DisplayName") == "API Peer " + j.get("Identifier", "")[:8]
+             and len(j.get("PrivateKey", "")) == 44,
+             "self_provisioning_allowed: non-admin new-peer creates own peer", r)
+        pid = j.get("Identifier", "")
+        r = call("GET", "/wg/api/v1/peer/by-id/" + q(pid), auth=dave, conn=tls)
+        T.eq(r.status, 200, "api_admin_only false: owner reads own peer by id")
+        r = call("GET", "/wg/api/v1/provisioning/data/peer-config?PeerId=" + q(pid), auth=dave,
+                 conn=tls)
+        T.ok(r.status == 200 and f"PrivateKey = {j.get('PrivateKey')}\n" in r.body.decode(),
+             "owner downloads the config with the generated private key", r.body[:300])
+        is_error(call("POST", "/wg/api/v1/provisioning/new-peer",
+                      {"InterfaceIdentifier": name, "UserIdentifier": ADMIN}, auth=dave,
+                      conn=tls), 403, "no permission",
+                 name="self-provisioning for another user: 403")
+        T.eq(call("DELETE", "/wg/api/v1/interface/by-id/" + q(name), conn=tls).status, 204,
+             "HTTPS: delete the interface")
+    finally:
+        rc = d.stop()
+        log = d.log()
+        T.eq(rc, 0, "HTTPS instance exits 0 on SIGTERM")
+        T.ok(not any(m in log for m in SAN_MARKERS), "HTTPS instance: no sanitizer report",
+             "\n".join(x for x in log.splitlines() if any(m in x for m in SAN_MARKERS))[:2000])
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 # ---------------------------------------------------------------- main
 
 def inner(ns):
     logdir = os.path.join(ROOT, "build", "test-logs")
     os.makedirs(logdir, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="wgpa-api-")
-    d = Daemon(ns, tmp, logdir)
+    d = Daemon(ns, tmp, logdir, "main")
+    st = {}
+    sections = [("conventions", test_conventions), ("interfaces", lambda: test_interfaces(st)),
+                ("users", lambda: test_users(st)), ("peers", lambda: test_peers(st)),
+                ("provisioning", lambda: test_provisioning(st)),
+                ("metrics", lambda: test_metrics(st)), ("backends", test_backends),
+                ("concurrency", test_concurrency),
+                ("rekey/delete", lambda: test_rekey_and_delete(st))]
     try:
-        started = d.start(write_config(tmp))
-        if not T.ok(started, "daemon starts and listens", d.log()[-3000:]):
-            return T.done()
-        st = {}
-        sections = [("conventions", test_conventions), ("interfaces", lambda: test_interfaces(st)),
-                    ("users", lambda: test_users(st)), ("peers", lambda: test_peers(st)),
-                    ("provisioning", lambda: test_provisioning(st)),
-                    ("metrics", lambda: test_metrics(st)), ("backends", test_backends),
-                    ("rekey/delete", lambda: test_rekey_and_delete(st))]
-        for label, fn in sections:
-            try:
-                fn()
-            except Exception as e:  # a crash of one section must not hide the others
-                T.ok(False, f"section '{label}' ran to completion", repr(e))
-        T.ok(d.proc.poll() is None, "daemon still running after all requests")
+        if T.ok(d.start(write_config(tmp)), "daemon starts and listens", d.log()[-3000:]):
+            for label, fn in sections:
+                try:
+                    fn()
+                except Exception as e:  # a crash of one section must not hide the others
+                    T.ok(False, f"section '{label}' ran to completion", repr(e))
+            T.ok(d.proc.poll() is None, "daemon still running after all requests")
     finally:
         rc = d.stop()
         log = d.log()
         T.eq(rc, 0, "daemon exits 0 on SIGTERM")
-        bad = [m for m in SAN_MARKERS if m in log]
-        T.ok(not bad, "no sanitizer report in the daemon's output", "\n".join(
-            x for x in log.splitlines() if any(m in x for m in SAN_MARKERS))[:2000])
-        secrets = [s for s in (ADMIN_TOKEN, BOB_TOKEN, CAROL_TOKEN, ADMIN_PW, USER_PW) if s in log]
+        T.ok(not any(m in log for m in SAN_MARKERS), "no sanitizer report in the daemon's output",
+             "\n".join(x for x in log.splitlines() if any(m in x for m in SAN_MARKERS))[:2000])
+        secrets = [x for x in (ADMIN_TOKEN, BOB_TOKEN, CAROL_TOKEN, ADMIN_PW, USER_PW) if x in log]
         T.ok(not secrets, "no password or token in the daemon's log")
         shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        test_second_instance(logdir)
+    except Exception as e:
+        T.ok(False, "section 'second instance' ran to completion", repr(e))
     return T.done()
 
 

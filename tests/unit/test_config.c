@@ -81,7 +81,8 @@ static void expect_dur(const char *s, int64_t want)
 	if (cfg_parse_duration(s, &ms) != 0)
 		fail_msg("duration '%s' rejected", s);
 	if (ms != want)
-		fail_msg("duration '%s': got %lld ms, want %lld", s, (long long)ms, (long long)want);
+		fail_msg("duration '%s': got %lld ms, want %lld", s, (long long)ms,
+			 (long long)want);
 }
 
 static void test_config__duration_units(void **state)
@@ -155,7 +156,8 @@ static void test_config__bools(void **state)
 		{ "Yes", true }, { "YES", true }, { "on", true }, { "On", true }, { "ON", true },
 		{ "y", true }, { "Y", true }, { "false", false }, { "False", false },
 		{ "FALSE", false }, { "no", false }, { "No", false }, { "NO", false },
-		{ "off", false }, { "Off", false }, { "OFF", false }, { "n", false }, { "N", false },
+		{ "off", false }, { "Off", false }, { "OFF", false }, { "n", false },
+		{ "N", false },
 	};
 	char text[128];
 	struct cfg cfg;
@@ -191,7 +193,8 @@ static void test_config__ints(void **state)
 	assert_int_equal(cfg.advanced.rule_prio_offset, 7);
 	cfg_release(&cfg);
 	expect_error("advanced:\n  start_listen_port: \"51820\"\n", "line 2, column 22: "
-		     "'advanced.start_listen_port' must be an integer", "advanced.start_listen_port");
+		     "'advanced.start_listen_port' must be an integer",
+		     "advanced.start_listen_port");
 	expect_error("advanced:\n  start_listen_port: 5e3\n", "must be an integer", NULL);
 	expect_error("advanced:\n  start_listen_port: 99999999999\n", "out of range", NULL);
 	expect_error("advanced:\n  start_listen_port: 70000\n",
@@ -527,7 +530,8 @@ static void test_config__unknown_key(void **state)
 {
 	(void)state;
 	expect_error("core:\n  admin_user: a\n  admin_usr: x\n",
-		     "test.yaml: line 3, column 3: unknown key 'admin_usr' in 'core'", "core.admin_usr");
+		     "test.yaml: line 3, column 3: unknown key 'admin_usr' in 'core'",
+		     "core.admin_usr");
 	expect_error("# comment\ncor:\n  admin_user: a\n",
 		     "test.yaml: line 2, column 1: unknown top-level key 'cor'", NULL);
 	expect_error("backend:\n  mikrotik:\n    - id: a\n      api_urll: x\n",
@@ -632,7 +636,8 @@ static void test_config__database_type(void **state)
 	assert_string_equal(cfg.database.dsn, "/tmp/x.db");
 	cfg_release(&cfg);
 	expect_error("database:\n  type: postgres\n",
-		     "line 2: database.type: database.type 'postgres' is not supported by this build",
+		     "line 2: database.type: database.type 'postgres' is not supported by "
+		     "this build",
 		     "database.type");
 	expect_error("database:\n  type: mysql\n", "'mysql' is not supported by this build", NULL);
 	expect_error("database:\n  type: mssql\n", "'mssql' is not supported by this build", NULL);
@@ -662,7 +667,8 @@ static void test_config__backend_validation(void **state)
 		     "test.yaml: line 2: backend.default: backend \"nowhere\" is not configured",
 		     "backend.default");
 	expect_error("backend:\n  mikrotik:\n    - id: r\n",
-		     "backend.mikrotik[0].api_url: api_url is required", "backend.mikrotik[0].api_url");
+		     "backend.mikrotik[0].api_url: api_url is required",
+		     "backend.mikrotik[0].api_url");
 	expect_error("backend:\n  mikrotik:\n    - id: r\n      api_url: https://r/api\n",
 		     "backend.mikrotik[0].api_url: the RouterOS REST base URL must end in /rest",
 		     "backend.mikrotik[0].api_url");
@@ -759,7 +765,7 @@ static void test_config__full_tree(void **state)
 {
 	static const char *const unsupported[] = {
 		"mail.host", "mail.password", "mail.templates_path", "auth.oidc", "auth.oauth",
-		"auth.ldap", "auth.webauthn.enabled", "auth.min_password_length", "webhook.url",
+		"auth.ldap", "auth.webauthn.enabled", "webhook.url",
 		"webhook.timeout", "statistics.listening_address", "statistics.use_ping_checks",
 		"statistics.ping_check_interval", "advanced.config_storage_path",
 		"advanced.expiry_check_interval", "web.session_identifier", "web.session_secret",
@@ -767,6 +773,7 @@ static void test_config__full_tree(void **state)
 	};
 	static const char *const implemented[] = {
 		"core.admin_user", "core.admin_password", "advanced.log_level",
+		"auth.min_password_length",
 		"advanced.start_listen_port", "backend.default", "backend.mikrotik",
 		"backend.rekey_timeout_interval", "database.type", "database.dsn",
 		"statistics.data_collection_interval", "statistics.collect_peer_data",

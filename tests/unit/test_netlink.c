@@ -120,7 +120,8 @@ static void walk_message(const void *buf, size_t len, size_t size, occ_fn fn, vo
 		}
 		if (mnl_attr_get_type(a) != WGDEVICE_A_PEERS)
 			continue;
-		assert_true(a->nla_type & NLA_F_NESTED || true);
+		/* Nests carry NLA_F_NESTED, which strict kernel validation demands. */
+		assert_true(a->nla_type & NLA_F_NESTED);
 		mnl_attr_for_each_nested(pa, a) {
 			const struct nlattr *x;
 

@@ -401,6 +401,11 @@ static void test_store_open__modes_and_version(void **state)
 	assert_int_equal(store_migration_count(), STORE_SCHEMA_VERSION_LATEST);
 	assert_int_equal(stat(fx->path, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
+	/* WAL mode: the write-ahead log exists while open and inherits the file's 0600. */
+	assert_int_equal(store_audit_add(fx->st, "t", "info", "test", "write", NULL), 0);
+	snprintf(dir, sizeof(dir), "%s-wal", fx->path);
+	assert_int_equal(stat(dir, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
 	snprintf(dir, sizeof(dir), "%s/data/sub", fx->dir);
 	assert_int_equal(stat(dir, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0700);
@@ -1259,6 +1264,23 @@ static void test_store_tx__nesting(void **state)
 	assert_int_equal(total, 2);
 	peer_list_free(list, n);
 
+	/* An inner rollback undoes only the inner level. */
+	assert_int_equal(store_begin(fx->st, &err), 0);
+	p = bulk_peer("wg0", 4, "four", NULL);
+	assert_int_equal(store_peer_insert(fx->st, p, &err), 0);
+	peer_free(p);
+	assert_int_equal(store_begin(fx->st, &err), 0);
+	p = bulk_peer("wg0", 5, "five", NULL);
+	assert_int_equal(store_peer_insert(fx->st, p, &err), 0);
+	peer_free(p);
+	store_rollback(fx->st);
+	assert_int_equal(store_commit(fx->st, &err), 0);
+	assert_int_equal(store_peer_get(fx->st, "P000000000000000000000000000000000000000004=", &p,
+					&err), 0);
+	peer_free(p);
+	assert_int_equal(store_peer_get(fx->st, "P000000000000000000000000000000000000000005=", &p,
+					&err), -ENOENT);
+
 	/* Outer rollback undoes everything inside, including committed inner levels. */
 	assert_int_equal(store_begin(fx->st, &err), 0);
 	assert_int_equal(store_begin(fx->st, &err), 0);
@@ -1268,7 +1290,7 @@ static void test_store_tx__nesting(void **state)
 	assert_int_equal(store_commit(fx->st, &err), 0);
 	store_rollback(fx->st);
 	assert_int_equal(store_peer_list_by_iface(fx->st, "wg0", &q, &list, &n, &total, &err), 0);
-	assert_int_equal(total, 2);
+	assert_int_equal(total, 3);
 	peer_list_free(list, n);
 }
 

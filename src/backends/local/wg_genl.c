@@ -9,6 +9,7 @@
 #include <linux/wireguard.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
