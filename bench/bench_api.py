@@ -320,6 +320,11 @@ def run_api(a, S, problems, cli, ref_proc):
           f"{pct(post_t, 50) * 1e3:.2f} ms, p99 {pct(post_t, 99) * 1e3:.2f} ms)")
     S.add("api_create_pair_rps", f"{rps_pair:.1f} pairs/s (GET /peer/prepare + POST /peer/new)")
     S.add("api_create_wall_s", f"{wall:.2f} ({done} pairs, one keep-alive connection)")
+    # Per-request cost should not grow with the number of peers already there; the first
+    # and last tenth of the POSTs show whether it does (a figure, not an assertion).
+    tenth = max(1, done // 10)
+    S.add("api_create_post_p50_first_last_ms", f"{pct(post_t[:tenth], 50) * 1e3:.2f} / "
+          f"{pct(post_t[-tenth:], 50) * 1e3:.2f} (first / last {tenth} POST /peer/new)")
     S.add("api_prepare_p50_ms_1k", f"{pct(prep_t, 50) * 1e3:.2f} (GET /peer/prepare, <= {done} peers)")
     if len(used) != done:
         problems.append(f"prepare/new: {done} peers got {len(used)} distinct addresses "
@@ -407,6 +412,11 @@ def run_api(a, S, problems, cli, ref_proc):
         f"{pct(g_post, 99) * 1e3:.2f} ms; prepare p50 {pct(g_prep, 50) * 1e3:.2f} ms")
     S.add("api_grow_rps", f"{g_rate:.1f} peers/s ({g_done} prepare+new over {a.workers} "
           f"connections, wall {g_wall:.2f} s)")
+    gt = max(1, g_done // 10)
+    if g_post:
+        S.add("api_grow_post_p50_first_last_ms", f"{pct(g_post[:gt], 50) * 1e3:.2f} / "
+              f"{pct(g_post[-gt:], 50) * 1e3:.2f} (first / last {gt} POST /peer/new, "
+              f"{a.workers} in parallel)")
     last = g_prep[-1000:] if g_prep else []
     S.add("api_prepare_p50_ms_10k", f"{pct(last, 50) * 1e3:.2f} (GET /peer/prepare, last 1000 "
           f"of the growth phase, {a.workers} in parallel)")

@@ -11,12 +11,25 @@
 #include "api/handlers.h"
 #include "api/json_model.h"
 #include "api/paging.h"
+#include "backends/backend.h"
 #include "core/core.h"
 #include "model/keys.h"
 #include "store/store.h"
 #include "util/err.h"
 
 static const char *const iface_filter_fields[] = { "Identifier", "DisplayName", NULL };
+
+/* The v1 model plus our addition "BackendAvailable": false when the interface's backend is not
+ * configured (it stays listed, never moved to local) or is currently unreachable. */
+static json_t *iface_answer(const struct iface *ifc)
+{
+	json_t *obj = json_from_iface(ifc);
+	const struct backend *be = backend_find(ifc->backend);
+
+	if (obj && json_object_set_new(obj, "BackendAvailable", json_boolean(be && be->reachable)))
+		obj = (json_decref(obj), NULL);
+	return obj;
+}
 
 /* Answers the stored interface id (re-read so the answer is what was stored), falling back to
  * the in-memory copy when the read fails. */
@@ -26,11 +39,11 @@ static void answer_stored(struct api_ctx *c, const char *id, const struct iface 
 	struct err err = { 0 };
 
 	if (store_iface_get(c->app->store, id, &ifc, &err) == 0) {
-		http_json(c, 200, json_from_iface(ifc));
+		http_json(c, 200, iface_answer(ifc));
 		iface_free(ifc);
 		return;
 	}
-	http_json(c, 200, json_from_iface(fallback));
+	http_json(c, 200, iface_answer(fallback));
 }
 
 void api_iface_all(struct api_ctx *c)
@@ -49,7 +62,7 @@ void api_iface_all(struct api_ctx *c)
 	}
 	arr = json_array();
 	for (size_t i = 0; arr && i < n; i++)
-		if (json_array_append_new(arr, json_from_iface(list[i])) != 0) {
+		if (json_array_append_new(arr, iface_answer(list[i])) != 0) {
 			json_decref(arr);
 			arr = NULL;
 		}
@@ -79,7 +92,7 @@ void api_iface_get(struct api_ctx *c)
 		http_error_err(c, &err, "failed to load interface");
 		return;
 	}
-	http_json(c, 200, json_from_iface(ifc));
+	http_json(c, 200, iface_answer(ifc));
 	iface_free(ifc);
 }
 
@@ -92,7 +105,7 @@ void api_iface_prepare(struct api_ctx *c)
 		http_error_err(c, &err, "failed to prepare interface");
 		return;
 	}
-	http_json(c, 200, json_from_iface(ifc));
+	http_json(c, 200, iface_answer(ifc));
 	iface_free(ifc);
 }
 

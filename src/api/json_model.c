@@ -90,6 +90,8 @@ static const struct jfield iface_fields[] = {
 	FS("Filename", JK_SKIP),
 	/* addition (not in wg-portal's v1 model): the backend id, "local" or a configured id */
 	F("Backend", JK_STR, struct iface, backend),
+	/* addition, runtime state added by api/interfaces.c: read-only, ignored on input */
+	FS("BackendAvailable", JK_SKIP),
 };
 
 static const struct jfield peer_fields[] = {

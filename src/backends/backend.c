@@ -6,6 +6,7 @@
  * records reachability and times the call at debug level; nothing else calls be->ops.
  */
 #include "backends/backend.h"
+#include "backends/mikrotik/mikrotik.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -64,8 +65,10 @@ int dev_iface_add_peer(struct dev_iface *d, struct dev_peer **ret)
 static const struct backend_ops *ops_for_type(enum cfg_backend_type t)
 {
 	/* Remote backend types register here as they are implemented (issues 4 and 5). */
-	(void)t;
-	return NULL;
+	switch (t) {
+	case CFG_BACKEND_MIKROTIK: return &backend_mikrotik;
+	default: return NULL;
+	}
 }
 
 int backend_register(const struct backend_ops *ops, const char *id, const char *display_name,

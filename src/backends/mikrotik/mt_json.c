@@ -251,6 +251,19 @@ static int get_fixed(json_t *o, const char *key, char *out, size_t outsz, bool r
 	return 0;
 }
 
+/* ".id": "*" and hex digits only (it goes into request paths). */
+static int get_id(json_t *o, char out[static MT_ID_MAX], struct err *err)
+{
+	int r = get_fixed(o, ".id", out, MT_ID_MAX, true, err);
+	size_t l = strlen(out);
+
+	if (r < 0)
+		return r;
+	if (l < 2 || out[0] != '*' || strspn(out + 1, "0123456789abcdefABCDEF") != l - 1)
+		return err_set(err, -EPROTO, "malformed reply: bad .id '%.20s'", out);
+	return 0;
+}
+
 static int get_dup(json_t *o, const char *key, char **ret, struct err *err)
 {
 	const char *s = NULL;
@@ -416,7 +429,7 @@ static int wg_from(json_t *o, struct mt_wg *w, struct err *err)
 	int r;
 
 	memset(w, 0, sizeof(*w));
-	OK(get_fixed(o, ".id", w->id, sizeof(w->id), true, err));
+	OK(get_id(o, w->id, err));
 	OK(get_fixed(o, "name", w->name, sizeof(w->name), true, err));
 	OK(get_dup(o, "comment", &w->comment, err));
 	OK(get_bool(o, "disabled", &w->disabled, err));
@@ -501,7 +514,7 @@ int mt_parse_ifstats(const char *body, size_t len, struct mt_ifstat **ret, size_
 	}
 	json_array_foreach(j, i, o) {
 		struct mt_ifstat *s = &v[n];
-		OK(get_fixed(o, ".id", s->id, sizeof(s->id), true, err));
+		OK(get_id(o, s->id, err));
 		OK(get_fixed(o, "name", s->name, sizeof(s->name), false, err));
 		OK(get_u64(o, "rx-byte", UINT64_MAX, &s->rx_bytes, err));
 		OK(get_u64(o, "tx-byte", UINT64_MAX, &s->tx_bytes, err));
@@ -538,7 +551,7 @@ int mt_parse_addrs(const char *body, size_t len, struct mt_addr **ret, size_t *r
 	json_array_foreach(j, i, o) {
 		struct mt_addr *a = &v[n];
 		const char *s = NULL;
-		OK(get_fixed(o, ".id", a->id, sizeof(a->id), true, err));
+		OK(get_id(o, a->id, err));
 		OK(get_fixed(o, "interface", a->iface, sizeof(a->iface), false, err));
 		OK(get_bool(o, "dynamic", &a->dynamic, err));
 		OK(get_bool(o, "disabled", &a->disabled, err));
@@ -631,7 +644,7 @@ static int peer_from(json_t *o, struct mt_peer *p, struct err *err)
 
 	memset(p, 0, sizeof(*p));
 	p->last_handshake_ago = -1;
-	OK(get_fixed(o, ".id", p->id, sizeof(p->id), true, err));
+	OK(get_id(o, p->id, err));
 	OK(get_fixed(o, "interface", p->iface, sizeof(p->iface), false, err));
 	if ((r = get_str(o, "public-key", &s, err)) < 0)
 		goto fail;
