@@ -222,9 +222,24 @@ static void resync_after_failure(struct app *app, const char *id)
 			 id, e.msg);
 }
 
+/* Whether the backend already has a device of that name (before a create). */
+static bool device_exists(const struct iface *ifc)
+{
+	struct backend *be = backend_find(ifc->backend);
+	struct dev_iface d;
+	bool found;
+
+	if (!be)
+		return false;
+	found = backend_get_iface(be, ifc->identifier, &d, NULL) == 0;
+	dev_iface_release(&d);
+	return found;
+}
+
 int core_iface_create(struct app *app, struct iface *ifc, struct err *err)
 {
 	struct iface *have = NULL;
+	bool existed;
 	int r;
 
 	if (!ifc->identifier || !*ifc->identifier)
@@ -244,6 +259,7 @@ int core_iface_create(struct app *app, struct iface *ifc, struct err *err)
 	r = core_check_addresses(app, &ifc->addresses, NULL, NULL, "Addresses", err);
 	if (r < 0)
 		goto unlock;
+	existed = device_exists(ifc);
 	r = run_state_hooks(ifc, false, false, err);
 	if (r < 0)
 		goto unlock;
@@ -259,8 +275,10 @@ int core_iface_create(struct app *app, struct iface *ifc, struct err *err)
 		struct err e;
 		store_rollback(app->store);
 		err_clear(&e);
-		/* the device may have been created before the failure: take it away again */
-		sync_iface_remove(app, ifc, &e);
+		/* the device may have been created before the failure: take it away again, but
+		 * never a device that was there before this request */
+		if (!existed)
+			sync_iface_remove(app, ifc, &e);
 		err_prefix(err, "creation failure");
 		goto unlock;
 	}

@@ -746,6 +746,45 @@ def test_backends():
          and isinstance(local[0].get("Reachable"), bool), "GET /backend/all lists local", j)
 
 
+def link_exists(name):
+    return subprocess.run(["ip", "link", "show", name], capture_output=True).returncode == 0
+
+
+def test_device_errors(st):
+    """A device that refuses a change: 502 with the reason, nothing stored, no device left."""
+    taken = st["iface"]["ListenPort"]
+    name = f"wga{TAG}p"
+    body = dict(api("GET", "/interface/prepare").json() or {}, Identifier=name)
+    body["ListenPort"] = taken  # already bound by the first interface's wireguard-go
+    r = api("POST", "/interface/new", body)
+    j = r.json() or {}
+    T.ok(r.status == 502 and "creation failure" in (j.get("Message") or ""),
+         "device refuses the listen port: 502 with the reason", r)
+    is_error(api("GET", "/interface/by-id/" + q(name)), 404,
+             "failed to load interface: record not found",
+             name="refused create stored nothing")
+    T.ok(not link_exists(name), "refused create left no device behind")
+
+    dummy = f"wga{TAG}d"
+    # this kernel has no dummy module: one end of a veth pair is a foreign link as good as any
+    subprocess.run(["ip", "link", "add", dummy, "type", "veth", "peer", "name", dummy + "x"],
+                   check=True)
+    try:
+        body = dict(api("GET", "/interface/prepare").json() or {}, Identifier=dummy)
+        r = api("POST", "/interface/new", body)
+        T.ok(r.status == 409 and "not a WireGuard interface" in (r.json() or {}).get("Message", ""),
+             "name taken by a non-WireGuard link: 409 saying so", r)
+        is_error(api("GET", "/interface/by-id/" + q(dummy)), 404,
+                 "failed to load interface: record not found",
+                 name="create over a foreign link stored nothing")
+        out = subprocess.run(["ip", "-d", "link", "show", dummy], capture_output=True, text=True)
+        T.ok(out.returncode == 0 and "veth" in out.stdout,
+             "the foreign link is left untouched", out.stdout)
+    finally:
+        subprocess.run(["ip", "link", "del", dummy], capture_output=True)
+    T.eq(len(api("GET", "/interface/all").json() or []), 1, "device errors left one interface")
+
+
 def test_rekey_and_delete(st):
     name, pid = st["iface_name"], st["peer"]
     stored = api("GET", "/peer/by-id/" + q(pid)).json() or {}
@@ -895,6 +934,7 @@ def inner(ns):
                 ("provisioning", lambda: test_provisioning(st)),
                 ("metrics", lambda: test_metrics(st)), ("backends", test_backends),
                 ("concurrency", test_concurrency),
+                ("device errors", lambda: test_device_errors(st)),
                 ("rekey/delete", lambda: test_rekey_and_delete(st))]
     try:
         if T.ok(d.start(write_config(tmp)), "daemon starts and listens", d.log()[-3000:]):

@@ -399,6 +399,10 @@ static int local_delete_iface(struct backend *be, const char *name, struct err *
 		return err_set(err, -ENOENT, "interface '%s' does not exist", name);
 	if (r < 0)
 		return err_set(err, r, "local: reading link '%s': %s", name, strerror(-r));
+	/* never take away a link that is not ours to manage (a veth, a bridge named like the
+	 * interface): only a WireGuard link is deleted */
+	if (lp->is_kernel ? strcmp(l.kind, "wireguard") != 0 : !wg_uapi_sock_exists(name))
+		return err_set(err, -ENOENT, "interface '%s' is not a WireGuard interface", name);
 	r = rtnl_link_del(lp, l.ifindex);
 	if (r < 0)
 		return err_set(err, r, "local: deleting '%s': %s", name, strerror(-r));
