@@ -506,7 +506,9 @@ class Sim:
     # ---- stats / log / faults ----
     def reset_stats(self):
         with self.clock:
-            self.stats = {"requests": 0, "in_flight": 0, "max_in_flight": 0, "by_method": {},
+            # requests still running when the counters are reset keep counting as in flight
+            cur = getattr(self, "stats", {}).get("in_flight", 0)
+            self.stats = {"requests": 0, "in_flight": cur, "max_in_flight": cur, "by_method": {},
                           "by_status": {}, "refused_down": 0}
 
     def enter(self, method):
@@ -1691,7 +1693,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def rest(self, method, raw_path, raw_query):
         sim = self.server.sim
         sim.enter(method)
-        status = 0
+        status = "aborted"            # client went away before the reply was written
         try:
             if sim.down:
                 with sim.clock:

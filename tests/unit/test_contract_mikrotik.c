@@ -38,6 +38,17 @@ struct sim {
 
 static char *tmpdir;
 static struct sim sim_main;
+/* every simulator started, so a failed case (cmocka longjmps out) leaves none behind */
+static pid_t sim_pids[32];
+static size_t n_sim_pids;
+
+static void sims_kill_all(void)
+{
+	for (size_t i = 0; i < n_sim_pids; i++)
+		if (sim_pids[i] > 0 && kill(sim_pids[i], SIGTERM) == 0)
+			waitpid(sim_pids[i], NULL, 0);
+	n_sim_pids = 0;
+}
 static struct cfg_backend cfg_main;
 
 /* ---- simulator process ------------------------------------------------------------------ */
@@ -70,7 +81,7 @@ static int sim_start(struct sim *s, int port, const char *const *extra)
 	if (s->pid < 0)
 		return -errno;
 	if (s->pid == 0) {
-		int fd = open("/dev/null", O_WRONLY);
+		int fd = getenv("CT_SIM_VERBOSE") ? -1 : open("/dev/null", O_WRONLY);
 		if (fd >= 0) {
 			dup2(fd, 1);
 			dup2(fd, 2);
@@ -78,6 +89,8 @@ static int sim_start(struct sim *s, int port, const char *const *extra)
 		execvp(argv[0], (char *const *)argv);
 		_exit(127);
 	}
+	if (n_sim_pids < sizeof(sim_pids) / sizeof(sim_pids[0]))
+		sim_pids[n_sim_pids++] = s->pid;
 	for (int i = 0; i < 200; i++) {
 		struct stat st;
 		if (stat(ready, &st) == 0 && st.st_size > 0)
@@ -96,6 +109,9 @@ static void sim_stop(struct sim *s)
 	if (s->pid > 0) {
 		kill(s->pid, SIGTERM);
 		waitpid(s->pid, NULL, 0);
+		for (size_t i = 0; i < n_sim_pids; i++)
+			if (sim_pids[i] == s->pid)
+				sim_pids[i] = 0;
 	}
 	s->pid = 0;
 }
@@ -214,12 +230,13 @@ static int mt_arm_fault(void *ctx, int which)
 	const struct sim *s = ctx;
 	char *r;
 
-	/* 0: the first peer create answers 500; 1: the connection of a peer update drops after
-	 * the router applied it (the client cannot know whether it landed) */
+	/* 0: the first peer create answers 500; 1: the connection of a peer create drops after
+	 * the router applied it (the client cannot know whether it landed, and a create is not
+	 * repeated blindly). A dropped PATCH would be retried, and succeed. */
 	r = sim_ctl(s, "POST", "/__sim/fault",
 		    which == 0 ? "{\"match\":\"/interface/wireguard/peers\",\"method\":\"PUT\","
 				 "\"kind\":\"status\",\"status\":500,\"count\":1}"
-			       : "{\"match\":\"/interface/wireguard/peers\",\"method\":\"PATCH\","
+			       : "{\"match\":\"/interface/wireguard/peers\",\"method\":\"PUT\","
 				 "\"kind\":\"drop\",\"apply\":true,\"count\":1}");
 	if (!r)
 		return -EIO;
@@ -530,7 +547,7 @@ static void mt_versions(void **state)
 /* Users without write / sensitive / test get errors naming the policy and what it blocks. */
 static void mt_permissions(void **state)
 {
-	char users[512], path[600];
+	char users[1024], path[600];
 	FILE *f;
 	struct sim s = { 0 };
 	struct cfg_backend c[4];
@@ -854,6 +871,7 @@ static int group_teardown(void **state)
 	(void)state;
 	backends_shutdown();
 	sim_stop(&sim_main);
+	sims_kill_all();
 	cfg_free(&cfg_main);
 	if (tmpdir)
 		test_tmpdir_remove(tmpdir);
@@ -887,6 +905,7 @@ int main(void)
 	};
 
 	signal(SIGPIPE, SIG_IGN);
+	atexit(sims_kill_all);
 	return cmocka_run_group_tests_name("contract_mikrotik", tests, group_setup,
 					   group_teardown);
 }

@@ -283,6 +283,10 @@ static int one_try(struct http_client *c, CURL *h, const char *method, const cha
 		curl_easy_setopt(h, CURLOPT_USERNAME, c->user);
 		curl_easy_setopt(h, CURLOPT_PASSWORD, c->password);
 	}
+	/* libcurl silently repeats a request once when a reused connection turns out dead;
+	 * a create (PUT/POST) must never be sent twice, so it gets a connection of its own */
+	if (!idempotent(method))
+		curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
 	if (!strcmp(method, "GET")) {
 		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
 	} else {

@@ -262,7 +262,7 @@ static int status_error(struct mt_priv *mp, const char *method, const char *what
 				return policy_error(mp, "test", P_TEST, err);
 			}
 			if (write) {
-				mp->no_write = true;
+				/* not cached: the policy may be granted while we run */
 				return err_set(err, -EACCES,
 					       "RouterOS user '%s' lacks the 'write' policy: %s "
 					       "(while %s)", mp->user, P_WRITE, what);
@@ -410,7 +410,7 @@ static void probe_policies(struct mt_priv *mp)
 fallback:
 	/* No user table for us: 'test' is the one policy no other call reveals. */
 	r = mt_call(mp, "POST", "/tool/ping", "{\"address\":\"127.0.0.1\",\"count\":\"1\"}",
-		    "probing the 'test' policy", &rep, &e);
+		    "running a ping probe", &rep, &e);
 	http_reply_release(&rep);
 	if (r == -EACCES)
 		mp->no_test = true;
