@@ -19,6 +19,9 @@ static const struct {
 	{ BACKEND_CAP_FWMARK, "fwmark" },
 	{ BACKEND_CAP_ADDRESSES, "addresses" },
 	{ BACKEND_CAP_DISABLED_PEERS, "disabled_peers" },
+	{ BACKEND_CAP_PSK_WRITE_ONLY, "preshared_keys_write_only" },
+	{ BACKEND_CAP_PRIVKEY_HIDDEN, "private_key_hidden" },
+	{ BACKEND_CAP_READONLY, "read_only" },
 };
 
 /* The registry updates reachable/last_error while device calls run (under be->lock, which can

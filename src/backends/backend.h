@@ -33,6 +33,12 @@ enum backend_cap {
 	BACKEND_CAP_FWMARK       = 1U << 7,
 	BACKEND_CAP_ADDRESSES    = 1U << 8, /* interface addresses */
 	BACKEND_CAP_DISABLED_PEERS = 1U << 9, /* keeps disabled peers on the device (flag) */
+	/* The device never returns preshared keys (pfSense: write-only) or the interface private
+	 * key: get_iface leaves them zero, so sync must not read that as "differs". */
+	BACKEND_CAP_PSK_WRITE_ONLY = 1U << 10,
+	BACKEND_CAP_PRIVKEY_HIDDEN = 1U << 11,
+	/* Writes are refused (read-only credentials): every write op returns -EACCES. */
+	BACKEND_CAP_READONLY       = 1U << 12,
 };
 
 enum dev_peer_flags {

@@ -64,14 +64,15 @@ static bool endpoint_is_numeric(const char *ep)
 	return inet_pton(AF_INET, host, buf) == 1;
 }
 
-/* want's allowed IPs must already be normalised; have's are normalised here. */
-static bool dev_peer_equal(const struct dev_peer *want, struct dev_peer *have)
+/* want's allowed IPs must already be normalised; have's are normalised here. psk_hidden: the
+ * device cannot report preshared keys, so they are not compared. */
+static bool dev_peer_equal(const struct dev_peer *want, struct dev_peer *have, bool psk_hidden)
 {
 	bool want_psk = !key_is_zero(want->preshared_key);
 	bool have_psk = !key_is_zero(have->preshared_key);
 
-	if (want_psk != have_psk ||
-	    (want_psk && memcmp(want->preshared_key, have->preshared_key, WG_KEY_LEN)))
+	if (!psk_hidden && (want_psk != have_psk ||
+			    (want_psk && memcmp(want->preshared_key, have->preshared_key, WG_KEY_LEN))))
 		return false;
 	if (want->persistent_keepalive != have->persistent_keepalive)
 		return false;
@@ -101,12 +102,22 @@ static bool prefix_sets_equal(struct ip_prefix *a, size_t na, struct ip_prefix *
 	return !memcmp(a, b, na * sizeof(*a));
 }
 
-/* Interface-level settings differ (keys, port, fwmark, MTU, link state, addresses)? */
-static bool iface_settings_differ(struct dev_iface *want, struct dev_iface *have)
+/* Interface-level settings differ (keys, port, fwmark, MTU, link state, addresses)? A device
+ * that hides its private key (BACKEND_CAP_PRIVKEY_HIDDEN) is compared by public key. */
+static bool iface_settings_differ(const struct backend *be, struct dev_iface *want,
+				  struct dev_iface *have)
 {
-	if ((want->flags & DEV_IFACE_HAS_PRIVATE_KEY) &&
-	    memcmp(want->private_key, have->private_key, WG_KEY_LEN))
-		return true;
+	if (want->flags & DEV_IFACE_HAS_PRIVATE_KEY) {
+		if (!backend_has_cap(be, BACKEND_CAP_PRIVKEY_HIDDEN)) {
+			if (memcmp(want->private_key, have->private_key, WG_KEY_LEN))
+				return true;
+		} else if (!key_is_zero(have->public_key)) {
+			uint8_t pub[WG_KEY_LEN];
+			if (key_public_from_private(pub, want->private_key) < 0 ||
+			    memcmp(pub, have->public_key, WG_KEY_LEN))
+				return true;
+		}
+	}
 	if ((want->flags & DEV_IFACE_HAS_LISTEN_PORT) && want->listen_port &&
 	    want->listen_port != have->listen_port)
 		return true;
@@ -185,7 +196,7 @@ static int apply_iface_part(struct app *app, struct backend *be, const struct if
 	}
 	/* Routes are not observable through get_iface: always let the backend reconcile them
 	 * (cheap when nothing changed); device settings only when they differ. */
-	if (!*created && !iface_settings_differ(want, have)) {
+	if (!*created && !iface_settings_differ(be, want, have)) {
 		unsigned flags = want->flags;
 		int r2;
 		want->flags &= DEV_IFACE_HAS_ROUTES | DEV_IFACE_HAS_FWMARK;
@@ -203,6 +214,8 @@ static int apply_peer_part(struct backend *be, struct dev_iface *want, struct de
 	size_t n_plan = 0;
 	int r = 0;
 
+	bool psk_hidden = backend_has_cap(be, BACKEND_CAP_PSK_WRITE_ONLY);
+
 	plan = calloc(want->n_peers + have->n_peers + 1, sizeof(*plan));
 	if (!plan)
 		return err_set(err, -ENOMEM, "out of memory");
@@ -217,7 +230,7 @@ static int apply_peer_part(struct backend *be, struct dev_iface *want, struct de
 				cmp_peer_key);
 		if (h && (h->flags & DEV_PEER_READONLY))
 			continue;
-		if (!h || !dev_peer_equal(&want->peers[i], h))
+		if (!h || !dev_peer_equal(&want->peers[i], h, psk_hidden))
 			plan[n_plan++] = want->peers[i]; /* shallow: want owns the memory */
 	}
 	if (want->n_peers)
