@@ -7,7 +7,7 @@ build_pkgs="build-essential pkg-config libulfius-dev libmicrohttpd-dev libjansso
 libyder-dev libgnutls28-dev libcurl4-gnutls-dev libyaml-dev libsodium-dev libqrencode-dev libpng-dev
 libmnl-dev libsqlite3-dev zlib1g-dev"
 run_pkgs="wireguard-go iproute2"
-test_pkgs="libcmocka-dev wireguard-tools iputils-ping python3 zbar-tools curl openssl"
+test_pkgs="libcmocka-dev wireguard-tools iputils-ping python3 zbar-tools curl openssl chromium"
 
 want="$build_pkgs $run_pkgs"
 [ "${1:-build}" = test ] && want="$want $test_pkgs"

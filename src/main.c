@@ -50,16 +50,25 @@ static void log_config_notes(const struct cfg *cfg)
 	}
 }
 
-static void print_admin_password(const char *user, const char *pw)
+/* stdout, once: the only place generated credentials ever appear (they are stored hashed) */
+static void print_admin_login(const char *user, const char *pw, const char *token)
 {
-	/* stdout, once: the only place the generated password ever appears */
-	printf("\n"
-	       "  wgportal generated the administrator login (shown only this once):\n"
-	       "    user:     %s\n"
-	       "    password: %s\n"
-	       "  Set core.admin_password in the config to choose your own.\n\n",
-	       user, pw);
+	printf("\n  wgportal created the administrator (shown only this once):\n"
+	       "    user:      %s\n", user);
+	if (pw)
+		printf("    password:  %s\n", pw);
+	if (token)
+		printf("    API token: %s   (REST API: curl -u '%s:<token>' ...)\n", token, user);
+	printf("  Set core.admin_password / core.admin_api_token in the config to choose your own.\n\n");
 	fflush(stdout);
+}
+
+static void wipe_free(char *s)
+{
+	if (s) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
 }
 
 int main(int argc, char **argv)
@@ -74,7 +83,7 @@ int main(int argc, char **argv)
 	struct cfg cfg;
 	struct app app;
 	struct err err;
-	char *generated = NULL;
+	char *gen_password = NULL, *gen_token = NULL;
 	sigset_t sigs;
 	int c, sig, rc = 1;
 
@@ -133,15 +142,14 @@ int main(int argc, char **argv)
 		log_info("backend '%s' (%s): %s%s%s", be->id, be->ops->type, be->implementation,
 			 be->reachable ? "" : ", unreachable: ", be->reachable ? "" : be->last_error);
 	}
-	if (core_bootstrap_admin(&app, &generated, &err) < 0) {
+	if (core_bootstrap_admin(&app, &gen_password, &gen_token, &err) < 0) {
 		log_err("bootstrap admin '%s': %s", cfg.core.admin_user, err.msg);
 		goto out_backends;
 	}
-	if (generated) {
-		print_admin_password(cfg.core.admin_user, generated);
-		explicit_bzero(generated, strlen(generated));
-		free(generated);
-	}
+	if (gen_password || gen_token)
+		print_admin_login(cfg.core.admin_user, gen_password, gen_token);
+	wipe_free(gen_password);
+	wipe_free(gen_token);
 	if (cfg.core.import_existing)
 		sync_import_existing(&app, &err);
 	if (cfg.core.restore_state && sync_restore_state(&app, &err) < 0)

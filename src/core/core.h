@@ -44,10 +44,12 @@ int core_user_update(struct app *app, const char *caller, struct user *u, const 
 		     const char *api_token, struct err *err);
 int core_user_delete(struct app *app, const char *caller, const char *id, struct err *err);
 
-/* Start-up: bootstrap admin (core.admin_*). When no admin_password is configured and the admin
- * does not exist yet, a strong password is generated and returned in *generated (caller prints
- * it once and frees it); otherwise *generated = NULL. */
-int core_bootstrap_admin(struct app *app, char **generated, struct err *err);
+/* Start-up: bootstrap admin (core.admin_*). When the admin does not exist yet and no
+ * admin_password is configured, a strong password is generated and returned in *gen_password;
+ * likewise an API token in *gen_token when no admin_api_token is configured (so a fresh
+ * install can be scripted at once). The caller prints them once and frees them; otherwise they
+ * are set to NULL. */
+int core_bootstrap_admin(struct app *app, char **gen_password, char **gen_token, struct err *err);
 
 /* Password check for local accounts (argon2id). 0 on match, -EACCES otherwise. */
 int core_password_hash(const char *password, char **ret_hash);

@@ -252,30 +252,40 @@ unlock:
 	return r;
 }
 
-/* 24 characters from a 64-symbol alphabet: 144 bits. */
-static char *generate_password(void)
+/* len characters from a 64-symbol alphabet (6 bits each; 24 chars = 144 bits). */
+static char *generate_secret(int len)
 {
 	static const char alphabet[] =
 		"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789-_+=.:";
-	char *pw = malloc(25);
+	char *s = malloc((size_t)len + 1);
 
-	if (!pw)
+	if (!s)
 		return NULL;
-	for (int i = 0; i < 24; i++)
-		pw[i] = alphabet[randombytes_uniform(sizeof(alphabet) - 1)];
-	pw[24] = '\0';
-	return pw;
+	for (int i = 0; i < len; i++)
+		s[i] = alphabet[randombytes_uniform(sizeof(alphabet) - 1)];
+	s[len] = '\0';
+	return s;
 }
 
-int core_bootstrap_admin(struct app *app, char **generated, struct err *err)
+static void free_secret(char *s)
+{
+	if (s) {
+		sodium_memzero(s, strlen(s));
+		free(s);
+	}
+}
+
+int core_bootstrap_admin(struct app *app, char **gen_password, char **gen_token, struct err *err)
 {
 	const struct cfg *cfg = app->cfg;
 	struct user *u = NULL, *have = NULL;
-	char *pw = NULL;
+	char *pw = NULL, *token = NULL;
 	const char *password = cfg->core.admin_password;
+	const char *api_token = cfg->core.admin_api_token;
+	int min = cfg->auth.min_password_length;
 	int r;
 
-	*generated = NULL;
+	*gen_password = *gen_token = NULL;
 	if (cfg->core.disable_admin_user || !cfg->core.admin_user || !*cfg->core.admin_user)
 		return 0;
 	if (store_user_get(app->store, cfg->core.admin_user, &have, NULL) == 0) {
@@ -283,39 +293,44 @@ int core_bootstrap_admin(struct app *app, char **generated, struct err *err)
 		return 0;
 	}
 	if (!cfg->core.admin_password_set || !password || !*password) {
-		pw = generate_password();
+		/* no default password: a generated one, never shorter than the configured minimum */
+		pw = generate_secret(min > 24 ? min : 24);
 		if (!pw)
 			return err_set(err, -ENOMEM, "out of memory");
 		password = pw;
-	} else if ((int)strlen(password) < cfg->auth.min_password_length) {
+	} else if ((int)strlen(password) < min) {
 		return err_set(err, -EINVAL, "core.admin_password is shorter than "
-			       "auth.min_password_length (%d)", cfg->auth.min_password_length);
+			       "auth.min_password_length (%d)", min);
 	}
-	if (cfg->core.admin_api_token && *cfg->core.admin_api_token &&
-	    strlen(cfg->core.admin_api_token) < 18)
+	if (!api_token || !*api_token) {
+		token = generate_secret(32);
+		if (!token) {
+			r = err_set(err, -ENOMEM, "out of memory");
+			goto out;
+		}
+		api_token = token;
+	} else if (strlen(api_token) < 18) {
 		log_warn("core.admin_api_token is shorter than 18 characters");
+	}
 	u = user_new();
 	r = -ENOMEM;
 	if (!u || str_set(&u->identifier, cfg->core.admin_user) ||
 	    str_set(&u->email, "admin@wgportal.local") ||
 	    str_set(&u->firstname, "WireGuard Portal") || str_set(&u->lastname, "Admin") ||
-	    str_set(&u->notes, "default administrator user") ||
-	    str_set(&u->api_token, cfg->core.admin_api_token))
+	    str_set(&u->notes, "default administrator user") || str_set(&u->api_token, api_token)) {
+		err_set(err, r, "out of memory");
 		goto out;
-	u->is_admin = true;
-	{
-		/* min_password_length applies to admin-chosen passwords; ours is long enough */
-		r = core_user_create(app, u, password, err);
 	}
-	if (r == 0 && pw) {
-		*generated = pw;
-		pw = NULL;
+	u->is_admin = true;
+	r = core_user_create(app, u, password, err);
+	if (r == 0) {
+		*gen_password = pw;
+		*gen_token = token;
+		pw = token = NULL;
 	}
 out:
-	if (pw) {
-		sodium_memzero(pw, strlen(pw));
-		free(pw);
-	}
+	free_secret(pw);
+	free_secret(token);
 	user_free(u);
-	return r == -ENOMEM && !err->msg[0] ? err_set(err, r, "out of memory") : r;
+	return r;
 }

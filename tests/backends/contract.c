@@ -225,6 +225,8 @@ static int contract_teardown(void **state)
 	if (contract_env.clear_fault)
 		contract_env.clear_fault(contract_env.ctx);
 	(void)backend_delete_iface(contract_env.be, contract_env.ifname, &e);
+	if (contract_env.after_case)
+		contract_env.after_case(contract_env.ctx);
 	return 0;
 }
 

@@ -19,6 +19,8 @@ struct contract_env {
 	 * of the next operation fail at the device; clear_fault removes it. NULL: skip. */
 	int (*arm_fault)(void *ctx, int which);
 	void (*clear_fault)(void *ctx);
+	/* Optional: called after each case (runner-specific checks, e.g. calls in flight). */
+	void (*after_case)(void *ctx);
 	void *ctx;
 };
 
