@@ -37,7 +37,22 @@ TESTLIB   := $(BUILD)/tests/testlib.o
 BENCH_SRCS:= $(sort $(wildcard bench/*.c))
 BENCH_BINS:= $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all deps run test unit bench clean fuzz
+# The web UI: ui/ (Vue 3 + Vite) is built with npm into ui/dist, which
+# scripts/embed-assets.py turns into build/gen/web_assets.c (shared by both flavours) and links
+# into the daemon. No ui/package.json or no npm: the generator embeds a placeholder page, so
+# the build never breaks; a failing npm build only warns and embeds what ui/dist holds.
+GEN       := build/gen
+WEB_C     := $(GEN)/web_assets.c
+WEB_OBJ   := $(BUILD)/gen/web_assets.o
+NPM       := $(shell command -v npm 2>/dev/null)
+ifneq ($(and $(wildcard ui/package.json),$(NPM)),)
+UI_STAMP  := $(GEN)/ui-dist.stamp
+UI_SRCS   := $(shell find ui -path ui/node_modules -prune -o -path ui/dist -prune -o \
+                -type f -print 2>/dev/null)
+endif
+UI_DIST   := $(shell find ui/dist -type f 2>/dev/null)
+
+.PHONY: all deps run test unit bench clean fuzz ui
 all: $(BUILD)/wgportal
 
 deps:
@@ -51,7 +66,34 @@ $(BUILD)/%.o: %.c
 $(LIB): $(OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/wgportal: $(BUILD)/src/main.o $(LIB)
+ui: $(WEB_C)
+
+ifneq ($(UI_STAMP),)
+$(UI_STAMP): $(UI_SRCS)
+	@mkdir -p $(@D)
+	@echo "  NPM     ui/dist"
+	$(Q)cd ui && stamp=node_modules/.package-lock.json; \
+	    if [ ! -d node_modules ] || [ ! -f $$stamp ] || \
+	       [ $$(stat -c %Y package-lock.json 2>/dev/null || echo 0) -gt \
+	         $$(( $$(stat -c %Y $$stamp 2>/dev/null || echo 0) + 2 )) ]; then \
+	        npm ci --no-audit --no-fund --loglevel=error && touch $$stamp; fi && \
+	    npm run build --silent && touch ../$@ || \
+	    echo "  WARNING: the UI build failed; embedding what ui/dist holds (or a placeholder)"
+endif
+
+# Regenerated when the script, the stamp or any file of ui/dist changes; the placeholder when
+# ui/dist is missing. The rule's file list is read before npm runs, so a fresh dist is picked up
+# by a second make at the latest; the stamp dependency covers the usual case.
+$(WEB_C): scripts/embed-assets.py $(UI_STAMP) $(UI_DIST)
+	@mkdir -p $(@D)
+	$(Q)python3 scripts/embed-assets.py ui/dist $@
+
+$(WEB_OBJ): $(WEB_C) src/web/web.h
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/wgportal: $(BUILD)/src/main.o $(WEB_OBJ) $(LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

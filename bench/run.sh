@@ -19,6 +19,7 @@
 #   BENCH_PORT     API port inside the namespace (default 19010; range 19000-19099)
 #   BENCH_PEERS    peers created one request each (default 1000)
 #   BENCH_TOTAL    peers on the interface at the end (default 10000)
+#   BENCH_ARGS     extra bench_api.py options, e.g. "--deadline-grow 300" (see --help)
 #   BENCH_KEEP=1   keep the temp directory (config, database, daemon log) for inspection
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -135,7 +136,7 @@ echo "bench: wgportal pid $WGPID, log $TMP/wgportal.log"
 api_rc=0
 ip netns exec "$NS" python3 -u bench/bench_api.py --port "$PORT" --token "$TOKEN" \
 	--pid "$WGPID" --iface "$IF" --ref-iface "$REF" --tmp "$TMP" --summary "$SUMMARY_API" \
-	--peers "$PEERS" --total "$TOTAL" || api_rc=$?
+	--peers "$PEERS" --total "$TOTAL" ${BENCH_ARGS:-} || api_rc=$?
 if ! kill -0 "$WGPID" 2>/dev/null; then
 	echo "bench: PROBLEM: wgportal is not running any more" >&2
 fi
@@ -175,7 +176,7 @@ if [ -x bench/run-local.sh ]; then
 		sed -n '/^== .*summary/,$p' "$TMP/local.log" | sed 1d | grep -E '^[A-Za-z0-9_]+: ' \
 			>"$SUMMARY_LOCAL" || true
 	else
-		grep -E '^[a-z0-9_]+: ' "$TMP/local.log" >"$SUMMARY_LOCAL" || true
+		grep -E '^[a-z][a-z0-9_]*( \([^)]*\))?: ' "$TMP/local.log" >"$SUMMARY_LOCAL" || true
 	fi
 fi
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "api/api.h"
 #include "backends/backend.h"
@@ -26,9 +27,10 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: wgportal [--config PATH]\n"
+		"Usage: wgportal [--config PATH] [--web-root DIR]\n"
 		"WireGuard Portal in C: manages WireGuard interfaces, peers and users.\n\n"
 		"  -c, --config PATH  config file (default: $WG_PORTAL_CONFIG, else config/config.yaml)\n"
+		"      --web-root DIR serve the web UI from DIR instead of the embedded copy\n"
 		"  -V, --version      print the version\n"
 		"  -h, --help         this help\n");
 }
@@ -77,9 +79,10 @@ int main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "web-root", required_argument, NULL, 'W' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *config_path = NULL;
+	const char *config_path = NULL, *web_root = NULL;
 	struct cfg cfg;
 	struct app app;
 	struct err err;
@@ -90,6 +93,7 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "c:Vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': config_path = optarg; break;
+		case 'W': web_root = optarg; break;
 		case 'V': printf("wgportal %s\n", WGPORTAL_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -99,6 +103,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "wgportal: unexpected argument '%s'\n", argv[optind]);
 		usage(stderr);
 		return 2;
+	}
+
+	if (web_root) {
+		struct stat st;
+		if (stat(web_root, &st) != 0 || !S_ISDIR(st.st_mode)) {
+			fprintf(stderr, "wgportal: --web-root '%s': not a directory\n", web_root);
+			return 2;
+		}
 	}
 
 	/* block the stop signals before any thread starts so only sigwait() sees them */
@@ -122,6 +134,7 @@ int main(int argc, char **argv)
 	log_info("wgportal %s starting (config: %s)", WGPORTAL_VERSION,
 		 cfg.path && *cfg.path ? cfg.path : "built-in defaults");
 	app.cfg = &cfg;
+	app.web_root = web_root;
 	pthread_mutex_init(&app.write_lock, NULL);
 
 	if (strcmp(cfg.database.type, "sqlite")) {

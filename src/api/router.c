@@ -21,6 +21,7 @@
 
 #include "api/handlers.h"
 #include "api/http.h"
+#include "api/ui.h"
 #include "auth/basic.h"
 #include "auth/token.h"
 #include "config/config.h"
@@ -30,7 +31,8 @@
 
 #define API_PREFIX "/api/v1"
 
-enum route_scope { SCOPE_ADMIN, SCOPE_ANY };
+/* SCOPE_NONE: no authentication by the router (login, public UI settings). */
+enum route_scope { SCOPE_ADMIN, SCOPE_ANY, SCOPE_NONE };
 
 struct route {
 	const char *method;
@@ -38,6 +40,14 @@ struct route {
 	const char *id_entity;  /* non-NULL: the path ends with {id}; names it in "missing x id" */
 	enum route_scope scope;
 	void (*fn)(struct api_ctx *c);
+};
+
+/* Routes whose raw path is path + {id} + suffix ("/user/by-id/{id}/api-token"). They are tried
+ * before the plain table, whose {id} would swallow the suffix; a '/' inside such an id must be
+ * sent percent-encoded. */
+struct suffix_route {
+	struct route r;
+	const char *suffix;
 };
 
 static const struct route routes[] = {
@@ -72,11 +82,48 @@ static const struct route routes[] = {
 	{ "POST", "/provisioning/new-peer", NULL, SCOPE_ANY, api_prov_new_peer },
 
 	{ "GET", "/backend/all", NULL, SCOPE_ADMIN, api_backend_all },
+
+	/* UI additions (api/ui.h) */
+	{ "POST", "/auth/login", NULL, SCOPE_NONE, api_auth_login },
+	{ "GET", "/auth/session", NULL, SCOPE_NONE, api_auth_session },
+	{ "POST", "/auth/logout", NULL, SCOPE_NONE, api_auth_logout },
+	{ "GET", "/ui/settings", NULL, SCOPE_NONE, api_ui_settings },
+	{ "GET", "/ui/settings/session", NULL, SCOPE_ANY, api_ui_settings_session },
+	{ "GET", "/audit/all", NULL, SCOPE_ADMIN, api_audit_all },
 };
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
 
+static const struct suffix_route suffix_routes[] = {
+	{ { "POST", "/user/by-id/", "user", SCOPE_ANY, api_token_create }, "/api-token" },
+	{ { "DELETE", "/user/by-id/", "user", SCOPE_ANY, api_token_delete }, "/api-token" },
+	{ { "GET", "/metrics/by-interface/", "interface", SCOPE_ADMIN, api_metrics_iface_peers },
+	  "/peers" },
+};
+#define N_SUFFIX_ROUTES (sizeof(suffix_routes) / sizeof(suffix_routes[0]))
+
+static bool suffix_matches_path(const struct suffix_route *s, const char *rest)
+{
+	size_t pl = strlen(s->r.path), sl = strlen(s->suffix), rl = strlen(rest);
+
+	return rl > pl + sl && strncmp(rest, s->r.path, pl) == 0 &&
+	       strcmp(rest + rl - sl, s->suffix) == 0;
+}
+
+/* The suffix of a route from suffix_routes[], NULL for a plain route. */
+static const char *route_suffix(const struct route *r)
+{
+	for (size_t i = 0; i < N_SUFFIX_ROUTES; i++)
+		if (r == &suffix_routes[i].r)
+			return suffix_routes[i].suffix;
+	return NULL;
+}
+
 static bool route_matches_path(const struct route *r, const char *rest)
 {
+	const char *suffix = route_suffix(r);
+
+	if (suffix)
+		return suffix_matches_path((const struct suffix_route *)r, rest);
 	if (r->id_entity)
 		return strncmp(rest, r->path, strlen(r->path)) == 0;
 	return strcmp(rest, r->path) == 0;
@@ -190,13 +237,16 @@ static void answer_preflight(struct api_ctx *c)
 	http_no_content(c);
 }
 
-/* Authentication of spec 2.2; answers 401 itself and returns false on failure. */
-static bool authenticate(struct api_ctx *c)
+/* Authentication of spec 2.2; answers 401 itself and returns false on failure. Without an
+ * Authorization header, the UI's session cookie is accepted instead (with CSRF check). */
+static bool authenticate(struct api_ctx *c, const char *method)
 {
 	char *user = NULL, *pass = NULL;
 	struct err err = { 0 };
 	int r;
 
+	if (!req_header(c->req, "Authorization") && api_session_cookie_present(c))
+		return api_session_authenticate(c, method);
 	r = auth_basic_parse(req_header(c->req, "Authorization"), &user, &pass);
 	if (r < 0 || !*user || !*pass) {
 		free(user);
@@ -224,7 +274,9 @@ static bool authenticate(struct api_ctx *c)
 static char *decode_id(struct api_ctx *c, const struct route *rt, const char *raw_rest)
 {
 	const char *enc = raw_rest + strlen(rt->path);
-	char *id = http_pct_decode(enc, strlen(enc));
+	const char *suffix = route_suffix(rt);
+	size_t elen = strlen(enc) - (suffix ? strlen(suffix) : 0);
+	char *id = http_pct_decode(enc, elen);
 
 	if (!id) {
 		http_error(c, 400, NULL, "invalid %s id: bad percent-encoding", rt->id_entity);
@@ -249,24 +301,36 @@ static void route_request(struct api_ctx *c, const char *method, const char *pat
 	char *id = NULL;
 	bool path_known = false;
 
-	if (strncmp(path, base, blen) != 0 || strncmp(path + blen, API_PREFIX, plen) != 0 ||
-	    path[blen + plen] != '/') {
+	/* Everything outside {base}/api is the browser UI (static files, SPA fallback). */
+	if (strncmp(path, base, blen) != 0 ||
+	    (strncmp(path + blen, "/api", 4) != 0 ||
+	     (path[blen + 4] != '\0' && path[blen + 4] != '/'))) {
+		api_ui_static(c, method, path);
+		return;
+	}
+	if (strncmp(path + blen, API_PREFIX, plen) != 0 || path[blen + plen] != '/') {
 		http_text(c, 404, "404 page not found");
 		return;
 	}
 	const char *rest = path + blen + plen;
+	/* a matching suffix route hides the plain {id} routes of the same prefix */
+	bool suffixed = false;
+	for (size_t i = 0; i < N_SUFFIX_ROUTES && !suffixed; i++)
+		suffixed = suffix_matches_path(&suffix_routes[i], rest);
 
-	for (size_t i = 0; i < N_ROUTES; i++) {
-		if (!route_matches_path(&routes[i], rest))
+	size_t n_table = suffixed ? N_SUFFIX_ROUTES : N_ROUTES;
+	for (size_t i = 0; i < n_table; i++) {
+		const struct route *rt = suffixed ? &suffix_routes[i].r : &routes[i];
+		if (!route_matches_path(rt, rest))
 			continue;
 		path_known = true;
-		if (strcmp(routes[i].method, method) == 0) {
-			hit = &routes[i];
+		if (strcmp(rt->method, method) == 0) {
+			hit = rt;
 			break;
 		}
-		if (!strstr(allow, routes[i].method)) {
+		if (!strstr(allow, rt->method)) {
 			size_t n = strlen(allow);
-			snprintf(allow + n, sizeof(allow) - n, "%s%s", n ? ", " : "", routes[i].method);
+			snprintf(allow + n, sizeof(allow) - n, "%s%s", n ? ", " : "", rt->method);
 		}
 	}
 	if (!hit) {
@@ -283,7 +347,7 @@ static void route_request(struct api_ctx *c, const char *method, const char *pat
 		http_error(c, 413, NULL, "request body too large (limit %d bytes)", API_BODY_MAX);
 		return;
 	}
-	if (!authenticate(c))
+	if (hit->scope != SCOPE_NONE && !authenticate(c, method))
 		return;
 	if (hit->scope == SCOPE_ADMIN && !api_is_admin(c)) {
 		http_error(c, 403, NULL, "not enough permissions");
@@ -309,6 +373,7 @@ int router_dispatch(const struct _u_request *req, struct _u_response *resp, void
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	request_id(c.request_id);
+	api_auth_set_session(false);
 	common_headers(&c);
 
 	if (path[0] != '/')
@@ -321,6 +386,7 @@ int router_dispatch(const struct _u_request *req, struct _u_response *resp, void
 		route_request(&c, method, path);
 
 	c.caller = user_free(c.caller);
+	api_auth_set_session(false);
 	if (c.app->cfg->web.request_logging) {
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 +

@@ -7,6 +7,7 @@
  */
 #include "backends/backend.h"
 #include "backends/mikrotik/mikrotik.h"
+#include "backends/pfsense/pfsense.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -67,6 +68,7 @@ static const struct backend_ops *ops_for_type(enum cfg_backend_type t)
 	/* Remote backend types register here as they are implemented (issues 4 and 5). */
 	switch (t) {
 	case CFG_BACKEND_MIKROTIK: return &backend_mikrotik;
+	case CFG_BACKEND_PFSENSE: return &backend_pfsense;
 	default: return NULL;
 	}
 }

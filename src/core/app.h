@@ -18,6 +18,7 @@ struct app {
 	volatile bool stopping;
 	pthread_t heal_thread, stats_thread;
 	bool threads_started;
+	const char *web_root;         /* --web-root DIR: UI files from DIR, NULL = embedded */
 };
 
 #endif

@@ -28,7 +28,7 @@ struct store;
 int store_open(const char *path, const char *passphrase, struct store **ret, struct err *err);
 void store_close(struct store *st);
 int store_schema_version(struct store *st);
-#define STORE_SCHEMA_VERSION_LATEST 2   /* bump with every migration added */
+#define STORE_SCHEMA_VERSION_LATEST 3   /* bump with every migration added */
 
 /* Transactions nest by counting: the outermost begin/commit are BEGIN/COMMIT. The calling
  * thread holds the store mutex from begin to commit/rollback. Inner levels are savepoints: a
@@ -118,5 +118,39 @@ int store_iface_status_get(struct store *st, const char *iface_id, struct iface_
 int store_audit_add(struct store *st, const char *user, const char *severity, const char *origin,
 		    const char *message, struct err *err);
 int store_audit_count(struct store *st, size_t *ret, struct err *err);
+/* One page of the audit log, newest first (store_session.c). q->filter (may be NULL/"") matches
+ * a case-insensitive substring of user, severity, origin or message; q->sort/desc are ignored.
+ * *total = matches before slicing. The caller frees with store_audit_list_free(). */
+struct store_audit_entry {
+	int64_t id;
+	int64_t created_at;          /* unix seconds */
+	char *user, *severity, *origin, *message;
+};
+int store_audit_list(struct store *st, const struct store_query *q, struct store_audit_entry **ret,
+		     size_t *n, size_t *total, struct err *err);
+void store_audit_list_free(struct store_audit_entry *list, size_t n);
+
+/* UI sessions (store_session.c, migration 3). id_hash is the hex hash of the session id (see
+ * auth/session.h; the id itself is never stored). Times are unix seconds. insert: -EINVAL when
+ * the user does not exist (foreign key), -EEXIST on a duplicate hash. get: -ENOENT. */
+struct store_session {
+	char *user_id;
+	char *csrf_token;
+	int64_t created_at, last_seen_at;
+};
+int store_session_insert(struct store *st, const char *id_hash, const char *user_id,
+			 const char *csrf_token, int64_t now, struct err *err);
+int store_session_get(struct store *st, const char *id_hash, struct store_session *ret,
+		      struct err *err);
+void store_session_release(struct store_session *s);
+int store_session_touch(struct store *st, const char *id_hash, int64_t now, struct err *err);
+/* Deleting a missing session is not an error. */
+int store_session_delete(struct store *st, const char *id_hash, struct err *err);
+/* Removes sessions idle since before idle_before or created before created_before. */
+int store_session_purge(struct store *st, int64_t idle_before, int64_t created_before,
+			struct err *err);
+/* Keeps only the newest `keep` sessions of a user. */
+int store_session_trim_user(struct store *st, const char *user_id, size_t keep, struct err *err);
+int store_session_count(struct store *st, size_t *ret, struct err *err);
 
 #endif

@@ -189,7 +189,22 @@ static const char migration_2[] =
 	"CREATE INDEX peers_iface_name ON peers(iface_id, display_name COLLATE NOCASE);\n"
 	"CREATE INDEX peers_iface_created ON peers(iface_id, created_at);\n";
 
-static const char *const migrations[] = { migration_1, migration_2 };
+/*
+ * Version 3: server-side UI sessions. Only a hash of the session id is stored (the cookie value
+ * never is); the CSRF token is per session. Sessions go with their user.
+ */
+static const char migration_3[] =
+	"CREATE TABLE sessions (\n"
+	"  id_hash TEXT PRIMARY KEY,\n"
+	"  user_id TEXT NOT NULL REFERENCES users(identifier) ON DELETE CASCADE,\n"
+	"  csrf_token TEXT NOT NULL,\n"
+	"  created_at INTEGER NOT NULL,\n"
+	"  last_seen_at INTEGER NOT NULL\n"
+	");\n"
+	"CREATE INDEX sessions_user ON sessions(user_id, created_at);\n"
+	"CREATE INDEX sessions_last_seen ON sessions(last_seen_at);\n";
+
+static const char *const migrations[] = { migration_1, migration_2, migration_3 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION_LATEST,
 	       "STORE_SCHEMA_VERSION_LATEST must equal the number of migrations");

@@ -825,7 +825,9 @@ static void mt_debug_log_no_secrets(void **state)
 		ct_peer(&p, "10.96.0.2/32", NULL);
 		key_generate_psk(p.preshared_key);
 		(void)backend_apply_peers(be, "wgdbg0", &p, 1, &e);
-		(void)backend_get_iface(be, "wgdbg0", &(struct dev_iface){ 0 }, &e);
+		struct dev_iface got = { 0 };
+		(void)backend_get_iface(be, "wgdbg0", &got, &e);
+		dev_iface_release(&got);
 		(void)backend_delete_iface(be, "wgdbg0", &e);
 	}
 	fflush(stderr);

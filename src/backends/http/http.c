@@ -283,10 +283,12 @@ static int one_try(struct http_client *c, CURL *h, const char *method, const cha
 		curl_easy_setopt(h, CURLOPT_USERNAME, c->user);
 		curl_easy_setopt(h, CURLOPT_PASSWORD, c->password);
 	}
-	/* libcurl silently repeats a request once when a reused connection turns out dead;
-	 * a create (PUT/POST) must never be sent twice, so it gets a connection of its own */
-	if (!idempotent(method))
-		curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+	/* Note: libcurl itself re-sends a request once when a reused keep-alive connection
+	 * closes without any answer. For a PUT that the device applied before hanging up, the
+	 * second copy is refused by RouterOS ("already exists": names, keys and addresses are
+	 * unique), so the caller sees an error, never a duplicate. A fresh connection per PUT
+	 * would avoid that, at the price of a TLS handshake per create and of calls landing on
+	 * new device connections while earlier ones are still being closed. */
 	if (!strcmp(method, "GET")) {
 		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
 	} else {

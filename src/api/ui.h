@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef API_UI_H
+#define API_UI_H
+/*
+ * What the browser UI needs beyond REST API v1 (the UI <-> server contract): session login
+ * (auth.c), UI settings (ui_settings.c), the audit list (audit.c), API-token create/revoke
+ * (tokens.c), one page of peer metrics (metrics_page.c) and the static UI files
+ * (ui_settings.c, on top of src/web). The router calls these; "scope" is checked there.
+ */
+#include <stdbool.h>
+
+#include "api/http.h"
+
+/* auth.c: POST /auth/login, GET /auth/session, POST /auth/logout (no router auth). */
+void api_auth_login(struct api_ctx *c);
+void api_auth_session(struct api_ctx *c);
+void api_auth_logout(struct api_ctx *c);
+/* True when the request carries a cookie named web.session_identifier. */
+bool api_session_cookie_present(const struct api_ctx *c);
+/* Cookie authentication for every other endpoint: sets c->caller from a valid session and,
+ * for methods other than GET/HEAD/OPTIONS, checks X-CSRF-Token. Answers 401 ("not logged
+ * in") or 403 ("CSRF token missing or invalid") itself and returns false then. */
+bool api_session_authenticate(struct api_ctx *c, const char *method);
+/* True while the current request (this thread) was authenticated by a session cookie. */
+bool api_auth_is_session(void);
+void api_auth_set_session(bool on);
+
+/* ui_settings.c */
+void api_ui_settings(struct api_ctx *c);          /* GET /ui/settings, no auth */
+void api_ui_settings_session(struct api_ctx *c);  /* GET /ui/settings/session, any user */
+/* Serves a UI file for a GET/HEAD of path (raw, still including the base path). */
+void api_ui_static(struct api_ctx *c, const char *method, const char *path);
+
+/* audit.c: GET /audit/all (admin). */
+void api_audit_all(struct api_ctx *c);
+/* Writes one audit entry when statistics.collect_audit_data is on; failures are ignored. */
+void api_audit(struct api_ctx *c, const char *user, const char *severity, const char *origin,
+	       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* tokens.c: POST / DELETE /user/by-id/{id}/api-token (self or admin). */
+void api_token_create(struct api_ctx *c);
+void api_token_delete(struct api_ctx *c);
+
+/* metrics_page.c: GET /metrics/by-interface/{id}/peers (admin). */
+void api_metrics_iface_peers(struct api_ctx *c);
+
+#endif

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Sliding-window failure counter for login throttling. Each key keeps the times of its last
+ * max_failures failures in a small ring; a key is blocked while it holds max_failures failures
+ * younger than the window. Linear search over a bounded table: the table holds at most a few
+ * thousand keys and is only consulted on login attempts.
+ */
+#include "auth/ratelimit.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct rl_entry {
+	bool used;
+	char key[RATELIMIT_KEY_MAX + 1];
+	unsigned n;                           /* failures stored (<= max) */
+	unsigned head;                        /* next slot to write */
+	int64_t t[RATELIMIT_FAILURES_MAX];
+	int64_t last;
+};
+
+struct ratelimit {
+	pthread_mutex_t lock;
+	unsigned max, window;
+	size_t n_keys;
+	struct rl_entry *e;
+};
+
+struct ratelimit *ratelimit_new(unsigned max_failures, unsigned window_s, size_t max_keys)
+{
+	struct ratelimit *rl;
+
+	if (!max_failures || max_failures > RATELIMIT_FAILURES_MAX || !window_s || !max_keys)
+		return NULL;
+	rl = calloc(1, sizeof(*rl));
+	if (!rl)
+		return NULL;
+	rl->e = calloc(max_keys, sizeof(*rl->e));
+	if (!rl->e) {
+		free(rl);
+		return NULL;
+	}
+	pthread_mutex_init(&rl->lock, NULL);
+	rl->max = max_failures;
+	rl->window = window_s;
+	rl->n_keys = max_keys;
+	return rl;
+}
+
+struct ratelimit *ratelimit_free(struct ratelimit *rl)
+{
+	if (!rl)
+		return NULL;
+	pthread_mutex_destroy(&rl->lock);
+	free(rl->e);
+	free(rl);
+	return NULL;
+}
+
+static struct rl_entry *find(struct ratelimit *rl, const char *key)
+{
+	for (size_t i = 0; i < rl->n_keys; i++)
+		if (rl->e[i].used && strncmp(rl->e[i].key, key, RATELIMIT_KEY_MAX) == 0)
+			return &rl->e[i];
+	return NULL;
+}
+
+/* Drops failures older than the window. */
+static void expire(struct ratelimit *rl, struct rl_entry *e, int64_t now)
+{
+	unsigned keep = 0;
+	int64_t t[RATELIMIT_FAILURES_MAX];
+
+	for (unsigned i = 0; i < e->n; i++) {
+		/* oldest first: the ring starts at head - n */
+		unsigned idx = (e->head + rl->max - e->n + i) % rl->max;
+		if (now - e->t[idx] < (int64_t)rl->window)
+			t[keep++] = e->t[idx];
+	}
+	memcpy(e->t, t, keep * sizeof(t[0]));
+	e->n = keep;
+	e->head = keep % rl->max;
+	if (keep == 0)
+		e->used = false;
+}
+
+unsigned ratelimit_check(struct ratelimit *rl, const char *key, int64_t now)
+{
+	struct rl_entry *e;
+	unsigned wait = 0;
+
+	if (!rl || !key)
+		return 0;
+	pthread_mutex_lock(&rl->lock);
+	e = find(rl, key);
+	if (e) {
+		expire(rl, e, now);
+		if (e->used && e->n >= rl->max) {
+			unsigned oldest = (e->head + rl->max - e->n) % rl->max;
+			int64_t left = e->t[oldest] + (int64_t)rl->window - now;
+			wait = left < 1 ? 1 : (unsigned)left;
+		}
+	}
+	pthread_mutex_unlock(&rl->lock);
+	return wait;
+}
+
+void ratelimit_fail(struct ratelimit *rl, const char *key, int64_t now)
+{
+	struct rl_entry *e, *victim = NULL;
+
+	if (!rl || !key)
+		return;
+	pthread_mutex_lock(&rl->lock);
+	e = find(rl, key);
+	if (e)
+		expire(rl, e, now);
+	if (!e || !e->used) {
+		e = NULL;
+		for (size_t i = 0; i < rl->n_keys && !e; i++)
+			if (!rl->e[i].used)
+				e = &rl->e[i];
+			else if (!victim || rl->e[i].last < victim->last)
+				victim = &rl->e[i];
+		if (!e)
+			e = victim;
+		memset(e, 0, sizeof(*e));
+		e->used = true;
+		strncpy(e->key, key, RATELIMIT_KEY_MAX);
+		e->key[RATELIMIT_KEY_MAX] = '\0';
+	}
+	e->t[e->head] = now;
+	e->head = (e->head + 1) % rl->max;
+	if (e->n < rl->max)
+		e->n++;
+	e->last = now;
+	pthread_mutex_unlock(&rl->lock);
+}
+
+void ratelimit_reset(struct ratelimit *rl, const char *key)
+{
+	struct rl_entry *e;
+
+	if (!rl || !key)
+		return;
+	pthread_mutex_lock(&rl->lock);
+	e = find(rl, key);
+	if (e)
+		memset(e, 0, sizeof(*e));
+	pthread_mutex_unlock(&rl->lock);
+}

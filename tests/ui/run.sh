@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Browser tests of the web UI: a real wgportal (local backend with wireguard-go, the RouterOS and
+# pfSense simulators as further backends) in a private network namespace "wgpu<pid>", driven by
+# Debian's /usr/bin/chromium through playwright-core. TAP output ("ok N - ...", "1..N"), exit 1
+# on any failure. Needs root (network namespace, wireguard-go).
+#
+# Env: WGPORTAL_BIN (default build/wgportal)
+#      WGPORTAL_WEB_ROOT (default ui/dist, built here when missing; set it empty to test the UI
+#                         embedded into the binary)
+#      UI_PERF_PEERS (default 10000): size of the interface for the timing measurement
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+
+export WGPORTAL_BIN=${WGPORTAL_BIN:-build/wgportal}
+export WGPORTAL_WEB_ROOT=${WGPORTAL_WEB_ROOT-ui/dist}
+export UI_TAG=$$
+NS="wgpu$$"
+export UI_NS=$NS
+TMP=$(mktemp -d "/tmp/wgpu$$.XXXXXX")
+export UI_TMP=$TMP
+
+bail() { echo "Bail out! $*"; exit 1; }
+
+[ "$(id -u)" -eq 0 ] || bail "needs root (network namespace, wireguard-go)"
+[ -x /usr/bin/chromium ] || bail "/usr/bin/chromium missing: apt-get install -y chromium (scripts/install-deps.sh test)"
+[ -x "$WGPORTAL_BIN" ] || bail "$WGPORTAL_BIN missing: run make"
+command -v node >/dev/null || bail "node missing"
+
+if [ ! -d tests/ui/node_modules/playwright-core ]; then
+	(cd tests/ui && timeout 300 npm ci --no-audit --no-fund --loglevel=error) >&2 || bail "npm ci in tests/ui failed"
+fi
+if [ -n "$WGPORTAL_WEB_ROOT" ] && [ ! -f "$WGPORTAL_WEB_ROOT/index.html" ]; then
+	(cd ui && { [ -d node_modules ] || timeout 300 npm ci --no-audit --no-fund --loglevel=error; } &&
+		timeout 300 npm run build --silent) >&2 || bail "building ui/dist failed"
+fi
+
+cleanup()
+{
+	local pid
+	for pid in $(ip netns pids "$NS" 2>/dev/null); do kill -TERM "$pid" 2>/dev/null; done
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		[ -z "$(ip netns pids "$NS" 2>/dev/null)" ] && break
+		sleep 0.3
+	done
+	for pid in $(ip netns pids "$NS" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
+	ip netns del "$NS" 2>/dev/null
+	rm -f /var/run/wireguard/wgu"$UI_TAG"*.sock
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ip netns add "$NS" || bail "ip netns add $NS failed"
+ip -n "$NS" link set lo up || bail "loopback up in $NS failed"
+
+# The whole browser run is bounded; the test's own waits are bounded much tighter.
+timeout -k 10 900 ip netns exec "$NS" node tests/ui/main.mjs

@@ -1,0 +1,151 @@
+// The one translation table (English, German). Language: localStorage "wgLang", else the
+// browser's language, else English. t(key, {param}) replaces {param}; missing keys fall back to
+// English, then to the key itself.
+import { ref } from 'vue'
+
+const en = {
+  nav: { skip: 'Skip to content', main: 'Main navigation', interfaces: 'Interfaces', myPeers: 'My peers', users: 'Users', audit: 'Audit log', profile: 'Profile', logout: 'Log out', language: 'Language' },
+  common: { actions: 'Actions', cancel: 'Cancel', close: 'Close', copied: 'Copied to clipboard', copy: 'Copy', copyFailed: 'Copy failed – select and copy manually', create: 'Create', delete: 'Delete', done: 'Done', edit: 'Edit', loading: 'Loading…', na: 'n/a', networkError: 'Server not reachable', progress: 'Progress', save: 'Save', saved: 'Saved', saving: 'Saving…' },
+  form: { listHint: 'Comma-separated', required: 'Required' },
+  caps: {
+    unsupported: '{backend} does not support {what}', hooks: 'interface hooks', mtu: 'setting the MTU', fwmark: 'firewall marks', routes: 'routing tables',
+    addresses: 'interface addresses', peer_statistics: 'peer statistics (rx/tx, handshake)', preshared_keys: 'preshared keys',
+  },
+  login: { intro: 'Sign in to manage your WireGuard access.', username: 'Username', password: 'Password', submit: 'Sign in', signingIn: 'Signing in…', invalid: 'Wrong username or password.', rateLimited: 'Too many login attempts. Please wait {s} seconds.', retryIn: 'retry in {s} s' },
+  pager: { range: '{from}–{to} of {total}', first: 'First page', prev: 'Previous page', next: 'Next page', last: 'Last page', perPage: 'Rows per page' },
+  table: { sortBy: 'Sort by {col}' },
+  iface: {
+    list: 'Interface list', new: 'New interface', newTitle: 'New interface', editTitle: 'Edit interface {id}', none: 'No interfaces yet. Create the first one.',
+    general: 'General', network: 'Network', keys: 'Keys', hooks: 'Hooks', peerDefaults: 'Defaults for new peers',
+    backend: 'Backend', backendFixed: 'The backend cannot be changed after creation.', backendNoCreate: 'cannot create interfaces', backendReadOnly: 'read-only',
+    backendUnavailable: 'Backend "{id}" is not configured or not available; changes cannot be applied to the device.',
+    default: 'default', identifier: 'Interface name', identifierHint: 'Device name, e.g. wg0 (max. 15 characters)', displayName: 'Display name', mode: 'Mode', disabled: 'Disabled',
+    statistics: 'Traffic statistics', listenPort: 'Listen port', addresses: 'Addresses', dns: 'DNS servers', mtu: 'MTU', fwmark: 'Firewall mark', routingTable: 'Routing table',
+    publicKey: 'Public key', privateKey: 'Private key', peerDefNetwork: 'Peer networks', peerDefEndpoint: 'Endpoint for peers', endpointHint: 'host:port that clients connect to',
+    peerDefAllowedIPs: 'Allowed IPs for peers', peerDefDns: 'DNS for peers', peerDefMtu: 'MTU for peers', peerDefKeepalive: 'Persistent keepalive (s)',
+    status: 'Interface status', peers: 'Peers', enabledOfTotal: '{e} enabled of {n}', traffic: 'Traffic', reachable: 'reachable', unreachable: 'unreachable', up: 'up',
+    confirmDelete: 'Delete interface {id} and its {n} peers?', deleted: 'Interface deleted',
+  },
+  peer: {
+    tableLabel: 'Peers', search: 'Search peers', searchPlaceholder: 'Search name, key, address…', new: 'New peer', newTitle: 'New peer on {iface}', editTitle: 'Edit peer {name}',
+    name: 'Name', user: 'User', interface: 'Interface', addresses: 'Addresses', status: 'Status', handshake: 'Last handshake', rxtx: 'Traffic',
+    state: { connected: 'connected', idle: 'not connected', disabled: 'disabled', unknown: 'unknown' },
+    noStats: 'This backend does not report peer statistics', none: 'No peers yet.', noMatch: 'No peer matches the search.',
+    select: 'Select {name}', selectPage: 'Select all peers on this page', selected: '{n} selected', clearSelection: 'Clear selection', bulkLabel: 'Bulk actions',
+    bulk: { enable: 'Enabling', disable: 'Disabling', delete: 'Deleting' }, bulkDone: '{n} peers done', bulkErrors: '{n} failed: {msg}',
+    enable: 'Enable', disable: 'Disable', enableFor: 'Enable {name}', disableFor: 'Disable {name}', editFor: 'Edit {name}', deleteFor: 'Delete {name}',
+    config: 'Config', download: 'Download config', downloadFor: 'Download config of {name}', qrFor: 'Show QR code of {name}', qrTitle: 'QR code: {name}', qrAlt: 'WireGuard configuration of {name} as QR code',
+    confirmDelete: 'Delete peer {name}?', confirmBulkDelete: 'Delete {n} peers?', deleted: 'Peer deleted', created: 'Peer created', disabledByAdmin: 'disabled by admin',
+    general: 'General', keys: 'Keys', clientConfig: 'Client configuration', expiresAt: 'Expires on', disabledField: 'Disabled', notes: 'Notes',
+    ownKeys: 'Use my own keys', ownKeysHint: 'The key pair is generated in this browser; only the public key is sent to the server.',
+    publicKey: 'Public key', privateKey: 'Private key', presharedKey: 'Preshared key', endpoint: 'Endpoint', allowedIPs: 'Allowed IPs', extraAllowedIPs: 'Extra allowed IPs (server side)',
+    dns: 'DNS', keepalive: 'Persistent keepalive (s)', mtu: 'MTU',
+    privateKeyOnce: 'Save the private key now. The server does not know it and it will not be shown again.', downloadWithKey: 'Download config with private key',
+    webcryptoMissing: 'This browser cannot generate X25519 keys',
+  },
+  user: {
+    new: 'New user', newTitle: 'New user', editTitle: 'Edit user {id}', search: 'Search users', identifier: 'User ID', email: 'E-mail', name: 'Name', peers: 'Peers', flags: 'Flags',
+    admin: 'admin', disabled: 'Disabled', locked: 'Locked', enable: 'Enable', disable: 'Disable', lock: 'Lock', unlock: 'Unlock', editFor: 'Edit {id}', deleteFor: 'Delete {id}',
+    confirmDelete: 'Delete user {id}?', deleted: 'User deleted', disabledByAdmin: 'disabled by admin', lockedByAdmin: 'locked by admin',
+    account: 'Account', details: 'Details', password: 'Password', newPassword: 'New password', passwordKeep: 'Leave empty to keep the current password',
+    isAdmin: 'Administrator', disabledReason: 'Reason for disabling', lockedReason: 'Reason for locking',
+    f: { Email: 'E-mail', Firstname: 'First name', Lastname: 'Last name', Phone: 'Phone', Department: 'Department', Notes: 'Notes' },
+  },
+  audit: { search: 'Search the audit log', time: 'Time', user: 'User', severity: 'Severity', origin: 'Origin', message: 'Message', none: 'No entries.' },
+  profile: {
+    role: 'Role', user: 'user', api: 'API access', apiIntro: 'Scripts use HTTP Basic auth with the user name {user} and this token.', apiOn: 'An API token is active.', apiOff: 'No API token.',
+    create: 'Create token', rotate: 'Create new token', revoke: 'Revoke token', revoked: 'Token revoked', confirmRevoke: 'Revoke the API token? Scripts using it stop working.',
+    token: 'API token', tokenOnce: 'Copy the token now – it is shown only once.', adminOnly: 'Only administrators can manage API tokens on this portal.',
+  },
+}
+
+const de = {
+  nav: { skip: 'Zum Inhalt springen', main: 'Hauptnavigation', interfaces: 'Interfaces', myPeers: 'Meine Peers', users: 'Benutzer', audit: 'Audit-Log', profile: 'Profil', logout: 'Abmelden', language: 'Sprache' },
+  common: { actions: 'Aktionen', cancel: 'Abbrechen', close: 'Schließen', copied: 'In die Zwischenablage kopiert', copy: 'Kopieren', copyFailed: 'Kopieren fehlgeschlagen – bitte manuell kopieren', create: 'Anlegen', delete: 'Löschen', done: 'Fertig', edit: 'Bearbeiten', loading: 'Lädt…', na: 'k. A.', networkError: 'Server nicht erreichbar', progress: 'Fortschritt', save: 'Speichern', saved: 'Gespeichert', saving: 'Speichert…' },
+  form: { listHint: 'Durch Kommas getrennt', required: 'Pflichtfeld' },
+  caps: {
+    unsupported: '{backend} unterstützt keine {what}', hooks: 'Interface-Hooks', mtu: 'MTU-Einstellung', fwmark: 'Firewall-Marks', routes: 'Routing-Tabellen',
+    addresses: 'Interface-Adressen', peer_statistics: 'Peer-Statistiken (rx/tx, Handshake)', preshared_keys: 'Preshared Keys',
+  },
+  login: { intro: 'Melden Sie sich an, um Ihren WireGuard-Zugang zu verwalten.', username: 'Benutzername', password: 'Passwort', submit: 'Anmelden', signingIn: 'Anmeldung…', invalid: 'Benutzername oder Passwort falsch.', rateLimited: 'Zu viele Anmeldeversuche. Bitte {s} Sekunden warten.', retryIn: 'erneut in {s} s' },
+  pager: { range: '{from}–{to} von {total}', first: 'Erste Seite', prev: 'Vorherige Seite', next: 'Nächste Seite', last: 'Letzte Seite', perPage: 'Zeilen pro Seite' },
+  table: { sortBy: 'Nach {col} sortieren' },
+  iface: {
+    list: 'Interface-Liste', new: 'Neues Interface', newTitle: 'Neues Interface', editTitle: 'Interface {id} bearbeiten', none: 'Noch keine Interfaces. Legen Sie das erste an.',
+    general: 'Allgemein', network: 'Netzwerk', keys: 'Schlüssel', hooks: 'Hooks', peerDefaults: 'Vorgaben für neue Peers',
+    backend: 'Backend', backendFixed: 'Das Backend kann nach dem Anlegen nicht geändert werden.', backendNoCreate: 'kann keine Interfaces anlegen', backendReadOnly: 'nur lesend',
+    backendUnavailable: 'Backend „{id}“ ist nicht konfiguriert oder nicht verfügbar; Änderungen können nicht auf das Gerät übertragen werden.',
+    default: 'Standard', identifier: 'Interface-Name', identifierHint: 'Gerätename, z. B. wg0 (max. 15 Zeichen)', displayName: 'Anzeigename', mode: 'Modus', disabled: 'Deaktiviert',
+    statistics: 'Traffic-Statistik', listenPort: 'Port', addresses: 'Adressen', dns: 'DNS-Server', mtu: 'MTU', fwmark: 'Firewall-Mark', routingTable: 'Routing-Tabelle',
+    publicKey: 'Öffentlicher Schlüssel', privateKey: 'Privater Schlüssel', peerDefNetwork: 'Peer-Netze', peerDefEndpoint: 'Endpunkt für Peers', endpointHint: 'host:port, mit dem sich Clients verbinden',
+    peerDefAllowedIPs: 'Erlaubte IPs für Peers', peerDefDns: 'DNS für Peers', peerDefMtu: 'MTU für Peers', peerDefKeepalive: 'Persistent Keepalive (s)',
+    status: 'Interface-Status', peers: 'Peers', enabledOfTotal: '{e} aktiv von {n}', traffic: 'Traffic', reachable: 'erreichbar', unreachable: 'nicht erreichbar', up: 'aktiv',
+    confirmDelete: 'Interface {id} und seine {n} Peers löschen?', deleted: 'Interface gelöscht',
+  },
+  peer: {
+    tableLabel: 'Peers', search: 'Peers durchsuchen', searchPlaceholder: 'Name, Schlüssel, Adresse suchen…', new: 'Neuer Peer', newTitle: 'Neuer Peer auf {iface}', editTitle: 'Peer {name} bearbeiten',
+    name: 'Name', user: 'Benutzer', interface: 'Interface', addresses: 'Adressen', status: 'Status', handshake: 'Letzter Handshake', rxtx: 'Traffic',
+    state: { connected: 'verbunden', idle: 'nicht verbunden', disabled: 'deaktiviert', unknown: 'unbekannt' },
+    noStats: 'Dieses Backend liefert keine Peer-Statistiken', none: 'Noch keine Peers.', noMatch: 'Kein Peer passt zur Suche.',
+    select: '{name} auswählen', selectPage: 'Alle Peers dieser Seite auswählen', selected: '{n} ausgewählt', clearSelection: 'Auswahl aufheben', bulkLabel: 'Sammelaktionen',
+    bulk: { enable: 'Aktiviere', disable: 'Deaktiviere', delete: 'Lösche' }, bulkDone: '{n} Peers erledigt', bulkErrors: '{n} fehlgeschlagen: {msg}',
+    enable: 'Aktivieren', disable: 'Deaktivieren', enableFor: '{name} aktivieren', disableFor: '{name} deaktivieren', editFor: '{name} bearbeiten', deleteFor: '{name} löschen',
+    config: 'Konfig', download: 'Konfiguration herunterladen', downloadFor: 'Konfiguration von {name} herunterladen', qrFor: 'QR-Code von {name} anzeigen', qrTitle: 'QR-Code: {name}', qrAlt: 'WireGuard-Konfiguration von {name} als QR-Code',
+    confirmDelete: 'Peer {name} löschen?', confirmBulkDelete: '{n} Peers löschen?', deleted: 'Peer gelöscht', created: 'Peer angelegt', disabledByAdmin: 'vom Admin deaktiviert',
+    general: 'Allgemein', keys: 'Schlüssel', clientConfig: 'Client-Konfiguration', expiresAt: 'Läuft ab am', disabledField: 'Deaktiviert', notes: 'Notizen',
+    ownKeys: 'Eigene Schlüssel verwenden', ownKeysHint: 'Das Schlüsselpaar wird in diesem Browser erzeugt; nur der öffentliche Schlüssel geht an den Server.',
+    publicKey: 'Öffentlicher Schlüssel', privateKey: 'Privater Schlüssel', presharedKey: 'Preshared Key', endpoint: 'Endpunkt', allowedIPs: 'Erlaubte IPs', extraAllowedIPs: 'Zusätzliche erlaubte IPs (Serverseite)',
+    dns: 'DNS', keepalive: 'Persistent Keepalive (s)', mtu: 'MTU',
+    privateKeyOnce: 'Speichern Sie den privaten Schlüssel jetzt. Der Server kennt ihn nicht, er wird nicht erneut angezeigt.', downloadWithKey: 'Konfiguration mit privatem Schlüssel herunterladen',
+    webcryptoMissing: 'Dieser Browser kann keine X25519-Schlüssel erzeugen',
+  },
+  user: {
+    new: 'Neuer Benutzer', newTitle: 'Neuer Benutzer', editTitle: 'Benutzer {id} bearbeiten', search: 'Benutzer durchsuchen', identifier: 'Benutzer-ID', email: 'E-Mail', name: 'Name', peers: 'Peers', flags: 'Merkmale',
+    admin: 'Admin', disabled: 'Deaktiviert', locked: 'Gesperrt', enable: 'Aktivieren', disable: 'Deaktivieren', lock: 'Sperren', unlock: 'Entsperren', editFor: '{id} bearbeiten', deleteFor: '{id} löschen',
+    confirmDelete: 'Benutzer {id} löschen?', deleted: 'Benutzer gelöscht', disabledByAdmin: 'vom Admin deaktiviert', lockedByAdmin: 'vom Admin gesperrt',
+    account: 'Konto', details: 'Details', password: 'Passwort', newPassword: 'Neues Passwort', passwordKeep: 'Leer lassen, um das Passwort zu behalten',
+    isAdmin: 'Administrator', disabledReason: 'Grund der Deaktivierung', lockedReason: 'Grund der Sperre',
+    f: { Email: 'E-Mail', Firstname: 'Vorname', Lastname: 'Nachname', Phone: 'Telefon', Department: 'Abteilung', Notes: 'Notizen' },
+  },
+  audit: { search: 'Audit-Log durchsuchen', time: 'Zeit', user: 'Benutzer', severity: 'Schwere', origin: 'Herkunft', message: 'Meldung', none: 'Keine Einträge.' },
+  profile: {
+    role: 'Rolle', user: 'Benutzer', api: 'API-Zugang', apiIntro: 'Skripte verwenden HTTP-Basic-Auth mit dem Benutzernamen {user} und diesem Token.', apiOn: 'Ein API-Token ist aktiv.', apiOff: 'Kein API-Token.',
+    create: 'Token erzeugen', rotate: 'Neues Token erzeugen', revoke: 'Token widerrufen', revoked: 'Token widerrufen', confirmRevoke: 'API-Token widerrufen? Skripte, die es nutzen, funktionieren dann nicht mehr.',
+    token: 'API-Token', tokenOnce: 'Kopieren Sie das Token jetzt – es wird nur einmal angezeigt.', adminOnly: 'Auf diesem Portal können nur Administratoren API-Tokens verwalten.',
+  },
+}
+
+export const messages = { en, de }
+export const languages = [{ code: 'en', name: 'English' }, { code: 'de', name: 'Deutsch' }]
+
+function initialLang() {
+  try {
+    const s = localStorage.getItem('wgLang')
+    if (s && messages[s]) return s
+  } catch { /* storage blocked */ }
+  for (const l of navigator.languages || [navigator.language || 'en']) {
+    const c = String(l).slice(0, 2).toLowerCase()
+    if (messages[c]) return c
+  }
+  return 'en'
+}
+
+export const lang = ref(initialLang())
+document.documentElement.lang = lang.value
+
+export function setLang(l) {
+  if (!messages[l]) return
+  lang.value = l
+  document.documentElement.lang = l
+  try { localStorage.setItem('wgLang', l) } catch { /* ignore */ }
+}
+
+const lookup = (table, key) => key.split('.').reduce((o, k) => (o && typeof o === 'object' ? o[k] : undefined), table)
+
+export function t(key, params) {
+  let s = lookup(messages[lang.value], key)
+  if (typeof s !== 'string') s = lookup(en, key)
+  if (typeof s !== 'string') return key
+  if (params) s = s.replace(/\{(\w+)\}/g, (m, k) => (k in params ? String(params[k]) : m))
+  return s
+}

@@ -1,0 +1,33 @@
+// Peer helpers shared by the admin table and "my peers".
+import { request, put, enc } from './api.js'
+import { saveBlob } from './util.js'
+
+export function peerFilename(p) {
+  if (p.Filename) return p.Filename
+  return (p.DisplayName || p.Identifier.slice(0, 8)).replace(/[^A-Za-z0-9_.-]+/g, '_') + '.conf'
+}
+
+export async function fetchConfig(peer) {
+  const r = await request('GET', 'provisioning/data/peer-config', { query: { PeerId: peer.Identifier }, as: 'text' })
+  return r.data
+}
+
+// privateKey: a key generated in this browser that the server never saw; it is written into the
+// downloaded file only.
+export async function downloadConfig(peer, privateKey) {
+  let text = await fetchConfig(peer)
+  if (privateKey) {
+    if (/^PrivateKey\s*=.*$/m.test(text)) text = text.replace(/^PrivateKey\s*=.*$/m, 'PrivateKey = ' + privateKey)
+    else text = text.replace(/^\[Interface\]\s*$/m, '[Interface]\nPrivateKey = ' + privateKey)
+  }
+  saveBlob(new Blob([text], { type: 'text/plain' }), peerFilename(peer))
+}
+
+export async function fetchQr(peer) {
+  const r = await request('GET', 'provisioning/data/peer-qr', { query: { PeerId: peer.Identifier }, as: 'blob' })
+  return URL.createObjectURL(r.data)
+}
+
+export function setDisabled(peer, disabled, reason = '') {
+  return put('peer/by-id/' + enc(peer.Identifier), { ...peer, Disabled: disabled, DisabledReason: disabled ? reason : '' })
+}
