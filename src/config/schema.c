@@ -251,7 +251,7 @@ const struct cfg_key cfg_keys[] = {
 	    "WireGuard Portal", IMPL),
 	TOP("web.site_title", STR, C(web.site_title), "SITE_TITLE", "WireGuard Portal", IMPL),
 	TOP("web.session_identifier", STR, C(web.session_identifier), "SESSION_IDENTIFIER",
-	    "wgPortalSession", 0),
+	    "wgPortalSession", IMPL),
 	TOP("web.session_secret", STR, C(web.session_secret), "SESSION_SECRET", "very_secret", SEC),
 	TOP("web.csrf_secret", STR, C(web.csrf_secret), "CSRF_SECRET", "extremely_secret", SEC),
 	TOP("web.request_logging", BOOL, C(web.request_logging), "REQUEST_LOGGING", "false", IMPL),

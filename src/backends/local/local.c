@@ -439,6 +439,18 @@ static int local_apply_peers(struct backend *be, const char *name, const struct 
 		return err_set(err, r, "local: reading link '%s': %s", name, strerror(-r));
 	if (n == 0)
 		return 0;
+	/* Bad input is refused here, before the device sees it: wireguard-go would answer with a
+	 * protocol error that reads like a broken device. */
+	for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; k < peers[i].n_allowed_ips; k++) {
+			const struct ip_prefix *a = &peers[i].allowed_ips[k];
+			if ((a->family != AF_INET && a->family != AF_INET6) ||
+			    a->len > ip_prefix_host_len(a->family))
+				return err_field(err, -EINVAL, "AllowedIPs",
+						 "invalid allowed IP (family %u, prefix /%u)",
+						 a->family, a->len);
+		}
+	}
 	/* Read-only (system) peers are never touched: send a shallow copy without them. */
 	for (size_t i = 0; i < n; i++)
 		n_ro += (peers[i].flags & DEV_PEER_READONLY) != 0;
