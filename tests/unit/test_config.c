@@ -768,7 +768,7 @@ static void test_config__full_tree(void **state)
 		"auth.ldap", "auth.webauthn.enabled", "webhook.url",
 		"webhook.timeout", "statistics.listening_address", "statistics.use_ping_checks",
 		"statistics.ping_check_interval", "advanced.config_storage_path",
-		"advanced.expiry_check_interval", "web.session_identifier", "web.session_secret",
+		"advanced.expiry_check_interval", "web.session_secret",
 		"web.csrf_secret", "web.frontend_filepath", "database.slow_query_threshold",
 	};
 	static const char *const implemented[] = {
@@ -777,7 +777,7 @@ static void test_config__full_tree(void **state)
 		"advanced.start_listen_port", "backend.default", "backend.mikrotik",
 		"backend.rekey_timeout_interval", "database.type", "database.dsn",
 		"statistics.data_collection_interval", "statistics.collect_peer_data",
-		"web.listening_address", "web.external_url", "web.cert_file",
+		"web.listening_address", "web.external_url", "web.cert_file", "web.session_identifier",
 	};
 	struct cfg cfg;
 	struct err err;
