@@ -3,14 +3,11 @@
 #include <string.h>
 
 #include "api/handlers.h"
-#include "api/ui.h"
 #include "config/config.h"
 
 bool api_check_admin_only(struct api_ctx *c)
 {
-	/* api_admin_only restricts the scripting API; a browser session is the UI (wg-portal's UI
-	 * shows users their own peers whatever this flag says) */
-	if (api_is_admin(c) || !c->app->cfg->advanced.api_admin_only || api_auth_is_session())
+	if (api_is_admin(c) || !c->app->cfg->advanced.api_admin_only)
 		return true;
 	/* wg-portal joins the two error parts with a literal newline. */
 	http_error(c, 403, NULL, "only admins can access this endpoint\nno permission");
