@@ -210,6 +210,24 @@ static int local_get_iface(struct backend *be, const char *name, struct dev_ifac
 	return 0;
 }
 
+static int cmp_prefix(const void *pa, const void *pb)
+{
+	const struct ip_prefix *a = pa, *b = pb;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	if (a->len != b->len)
+		return a->len < b->len ? -1 : 1;
+	return memcmp(a->addr, b->addr, a->family == AF_INET ? 4 : 16);
+}
+
+/* Membership in a set sorted with cmp_prefix: route sets have one entry per peer, so a
+ * linear scan per entry would make every peer change O(peers^2). */
+static bool prefix_in_sorted(const struct ip_prefix *p, const struct ip_prefix *v, size_t n)
+{
+	return n && bsearch(p, v, n, sizeof(*v), cmp_prefix) != NULL;
+}
+
 static bool prefix_in(const struct ip_prefix *p, const struct ip_prefix *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -279,10 +297,14 @@ static int apply_routes(struct local_priv *lp, const struct dev_iface *want, int
 		if (r < 0)
 			r = err_set(err, r, "out of memory");
 	}
+	if (n)
+		qsort(cur, n, sizeof(*cur), cmp_prefix);
+	if (nw)
+		qsort(wantnet, nw, sizeof(*wantnet), cmp_prefix);
 	for (size_t i = 0; i < nw && r == 0; i++) {
 		char s[CIDR_STR_MAX];
 
-		if (prefix_in(&wantnet[i], cur, n))
+		if (prefix_in_sorted(&wantnet[i], cur, n))
 			continue;
 		r = rtnl_route_change(lp, true, ifindex, table, &wantnet[i]);
 		if (r < 0) {
@@ -294,7 +316,7 @@ static int apply_routes(struct local_priv *lp, const struct dev_iface *want, int
 	for (size_t i = 0; i < n && r == 0; i++) {
 		char s[CIDR_STR_MAX];
 
-		if (prefix_in(&cur[i], wantnet, nw))
+		if (prefix_in_sorted(&cur[i], wantnet, nw))
 			continue;
 		r = rtnl_route_change(lp, false, ifindex, table, &cur[i]);
 		if (r < 0) {
