@@ -8,7 +8,12 @@
 #      measured in the same run (idle wireguard-go, `wg set` per peer).
 #   2. bench/run-local.sh (local backend apply/read against wg setconf / wg show dump), when it
 #      exists and is executable.
-#   3. One "== bench summary" block: one "name: value" line per figure.
+#   3. bench/bench_ui.sh (web UI in headless chromium: first table, search, gzip bytes, RSS with
+#      20 sessions), when it exists and is executable.
+#   4. bench/bench_mikrotik.py (MikroTik backend against the RouterOS simulator, 1,000 peers,
+#      20 ms latency, concurrency 1 and 5: calls per peer vs wg-portal, wall time, in flight),
+#      in its own namespace wgpmb<pid>.
+#   5. One "== bench summary" block: one "name: value" line per figure.
 #
 # Benchmarks print figures and ratios; they never fail on speed (timings depend on the machine
 # and its load). The exit status is non-zero only when a benchmark could not run or the daemon
@@ -180,6 +185,37 @@ if [ -x bench/run-local.sh ]; then
 	fi
 fi
 
+ui_rc=""
+if [ -x bench/bench_ui.sh ]; then
+	echo
+	echo "== web UI benchmark (bench/bench_ui.sh)"
+	set +e
+	BENCH_UI_SUMMARY=$TMP/summary-ui.txt WGPORTAL_BIN=$BIN bench/bench_ui.sh
+	ui_rc=$?
+	set -e
+fi
+
+mt_rc=""
+if [ -f bench/bench_mikrotik.py ]; then
+	echo
+	echo "== MikroTik backend benchmark (bench/bench_mikrotik.py, RouterOS simulator)"
+	set +e
+	WGPORTAL_BIN=$BIN python3 -u bench/bench_mikrotik.py --summary "$TMP/summary-mt.txt"
+	mt_rc=$?
+	set -e
+fi
+
+mon_rc=""
+if [ -f bench/bench_monitor.py ]; then
+	echo
+	echo "== monitoring benchmark (bench/bench_monitor.py: ping round, /metrics)"
+	set +e
+	BENCH_MONITOR_SUMMARY=$TMP/summary-monitor.txt WGPORTAL_BIN=$BIN \
+		python3 -u bench/bench_monitor.py
+	mon_rc=$?
+	set -e
+fi
+
 echo
 echo "== bench summary"
 [ -s "$SUMMARY_API" ] && cat "$SUMMARY_API"
@@ -191,5 +227,24 @@ if [ -n "$local_rc" ]; then
 else
 	echo "local_bench: not run (bench/run-local.sh missing or not executable)"
 fi
+if [ -n "$ui_rc" ]; then
+	[ -s "$TMP/summary-ui.txt" ] && cat "$TMP/summary-ui.txt"
+	[ "$ui_rc" -eq 0 ] || echo "ui_bench: FAILED (exit $ui_rc)"
+else
+	echo "ui_bench: not run (bench/bench_ui.sh missing or not executable)"
+fi
+if [ -n "$mt_rc" ]; then
+	[ -s "$TMP/summary-mt.txt" ] && cat "$TMP/summary-mt.txt"
+	[ "$mt_rc" -eq 0 ] || echo "mikrotik_bench: FAILED (exit $mt_rc)"
+else
+	echo "mikrotik_bench: not run (bench/bench_mikrotik.py missing)"
+fi
+if [ -n "$mon_rc" ]; then
+	[ -s "$TMP/summary-monitor.txt" ] && cat "$TMP/summary-monitor.txt"
+	[ "$mon_rc" -eq 0 ] || echo "monitor_bench: FAILED (exit $mon_rc)"
+else
+	echo "monitor_bench: not run (bench/bench_monitor.py missing)"
+fi
 echo "bench_wall_s: $(( $(date +%s) - T_START ))"
-[ "$api_rc" -eq 0 ] && [ "${local_rc:-0}" -eq 0 ]
+[ "$api_rc" -eq 0 ] && [ "${local_rc:-0}" -eq 0 ] && [ "${ui_rc:-0}" -eq 0 ] && [ "${mt_rc:-0}" -eq 0 ] &&
+	[ "${mon_rc:-0}" -eq 0 ]

@@ -18,6 +18,8 @@
 #include "config/config.h"
 #include "core/core.h"
 #include "store/store.h"
+#include "metrics/exporter.h"
+#include "monitor/ping.h"
 #include "sync/sync.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -174,6 +176,9 @@ int main(int argc, char **argv)
 	}
 	if (sync_start(&app) < 0)
 		log_err("cannot start background workers");
+	if (monitor_start(&app, &err) < 0)
+		log_err("ping checks: %s", err.msg);
+	metrics_exporter_start(&app);
 	log_info("wgportal ready on %s", cfg.web.listening_address);
 
 	do {
@@ -184,6 +189,8 @@ int main(int argc, char **argv)
 	rc = 0;
 
 	api_stop();
+	metrics_exporter_stop();
+	monitor_stop();
 	sync_stop(&app);
 out_backends:
 	backends_shutdown();

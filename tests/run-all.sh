@@ -4,7 +4,7 @@
 # CMOCKA_MESSAGE_OUTPUT=TAP. A suite that dies without a plan counts as one failure.
 # Suites: unit tests (plain and ASan+UBSan builds), then tests/api/*.py and tests/netns/*.sh
 # (root; network namespaces with wireguard-go) against both daemons, then the simulators'
-# self-tests in tests/sim/.
+# self-tests in tests/sim/, then the browser tests of the web UI (tests/ui/run.sh).
 set -u
 cd "$(dirname "$0")/.."
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
@@ -54,6 +54,8 @@ done
 for t in tests/sim/test_*.py; do
 	[ -f "$t" ] && run_suite "sim/$(basename "$t")" python3 "$t"
 done
+# Browser tests of the web UI (headless chromium, the UI embedded in the plain daemon).
+[ -f tests/ui/run.sh ] && run_suite "ui/run.sh" env WGPORTAL_BIN=build/wgportal bash tests/ui/run.sh
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

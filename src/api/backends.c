@@ -4,6 +4,7 @@
 
 #include "api/handlers.h"
 #include "backends/backend.h"
+#include "monitor/rounds.h"
 
 static const struct {
 	unsigned cap;
@@ -22,6 +23,7 @@ static const struct {
 	{ BACKEND_CAP_PSK_WRITE_ONLY, "preshared_keys_write_only" },
 	{ BACKEND_CAP_PRIVKEY_HIDDEN, "private_key_hidden" },
 	{ BACKEND_CAP_READONLY, "read_only" },
+	{ BACKEND_CAP_PING, "ping" },
 };
 
 /* The registry updates reachable/last_error while device calls run (under be->lock, which can
@@ -37,6 +39,27 @@ static json_t *str_json(const char *s, size_t max)
 	buf[n] = '\0';
 	j = json_string(buf);
 	return j ? j : json_string("");
+}
+
+/* The last statistics or ping round on this backend (monitor/rounds.h), null before the first. */
+static json_t *round_json(const struct backend *be, enum monitor_round_kind k)
+{
+	struct monitor_round mr;
+	json_t *o;
+
+	if (!monitor_round_get(k, be->id, &mr) || !(o = json_object()))
+		return json_null();
+	json_object_set_new(o, "LastRoundAt", mr.last_at ? json_integer(mr.last_at) : json_null());
+	json_object_set_new(o, "DurationMs", json_real(mr.duration_ms));
+	json_object_set_new(o, "Rounds", json_integer((json_int_t)mr.rounds));
+	json_object_set_new(o, "Skipped", json_integer((json_int_t)mr.skipped));
+	json_object_set_new(o, "Errors", json_integer(mr.errors));
+	json_object_set_new(o, "LastError", json_string(mr.last_error));
+	if (k == MONITOR_ROUND_PING) {
+		json_object_set_new(o, "Checked", json_integer(mr.checked));
+		json_object_set_new(o, "Answered", json_integer(mr.answered));
+	}
+	return o;
 }
 
 static json_t *backend_json(const struct backend *be)
@@ -59,6 +82,10 @@ static json_t *backend_json(const struct backend *be)
 	json_object_set_new(o, "Reachable", json_boolean(be->reachable));
 	json_object_set_new(o, "Default", json_boolean(be->is_default));
 	json_object_set_new(o, "LastError", str_json(be->last_error, sizeof(be->last_error)));
+	/* why ping checks are off on this backend (e.g. RouterOS user without 'test'), or "" */
+	json_object_set_new(o, "PingError", str_json(be->ping_error, sizeof(be->ping_error)));
+	json_object_set_new(o, "Statistics", round_json(be, MONITOR_ROUND_STATS));
+	json_object_set_new(o, "PingChecks", round_json(be, MONITOR_ROUND_PING));
 	return o;
 }
 

@@ -19,6 +19,7 @@
 
 #include <sodium.h>
 
+#include "monitor/ping.h"
 #include "util/buf.h"
 #include "util/err.h"
 
@@ -338,7 +339,10 @@ json_t *json_from_peer_status(const struct peer_status *s)
 	if (!obj)
 		return NULL;
 	r |= json_object_set_new(obj, "PeerIdentifier", json_string(s->peer_id));
-	r |= json_object_set_new(obj, "IsPingable", json_boolean(s->is_pingable));
+	/* null when the peer's backend cannot ping (pfSense; MikroTik without 'test') */
+	r |= json_object_set_new(obj, "IsPingable", monitor_iface_can_ping(s->iface_id)
+							    ? json_boolean(s->is_pingable)
+							    : json_null());
 	r |= json_object_set_new(obj, "LastPing", json_time_or_null(s->last_ping));
 	r |= json_object_set_new(obj, "BytesReceived",
 				 have ? json_u64(s->bytes_received) : json_null());

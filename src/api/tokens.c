@@ -12,6 +12,7 @@
 
 #include "api/handlers.h"
 #include "api/ui.h"
+#include "config/config.h"
 #include "core/core.h"
 #include "store/store.h"
 #include "util/err.h"
@@ -40,8 +41,11 @@ static struct user *load_target(struct api_ctx *c)
 		http_error(c, 403, NULL, "no permission");
 		return NULL;
 	}
-	if (!api_check_admin_only(c))
+	/* effect (1) of api_admin_only; unlike api_check_admin_only, no exemption for sessions */
+	if (!api_is_admin(c) && c->app->cfg->advanced.api_admin_only) {
+		http_error(c, 403, NULL, "only admins can access this endpoint\nno permission");
 		return NULL;
+	}
 	r = store_user_get(c->app->store, c->id, &u, &err);
 	if (r == -ENOENT) {
 		http_error(c, 404, NULL, "unable to load user %s: record not found", c->id);

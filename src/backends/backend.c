@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "config/config.h"
+#include "monitor/icmp.h"
 #include "util/err.h"
 #include "util/log.h"
 
@@ -114,6 +115,10 @@ int backend_register(const struct backend_ops *ops, const char *id, const char *
 	} else {
 		be->reachable = true;
 	}
+	/* local pings from the host; a remote type can ping when it has the op (MikroTik
+	 * without the 'test' policy loses the capability at its first refused ping) */
+	if (ops->ping || ops == &backend_local)
+		be->caps |= BACKEND_CAP_PING;
 	registry[n_registry++] = be;
 	return 0;
 }
@@ -185,6 +190,34 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+#define OP_list_ifaces BACKEND_OP_LIST_IFACES
+#define OP_get_iface BACKEND_OP_GET_IFACE
+#define OP_apply_iface BACKEND_OP_APPLY_IFACE
+#define OP_delete_iface BACKEND_OP_DELETE_IFACE
+#define OP_apply_peers BACKEND_OP_APPLY_PEERS
+
+const char *backend_op_name(enum backend_op op)
+{
+	static const char *const names[BACKEND_OP_MAX] = {
+		[BACKEND_OP_LIST_IFACES] = "list_interfaces",
+		[BACKEND_OP_GET_IFACE] = "get_interface",
+		[BACKEND_OP_APPLY_IFACE] = "apply_interface",
+		[BACKEND_OP_DELETE_IFACE] = "delete_interface",
+		[BACKEND_OP_APPLY_PEERS] = "apply_peers",
+		[BACKEND_OP_PING] = "ping",
+	};
+	return op < BACKEND_OP_MAX ? names[op] : "";
+}
+
+/* Request counters for the exporter; "no such interface" is an answer, not an error. */
+static void count_op(struct backend *be, enum backend_op op, int r, double ms)
+{
+	__atomic_add_fetch(&be->op_calls[op], 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&be->op_us[op], (unsigned long)(ms * 1e3), __ATOMIC_RELAXED);
+	if (r < 0 && r != -ENOENT)
+		__atomic_add_fetch(&be->op_errors[op], 1, __ATOMIC_RELAXED);
+}
+
 /* Device-side failures (not "no such interface", not bad input) make the backend unreachable
  * until the next successful call. */
 static void note_result(struct backend *be, int r, const struct err *err)
@@ -211,6 +244,7 @@ static void note_result(struct backend *be, int r, const struct err *err)
 		pthread_mutex_lock(&(be)->lock);                                               \
 		r_ = (be)->ops->opname((be), __VA_ARGS__);                                     \
 		note_result((be), r_, (err));                                                  \
+		count_op((be), OP_##opname, r_, now_ms() - t0);                                \
 		pthread_mutex_unlock(&(be)->lock);                                             \
 		log_debug("backend %s: " #opname " -> %d (%.1f ms)", (be)->id, r_,            \
 			  now_ms() - t0);                                                      \
@@ -244,4 +278,41 @@ int backend_apply_peers(struct backend *be, const char *name, const struct dev_p
 	if (n == 0)
 		return 0;
 	CALL_OP(be, apply_peers, err, name, peers, n, err);
+}
+
+/* The local backend's ping check: ICMP from the host (nothing of the instance is touched). */
+static int local_ping(struct backend *be, const char *name, const char *addr,
+		      const struct backend_ping_opts *o, struct err *err)
+{
+	return icmp_echo(addr, o->unprivileged, o->timeout_ms, NULL, err);
+}
+
+int backend_ping(struct backend *be, const char *name, const char *addr,
+		 const struct backend_ping_opts *o, struct err *err)
+{
+	int (*fn)(struct backend *, const char *, const char *, const struct backend_ping_opts *,
+		  struct err *);
+	double t0;
+	int r;
+
+	if (!backend_has_cap(be, BACKEND_CAP_PING))
+		return err_set(err, -EOPNOTSUPP, "backend '%s' (%s) cannot run ping checks",
+			       be->id, be->ops->type);
+	fn = be->ops->ping ? be->ops->ping : be->ops == &backend_local ? local_ping : NULL;
+	if (!fn)
+		return err_set(err, -EOPNOTSUPP, "backend '%s' (%s) cannot run ping checks",
+			       be->id, be->ops->type);
+	/* no instance lock: pings run in parallel with sync and statistics (ops->ping contract) */
+	t0 = now_ms();
+	r = fn(be, name, addr, o, err);
+	count_op(be, BACKEND_OP_PING, r, now_ms() - t0);
+	if (r == -EACCES) {
+		pthread_mutex_lock(&be->lock);
+		if (be->caps & BACKEND_CAP_PING)
+			snprintf(be->ping_error, sizeof(be->ping_error), "%.255s",
+				 err ? err->msg : "ping not permitted");
+		__atomic_and_fetch(&be->caps, ~(unsigned)BACKEND_CAP_PING, __ATOMIC_RELAXED);
+		pthread_mutex_unlock(&be->lock);
+	}
+	return r;
 }

@@ -39,6 +39,27 @@ enum backend_cap {
 	BACKEND_CAP_PRIVKEY_HIDDEN = 1U << 11,
 	/* Writes are refused (read-only credentials): every write op returns -EACCES. */
 	BACKEND_CAP_READONLY       = 1U << 12,
+	/* Ping checks of peer addresses from where the peer lives (local: ICMP from the host,
+	 * MikroTik: /tool/ping, needs the 'test' policy). Dropped at run time when refused. */
+	BACKEND_CAP_PING           = 1U << 13,
+};
+
+/* Ops counted per instance (request counts and errors for the Prometheus exporter). */
+enum backend_op {
+	BACKEND_OP_LIST_IFACES,
+	BACKEND_OP_GET_IFACE,
+	BACKEND_OP_APPLY_IFACE,
+	BACKEND_OP_DELETE_IFACE,
+	BACKEND_OP_APPLY_PEERS,
+	BACKEND_OP_PING,
+	BACKEND_OP_MAX
+};
+const char *backend_op_name(enum backend_op op);
+
+/* One ping check (backend_ping). */
+struct backend_ping_opts {
+	int timeout_ms;                 /* wait at most this long for the answer */
+	bool unprivileged;              /* local: ICMP datagram socket instead of a raw one */
 };
 
 enum dev_peer_flags {
@@ -73,6 +94,13 @@ enum dev_iface_flags {
 	DEV_IFACE_HAS_MTU         = 1U << 3,
 	DEV_IFACE_HAS_ADDRESSES   = 1U << 4, /* replace addresses with the given set */
 	DEV_IFACE_HAS_ROUTES      = 1U << 5, /* manage routes (see routes/table below) */
+	/* Route-only applies (BACKEND_CAP_ROUTES): add / remove just the listed `routes` in
+	 * `table` (one peer changed), or remove every route of the link in `table` and its policy
+	 * rules (before a delete). Nothing else is set, the link is never created; a nonzero
+	 * `ifindex` that no longer matches the link fails with -ESTALE (re-created under us). */
+	DEV_IFACE_ROUTES_ADD      = 1U << 6,
+	DEV_IFACE_ROUTES_DEL      = 1U << 7,
+	DEV_IFACE_ROUTES_FLUSH    = 1U << 8,
 };
 
 struct dev_iface {
@@ -128,6 +156,13 @@ struct backend_ops {
 	/* Upsert (or with DEV_PEER_REMOVE, delete) each peer of the list on interface name. */
 	int (*apply_peers)(struct backend *be, const char *name, const struct dev_peer *peers,
 			   size_t n, struct err *err);
+	/* One echo request to addr (a peer's check address) through interface name. Returns 1
+	 * (answered), 0 (no answer within o->timeout_ms) or -errno; -EACCES means "not
+	 * permitted" and drops BACKEND_CAP_PING. Called WITHOUT the instance lock, from several
+	 * threads at once, so a round of pings never stalls sync or statistics: it must be
+	 * thread-safe on its own. Optional; "local" pings from the host (backend.c). */
+	int (*ping)(struct backend *be, const char *name, const char *addr,
+		    const struct backend_ping_opts *o, struct err *err);
 };
 
 struct backend {
@@ -139,7 +174,11 @@ struct backend {
 	bool reachable;
 	char last_error[256];           /* last device error, secrets never included */
 	bool is_default;
-	pthread_mutex_t lock;           /* serialises ops on this instance */
+	pthread_mutex_t lock;           /* serialises ops on this instance (not ping) */
+	/* per-op counters (BACKEND_OP_*), updated atomically by the wrappers */
+	unsigned long op_calls[BACKEND_OP_MAX], op_errors[BACKEND_OP_MAX];
+	unsigned long op_us[BACKEND_OP_MAX];    /* time spent in each op, microseconds */
+	char ping_error[256];           /* why BACKEND_CAP_PING was dropped, "" = not dropped */
 	void *priv;                     /* priv_size bytes, owned by backend.c */
 	const struct cfg_backend *cfg;
 };
@@ -165,6 +204,10 @@ int backend_delete_iface(struct backend *be, const char *name, struct err *err);
 int backend_apply_peers(struct backend *be, const char *name, const struct dev_peer *peers,
 			size_t n, struct err *err);
 bool backend_has_cap(const struct backend *be, unsigned cap);
+/* One ping check (see ops->ping): 1, 0 or -errno; -EOPNOTSUPP without BACKEND_CAP_PING. Takes
+ * no instance lock. On -EACCES the capability is dropped and the reason kept in ping_error. */
+int backend_ping(struct backend *be, const char *name, const char *addr,
+		 const struct backend_ping_opts *o, struct err *err);
 
 extern const struct backend_ops backend_local;
 

@@ -160,13 +160,13 @@ const struct cfg_key cfg_keys[] = {
 
 	/* statistics (1.6.6) */
 	TOP("statistics.use_ping_checks", BOOL, C(statistics.use_ping_checks), "USE_PING_CHECKS",
-	    "true", 0),
+	    "true", IMPL),
 	TOP("statistics.ping_check_workers", INT, C(statistics.ping_check_workers),
-	    "PING_CHECK_WORKERS", "10", 0),
+	    "PING_CHECK_WORKERS", "10", IMPL),
 	TOP("statistics.ping_unprivileged", BOOL, C(statistics.ping_unprivileged),
-	    "PING_UNPRIVILEGED", "false", 0),
+	    "PING_UNPRIVILEGED", "false", IMPL),
 	TOP("statistics.ping_check_interval", DUR, C(statistics.ping_check_interval_ms),
-	    "PING_CHECK_INTERVAL", "1m", 0),
+	    "PING_CHECK_INTERVAL", "1m", IMPL),
 	TOP("statistics.data_collection_interval", DUR, C(statistics.data_collection_interval_ms),
 	    "DATA_COLLECTION_INTERVAL", "1m", IMPL),
 	TOP("statistics.collect_interface_data", BOOL, C(statistics.collect_interface_data),
@@ -176,7 +176,7 @@ const struct cfg_key cfg_keys[] = {
 	TOP("statistics.collect_audit_data", BOOL, C(statistics.collect_audit_data),
 	    "COLLECT_AUDIT_DATA", "true", IMPL),
 	TOP("statistics.listening_address", STR, C(statistics.listening_address),
-	    "LISTENING_ADDRESS", ":8787", 0),
+	    "LISTENING_ADDRESS", ":8787", IMPL),
 
 	/* mail (1.6.7): not implemented yet */
 	TOP("mail.host", STR, C(mail.host), "HOST", "127.0.0.1", 0),

@@ -69,29 +69,83 @@ void core_sort_addresses(struct strv *in_use)
 	qsort(in_use->v, in_use->n, sizeof(*in_use->v), cmp_strp);
 }
 
+/* Moves cand to the next address of network n that may be handed out: -ENOSPC past the end
+ * (and, for networks wider than /31 or /127, at the last address). */
+static int cand_next(const struct ip_prefix *n, struct ip_prefix *cand)
+{
+	if (ip_addr_next(cand) < 0 || !ip_prefix_contains(n, cand) ||
+	    (n->len < ip_prefix_host_len(n->family) - 1 && ip_addr_is_last_in(n, cand)))
+		return -ENOSPC;
+	return 0;
+}
+
+static int exhausted(const struct ip_prefix *n, struct err *err)
+{
+	char netstr[CIDR_STR_MAX];
+
+	ip_prefix_format(n, netstr);
+	return err_set(err, -ENOSPC,
+		       "failed to allocate address: ip space on subnet %s is exhausted", netstr);
+}
+
 int core_alloc_address(const struct ip_prefix *net, const struct strv *in_use,
 		       struct ip_prefix *ret, struct err *err)
 {
 	struct ip_prefix n, cand;
-	char netstr[CIDR_STR_MAX];
 
 	ip_prefix_network(net, &n);
 	cand = n;
-	ip_prefix_format(&n, netstr);
 	for (;;) {
 		char a[CIDR_STR_MAX];
-
-		if (ip_addr_next(&cand) < 0 || !ip_prefix_contains(&n, &cand) ||
-		    (n.len < ip_prefix_host_len(n.family) - 1 && ip_addr_is_last_in(&n, &cand)))
-			return err_set(err, -ENOSPC,
-				       "failed to allocate address: ip space on subnet %s is exhausted",
-				       netstr);
 		char *ap = a;
+
+		if (cand_next(&n, &cand) < 0)
+			return exhausted(&n, err);
 		ip_addr_format(&cand, a);
 		if (!in_use->n || !bsearch(&ap, in_use->v, in_use->n, sizeof(*in_use->v), cmp_strp))
 			break;
 	}
 	cand.len = (uint8_t)ip_prefix_host_len(cand.family);
 	*ret = cand;
+	return 0;
+}
+
+struct alloc_walk {
+	struct ip_prefix net, cand;
+	int r;          /* -ENOSPC once the candidates ran out */
+};
+
+/* Used addresses arrive in ascending order: the candidate moves past each one it meets; the
+ * first used address above the candidate proves the candidate free. */
+static int alloc_walk_cb(const struct ip_prefix *used, void *ctx)
+{
+	struct alloc_walk *w = ctx;
+	int c = memcmp(used->addr, w->cand.addr, w->net.family == AF_INET ? 4 : 16);
+
+	if (c < 0)
+		return 0; /* the network address itself, or a duplicate */
+	if (c > 0)
+		return 1;
+	w->r = cand_next(&w->net, &w->cand);
+	return w->r < 0;
+}
+
+int core_alloc_address_stored(struct app *app, const struct ip_prefix *net,
+			      struct ip_prefix *ret, struct err *err)
+{
+	struct alloc_walk w = { .r = 0 };
+	int r;
+
+	ip_prefix_network(net, &w.net);
+	w.cand = w.net;
+	if (cand_next(&w.net, &w.cand) < 0)
+		return exhausted(&w.net, err);
+	r = store_addresses_walk(app->store, &w.net, alloc_walk_cb, &w, err);
+	if (r < 0)
+		return r;
+	if (w.r < 0)
+		return exhausted(&w.net, err);
+	w.cand.len = (uint8_t)ip_prefix_host_len(w.cand.family);
+	*ret = w.cand;
 	return 0;
 }

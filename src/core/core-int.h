@@ -20,6 +20,10 @@ void core_sort_addresses(struct strv *in_use);
 /* Next free host address in network `net` (spec 3.4, stopping before the last address). */
 int core_alloc_address(const struct ip_prefix *net, const struct strv *in_use,
 		       struct ip_prefix *ret, struct err *err);
+/* The same against the store: walks only the addresses in use inside net, in order, up to the
+ * first free one (GET /peer/prepare on a 10,000-peer interface reads no other rows). */
+int core_alloc_address_stored(struct app *app, const struct ip_prefix *net,
+			      struct ip_prefix *ret, struct err *err);
 /* The next network of the same size after net. -ERANGE at the end of the family. */
 int core_next_network(struct ip_prefix *net);
 

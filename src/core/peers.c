@@ -34,26 +34,21 @@ static int opt_copy_strv(struct opt_strv *o, const struct strv *v)
 static int alloc_addresses(struct app *app, const struct iface *ifc, struct peer *p,
 			   struct err *err)
 {
-	struct strv in_use = STRV_INIT;
-	int r = store_addresses_in_use(app->store, &in_use, err);
+	int r = 0;
 
-	if (r < 0)
-		return r;
-	core_sort_addresses(&in_use);
 	for (size_t i = 0; i < ifc->peer_def_network.n; i++) {
 		struct ip_prefix net, a;
 		char buf[CIDR_STR_MAX];
 
 		if (ip_prefix_parse(ifc->peer_def_network.v[i], true, &net) < 0)
 			continue;
-		r = core_alloc_address(&net, &in_use, &a, err);
+		r = core_alloc_address_stored(app, &net, &a, err);
 		if (r < 0)
 			break;
 		ip_prefix_format(&a, buf);
 		if ((r = strv_push(&p->addresses, buf)) < 0)
 			break;
 	}
-	strv_release(&in_use);
 	return r;
 }
 
@@ -64,7 +59,7 @@ int core_peer_prepare(struct app *app, const char *iface_id, const char *caller,
 	struct peer *p = NULL;
 	char name[32];
 	uint8_t psk[WG_KEY_LEN];
-	int r = store_iface_get(app->store, iface_id, &ifc, err);
+	int r = store_iface_get_settings(app->store, iface_id, &ifc, err);
 
 	if (r < 0)
 		return err_set(err, r, "unable to find interface %s: record not found", iface_id);
@@ -124,7 +119,7 @@ static int normalise_peer(struct app *app, struct peer *p, const char *verb, str
 		memcpy(p->public_key, p->identifier, sizeof(p->public_key));
 	if (!p->identifier[0])
 		memcpy(p->identifier, p->public_key, sizeof(p->identifier));
-	r = store_iface_get(app->store, STR(p->interface_identifier), &ifc, err);
+	r = store_iface_get_settings(app->store, STR(p->interface_identifier), &ifc, err);
 	if (r < 0)
 		return err_field(err, -EINVAL, "InterfaceIdentifier",
 				 "%s not allowed: invalid interface: invalid data", verb);
@@ -240,7 +235,8 @@ int core_peer_update(struct app *app, const char *old_id, struct peer *p, struct
 	r = store_peer_update(app->store, old_id, p, err);
 	if (r == 0 && strcmp(STR(old->interface_identifier), STR(p->interface_identifier))) {
 		/* moved to another interface: take it off the old one first */
-		r = store_iface_get(app->store, STR(old->interface_identifier), &old_ifc, err);
+		r = store_iface_get_settings(app->store, STR(old->interface_identifier), &old_ifc,
+					     err);
 		if (r == 0)
 			r = sync_peer(app, old_ifc, old, true, NULL, err);
 		if (r == 0)
@@ -280,7 +276,7 @@ int core_peer_delete(struct app *app, const char *id, struct err *err)
 		err_set(err, r, "unable to find peer %s: record not found", id);
 		goto unlock;
 	}
-	r = store_iface_get(app->store, STR(old->interface_identifier), &ifc, err);
+	r = store_iface_get_settings(app->store, STR(old->interface_identifier), &ifc, err);
 	if (r < 0)
 		goto unlock;
 	r = store_begin(app->store, err);

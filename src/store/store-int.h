@@ -24,6 +24,7 @@ struct err;
 /* Fixed statements, prepared once on first use and kept for the life of the connection. */
 enum store_stmt_id {
 	STMT_IFACE_GET,
+	STMT_IFACE_GET_SETTINGS,
 	STMT_IFACE_LIST,
 	STMT_IFACE_INSERT,
 	STMT_IFACE_UPDATE,
@@ -47,6 +48,7 @@ enum store_stmt_id {
 	STMT_PEER_COUNT_BY_IFACE_FILTER,
 	STMT_ADDR_IN_USE,
 	STMT_ADDR_OWNER,
+	STMT_ADDR_WALK,
 	STMT_USER_GET,
 	STMT_USER_LIST,
 	STMT_USER_BY_EMAIL,
@@ -115,6 +117,10 @@ int store_bind_str(sqlite3_stmt *s, int col, const char *v);
 
 /* The address part of "10.0.0.1/24" in canonical text ("10.0.0.1"); out >= 64 bytes. */
 void store_addr_part(const char *cidr, char out[static 64]);
+/* Address keys (store_addr.c): binds the addr_key blob of cidr (NULL when unparsable), and
+ * registers the SQL function wgp_addr_key(text) on the connection (used by migration 4). */
+int store_bind_addr_key(sqlite3_stmt *s, int col, const char *cidr);
+int store_addr_register(struct store *st, struct err *err);
 
 /* Secrets at rest (store_secret.c). */
 /* Derives the key, or creates salt+verifier on first use; checks the verifier otherwise. */

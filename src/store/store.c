@@ -262,6 +262,8 @@ int store_open(const char *path, const char *passphrase, struct store **ret, str
 		goto fail;
 	}
 	r = apply_pragmas(st, err);
+	if (r == 0)
+		r = store_addr_register(st, err);
 	if (r < 0)
 		goto fail;
 	r = store_migrate_to(st, STORE_SCHEMA_VERSION_LATEST, err);

@@ -28,7 +28,7 @@ struct store;
 int store_open(const char *path, const char *passphrase, struct store **ret, struct err *err);
 void store_close(struct store *st);
 int store_schema_version(struct store *st);
-#define STORE_SCHEMA_VERSION_LATEST 3   /* bump with every migration added */
+#define STORE_SCHEMA_VERSION_LATEST 4   /* bump with every migration added */
 
 /* Transactions nest by counting: the outermost begin/commit are BEGIN/COMMIT. The calling
  * thread holds the store mutex from begin to commit/rollback. Inner levels are savepoints: a
@@ -57,6 +57,10 @@ struct store_query {
  * Timestamps (interfaces, peers, users): insert stores created_at, or now when 0; insert and
  * update store updated_at, or now when 0; update with created_at 0 keeps the stored one. */
 int store_iface_get(struct store *st, const char *id, struct iface **ret, struct err *err);
+/* The same without the peer counts (enabled_peers = total_peers = -1): counting walks every
+ * peer of the interface, which a one-peer request on 10,000 peers must not pay. */
+int store_iface_get_settings(struct store *st, const char *id, struct iface **ret,
+			     struct err *err);
 int store_iface_list(struct store *st, struct iface ***ret, size_t *n, struct err *err);
 int store_iface_insert(struct store *st, const struct iface *ifc, struct err *err);  /* -EEXIST */
 int store_iface_update(struct store *st, const struct iface *ifc, struct err *err);  /* -ENOENT */
@@ -79,6 +83,13 @@ int store_peer_delete(struct store *st, const char *id, struct err *err);
 /* Every address (interface and peer addresses of all interfaces), address part only,
  * e.g. "10.11.12.5"; used for allocation and collision checks. */
 int store_addresses_in_use(struct store *st, struct strv *ret, struct err *err);
+/* Calls cb with every address in use inside net (interface and peer addresses of all
+ * interfaces, host length), in ascending order, duplicates included, until cb returns nonzero.
+ * Reads only as far as cb goes (addr_key index). cb runs under the store lock: compare only. */
+struct ip_prefix;
+int store_addresses_walk(struct store *st, const struct ip_prefix *net,
+			 int (*cb)(const struct ip_prefix *addr, void *ctx), void *ctx,
+			 struct err *err);
 /* The peer (other than except_peer_id) that already uses this address part, or -ENOENT.
  * addr may carry a prefix ("10.0.0.2/32") and any IPv6 spelling; addresses are compared in
  * canonical form. Only peer addresses are searched (interface addresses are in

@@ -29,6 +29,9 @@
 	"(SELECT count(*) FROM peers p WHERE p.iface_id = i.identifier) FROM interfaces i "
 
 static const char sql_get[] = IFACE_SELECT "WHERE identifier = ?";
+/* The counts walk every peer of the interface: per-peer requests read the settings only. */
+static const char sql_get_settings[] =
+	"SELECT " IFACE_COLS ", -1, -1 FROM interfaces i WHERE identifier = ?";
 static const char sql_list[] = IFACE_SELECT "ORDER BY identifier";
 static const char sql_insert[] =
 	"INSERT INTO interfaces (" IFACE_COLS ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
@@ -46,7 +49,8 @@ static const char sql_update[] =
 	"WHERE identifier=?1";
 static const char sql_delete[] = "DELETE FROM interfaces WHERE identifier = ?";
 static const char sql_addr_delete[] = "DELETE FROM interface_addresses WHERE iface_id = ?";
-static const char sql_addr_insert[] = "INSERT INTO interface_addresses (iface_id, addr) VALUES (?, ?)";
+static const char sql_addr_insert[] =
+	"INSERT INTO interface_addresses (iface_id, addr, addr_key) VALUES (?, ?, ?)";
 static const char sql_peers_delete[] = "DELETE FROM peers WHERE iface_id = ?";
 static const char sql_peer_status_delete[] =
 	"DELETE FROM peer_statuses WHERE iface_id = ?1 OR peer_id IN "
@@ -192,18 +196,23 @@ static int write_addresses(struct store *st, const struct iface *ifc, struct err
 		store_addr_part(ifc->addresses.v[i], addr);
 		sqlite3_bind_text(s, 1, STR(ifc->identifier), -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 2, addr, -1, SQLITE_STATIC);
-		r = store_step_done(st, s, "update interface addresses", err);
+		r = store_bind_addr_key(s, 3, ifc->addresses.v[i]);
+		if (r == 0)
+			r = store_step_done(st, s, "update interface addresses", err);
+		else
+			store_stmt_done(s);
 	}
 	return r;
 }
 
-int store_iface_get(struct store *st, const char *id, struct iface **ret, struct err *err)
+static int iface_get(struct store *st, enum store_stmt_id sid, const char *sql, const char *id,
+		     struct iface **ret, struct err *err)
 {
 	sqlite3_stmt *s;
 	int rc, r;
 
 	store_lock(st);
-	r = store_stmt(st, STMT_IFACE_GET, sql_get, &s, err);
+	r = store_stmt(st, sid, sql, &s, err);
 	if (r < 0)
 		goto out;
 	sqlite3_bind_text(s, 1, STR(id), -1, SQLITE_STATIC);
@@ -218,6 +227,17 @@ int store_iface_get(struct store *st, const char *id, struct iface **ret, struct
 out:
 	store_unlock(st);
 	return r;
+}
+
+int store_iface_get(struct store *st, const char *id, struct iface **ret, struct err *err)
+{
+	return iface_get(st, STMT_IFACE_GET, sql_get, id, ret, err);
+}
+
+int store_iface_get_settings(struct store *st, const char *id, struct iface **ret,
+			     struct err *err)
+{
+	return iface_get(st, STMT_IFACE_GET_SETTINGS, sql_get_settings, id, ret, err);
 }
 
 int store_iface_list(struct store *st, struct iface ***ret, size_t *n, struct err *err)

@@ -204,7 +204,22 @@ static const char migration_3[] =
 	"CREATE INDEX sessions_user ON sessions(user_id, created_at);\n"
 	"CREATE INDEX sessions_last_seen ON sessions(last_seen_at);\n";
 
-static const char *const migrations[] = { migration_1, migration_2, migration_3 };
+/*
+ * Version 4: numeric address keys (family byte + address bytes) next to the address text,
+ * indexed, so allocation walks one network in address order and stops at the first free
+ * address (store_addr.c). Existing rows are keyed by wgp_addr_key(), a function of the
+ * connection (store_addr_register); the schema itself never names it, so other SQLite tools
+ * still read and write the file.
+ */
+static const char migration_4[] =
+	"ALTER TABLE interface_addresses ADD COLUMN addr_key BLOB;\n"
+	"ALTER TABLE peer_addresses ADD COLUMN addr_key BLOB;\n"
+	"UPDATE interface_addresses SET addr_key = wgp_addr_key(addr);\n"
+	"UPDATE peer_addresses SET addr_key = wgp_addr_key(addr);\n"
+	"CREATE INDEX interface_addresses_key ON interface_addresses(addr_key);\n"
+	"CREATE INDEX peer_addresses_key ON peer_addresses(addr_key);\n";
+
+static const char *const migrations[] = { migration_1, migration_2, migration_3, migration_4 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION_LATEST,
 	       "STORE_SCHEMA_VERSION_LATEST must equal the number of migrations");

@@ -53,7 +53,7 @@ static const char sql_update[] =
 static const char sql_delete[] = "DELETE FROM peers WHERE identifier = ?";
 static const char sql_addr_delete[] = "DELETE FROM peer_addresses WHERE peer_id = ?";
 static const char sql_addr_insert[] =
-	"INSERT INTO peer_addresses (peer_id, iface_id, addr) VALUES (?, ?, ?)";
+	"INSERT INTO peer_addresses (peer_id, iface_id, addr, addr_key) VALUES (?, ?, ?, ?)";
 static const char sql_status_delete[] = "DELETE FROM peer_statuses WHERE peer_id = ?";
 static const char sql_by_user[] =
 	"SELECT " PEER_COLS " FROM peers WHERE user_id = ? ORDER BY created_at, rowid";
@@ -287,7 +287,11 @@ static int write_addresses(struct store *st, const struct peer *p, struct err *e
 		sqlite3_bind_text(s, 1, p->identifier, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 2, STR(p->interface_identifier), -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 3, addr, -1, SQLITE_STATIC);
-		r = store_step_done(st, s, "update peer addresses", err);
+		r = store_bind_addr_key(s, 4, p->addresses.v[i]);
+		if (r == 0)
+			r = store_step_done(st, s, "update peer addresses", err);
+		else
+			store_stmt_done(s);
 	}
 	return r;
 }

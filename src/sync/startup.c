@@ -74,6 +74,10 @@ static int import_peer(struct app *app, const struct iface *ifc, const struct de
 	    str_set(&p->mode, peer_mode_for_iface(ifc->mode)))
 		goto out;
 	p->automatic = true;
+	/* dynamic/system peers (RouterOS Back-to-Home): the backend refuses writes to them */
+	if ((dp->flags & DEV_PEER_READONLY) &&
+	    str_set(&p->notes, "read-only: dynamic peer managed by the device itself"))
+		goto out;
 	p->disabled = (dp->flags & DEV_PEER_DISABLED) != 0;
 	for (size_t i = 0; i < dp->n_allowed_ips; i++) {
 		const struct ip_prefix *a = &dp->allowed_ips[i];
@@ -157,36 +161,39 @@ out:
 	return r;
 }
 
+void sync_import_backend(struct app *app, struct backend *be)
+{
+	struct strv names = STRV_INIT;
+	struct err e;
+
+	err_clear(&e);
+	if (!be->reachable)
+		return;
+	if (backend_list_ifaces(be, &names, &e) < 0) {
+		log_warn("import: cannot list interfaces of backend '%s': %s, ignoring", be->id,
+			 e.msg);
+		return;
+	}
+	for (size_t i = 0; i < names.n; i++) {
+		struct iface *have = NULL;
+		if (is_ignored(app, be, names.v[i]))
+			continue;
+		if (store_iface_get(app->store, names.v[i], &have, &e) == 0) {
+			iface_free(have);
+			continue;
+		}
+		err_clear(&e);
+		if (import_iface(app, be, names.v[i], &e) < 0)
+			log_warn("import: interface '%s' of backend '%s': %s, ignoring", names.v[i],
+				 be->id, e.msg);
+	}
+	strv_release(&names);
+}
+
 int sync_import_existing(struct app *app, struct err *err)
 {
-	for (size_t b = 0; b < backend_count(); b++) {
-		struct backend *be = backend_at(b);
-		struct strv names = STRV_INIT;
-		struct err e;
-
-		err_clear(&e);
-		if (!be->reachable)
-			continue;
-		if (backend_list_ifaces(be, &names, &e) < 0) {
-			log_warn("import: cannot list interfaces of backend '%s': %s, ignoring",
-				 be->id, e.msg);
-			continue;
-		}
-		for (size_t i = 0; i < names.n; i++) {
-			struct iface *have = NULL;
-			if (is_ignored(app, be, names.v[i]))
-				continue;
-			if (store_iface_get(app->store, names.v[i], &have, &e) == 0) {
-				iface_free(have);
-				continue;
-			}
-			err_clear(&e);
-			if (import_iface(app, be, names.v[i], &e) < 0)
-				log_warn("import: interface '%s' of backend '%s': %s, ignoring",
-					 names.v[i], be->id, e.msg);
-		}
-		strv_release(&names);
-	}
+	for (size_t b = 0; b < backend_count(); b++)
+		sync_import_backend(app, backend_at(b));
 	(void)err;
 	return 0;
 }

@@ -3,7 +3,9 @@
  * The differ: brings a backend in line with the store. sync_iface() reads the stored interface
  * and peers, reads the device, and applies only what differs (interface settings, peers to
  * upsert, device peers to remove). Request handlers use sync_peer() for one-peer changes so a
- * peer create on a 10,000-peer interface does not re-read the whole device.
+ * peer create on a 10,000-peer interface does not re-read the whole device, the store or the
+ * route table: its routes change as a delta against reference counts (route_refs.h) that the
+ * last full reconcile built.
  */
 #include "sync/sync.h"
 
@@ -15,6 +17,7 @@
 
 #include "config/config.h"
 #include "store/store.h"
+#include "sync/route_refs.h"
 #include "sync/sync-int.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -138,7 +141,7 @@ static int load_iface_and_peers(struct app *app, const char *id, struct iface **
 				struct peer ***peers, size_t *n, struct err *err)
 {
 	size_t total;
-	int r = store_iface_get(app->store, id, ifc, err);
+	int r = store_iface_get_settings(app->store, id, ifc, err);
 
 	if (r < 0)
 		return r;
@@ -254,6 +257,42 @@ static int apply_peer_part(struct backend *be, struct dev_iface *want, struct de
 	return r;
 }
 
+/* After a full route reconcile: the reference counts start again from the stored peers. Which
+ * peers count mirrors sync_build_dev_iface (on the device, keys that parse). Out of memory only
+ * costs speed: without an entry the next peer change reconciles in full. */
+static void routes_rebuild(struct app *app, struct backend *be, const struct iface *ifc,
+			   struct peer **peers, size_t n, int ifindex, uint32_t table)
+{
+	struct route_refs *rr;
+
+	if (!backend_has_cap(be, BACKEND_CAP_ROUTES))
+		return;
+	if (ifc->disabled || !(rr = route_refs_reset(app, ifc->identifier, ifindex, table))) {
+		route_refs_drop(app, ifc->identifier);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct ip_prefix *v = NULL;
+		size_t k = 0;
+		struct dev_peer dp;
+		int r;
+
+		if (!sync_peer_on_device(be, peers[i]))
+			continue;
+		if (sync_dev_peer_from(ifc, peers[i], true, &dp) < 0)
+			continue;
+		dev_peer_release(&dp);
+		r = sync_peer_routes(ifc, peers[i], &v, &k);
+		if (r == 0)
+			r = route_refs_set_peer(rr, peers[i]->identifier, v, k, NULL);
+		free(v);
+		if (r < 0) {
+			route_refs_drop(app, ifc->identifier);
+			return;
+		}
+	}
+}
+
 int sync_iface(struct app *app, const char *iface_id, struct err *err)
 {
 	struct iface *ifc = NULL;
@@ -278,6 +317,10 @@ int sync_iface(struct app *app, const char *iface_id, struct err *err)
 	if (r < 0)
 		goto out;
 	r = apply_iface_part(app, be, ifc, &want, &have, &created, err);
+	if (r < 0)
+		route_refs_drop(app, iface_id);
+	else
+		routes_rebuild(app, be, ifc, peers, n, have.ifindex, want.table);
 	if (r < 0 || (ifc->disabled && !have.name[0]))
 		goto out;
 	if (ifc->disabled && !backend_has_cap(be, BACKEND_CAP_DISABLED_PEERS)) {
@@ -318,9 +361,90 @@ static int sync_routes(struct app *app, struct backend *be, const struct iface *
 		bool created;
 		r = apply_iface_part(app, be, ifc, &want, &have, &created, err);
 	}
+	if (r == 0)
+		routes_rebuild(app, be, ifc, peers, n, have.ifindex, want.table);
+	else
+		route_refs_drop(app, ifc->identifier);
 	dev_iface_release(&want);
 	dev_iface_release(&have);
 	peer_list_free(peers, n);
+	return r;
+}
+
+/* Applies a route delta: removals first, then additions (a prefix never is in both). */
+static int apply_route_delta(struct backend *be, const struct iface *ifc,
+			     const struct route_refs *rr, const struct route_delta *d,
+			     struct err *err)
+{
+	struct dev_iface want;
+	int r = 0;
+
+	memset(&want, 0, sizeof(want));
+	snprintf(want.name, sizeof(want.name), "%s", STR(ifc->identifier));
+	want.table = rr->table;
+	want.ifindex = rr->ifindex;
+	want.up = true;
+	if (d->n_del) {
+		want.flags = DEV_IFACE_HAS_ROUTES | DEV_IFACE_ROUTES_DEL;
+		want.routes = d->del;
+		want.n_routes = d->n_del;
+		r = backend_apply_iface(be, &want, err);
+	}
+	if (r == 0 && d->n_add) {
+		want.flags = DEV_IFACE_HAS_ROUTES | DEV_IFACE_ROUTES_ADD;
+		want.routes = d->add;
+		want.n_routes = d->n_add;
+		r = backend_apply_iface(be, &want, err);
+	}
+	return r;
+}
+
+static bool has_default_route(const struct ip_prefix *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].len == 0)
+			return true;
+	return false;
+}
+
+/* The routes of one changed peer (and of its previous key when re-keyed). Falls back to the
+ * full reconcile when no reference counts exist yet, the interface's table moved, a default
+ * route is involved (its policy rules live in the full path) or the delta failed. */
+static int sync_peer_routes_delta(struct app *app, struct backend *be, const struct iface *ifc,
+				  const struct peer *p, bool remove, const char *old_key,
+				  struct err *err)
+{
+	struct route_refs *rr;
+	struct route_delta d = { 0 };
+	struct ip_prefix *v = NULL;
+	size_t n = 0;
+	int r = 0;
+
+	if (!backend_has_cap(be, BACKEND_CAP_ROUTES) || ifc->disabled)
+		return 0;
+	rr = route_refs_find(app, ifc->identifier);
+	if (!rr || rr->table != sync_route_table(app, ifc, rr->ifindex))
+		return sync_routes(app, be, ifc, err);
+	if (!remove && sync_peer_on_device(be, p))
+		r = sync_peer_routes(ifc, p, &v, &n);
+	if (r == 0)
+		r = route_refs_set_peer(rr, p->identifier, v, n, &d);
+	if (r == 0 && old_key && *old_key && strcmp(old_key, p->identifier))
+		r = route_refs_set_peer(rr, old_key, NULL, 0, &d);
+	free(v);
+	if (r == 0 && (has_default_route(d.add, d.n_add) || has_default_route(d.del, d.n_del)))
+		r = -EAGAIN;
+	if (r == 0 && rr->table)
+		r = apply_route_delta(be, ifc, rr, &d, err);
+	route_delta_release(&d);
+	if (r < 0) {
+		if (r != -EAGAIN && r != -ENOMEM)
+			log_debug("sync %s: route delta failed (%s), reconciling all routes",
+				  STR(ifc->identifier), err->msg);
+		err_clear(err);
+		route_refs_drop(app, ifc->identifier);
+		r = sync_routes(app, be, ifc, err);
+	}
 	return r;
 }
 
@@ -358,8 +482,38 @@ int sync_peer(struct app *app, const struct iface *ifc, const struct peer *p, bo
 	for (size_t i = 0; i < n; i++)
 		dev_peer_release(&dp[i]);
 	if (r == 0)
-		r = sync_routes(app, be, ifc, err);
+		r = sync_peer_routes_delta(app, be, ifc, p, remove, old_key, err);
 	return r;
+}
+
+/* Before a delete (wg-portal: "remove routes" first): the interface's routes and its policy
+ * rules go; the rules would otherwise outlive the link. The table derives from the ifindex,
+ * read from the device (or remembered from the last reconcile when the link is gone). */
+static int flush_routes(struct app *app, struct backend *be, const struct iface *ifc,
+			struct err *err)
+{
+	struct route_refs *rr = route_refs_find(app, ifc->identifier);
+	struct dev_iface have, want;
+	int ifindex = rr ? rr->ifindex : 0;
+	int r;
+
+	memset(&have, 0, sizeof(have));
+	memset(&want, 0, sizeof(want));
+	r = backend_get_iface(be, ifc->identifier, &have, err);
+	if (r == 0)
+		ifindex = have.ifindex;
+	dev_iface_release(&have);
+	err_clear(err);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	snprintf(want.name, sizeof(want.name), "%s", STR(ifc->identifier));
+	want.table = sync_route_table(app, ifc, ifindex);
+	want.fwmark = sync_fwmark(app, ifc, ifindex);
+	want.flags = DEV_IFACE_HAS_ROUTES | DEV_IFACE_ROUTES_FLUSH |
+		     (backend_has_cap(be, BACKEND_CAP_FWMARK) ? DEV_IFACE_HAS_FWMARK : 0);
+	if (!want.table || r == -ENOENT)
+		return 0; /* link gone: its routes went with it */
+	return backend_apply_iface(be, &want, err);
 }
 
 int sync_iface_remove(struct app *app, const struct iface *ifc, struct err *err)
@@ -367,9 +521,14 @@ int sync_iface_remove(struct app *app, const struct iface *ifc, struct err *err)
 	struct backend *be = iface_backend(ifc, err);
 	int r;
 
-	(void)app;
 	if (!be)
 		return -EHOSTUNREACH;
+	if (backend_has_cap(be, BACKEND_CAP_ROUTES)) {
+		r = flush_routes(app, be, ifc, err);
+		if (r < 0)
+			return r;
+	}
+	route_refs_drop(app, ifc->identifier);
 	r = backend_delete_iface(be, ifc->identifier, err);
 	if (r == -ENOENT) {
 		err_clear(err);

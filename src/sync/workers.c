@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Background work: the healer (core.restore_state: an interface deleted or re-created under us,
- * or whose peers were removed behind our back, is re-synced within a second or two) and the
- * statistics collector (statistics.data_collection_interval), which writes one batch per sweep.
+ * or whose peers were removed behind our back, is re-synced within a second or two; the same
+ * thread revives unreachable backends) and the statistics collector (statistics.data_collection_interval), which writes one batch per sweep.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,7 +12,9 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "monitor/rounds.h"
 #include "store/store.h"
+#include "sync/route_refs.h"
 #include "sync/sync-int.h"
 #include "sync/sync.h"
 #include "util/err.h"
@@ -56,6 +58,28 @@ static void sleep_ms(struct app *app, long ms)
 	}
 }
 
+/* Device peers the store accounts for: dynamic (read-only) peers created by the device after
+ * the import are not stored and must not make the healer re-sync every tick. */
+static int managed_peers(struct app *app, const struct dev_iface *d)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < d->n_peers; i++) {
+		char key[WG_KEY_B64_SIZE];
+		struct peer *p = NULL;
+
+		if (!(d->peers[i].flags & DEV_PEER_READONLY)) {
+			n++;
+			continue;
+		}
+		key_to_base64(key, d->peers[i].public_key);
+		if (store_peer_get(app->store, key, &p, NULL) == 0)
+			n++;
+		peer_free(p);
+	}
+	return n;
+}
+
 static void heal_one(struct app *app, const struct iface *ifc)
 {
 	struct backend *be = backend_find(ifc->backend);
@@ -78,7 +102,7 @@ static void heal_one(struct app *app, const struct iface *ifc)
 		int old = seen_swap(ifc->identifier, d.ifindex);
 		if (old != d.ifindex)
 			why = "re-created under us";
-		else if ((int)d.n_peers != expected)
+		else if (managed_peers(app, &d) != expected)
 			why = "peers differ from the store";
 		else if (!d.up)
 			why = "link is down";
@@ -99,9 +123,60 @@ static void heal_one(struct app *app, const struct iface *ifc)
 	log_info("heal: interface '%s' was %s: restored", ifc->identifier, why);
 }
 
+/* A backend that is unreachable (down at start, or since) is probed every REVIVE_TICKS, so it
+ * recovers by itself even with no interface on it. When it answers again (to our probe or to
+ * any other call), its interfaces that are not stored yet are imported as at start
+ * (core.import_existing). The probe runs without the write lock: a dead device must not hold
+ * up API writes. */
+#define REVIVE_TICKS 3
+
+static bool was_down[64];
+
+static void revive_backends(struct app *app, unsigned tick)
+{
+	for (size_t i = 0; i < backend_count() && i < 64 && !app->stopping; i++) {
+		struct backend *be = backend_at(i);
+		struct strv names = STRV_INIT;
+		struct err e;
+
+		if (!be)
+			continue;
+		err_clear(&e);
+		if (!be->reachable) {
+			was_down[i] = true;
+			if (tick % REVIVE_TICKS || backend_list_ifaces(be, &names, &e) < 0) {
+				strv_release(&names);
+				continue;
+			}
+			strv_release(&names);
+		}
+		if (!was_down[i] || !be->reachable)
+			continue;
+		was_down[i] = false;
+		log_info("backend '%s' is reachable again", be->id);
+		if (app->cfg->core.import_existing) {
+			pthread_mutex_lock(&app->write_lock);
+			sync_import_backend(app, be);
+			pthread_mutex_unlock(&app->write_lock);
+		}
+	}
+}
+
+/* A look at a remote device reads its whole peer table (a 1,000-peer JSON reply on a router):
+ * every HEAL_REMOTE_TICKS there, every tick on the local host where it costs a netlink dump. */
+#define HEAL_REMOTE_TICKS 5
+
+static bool heal_due(const struct iface *ifc, unsigned tick)
+{
+	const struct backend *be = backend_find(ifc->backend);
+
+	return !be || !strcmp(be->ops->type, "local") || tick % HEAL_REMOTE_TICKS == 0;
+}
+
 static void *heal_main(void *arg)
 {
 	struct app *app = arg;
+	unsigned tick = 0;
 
 	while (!app->stopping) {
 		struct iface **list = NULL;
@@ -111,11 +186,15 @@ static void *heal_main(void *arg)
 		sleep_ms(app, HEAL_PERIOD_MS);
 		if (app->stopping)
 			break;
+		revive_backends(app, ++tick);
+		if (!app->cfg->core.restore_state)
+			continue; /* the thread only revives backends then */
 		err_clear(&e);
 		pthread_mutex_lock(&app->write_lock);
 		if (store_iface_list(app->store, &list, &n, &e) == 0) {
 			for (size_t i = 0; i < n && !app->stopping; i++)
-				heal_one(app, list[i]);
+				if (heal_due(list[i], tick))
+					heal_one(app, list[i]);
 			iface_list_free(list, n);
 		}
 		pthread_mutex_unlock(&app->write_lock);
@@ -161,7 +240,15 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int sync_collect_stats(struct app *app, struct err *err)
+static double mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int collect_stats(struct app *app, struct monitor_round_acc *acc, struct err *err)
 {
 	struct iface **list = NULL;
 	size_t n = 0;
@@ -186,8 +273,16 @@ int sync_collect_stats(struct app *app, struct err *err)
 		struct dev_iface d;
 		struct err e;
 
+		double t0 = mono_ms();
+		int gr;
+
 		err_clear(&e);
-		if (!be || backend_get_iface(be, list[i]->identifier, &d, &e) < 0)
+		if (!be)
+			continue;
+		gr = backend_get_iface(be, list[i]->identifier, &d, &e);
+		/* per-backend round record (GET /backend/all, exporter) */
+		monitor_acc_add(acc, be->id, mono_ms() - t0, gr < 0 && gr != -ENOENT ? e.msg : NULL);
+		if (gr < 0)
 			continue;
 		if (app->cfg->statistics.collect_interface_data &&
 		    backend_has_cap(be, BACKEND_CAP_STATS_IFACE)) {
@@ -236,6 +331,24 @@ out:
 	return r;
 }
 
+/* The ping checker writes the same rows: the status lock keeps its results from being
+ * overwritten by this sweep's read-modify-write (monitor/rounds.h). */
+int sync_collect_stats(struct app *app, struct err *err)
+{
+	struct monitor_round_acc *acc = malloc(sizeof(*acc));
+	int r;
+
+	if (!acc)
+		return err_set(err, -ENOMEM, "out of memory");
+	monitor_acc_begin(acc, MONITOR_ROUND_STATS);
+	monitor_status_lock();
+	r = collect_stats(app, acc, err);
+	monitor_status_unlock();
+	monitor_acc_end(acc);
+	free(acc);
+	return r;
+}
+
 static void *stats_main(void *arg)
 {
 	struct app *app = arg;
@@ -259,9 +372,10 @@ static void *stats_main(void *arg)
 int sync_start(struct app *app)
 {
 	app->stopping = false;
+	memset(was_down, 0, sizeof(was_down));
 	if (pthread_create(&app->stats_thread, NULL, stats_main, app))
 		return -errno;
-	if (app->cfg->core.restore_state && pthread_create(&app->heal_thread, NULL, heal_main, app)) {
+	if (pthread_create(&app->heal_thread, NULL, heal_main, app)) {
 		app->stopping = true;
 		pthread_join(app->stats_thread, NULL);
 		return -errno;
@@ -276,7 +390,7 @@ void sync_stop(struct app *app)
 		return;
 	app->stopping = true;
 	pthread_join(app->stats_thread, NULL);
-	if (app->cfg->core.restore_state)
-		pthread_join(app->heal_thread, NULL);
+	pthread_join(app->heal_thread, NULL);
 	app->threads_started = false;
+	route_refs_drop(app, NULL); /* a later app at the same address must not inherit them */
 }

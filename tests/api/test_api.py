@@ -6,137 +6,55 @@ Starts the real daemon in a private network namespace "wgpa<pid>" (loopback only
 over HTTP from inside that namespace and checks every v1 endpoint: status codes, wg-portal's
 message texts, headers, and that rejected writes leave the store unchanged.
 
-The outer process creates the namespace and re-runs this file inside it (`ip netns exec`), so
-the cleanup (namespace, UAPI sockets of our wga* interfaces) happens even if the inner run dies.
+The plumbing (TAP, HTTP client, daemon start/stop, the namespace) is tests/lib/wgtest.py:
+in_netns creates the namespace and re-runs this file inside it (`ip netns exec`), so the cleanup
+(namespace, UAPI sockets of our wga* interfaces) happens even if the inner run dies.
 Output is TAP ("ok N - name", "1..N"); exit status 1 on any failure. WGPORTAL_BIN overrides the
 binary (run-all passes build/san/wgportal for the sanitizer run); a sanitizer report in the
 daemon's stderr (kept in build/test-logs/) fails the test.
 """
-import base64
-import http.client
-import json
 import os
 import re
 import shutil
-import signal
-import socket
+import ssl
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
+import wgtest  # noqa: E402
+from wgtest import basic, q  # noqa: E402
+
 PORT = 18851
 TLS_PORT = 18852
-# Names derived from the outer process id (the inner run gets it through the environment) so
-# the outer cleanup can find what the daemon created.
-TAG = os.environ.get("WGPA_TAG", str(os.getpid()))
+# Names derived from the outer process id (wgtest.in_netns passes it to the inner run) so the
+# outer cleanup can find what the daemon created.
+TAG = wgtest.tag()
 ADMIN = "admin@wgportal.local"
 ADMIN_PW = "Adm1n-Passw0rd-2026!"          # 20 characters
 ADMIN_TOKEN = "T0k3nAdm1nAbcdefghijklmnopqrstuv"  # 32 characters
 BOB_TOKEN = "b0b-token-0123456789abcdefghijk"
 CAROL_TOKEN = "carol-token-0123456789abcdefghi"
 USER_PW = "Us3r-Passw0rd-long-enough"
-SAN_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
-               "SUMMARY: UndefinedBehaviorSanitizer", "SUMMARY: AddressSanitizer")
+SAN_MARKERS = wgtest.SAN_MARKERS
 
-
-# ---------------------------------------------------------------- TAP
-
-class Tap:
-    def __init__(self):
-        self.n = 0
-        self.failed = 0
-
-    def ok(self, cond, name, detail=None):
-        self.n += 1
-        if cond:
-            print(f"ok {self.n} - {name}", flush=True)
-        else:
-            self.failed += 1
-            print(f"not ok {self.n} - {name}", flush=True)
-            if detail is not None:
-                for line in str(detail).splitlines()[:20]:
-                    print(f"#   {line}", flush=True)
-        return cond
-
-    def eq(self, got, want, name):
-        return self.ok(got == want, name, f"got:  {got!r}\nwant: {want!r}")
-
-    def done(self):
-        print(f"1..{self.n}", flush=True)
-        return 1 if self.failed else 0
-
-
-T = Tap()
+T = wgtest.Tap()
+ADMIN_AUTH = basic(ADMIN, ADMIN_TOKEN)
+# The main instance; test_second_instance has its own HTTPS client.
+MAIN = wgtest.Client(PORT, ADMIN_AUTH, timeout=30)
 
 
 # ---------------------------------------------------------------- HTTP
 
-class Resp:
-    def __init__(self, status, headers, body):
-        self.status = status
-        self.headers = headers
-        self.body = body
-
-    def header(self, name):
-        for k, v in self.headers:
-            if k.lower() == name.lower():
-                return v
-        return None
-
-    def json(self):
-        try:
-            return json.loads(self.body.decode())
-        except Exception:
-            return None
-
-    @property
-    def msg(self):
-        j = self.json()
-        return j.get("Message") if isinstance(j, dict) else None
-
-    def __repr__(self):
-        return f"<{self.status} {self.body[:300]!r}>"
-
-
-def basic(user, token):
-    return "Basic " + base64.b64encode(f"{user}:{token}".encode()).decode()
-
-
-ADMIN_AUTH = basic(ADMIN, ADMIN_TOKEN)
-
-
-def plain_conn():
-    return http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
-
-
-def call(method, path, body=None, auth=ADMIN_AUTH, headers=None, raw=None, conn=plain_conn):
-    """One request; path is sent exactly as given (already percent-encoded)."""
-    conn = conn()
-    hdrs = dict(headers or {})
-    if auth:
-        hdrs["Authorization"] = auth
-    data = raw
-    if body is not None:
-        data = json.dumps(body).encode()
-        hdrs.setdefault("Content-Type", "application/json")
-    try:
-        conn.request(method, path, body=data, headers=hdrs)
-        r = conn.getresponse()
-        return Resp(r.status, r.getheaders(), r.read())
-    finally:
-        conn.close()
+def call(method, path, body=None, client=None, **kw):
+    """One request; path is sent exactly as given (already percent-encoded). auth=None sends
+    no credentials, auth=<header value> other ones; the default is the admin's token."""
+    return (client or MAIN).call(method, path, body, **kw)
 
 
 def api(method, path, body=None, **kw):
     return call(method, "/api/v1" + path, body, **kw)
-
-
-def q(s):
-    """Percent-encode an id for a path segment: '/' '+' '=' all escaped."""
-    return urllib.parse.quote(s, safe="")
 
 
 def is_error(r, status, msg=None, contains=None, name=""):
@@ -152,55 +70,6 @@ def is_error(r, status, msg=None, contains=None, name=""):
 
 
 # ---------------------------------------------------------------- daemon
-
-class Daemon:
-    def __init__(self, ns, tmp, logdir, label):
-        self.ns = ns
-        self.tmp = tmp
-        # One file per binary flavour and instance, overwritten by the next run.
-        flavour = "san" if "san" in os.environ.get("WGPORTAL_BIN", "") else "plain"
-        self.log_path = os.path.join(logdir, f"api-daemon-{flavour}-{label}.log")
-        self.proc = None
-
-    def start(self, config_path, port=PORT):
-        binary = os.path.join(ROOT, os.environ.get("WGPORTAL_BIN", "build/wgportal"))
-        self.logf = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(["ip", "netns", "exec", self.ns, binary, "--config",
-                                      config_path], stdout=self.logf, stderr=subprocess.STDOUT,
-                                     cwd=self.tmp)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                return False
-            try:
-                socket.create_connection(("::1" if port == TLS_PORT else "127.0.0.1", port),
-                                         timeout=0.5).close()
-                return True
-            except OSError:
-                time.sleep(0.1)
-        return False
-
-    def stop(self):
-        """SIGTERM, bounded wait, then SIGKILL. Returns the exit status."""
-        if self.proc is None:
-            return None
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
-        self.logf.close()
-        return self.proc.returncode
-
-    def log(self):
-        try:
-            with open(self.log_path, "rb") as f:
-                return f.read().decode(errors="replace")
-        except OSError:
-            return ""
-
 
 def write_config(tmp):
     path = os.path.join(tmp, "config.yaml")
@@ -853,64 +722,68 @@ web:
     return path, cert
 
 
-def test_second_instance(logdir):
+def test_second_instance():
     """HTTPS, IPv6 listen address, base_path, disabled statistics, api_admin_only false and
     self-provisioning: switches that need their own daemon."""
-    import ssl
     tmp = tempfile.mkdtemp(prefix="wgpa-api-tls-")
-    d = Daemon(f"wgpa{TAG}", tmp, logdir, "tls")
+    d = wgtest.Daemon(tmp, "api-tls")
+    d.truncate_log()
     try:
         cfg, cert = write_tls_config(tmp)
-        if not T.ok(d.start(cfg, port=TLS_PORT), "HTTPS instance starts on [::1]",
-                    d.log()[-3000:]):
+        if not T.ok(d.start(cfg, TLS_PORT, host="::1", timeout=20),
+                    "HTTPS instance starts on [::1]", d.log()[-3000:]):
             return
-        ctx = ssl.create_default_context(cafile=cert)
-        ctx.check_hostname = False
-        tls = lambda: http.client.HTTPSConnection("::1", TLS_PORT, timeout=30, context=ctx)  # noqa
-        r = call("GET", "/wg/api/v1/interface/all", conn=tls)
-        T.ok(r.status == 200 and r.json() == [], "HTTPS: GET <base_path>/api/v1/interface/all", r)
-        r = call("GET", "/api/v1/interface/all", conn=tls)
+        tls = wgtest.Client(TLS_PORT, ADMIN_AUTH, host="::1", tls=True, timeout=30)
+        # the client does not verify; the certificate served must be the one configured
+        with open(cert) as f:
+            own = ssl.PEM_cert_to_DER_cert(f.read())
+        served = ssl.PEM_cert_to_DER_cert(ssl.get_server_certificate(("::1", TLS_PORT),
+                                                                     timeout=30))
+        r = call("GET", "/wg/api/v1/interface/all", client=tls)
+        T.ok(r.status == 200 and r.json() == [] and served == own,
+             "HTTPS: GET <base_path>/api/v1/interface/all", r)
+        r = call("GET", "/api/v1/interface/all", client=tls)
         T.eq(r.status, 404, "base_path set: /api/v1 without it is 404")
-        is_error(call("GET", "/wg/api/v1/metrics/by-peer/" + q("C" * 43 + "="), conn=tls), 500,
+        is_error(call("GET", "/wg/api/v1/metrics/by-peer/" + q("C" * 43 + "="), client=tls), 500,
                  "peer statistics collection is disabled", name="collect_peer_data false: 500")
-        is_error(call("GET", "/wg/api/v1/metrics/by-user/" + q(ADMIN), conn=tls), 500,
+        is_error(call("GET", "/wg/api/v1/metrics/by-user/" + q(ADMIN), client=tls), 500,
                  "statistics collection is disabled", name="by-user with collection off: 500")
-        is_error(call("GET", "/wg/api/v1/metrics/by-interface/x", conn=tls), 500,
+        is_error(call("GET", "/wg/api/v1/metrics/by-interface/x", client=tls), 500,
                  "interface statistics collection is disabled",
                  name="collect_interface_data false: 500")
 
         r = call("POST", "/wg/api/v1/user/new", {"Identifier": "dave", "Password": USER_PW,
-                                                 "ApiToken": BOB_TOKEN}, conn=tls)
+                                                 "ApiToken": BOB_TOKEN}, client=tls)
         T.eq(r.status, 200, "HTTPS: create non-admin dave")
         dave = basic("dave", BOB_TOKEN)
-        r = call("GET", "/wg/api/v1/user/by-id/dave", auth=dave, conn=tls)
+        r = call("GET", "/wg/api/v1/user/by-id/dave", auth=dave, client=tls)
         T.ok(r.status == 200 and (r.json() or {}).get("Identifier") == "dave",
              "api_admin_only false: non-admin reads own user", r)
 
-        ifc = call("GET", "/wg/api/v1/interface/prepare", conn=tls).json() or {}
+        ifc = call("GET", "/wg/api/v1/interface/prepare", client=tls).json() or {}
         name = f"wga{TAG}1"
         ifc.update(Identifier=name, PeerDefEndpoint="vpn.example.org:51950")
-        r = call("POST", "/wg/api/v1/interface/new", ifc, conn=tls)
+        r = call("POST", "/wg/api/v1/interface/new", ifc, client=tls)
         T.eq(r.status, 200, "HTTPS: create a server interface")
         r = call("POST", "/wg/api/v1/provisioning/new-peer", {"InterfaceIdentifier": name},
-                 auth=dave, conn=tls)
+                 auth=dave, client=tls)
         j = r.json() or {}
         T.ok(r.status == 200 and j.get("UserIdentifier") == "dave"
              and j.get("DisplayName") == "API Peer " + j.get("Identifier", "")[:8]
              and len(j.get("PrivateKey", "")) == 44,
              "self_provisioning_allowed: non-admin new-peer creates own peer", r)
         pid = j.get("Identifier", "")
-        r = call("GET", "/wg/api/v1/peer/by-id/" + q(pid), auth=dave, conn=tls)
+        r = call("GET", "/wg/api/v1/peer/by-id/" + q(pid), auth=dave, client=tls)
         T.eq(r.status, 200, "api_admin_only false: owner reads own peer by id")
         r = call("GET", "/wg/api/v1/provisioning/data/peer-config?PeerId=" + q(pid), auth=dave,
-                 conn=tls)
+                 client=tls)
         T.ok(r.status == 200 and f"PrivateKey = {j.get('PrivateKey')}\n" in r.body.decode(),
              "owner downloads the config with the generated private key", r.body[:300])
         is_error(call("POST", "/wg/api/v1/provisioning/new-peer",
                       {"InterfaceIdentifier": name, "UserIdentifier": ADMIN}, auth=dave,
-                      conn=tls), 403, "no permission",
+                      client=tls), 403, "no permission",
                  name="self-provisioning for another user: 403")
-        T.eq(call("DELETE", "/wg/api/v1/interface/by-id/" + q(name), conn=tls).status, 204,
+        T.eq(call("DELETE", "/wg/api/v1/interface/by-id/" + q(name), client=tls).status, 204,
              "HTTPS: delete the interface")
     finally:
         rc = d.stop()
@@ -924,10 +797,9 @@ def test_second_instance(logdir):
 # ---------------------------------------------------------------- main
 
 def inner(ns):
-    logdir = os.path.join(ROOT, "build", "test-logs")
-    os.makedirs(logdir, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="wgpa-api-")
-    d = Daemon(ns, tmp, logdir, "main")
+    d = wgtest.Daemon(tmp, "api-main")
+    d.truncate_log()  # the log is appended to: an old run's report must not count
     st = {}
     sections = [("conventions", test_conventions), ("interfaces", lambda: test_interfaces(st)),
                 ("users", lambda: test_users(st)), ("peers", lambda: test_peers(st)),
@@ -937,13 +809,11 @@ def inner(ns):
                 ("device errors", lambda: test_device_errors(st)),
                 ("rekey/delete", lambda: test_rekey_and_delete(st))]
     try:
-        if T.ok(d.start(write_config(tmp)), "daemon starts and listens", d.log()[-3000:]):
+        if T.ok(d.start(write_config(tmp), PORT, timeout=20), "daemon starts and listens",
+                d.log()[-3000:]):
             for label, fn in sections:
-                try:
-                    fn()
-                except Exception as e:  # a crash of one section must not hide the others
-                    T.ok(False, f"section '{label}' ran to completion", repr(e))
-            T.ok(d.proc.poll() is None, "daemon still running after all requests")
+                T.section(label, fn)  # a crash of one section must not hide the others
+            T.ok(d.running(), "daemon still running after all requests")
     finally:
         rc = d.stop()
         log = d.log()
@@ -953,40 +823,11 @@ def inner(ns):
         secrets = [x for x in (ADMIN_TOKEN, BOB_TOKEN, CAROL_TOKEN, ADMIN_PW, USER_PW) if x in log]
         T.ok(not secrets, "no password or token in the daemon's log")
         shutil.rmtree(tmp, ignore_errors=True)
-    try:
-        test_second_instance(logdir)
-    except Exception as e:
-        T.ok(False, "section 'second instance' ran to completion", repr(e))
+    T.section("second instance", test_second_instance)
     return T.done()
 
 
-def outer():
-    ns = f"wgpa{os.getpid()}"
-    if os.geteuid() != 0:
-        print("1..0 # SKIP needs root (network namespace)")
-        return 0
-    rc = 1
-    try:
-        subprocess.run(["ip", "netns", "add", ns], check=True)
-        subprocess.run(["ip", "-n", ns, "link", "set", "lo", "up"], check=True)
-        env = dict(os.environ, WGPA_INNER_NS=ns, WGPA_TAG=str(os.getpid()))
-        rc = subprocess.run(["ip", "netns", "exec", ns, sys.executable,
-                             os.path.abspath(__file__)], env=env, timeout=600).returncode
-    finally:
-        # Interfaces live in the namespace and go with it; wireguard-go's UAPI sockets do not
-        # (the directory is shared by all namespaces), so remove ours by name.
-        subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
-        prefix = f"wga{os.getpid()}"
-        try:
-            for f in os.listdir("/var/run/wireguard"):
-                if f.startswith(prefix):
-                    os.unlink(os.path.join("/var/run/wireguard", f))
-        except OSError:
-            pass
-    return rc
-
-
 if __name__ == "__main__":
-    if os.environ.get("WGPA_INNER_NS"):
-        sys.exit(inner(os.environ["WGPA_INNER_NS"]))
-    sys.exit(outer())
+    # Interfaces live in the namespace and go with it; wireguard-go's UAPI sockets do not (the
+    # directory is shared by all namespaces): in_netns removes ours by the wga<pid> prefix.
+    sys.exit(wgtest.in_netns("wgpa", inner, iface_prefixes=("wga{pid}",), timeout=600))

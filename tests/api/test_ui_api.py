@@ -448,6 +448,17 @@ def test_non_admin(st):
              "no permission", name="bob's session: another user's info: 403")
     is_error(b.req("GET", "/peer/by-user/" + q(ADMIN)), 403, None,
              name="bob's session: another user's peer list: 403")
+    # api_admin_only limits the scripting API, not the UI (src/api/access.c): a session lists
+    # and reads its own peers and user record; the token endpoint stays admin-only (test_tokens)
+    r = b.req("GET", "/peer/by-user/bob")
+    T.ok(r.status == 200 and sorted(p["Identifier"] for p in r.json() or []) == own,
+         "bob's session under api_admin_only: own peer list", r)
+    r = b.req("GET", "/peer/by-id/" + q(own[0]))
+    T.ok(r.status == 200 and (r.json() or {}).get("Identifier") == own[0],
+         "bob's session under api_admin_only: own peer", r)
+    r = b.req("GET", "/user/by-id/bob")
+    T.ok(r.status == 200 and (r.json() or {}).get("Identifier") == "bob",
+         "bob's session under api_admin_only: own user record", r)
     r = s.req("GET", "/peer/by-user/bob")
     T.ok(r.status == 200 and sorted(p["Identifier"] for p in r.json() or []) == own,
          "admin's session: bob's peers", r)

@@ -166,8 +166,21 @@ static bool ct_peer_matches(const struct dev_peer *have, const struct dev_peer *
 				  want->n_allowed_ips))
 		return false;
 	if (backend_has_cap(contract_env.be, BACKEND_CAP_PSK) &&
+	    !backend_has_cap(contract_env.be, BACKEND_CAP_PSK_WRITE_ONLY) &&
 	    memcmp(have->preshared_key, want->preshared_key, WG_KEY_LEN))
 		return false;
+	if (backend_has_cap(contract_env.be, BACKEND_CAP_PSK_WRITE_ONLY)) {
+		uint8_t psk[WG_KEY_LEN];
+		/* the device never tells: the backend must not claim a key it cannot know */
+		if (!key_is_zero(have->preshared_key) || (have->flags & DEV_PEER_HAS_PSK))
+			return false;
+		/* what the device runs, read out of band, is still what was written */
+		if (contract_env.read_psk &&
+		    (contract_env.read_psk(contract_env.ctx, contract_env.ifname, want->public_key,
+					   psk) < 0 ||
+		     memcmp(psk, want->preshared_key, WG_KEY_LEN)))
+			return false;
+	}
 	if (have->persistent_keepalive != want->persistent_keepalive)
 		return false;
 	if ((want->flags & DEV_PEER_HAS_ENDPOINT) && strcmp(have->endpoint, want->endpoint))
@@ -250,7 +263,13 @@ static void contract_iface_create_delete(void **state)
 	assert_string_equal(have.name, contract_env.ifname);
 	assert_int_equal(key_public_from_private(pub, want.private_key), 0);
 	assert_memory_equal(have.public_key, pub, WG_KEY_LEN);
-	assert_memory_equal(have.private_key, want.private_key, WG_KEY_LEN);
+	if (backend_has_cap(contract_env.be, BACKEND_CAP_PRIVKEY_HIDDEN) &&
+	    !(have.flags & DEV_IFACE_HAS_PRIVATE_KEY))
+		/* hidden: absent, never a made-up key (the public key above proves the device
+		 * holds ours) */
+		assert_true(key_is_zero(have.private_key));
+	else
+		assert_memory_equal(have.private_key, want.private_key, WG_KEY_LEN);
 	assert_int_equal(have.listen_port, 51901);
 	if (backend_has_cap(contract_env.be, BACKEND_CAP_MTU))
 		assert_int_equal(have.mtu, 1400);
@@ -596,4 +615,108 @@ static void contract_fault_consistent(void **state)
 		dev_iface_release(&want);
 		assert_int_equal(backend_delete_iface(contract_env.be, contract_env.ifname, &e), 0);
 	}
+}
+
+/*
+ * Read-only credentials on the same device: everything reads as it is, every write is refused
+ * with -EACCES and a reason, nothing changes on the device, the backend stays reachable and
+ * says it is read-only in its capabilities.
+ */
+static void contract_readonly_key(void **state)
+{
+	struct backend *ro = contract_env.be_readonly;
+	struct dev_iface want, have = { 0 }, want2;
+	struct dev_peer p, p2, rm = { 0 };
+	struct strv names = STRV_INIT;
+	struct err e = { 0 };
+	int r;
+
+	(void)state;
+	CT_SKIP_IF(!ro, "runner has no read-only credentials for this device");
+	assert_false(backend_has_cap(contract_env.be, BACKEND_CAP_READONLY));
+	ct_want_iface(&want, 51910, 1420, "10.97.0.1/24", NULL, true);
+	ct_apply_iface(&want);
+	ct_peer(&p, "10.97.0.2/32", NULL);
+	ct_apply_peers(&p, 1);
+
+	assert_int_equal(backend_list_ifaces(ro, &names, &e), 0);
+	assert_true(strv_contains(&names, contract_env.ifname));
+	strv_release(&names);
+	assert_int_equal(backend_get_iface(ro, contract_env.ifname, &have, &e), 0);
+	assert_int_equal(have.listen_port, 51910);
+	assert_non_null(ct_find(&have, p.public_key));
+	dev_iface_release(&have);
+	assert_true(backend_has_cap(ro, BACKEND_CAP_READONLY));
+
+	/* every kind of write */
+	ct_want_iface(&want2, 51911, 1420, "10.97.0.1/24", NULL, true);
+	r = backend_apply_iface(ro, &want2, &e);
+	print_message("# read-only apply_iface: %d %s\n", r, e.msg);
+	assert_int_equal(r, -EACCES);
+	assert_true(e.msg[0] != '\0');
+	ct_peer(&p2, "10.97.0.3/32", NULL);
+	err_clear(&e);
+	assert_int_equal(backend_apply_peers(ro, contract_env.ifname, &p2, 1, &e), -EACCES);
+	assert_true(e.msg[0] != '\0');
+	memcpy(rm.public_key, p.public_key, WG_KEY_LEN);
+	rm.flags = DEV_PEER_REMOVE;
+	assert_int_equal(backend_apply_peers(ro, contract_env.ifname, &rm, 1, &e), -EACCES);
+	assert_int_equal(backend_delete_iface(ro, contract_env.ifname, &e), -EACCES);
+	assert_true(ro->reachable);
+	assert_true(backend_has_cap(ro, BACKEND_CAP_READONLY));
+
+	/* nothing changed, as seen with the read+write credentials */
+	assert_int_equal(ct_get(&have), 0);
+	assert_int_equal(have.listen_port, 51910);
+	assert_int_equal(ct_own_peers(&have), 1);
+	ct_assert_peer(&have, &p);
+	assert_null(ct_find(&have, p2.public_key));
+	dev_iface_release(&have);
+	/* and reading with the read-only credentials still works after the refusals */
+	assert_int_equal(backend_get_iface(ro, contract_env.ifname, &have, &e), 0);
+	dev_iface_release(&have);
+	dev_peer_release(&p);
+	dev_peer_release(&p2);
+	dev_iface_release(&want);
+	dev_iface_release(&want2);
+}
+
+/*
+ * A device that cannot report peer statistics: peers read back with stats_valid false and no
+ * made-up counters or handshakes (the API shows them as "not available", never 0 / "never").
+ */
+static void contract_stats_absent(void **state)
+{
+	struct backend *be = contract_env.be_nostats;
+	struct dev_iface want, have = { 0 };
+	struct dev_peer p;
+	struct err e = { 0 };
+	const struct dev_peer *h;
+	int r;
+
+	(void)state;
+	if (!be && !backend_has_cap(contract_env.be, BACKEND_CAP_STATS_PEER))
+		be = contract_env.be;
+	CT_SKIP_IF(!be, "backend reports statistics and the runner has no device without");
+	assert_false(backend_has_cap(be, BACKEND_CAP_STATS_PEER));
+	(void)backend_delete_iface(be, contract_env.ifname, &e);
+	ct_want_iface(&want, 51912, 1420, "10.98.0.1/24", NULL, true);
+	r = backend_apply_iface(be, &want, &e);
+	if (r < 0)
+		print_message("# apply_iface: %d %s\n", r, e.msg);
+	assert_int_equal(r, 0);
+	ct_peer(&p, "10.98.0.2/32", NULL);
+	r = backend_apply_peers(be, contract_env.ifname, &p, 1, &e);
+	assert_int_equal(r, 0);
+	assert_int_equal(backend_get_iface(be, contract_env.ifname, &have, &e), 0);
+	h = ct_find(&have, p.public_key);
+	assert_non_null(h);
+	assert_false(h->stats_valid);
+	assert_int_equal(h->rx_bytes, 0);
+	assert_int_equal(h->tx_bytes, 0);
+	assert_int_equal(h->last_handshake_sec, 0);
+	dev_iface_release(&have);
+	assert_int_equal(backend_delete_iface(be, contract_env.ifname, &e), 0);
+	dev_peer_release(&p);
+	dev_iface_release(&want);
 }

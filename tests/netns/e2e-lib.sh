@@ -3,7 +3,8 @@
 # run inside a network namespace, small JSON helpers on python3 (always installed for the tests).
 #
 # The caller sets: E2E_TMP (temp dir), API_NS (namespace where the API listens), API_URL
-# (http://127.0.0.1:<port>/api/v1), API_USER, API_TOKEN.
+# (http://127.0.0.1:<port>/api/v1), API_USER, API_TOKEN; for the daemon helpers also
+# WGPORTAL_BIN, LOG (daemon output, appended) and $E2E_TMP/config.yaml.
 
 TAP_N=0
 TAP_FAILED=0
@@ -172,4 +173,61 @@ stop_pid()
 		STOP_RC=255
 	fi
 	return 0
+}
+
+# bail TEXT: TAP "Bail out!" and exit 1 (the EXIT trap cleans up).
+bail()
+{
+	echo "Bail out! $*"
+	exit 1
+}
+
+# ns_kill_all NS...: stop every process left in our namespaces (all started by us: wgportal,
+# the wireguard-go it forked), TERM first, KILL after 0.3 s, then delete the namespaces.
+ns_kill_all()
+{
+	local ns pid
+	for ns in "$@"; do
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -TERM "$pid" 2>/dev/null
+		done
+	done
+	sleep 0.3
+	for ns in "$@"; do
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -KILL "$pid" 2>/dev/null
+		done
+		ip netns del "$ns" 2>/dev/null
+	done
+}
+
+# --- the daemon (runs in $API_NS with $E2E_TMP/config.yaml, output appended to $LOG) ---------
+
+api_ready()
+{
+	api GET /backend/all
+	[ "$(api_status)" = 200 ]
+}
+
+# start_wgportal: start it, wait (bounded) until the API answers; sets WGP_PID.
+start_wgportal()
+{
+	echo "=== start $(date -u +%FT%TZ)" >>"$LOG"
+	ip netns exec "$API_NS" env WG_PORTAL_CONFIG="$E2E_TMP/config.yaml" "$WGPORTAL_BIN" \
+		>>"$LOG" 2>&1 </dev/null &
+	WGP_PID=$!
+	wait_until 20 0.25 eval 'proc_alive '"$WGP_PID"' && api_ready'
+}
+
+# stop_wgportal: SIGTERM, bounded wait; STOP_RC = exit status.
+stop_wgportal()
+{
+	stop_pid "$WGP_PID" 15
+	WGP_PID=""
+	echo "=== stopped, exit status $STOP_RC" >>"$LOG"
+}
+
+sanitizer_clean()
+{
+	! grep -qE 'ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:' "$LOG"
 }

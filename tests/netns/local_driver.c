@@ -182,6 +182,39 @@ static int cmd_apply_iface(struct backend *be, int argc, char **argv, struct err
 	return r;
 }
 
+/* routes add|del|flush NAME TABLE ROUTES [FWMARK [IFINDEX]]: route-only applies. */
+static int cmd_routes(struct backend *be, int argc, char **argv, struct err *err)
+{
+	struct dev_iface w = { 0 };
+	int r;
+
+	if (argc < 4)
+		return err_set(err, -EINVAL, "routes add|del|flush NAME TABLE ROUTES [FWMARK [IFINDEX]]");
+	if (!strcmp(argv[0], "add"))
+		w.flags = DEV_IFACE_ROUTES_ADD;
+	else if (!strcmp(argv[0], "del"))
+		w.flags = DEV_IFACE_ROUTES_DEL;
+	else if (!strcmp(argv[0], "flush"))
+		w.flags = DEV_IFACE_ROUTES_FLUSH;
+	else
+		return err_set(err, -EINVAL, "routes: add, del or flush");
+	w.flags |= DEV_IFACE_HAS_ROUTES;
+	snprintf(w.name, sizeof(w.name), "%s", argv[1]);
+	w.table = (uint32_t)strtoul(argv[2], NULL, 10);
+	w.up = true;
+	r = parse_prefixes(argv[3], &w.routes, &w.n_routes);
+	if (argc >= 5 && *argv[4]) {
+		w.fwmark = (uint32_t)strtoul(argv[4], NULL, 10);
+		w.flags |= DEV_IFACE_HAS_FWMARK;
+	}
+	if (argc >= 6)
+		w.ifindex = atoi(argv[5]);
+	if (r == 0)
+		r = backend_apply_iface(be, &w, err);
+	dev_iface_release(&w);
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	struct err err = { 0 };
@@ -213,6 +246,8 @@ int main(int argc, char **argv)
 		r = cmd_peers(be, argv[2], argc - 3, argv + 3, &err);
 	} else if (!strcmp(argv[1], "get") && argc >= 3) {
 		r = cmd_get(be, argv[2], &err);
+	} else if (!strcmp(argv[1], "routes")) {
+		r = cmd_routes(be, argc - 2, argv + 2, &err);
 	} else if (!strcmp(argv[1], "delete") && argc >= 3) {
 		r = backend_delete_iface(be, argv[2], &err);
 	} else {

@@ -55,33 +55,14 @@ CLI_WG_PID=""
 
 cleanup()
 {
-	local ns pid
 	[ -n "$WGP_PID" ] && stop_pid "$WGP_PID" 10
 	[ -n "$CLI_WG_PID" ] && stop_pid "$CLI_WG_PID" 5
-	# whatever else runs in our namespaces was started by us (wireguard-go forked by wgportal)
-	for ns in "$NS_SRV" "$NS_CLI"; do
-		for pid in $(ip netns pids "$ns" 2>/dev/null); do
-			kill -TERM "$pid" 2>/dev/null
-		done
-	done
-	sleep 0.3
-	for ns in "$NS_SRV" "$NS_CLI"; do
-		for pid in $(ip netns pids "$ns" 2>/dev/null); do
-			kill -KILL "$pid" 2>/dev/null
-		done
-		ip netns del "$ns" 2>/dev/null
-	done
+	ns_kill_all "$NS_SRV" "$NS_CLI"
 	ip link del "$VETH_SRV" 2>/dev/null
 	rm -f "/var/run/wireguard/$WG_SRV.sock" "/var/run/wireguard/$WG_CLI.sock"
 	rm -rf "$E2E_TMP"
 }
 trap cleanup EXIT
-
-bail()
-{
-	echo "Bail out! $*"
-	exit 1
-}
 
 # --- topology -----------------------------------------------------------------------------
 
@@ -123,35 +104,6 @@ web:
   listening_address: "127.0.0.1:$API_PORT"
   external_url: "http://127.0.0.1:$API_PORT"
 EOF
-}
-
-api_ready()
-{
-	api GET /backend/all
-	[ "$(api_status)" = 200 ]
-}
-
-# start_wgportal: start in the srv namespace, wait (bounded) until the API answers.
-start_wgportal()
-{
-	echo "=== start $(date -u +%FT%TZ)" >>"$LOG"
-	ip netns exec "$NS_SRV" env WG_PORTAL_CONFIG="$E2E_TMP/config.yaml" "$WGPORTAL_BIN" \
-		>>"$LOG" 2>&1 </dev/null &
-	WGP_PID=$!
-	wait_until 20 0.25 eval 'proc_alive '"$WGP_PID"' && api_ready'
-}
-
-# stop_wgportal: SIGTERM, bounded wait; STOP_RC = exit status.
-stop_wgportal()
-{
-	stop_pid "$WGP_PID" 15
-	WGP_PID=""
-	echo "=== stopped, exit status $STOP_RC" >>"$LOG"
-}
-
-sanitizer_clean()
-{
-	! grep -qE 'ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:' "$LOG"
 }
 
 # --- device assertions (what is really on the interface) --------------------------------------
@@ -439,6 +391,83 @@ secs=$(fmt_secs "$heal_us")
 tap $rc "healing: $WG_SRV deleted while running is back with its peer after ${secs}s (limit 5s), ping works"
 [ $rc -eq 0 ] || { srv_diag; diag "log: $(tail -n 10 "$LOG")"; }
 
+# 9b. routes follow single peer changes (applied as deltas against per-prefix reference
+# counts): a prefix two peers share stays until the last one goes; a changed ExtraAllowedIPs
+# moves its route. The table is route_table_offset (20000) + ifindex, fwmark likewise.
+SRV_IFINDEX=$(ip -n "$NS_SRV" -o link show dev "$WG_SRV" 2>/dev/null | cut -d: -f1)
+RT_TABLE=$((20000 + ${SRV_IFINDEX:-0}))
+# srv_routes: the destinations in the interface's table, sorted, one line
+srv_routes()
+{
+	{ ip -n "$NS_SRV" route show table "$RT_TABLE" dev "$WG_SRV"
+	  ip -n "$NS_SRV" -6 route show table "$RT_TABLE" dev "$WG_SRV"; } 2>/dev/null |
+		awk '{print $1}' | sort | tr '\n' ' ' | sed 's/ $//'
+}
+# routes_are "DST DST...": the table holds exactly these (sorted like srv_routes)
+routes_are()
+{
+	[ "$(srv_routes)" = "$(echo "$1" | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//')" ]
+}
+# new_peer NAME EXTRA_JSON: prepare + create one peer; sets NEWP_ID and NEWP_ADDR (host part)
+new_peer()
+{
+	NEWP_ID="" NEWP_ADDR=""
+	api GET "/peer/prepare/$WG_SRV"
+	[ "$(api_status)" = 200 ] || return 1
+	jset "$E2E_TMP/body" "$E2E_TMP/np.json" "DisplayName=\"$1\"" "ExtraAllowedIPs=$2" || return 1
+	NEWP_ID=$(jget "$E2E_TMP/np.json" Identifier)
+	NEWP_ADDR=$(jget "$E2E_TMP/np.json" Addresses 0 | cut -d/ -f1)
+	api POST /peer/new "$E2E_TMP/np.json"
+	[ "$(api_status)" = 200 ]
+}
+rule_count()
+{
+	{ ip -n "$NS_SRV" rule; ip -n "$NS_SRV" -6 rule; } 2>/dev/null |
+		grep -c "not from all fwmark $(printf '0x%x' "$RT_TABLE") lookup $RT_TABLE"
+}
+routes_diag()
+{
+	diag "table $RT_TABLE: '$(srv_routes)'; rules: $(ip -n "$NS_SRV" rule 2>&1 | tr '\n' '|')"
+	api_diag
+}
+
+routes_are "$CLI_TUN" && [ "$(rule_count)" -eq 2 ]
+rc=$?
+tap $rc "routes: table $RT_TABLE holds exactly $CLI_TUN; rule 'not fwmark $RT_TABLE lookup $RT_TABLE' for IPv4 and IPv6"
+[ $rc -eq 0 ] || routes_diag
+
+new_peer "route A" '["10.231.99.0/24"]' && PA_ID=$NEWP_ID PA_ADDR=$NEWP_ADDR &&
+	new_peer "route B" '["10.231.99.0/24", "fd31:99::/64"]' && PB_ID=$NEWP_ID PB_ADDR=$NEWP_ADDR &&
+	wait_until 3 0.2 routes_are "$CLI_TUN $PA_ADDR $PB_ADDR 10.231.99.0/24 fd31:99::/64"
+rc=$?
+tap $rc "routes: two new peers sharing 10.231.99.0/24 -> their host routes + 10.231.99.0/24 + fd31:99::/64"
+[ $rc -eq 0 ] || routes_diag
+PA_ID=${PA_ID:-} PB_ID=${PB_ID:-} PA_ADDR=${PA_ADDR:-} PB_ADDR=${PB_ADDR:-}
+
+api DELETE "/peer/by-id/$(urlenc "$PA_ID")"
+[ "$(api_status)" = 204 ] && routes_are "$CLI_TUN $PB_ADDR 10.231.99.0/24 fd31:99::/64"
+rc=$?
+tap $rc "routes: deleting one of the two sharing peers keeps 10.231.99.0/24, drops its host route"
+[ $rc -eq 0 ] || routes_diag
+
+PB_ENC=$(urlenc "$PB_ID")
+api GET "/peer/by-id/$PB_ENC"
+rc=1
+if [ "$(api_status)" = 200 ] &&
+	jset "$E2E_TMP/body" "$E2E_TMP/pb.json" 'ExtraAllowedIPs=["10.231.98.0/24", "fd31:99::/64"]'; then
+	api PUT "/peer/by-id/$PB_ENC" "$E2E_TMP/pb.json"
+	[ "$(api_status)" = 200 ] && routes_are "$CLI_TUN $PB_ADDR 10.231.98.0/24 fd31:99::/64"
+	rc=$?
+fi
+tap $rc "routes: PUT ExtraAllowedIPs 10.231.99.0/24 -> 10.231.98.0/24: old route gone, new one present, fd31:99::/64 kept"
+[ $rc -eq 0 ] || routes_diag
+
+api DELETE "/peer/by-id/$PB_ENC"
+[ "$(api_status)" = 204 ] && routes_are "$CLI_TUN"
+rc=$?
+tap $rc "routes: deleting the second peer removes its host route, 10.231.98.0/24 and fd31:99::/64"
+[ $rc -eq 0 ] || routes_diag
+
 # 10. delete peer, delete interface
 api DELETE "/peer/by-id/$PEER_ENC"
 st=$(api_status)
@@ -453,6 +482,10 @@ st=$(api_status)
 rc=$?
 tap $rc "DELETE /interface/by-id: $st (want 204), device and /var/run/wireguard/$WG_SRV.sock gone"
 [ $rc -eq 0 ] || { api_diag; srv_diag; diag "sockets: $(ls /var/run/wireguard/ 2>&1 | tr '\n' ' ')"; }
+[ "$(rule_count)" -eq 0 ]
+rc=$?
+tap $rc "DELETE /interface/by-id: policy rules 'not fwmark $RT_TABLE lookup $RT_TABLE' removed (IPv4 and IPv6)"
+[ $rc -eq 0 ] || routes_diag
 
 # 11. clean stop
 stop_wgportal

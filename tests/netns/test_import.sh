@@ -61,18 +61,7 @@ cleanup()
 		kill -TERM "$pid" 2>/dev/null
 	done
 	# anything else still in our namespaces was started by us (wireguard-go)
-	for ns in "$NS" "$NS_O"; do
-		for pid in $(ip netns pids "$ns" 2>/dev/null); do
-			kill -TERM "$pid" 2>/dev/null
-		done
-	done
-	sleep 0.3
-	for ns in "$NS" "$NS_O"; do
-		for pid in $(ip netns pids "$ns" 2>/dev/null); do
-			kill -KILL "$pid" 2>/dev/null
-		done
-		ip netns del "$ns" 2>/dev/null
-	done
+	ns_kill_all "$NS" "$NS_O"
 	for pid in $WG_PIDS; do
 		wait "$pid" 2>/dev/null
 	done
@@ -213,37 +202,10 @@ web:
 EOF
 }
 
-api_ready()
-{
-	api GET /backend/all
-	[ "$(api_status)" = 200 ]
-}
-
-start_wgportal()
-{
-	echo "=== start $(date -u +%FT%TZ)" >>"$LOG"
-	ip netns exec "$NS" env WG_PORTAL_CONFIG="$E2E_TMP/config.yaml" "$WGPORTAL_BIN" \
-		>>"$LOG" 2>&1 </dev/null &
-	WGP_PID=$!
-	wait_until 20 0.25 eval 'proc_alive '"$WGP_PID"' && api_ready'
-}
-
-stop_wgportal()
-{
-	stop_pid "$WGP_PID" 15
-	WGP_PID=""
-	echo "=== stopped, exit status $STOP_RC" >>"$LOG"
-}
-
 # log_since_start: the daemon's output since the last start marker.
 log_since_start()
 {
 	awk '/^=== start /{buf=""} {buf = buf $0 "\n"} END {printf "%s", buf}' "$LOG"
-}
-
-sanitizer_clean()
-{
-	! grep -qE 'ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:' "$LOG"
 }
 
 # jdel FILE KEY...: drop top-level keys in place. Used to take our own answer-only addition

@@ -139,6 +139,29 @@ rt=$(a ip route show table 1234; a ip -6 route show table 1234)
 a ip route show table main | grep -q "^10.77.0.0/24 dev $IA proto kernel" \
 	&& ok "main table: kernel prefix route untouched" || nok "kernel route"
 
+# --- route-only applies: one peer's routes as a delta, the flush before a delete ---
+rt_all() { { a ip route show table 1234; a ip -6 route show table 1234; } 2>/dev/null | awk '{print $1}' | sort | tr '\n' ' '; }
+check "routes add: two prefixes" drv routes add "$IA" 1234 "10.77.7.0/24,fd77:7::/64"
+[ "$(rt_all)" = "10.77.6.1 10.77.7.0/24 fd77:7::/64 " ] \
+	&& ok "ip route table 1234: added next to the existing route" || nok "routes add" "$(rt_all)"
+check "routes add: an existing route again (replace, no error)" drv routes add "$IA" 1234 "10.77.7.0/24"
+check "routes del: one prefix" drv routes del "$IA" 1234 "10.77.7.0/24"
+check "routes del: a missing prefix is not an error" drv routes del "$IA" 1234 "10.77.9.0/24"
+[ "$(rt_all)" = "10.77.6.1 fd77:7::/64 " ] \
+	&& ok "ip route table 1234: only that prefix removed" || nok "routes del" "$(rt_all)"
+ifx=$(a cat "/sys/class/net/$IA/ifindex" 2>/dev/null)
+out=$(drv routes add "$IA" 1234 "10.77.8.0/24" "" $((ifx + 1000)) 2>&1) && nok "stale ifindex refused" \
+	|| { echo "$out" | grep -q "re-created" && ok "routes add with a stale ifindex: refused (re-created)" || nok "stale ifindex" "$out"; }
+check "routes add with the current ifindex" drv routes add "$IA" 1234 "10.77.8.0/24" "" "$ifx"
+[ "$(rt_all)" = "10.77.6.1 10.77.8.0/24 fd77:7::/64 " ] \
+	&& ok "ip route table 1234: stale request changed nothing, current one added" || nok "ifindex check" "$(rt_all)"
+check "routes flush" drv routes flush "$IA" 1234 ""
+rules=$(a ip rule; a ip -6 rule)
+[ -z "$(rt_all | tr -d ' ')" ] && [ "$(echo "$rules" | grep -c "lookup 1234")" -eq 0 ] \
+	&& ok "flush: table 1234 empty, both 'not fwmark 0x4d2 lookup 1234' rules gone" || nok "flush" "$(rt_all) / $rules"
+a ip route show table main | grep -q "^10.77.0.0/24 dev $IA proto kernel" \
+	&& ok "flush: main table kernel prefix route untouched" || nok "flush touched main"
+
 # --- real handshake: A by the driver, B by wireguard-go + wg set ---
 b wireguard-go "$IB" >/dev/null 2>&1
 b wg set "$IB" private-key <(echo "$KB") listen-port 51821 \

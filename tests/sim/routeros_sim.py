@@ -1129,6 +1129,59 @@ class ResourceMenu(Menu):
                 "board-name": "CHR", "platform": "MikroTik"}
 
 
+# RouterOS renders a group's policy as every policy it knows, the denied ones with "!".
+POLICY_ORDER = ("local", "telnet", "ssh", "ftp", "reboot", "read", "write", "policy", "test",
+                "winbox", "password", "web", "sniff", "sensitive", "api", "romon", "rest-api")
+MODELLED_POLICIES = ("api", "rest-api", "read", "write", "test", "sensitive")
+
+
+def user_group(sim, name):
+    """Users with every modelled policy are in "full"; any other user has a group of its own."""
+    pols = set(sim.users[name]["policies"])
+    return "full" if pols >= set(MODELLED_POLICIES) else "g-" + name
+
+
+class UserMenu(Menu):
+    """/user (read-only here; passwords are never shown, as on RouterOS)."""
+    name_key = "name"
+    commands = ("print",)
+    can_add = False
+    can_remove = False
+
+    def store(self):
+        return {n + 1: u for n, u in enumerate(sorted(self.sim.users))}
+
+    def render(self, i):
+        name = self.store()[i]
+        return {".id": fmt_id(i), "name": name, "group": user_group(self.sim, name),
+                "address": "", "disabled": "false", "expired": "false",
+                "inactivity-policy": "none", "inactivity-timeout": "10m"}
+
+
+class GroupMenu(Menu):
+    """/user/group: one row per group that a user is in (read-only here)."""
+    name_key = "name"
+    commands = ("print",)
+    can_add = False
+    can_remove = False
+
+    def store(self):
+        groups = {}
+        for name in sorted(self.sim.users):
+            groups.setdefault(user_group(self.sim, name), set(self.sim.users[name]["policies"]))
+        return {n + 1: (g, groups[g]) for n, g in enumerate(sorted(groups))}
+
+    def render(self, i):
+        g, pols = self.store()[i]
+        if g == "full":
+            pols = set(POLICY_ORDER)
+        else:
+            pols = pols | (set(POLICY_ORDER) - set(MODELLED_POLICIES))
+        policy = ",".join([p for p in POLICY_ORDER if p in pols] +
+                          ["!" + p for p in POLICY_ORDER if p not in pols])
+        return {".id": fmt_id(i), "name": g, "policy": policy, "skin": "default"}
+
+
 class CommandMenu:
     """A command path such as /tool/ping: only POST runs it."""
 
@@ -1152,6 +1205,8 @@ def build_menus(sim):
         "ip/dns": DnsMenu(sim),
         "system/identity": IdentityMenu(sim),
         "system/resource": ResourceMenu(sim),
+        "user": UserMenu(sim),
+        "user/group": GroupMenu(sim),
         "tool/ping": CommandMenu("ping"),
         "ping": CommandMenu("ping"),
     }
@@ -1594,6 +1649,9 @@ class DropConnection(Exception):
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"       # keep-alive
     timeout = 120                       # idle keep-alive connections end eventually
+    # Headers and body go out in separate writes: with Nagle on, the body waits for the
+    # client's delayed ACK (~40 ms a reply), a delay RouterOS does not have.
+    disable_nagle_algorithm = True
 
     def version_string(self):
         return "RouterOS-sim"

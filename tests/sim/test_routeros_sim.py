@@ -239,6 +239,20 @@ def checks(main, v16, v12, v21):
     st, _, b = call(main, "GET", "/rest/interface/wireguard?name=wgro")
     ok(st == 200 and b == [], "1: refused PUT created nothing", b)
 
+    # ---------- 1: users and groups (clients read their own policies) ----------
+    st, _, b = call(main, "GET", "/rest/user?name=ro&.proplist=name,group", user=("ro", "ro"))
+    ok(st == 200 and len(b) == 1 and b[0].get("name") == "ro" and b[0].get("group") == "g-ro"
+       and "password" not in b[0], "1: /user lists a user with its group, no password", b)
+    st, _, b = call(main, "GET", "/rest/user/group?name=g-ro", user=("ro", "ro"))
+    pol = (b[0].get("policy", "") if st == 200 and b else "").split(",")
+    ok("read" in pol and "!write" in pol and "!sensitive" in pol and "write" not in pol,
+       "1: /user/group policy: granted ones plain, denied ones with '!'", b)
+    st, _, b = call(main, "GET", "/rest/user/group?name=full")
+    ok(st == 200 and b and "!" not in b[0].get("policy", "x!"),
+       "1: a user with every policy is in group full", b)
+    st, _, b = call(main, "PUT", "/rest/user", {"name": "x", "group": "full"})
+    ok(st == 406, "1: /user is read-only here (add refused)", (st, b))
+
     # ---------- 9, 4, 6: interface create ----------
     st, h, wg0 = call(main, "PUT", "/rest/interface/wireguard", {"name": "wg0"})
     ok(st == 201 and isinstance(wg0, dict) and wg0.get("name") == "wg0",

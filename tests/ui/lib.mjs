@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process'
 import { createWriteStream, existsSync, readFileSync, mkdirSync } from 'node:fs'
 import http from 'node:http'
+import https from 'node:https'
 import net from 'node:net'
 import path from 'node:path'
 import { generateKeyPairSync } from 'node:crypto'
@@ -10,10 +11,13 @@ import { generateKeyPairSync } from 'node:crypto'
 export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..')
 export const TAG = process.env.UI_TAG || String(process.pid)
 export const TMP = process.env.UI_TMP || '/tmp'
-export const PORT = 19700
-export const MT_PORT = 19701
-export const PF_PORT = 19702
-export const METRICS_PORT = 19703
+// Ports 19600-19649 (this suite's range); everything listens on the loopback of the test's own
+// network namespace. The benchmark (bench/bench_ui.mjs) sets UI_PORT_BASE to 19620.
+const PORT_BASE = Number(process.env.UI_PORT_BASE || 19600)
+export const PORT = PORT_BASE
+export const MT_PORT = PORT_BASE + 1
+export const PF_PORT = PORT_BASE + 2
+export const METRICS_PORT = PORT_BASE + 3
 export const ADMIN = 'admin@wgportal.local'
 export const ADMIN_PW = 'Adm1n-UI-Passw0rd-2026'
 export const ADMIN_TOKEN = 'ui-admin-token-0123456789abcdefgh'
@@ -29,7 +33,7 @@ export class Tap {
     else {
       this.failed++
       console.log(`not ok ${this.n} - ${name}`)
-      if (detail !== undefined) for (const l of String(typeof detail === 'string' ? detail : JSON.stringify(detail)).split('\n').slice(0, 20)) console.log(`#   ${l}`)
+      if (detail !== undefined) for (const l of String(typeof detail === 'string' ? detail : JSON.stringify(detail)).replace(/\x1b\[[0-9;]*m/g, '').split('\n').slice(0, 12)) console.log(`#   ${l}`)
     }
     return !!cond
   }
@@ -129,7 +133,8 @@ export const enc = encodeURIComponent
 export function simCall(port, method, p, body) {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? null : Buffer.from(JSON.stringify(body))
-    const req = http.request({ host: '127.0.0.1', port, path: p, method, timeout: 10000,
+    // the simulators run with --https and a self-signed certificate
+    const req = https.request({ host: '127.0.0.1', port, path: p, method, timeout: 10000, rejectUnauthorized: false,
       headers: data ? { 'Content-Type': 'application/json', 'Content-Length': data.length } : {} }, (res) => {
       const chunks = []
       res.on('data', (c) => chunks.push(c))
@@ -164,5 +169,18 @@ export async function launchBrowser() {
     viewport: { width: 1280, height: 900 },
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  })
+}
+
+// A non-persistent browser, for many independent contexts (one session each): the benchmark.
+export async function launchChromium() {
+  const { chromium } = await import('playwright-core')
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    timeout: 30000,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--disable-background-timer-throttling', '--disable-renderer-backgrounding'],
   })
 }

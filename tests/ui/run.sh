@@ -1,26 +1,28 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Browser tests of the web UI: a real wgportal (local backend with wireguard-go, the RouterOS and
-# pfSense simulators as further backends) in a private network namespace "wgpu<pid>", driven by
+# pfSense simulators as further backends) in a private network namespace "wgpw<pid>", driven by
 # Debian's /usr/bin/chromium through playwright-core. TAP output ("ok N - ...", "1..N"), exit 1
 # on any failure. Needs root (network namespace, wireguard-go).
 #
 # Env: WGPORTAL_BIN (default build/wgportal)
-#      WGPORTAL_WEB_ROOT (default ui/dist, built here when missing; set it empty to test the UI
-#                         embedded into the binary)
+#      WGPORTAL_WEB_ROOT (default empty: the UI embedded into the binary, which is what ships; a
+#                         directory such as ui/dist serves it from disk, built here when missing)
 #      UI_PERF_PEERS (default 10000): size of the interface for the timing measurement
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 
 export WGPORTAL_BIN=${WGPORTAL_BIN:-build/wgportal}
-export WGPORTAL_WEB_ROOT=${WGPORTAL_WEB_ROOT-ui/dist}
+export WGPORTAL_WEB_ROOT=${WGPORTAL_WEB_ROOT-}
 export UI_TAG=$$
-NS="wgpu$$"
+NS="wgpw$$"
 export UI_NS=$NS
-TMP=$(mktemp -d "/tmp/wgpu$$.XXXXXX")
+TMP=$(mktemp -d "/tmp/wgpw$$.XXXXXX")
 export UI_TMP=$TMP
 
-bail() { echo "Bail out! $*"; exit 1; }
+# A missing prerequisite is a failing test line, never a silent skip: scripts/install-deps.sh
+# test installs chromium, and make builds the UI.
+bail() { echo "not ok 1 - browser tests cannot run: $*"; echo "1..1"; exit 1; }
 
 [ "$(id -u)" -eq 0 ] || bail "needs root (network namespace, wireguard-go)"
 [ -x /usr/bin/chromium ] || bail "/usr/bin/chromium missing: apt-get install -y chromium (scripts/install-deps.sh test)"
@@ -45,7 +47,7 @@ cleanup()
 	done
 	for pid in $(ip netns pids "$NS" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
 	ip netns del "$NS" 2>/dev/null
-	rm -f /var/run/wireguard/wgu"$UI_TAG"*.sock
+	rm -f /var/run/wireguard/wgpw"$UI_TAG"*.sock
 	rm -rf "$TMP"
 }
 trap cleanup EXIT

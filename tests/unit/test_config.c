@@ -766,8 +766,7 @@ static void test_config__full_tree(void **state)
 	static const char *const unsupported[] = {
 		"mail.host", "mail.password", "mail.templates_path", "auth.oidc", "auth.oauth",
 		"auth.ldap", "auth.webauthn.enabled", "webhook.url",
-		"webhook.timeout", "statistics.listening_address", "statistics.use_ping_checks",
-		"statistics.ping_check_interval", "advanced.config_storage_path",
+		"webhook.timeout", "advanced.config_storage_path",
 		"advanced.expiry_check_interval", "web.session_secret",
 		"web.csrf_secret", "web.frontend_filepath", "database.slow_query_threshold",
 	};
@@ -777,6 +776,8 @@ static void test_config__full_tree(void **state)
 		"advanced.start_listen_port", "backend.default", "backend.mikrotik",
 		"backend.rekey_timeout_interval", "database.type", "database.dsn",
 		"statistics.data_collection_interval", "statistics.collect_peer_data",
+		"statistics.listening_address", "statistics.use_ping_checks",
+		"statistics.ping_check_interval",
 		"web.listening_address", "web.external_url", "web.cert_file", "web.session_identifier",
 	};
 	struct cfg cfg;

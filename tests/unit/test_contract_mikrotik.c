@@ -323,7 +323,8 @@ static void mt_implementation(void **state)
 	(void)state;
 	assert_string_equal(be->implementation, "RouterOS 7.17 (REST)");
 	assert_true(be->reachable);
-	assert_int_equal(be->caps, BACKEND_CAP_CREATE_IFACE | BACKEND_CAP_STATS_PEER |
+	/* backend.c adds BACKEND_CAP_PING for backends with a ping op */
+	assert_int_equal(be->caps & ~(unsigned)BACKEND_CAP_PING, BACKEND_CAP_CREATE_IFACE | BACKEND_CAP_STATS_PEER |
 				       BACKEND_CAP_STATS_IFACE | BACKEND_CAP_PSK |
 				       BACKEND_CAP_ADDRESSES | BACKEND_CAP_MTU |
 				       BACKEND_CAP_DISABLED_PEERS);
@@ -482,7 +483,7 @@ static void mt_stats(void **state)
 	del_iface(be, "wgst0");
 }
 
-/* System (dynamic) peers read back read-only and survive removal and updates. */
+/* System (dynamic) peers read back read-only; requests to change or remove them are refused. */
 static void mt_dynamic_peer(void **state)
 {
 	struct backend *be = contract_env.be;
@@ -505,9 +506,14 @@ static void mt_dynamic_peer(void **state)
 	assert_true(h->flags & DEV_PEER_READONLY);
 	dev_iface_release(&have);
 
-	/* an update and a removal of it are no-ops, not errors */
-	assert_int_equal(backend_apply_peers(be, "wgdy0", &p, 1, &e), 0);
+	/* an update and a removal of it are refused, saying why (never silently dropped) */
+	assert_int_equal(backend_apply_peers(be, "wgdy0", &p, 1, &e), -EPERM);
+	assert_non_null(strstr(e.msg, "dynamic"));
+	assert_non_null(strstr(e.msg, "read-only"));
 	p.flags = DEV_PEER_REMOVE;
+	assert_int_equal(backend_apply_peers(be, "wgdy0", &p, 1, &e), -EPERM);
+	/* marked read-only by the caller (sync's plan): skipped, not an error */
+	p.flags = DEV_PEER_REMOVE | DEV_PEER_READONLY;
 	assert_int_equal(backend_apply_peers(be, "wgdy0", &p, 1, &e), 0);
 	assert_int_equal(backend_get_iface(be, "wgdy0", &have, &e), 0);
 	h = ct_find(&have, p.public_key);

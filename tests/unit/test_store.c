@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "model/cidr.h"
 #include "model/iface.h"
 #include "model/keys.h"
 #include "model/peer.h"
@@ -883,6 +884,55 @@ static void test_store_peer__hostile_sort_and_filter(void **state)
 
 /* ---- addresses ---- */
 
+static int walk_collect(const struct ip_prefix *a, void *ctx)
+{
+	char *out = ctx, s[CIDR_STR_MAX];
+
+	ip_addr_format(a, s);
+	snprintf(out + strlen(out), 512 - strlen(out), "%s%s", *out ? "," : "", s);
+	return 0;
+}
+
+struct walk_stop {
+	int seen, stop_after;
+};
+
+static int walk_stop_cb(const struct ip_prefix *a, void *ctx)
+{
+	struct walk_stop *w = ctx;
+
+	(void)a;
+	return ++w->seen >= w->stop_after;
+}
+
+/* Walks one network in numeric order over interface and peer addresses; the caller stops it. */
+static void test_store_addresses__walk_in_order(void **state)
+{
+	struct fx *fx = *state;
+	struct err err = { 0 };
+	char got[512] = "";
+	struct ip_prefix net;
+	struct walk_stop ws = { .stop_after = 2 };
+	const char *addrs[] = { "10.11.0.10/32", "10.11.0.2/32", "10.11.0.9/32", "10.11.1.5/32" };
+
+	insert_iface(fx->st, "wg0", 11); /* 10.11.0.1/24, fd00:11::1/64 */
+	for (int i = 0; i < 4; i++) {
+		struct peer *p = bulk_peer("wg0", i + 1, "w", addrs[i]);
+		assert_int_equal(store_peer_insert(fx->st, p, &err), 0);
+		peer_free(p);
+	}
+	assert_int_equal(ip_prefix_parse("10.11.0.77/24", false, &net), 0); /* host bits ignored */
+	assert_int_equal(store_addresses_walk(fx->st, &net, walk_collect, got, &err), 0);
+	/* numeric, not text order (10.11.0.9 before 10.11.0.10); 10.11.1.5 is outside */
+	assert_string_equal(got, "10.11.0.1,10.11.0.2,10.11.0.9,10.11.0.10");
+	assert_int_equal(store_addresses_walk(fx->st, &net, walk_stop_cb, &ws, &err), 0);
+	assert_int_equal(ws.seen, 2);
+	got[0] = '\0';
+	assert_int_equal(ip_prefix_parse("fd00:11::/64", false, &net), 0);
+	assert_int_equal(store_addresses_walk(fx->st, &net, walk_collect, got, &err), 0);
+	assert_string_equal(got, "fd00:11::1"); /* IPv4 keys never show up in an IPv6 walk */
+}
+
 static void test_store_addresses__in_use_and_owner(void **state)
 {
 	struct fx *fx = *state;
@@ -1452,6 +1502,12 @@ static void test_store_migrate__upgrade_from_v1_dump(void **state)
 
 	assert_int_equal(store_address_owner(st, "10.11.12.3", NULL, owner, &err), 0);
 	assert_string_equal(owner, "RAzXU538Z2SVhMgr0GiLw4hn8p7I2xxjVEB3JXjXkjE=");
+	/* migration 4 keyed the rows written before it */
+	char walked[512] = "";
+	struct ip_prefix net12;
+	assert_int_equal(ip_prefix_parse("10.11.12.0/24", false, &net12), 0);
+	assert_int_equal(store_addresses_walk(st, &net12, walk_collect, walked, &err), 0);
+	assert_string_equal(walked, "10.11.12.1,10.11.12.2,10.11.12.3");
 
 	struct user *u = NULL;
 	assert_int_equal(store_user_check_token(st, "alice", "abc", &u, &err), 0);
@@ -1506,6 +1562,7 @@ int main(void)
 		FILE_TEST(test_store_peer__paging_sorting_filter),
 		MEM_TEST(test_store_peer__hostile_sort_and_filter),
 		FILE_TEST(test_store_addresses__in_use_and_owner),
+		FILE_TEST(test_store_addresses__walk_in_order),
 		FILE_TEST(test_store_user__roundtrip_and_errors),
 		FILE_TEST(test_store_user__token),
 		MEM_TEST(test_store_user__token),

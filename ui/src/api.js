@@ -74,11 +74,14 @@ export async function loadSessionSettings() {
 }
 
 export async function restoreSession() {
+  // both at once (one round trip less at start); without a session the settings answer 401,
+  // which loadSessionSettings ignores
+  const settings = loadSessionSettings()
   try {
     const s = await get('auth/session')
     session.user = s.User
     session.csrf = s.CsrfToken || ''
-    await loadSessionSettings()
+    await settings
     return true
   } catch {
     return false

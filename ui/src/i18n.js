@@ -41,7 +41,7 @@ const en = {
     publicKey: 'Public key', privateKey: 'Private key', presharedKey: 'Preshared key', endpoint: 'Endpoint', allowedIPs: 'Allowed IPs', extraAllowedIPs: 'Extra allowed IPs (server side)',
     dns: 'DNS', keepalive: 'Persistent keepalive (s)', mtu: 'MTU',
     privateKeyOnce: 'Save the private key now. The server does not know it and it will not be shown again.', downloadWithKey: 'Download config with private key',
-    webcryptoMissing: 'This browser cannot generate X25519 keys',
+    webcryptoMissing: 'This browser cannot generate X25519 keys', serverKeysInstead: 'the server generates the keys instead',
   },
   user: {
     new: 'New user', newTitle: 'New user', editTitle: 'Edit user {id}', search: 'Search users', identifier: 'User ID', email: 'E-mail', name: 'Name', peers: 'Peers', flags: 'Flags',
@@ -97,7 +97,7 @@ const de = {
     publicKey: 'Öffentlicher Schlüssel', privateKey: 'Privater Schlüssel', presharedKey: 'Preshared Key', endpoint: 'Endpunkt', allowedIPs: 'Erlaubte IPs', extraAllowedIPs: 'Zusätzliche erlaubte IPs (Serverseite)',
     dns: 'DNS', keepalive: 'Persistent Keepalive (s)', mtu: 'MTU',
     privateKeyOnce: 'Speichern Sie den privaten Schlüssel jetzt. Der Server kennt ihn nicht, er wird nicht erneut angezeigt.', downloadWithKey: 'Konfiguration mit privatem Schlüssel herunterladen',
-    webcryptoMissing: 'Dieser Browser kann keine X25519-Schlüssel erzeugen',
+    webcryptoMissing: 'Dieser Browser kann keine X25519-Schlüssel erzeugen', serverKeysInstead: 'die Schlüssel erzeugt stattdessen der Server',
   },
   user: {
     new: 'Neuer Benutzer', newTitle: 'Neuer Benutzer', editTitle: 'Benutzer {id} bearbeiten', search: 'Benutzer durchsuchen', identifier: 'Benutzer-ID', email: 'E-Mail', name: 'Name', peers: 'Peers', flags: 'Merkmale',

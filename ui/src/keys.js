@@ -1,7 +1,18 @@
 // WireGuard keys in the browser (WebCrypto X25519). Only the public key leaves the browser.
 const b64 = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes)))
 
-export const x25519Supported = () => !!(globalThis.crypto && crypto.subtle)
+// WebCrypto X25519 exists only in newer browsers (Chromium 133, Firefox 130, Safari 17) and only
+// in secure contexts; probe once by generating a throwaway key.
+let probe = null
+export function x25519Supported() {
+  probe ??= (async () => {
+    try {
+      await crypto.subtle.generateKey({ name: 'X25519' }, true, ['deriveBits'])
+      return true
+    } catch { return false }
+  })()
+  return probe
+}
 
 export async function generateKeyPair() {
   const kp = await crypto.subtle.generateKey({ name: 'X25519' }, true, ['deriveBits'])

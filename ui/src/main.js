@@ -12,6 +12,11 @@ setUnauthorizedHandler(() => {
   }
 })
 
+// The view of a deep link is fetched while the session is restored, not after it: dynamic
+// imports of one module share one load, so the router's later import() finds it ready.
+const warm = { '#/interfaces': () => import('./views/Interfaces.vue'), '#/peers': () => import('./views/MyPeers.vue') }
+Object.entries(warm).find(([h]) => location.hash.startsWith(h))?.[1]().catch(() => {})
+
 async function boot() {
   const [ui] = await Promise.allSettled([get('ui/settings'), restoreSession()])
   if (ui.status === 'fulfilled' && ui.value) Object.assign(session.ui, ui.value)

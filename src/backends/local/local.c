@@ -276,6 +276,12 @@ static int apply_addresses(struct local_priv *lp, const struct dev_iface *want, 
 	return r;
 }
 
+/* The fwmark of the interface's policy rule: its own mark, else the table number. */
+static uint32_t rule_mark(const struct dev_iface *want)
+{
+	return (want->flags & DEV_IFACE_HAS_FWMARK) && want->fwmark ? want->fwmark : want->table;
+}
+
 static int apply_routes(struct local_priv *lp, const struct dev_iface *want, int ifindex,
 			struct err *err)
 {
@@ -332,8 +338,7 @@ static int apply_routes(struct local_priv *lp, const struct dev_iface *want, int
 	/* Traffic not yet marked by the tunnel itself is looked up in the interface's table
 	 * (wg-quick). Without a configured fwmark the table number is the mark (wg-portal). */
 	{
-		uint32_t mark = (want->flags & DEV_IFACE_HAS_FWMARK) && want->fwmark ? want->fwmark
-										     : table;
+		uint32_t mark = rule_mark(want);
 		static const int fams[] = { AF_INET, AF_INET6 };
 
 		for (size_t i = 0; i < 2 && r == 0; i++) {
@@ -348,6 +353,73 @@ static int apply_routes(struct local_priv *lp, const struct dev_iface *want, int
 	return r;
 }
 
+/* Before a delete: every route of the link in its table, then the policy rules (the kernel
+ * drops the routes with the link, but the rules would outlive it). */
+static int flush_routes(struct local_priv *lp, const struct dev_iface *want, int ifindex,
+			struct err *err)
+{
+	static const int fams[] = { AF_INET, AF_INET6 };
+	struct ip_prefix *cur = NULL;
+	size_t n = 0;
+	int r = rtnl_route_list(lp, ifindex, want->table, &cur, &n);
+
+	if (r < 0)
+		return err_set(err, r, "local: reading routes of '%s': %s", want->name,
+			       strerror(-r));
+	for (size_t i = 0; i < n && r == 0; i++) {
+		r = rtnl_route_change(lp, false, ifindex, want->table, &cur[i]);
+		if (r < 0) {
+			char s[CIDR_STR_MAX];
+			ip_prefix_format(&cur[i], s);
+			r = err_set(err, r, "local: removing route %s dev '%s' table %u: %s", s,
+				    want->name, want->table, strerror(-r));
+		}
+	}
+	free(cur);
+	for (size_t i = 0; i < 2 && r == 0 && want->table != RT_TABLE_MAIN; i++) {
+		r = rtnl_rule_remove(lp, fams[i], rule_mark(want), want->table);
+		if (r < 0)
+			r = err_set(err, r, "local: removing rule 'not fwmark %u lookup %u': %s",
+				    rule_mark(want), want->table, strerror(-r));
+	}
+	return r;
+}
+
+/* DEV_IFACE_ROUTES_ADD/DEL/FLUSH: one peer's routes, or the flush before a delete. Only the
+ * route table (and for FLUSH the rules) is touched; the link is never created here. */
+static int apply_route_change(struct local_priv *lp, const struct dev_iface *want,
+			      struct err *err)
+{
+	struct rtnl_link l;
+	bool add = want->flags & DEV_IFACE_ROUTES_ADD;
+	int r = rtnl_link_get(lp, want->name, &l);
+
+	if (r == -ENOENT)
+		return err_set(err, -ENOENT, "interface '%s' does not exist", want->name);
+	if (r < 0)
+		return err_set(err, r, "local: reading link '%s': %s", want->name, strerror(-r));
+	if (want->ifindex && want->ifindex != l.ifindex)
+		return err_set(err, -ESTALE, "local: '%s' was re-created (ifindex %d, expected %d)",
+			       want->name, l.ifindex, want->ifindex);
+	if (!want->table)
+		return 0;
+	if (want->flags & DEV_IFACE_ROUTES_FLUSH)
+		return flush_routes(lp, want, l.ifindex, err);
+	if (!l.up)
+		return 0; /* the kernel refuses routes through a link that is down */
+	for (size_t i = 0; i < want->n_routes; i++) {
+		r = rtnl_route_change(lp, add, l.ifindex, want->table, &want->routes[i]);
+		if (r < 0) {
+			char s[CIDR_STR_MAX];
+			ip_prefix_format(&want->routes[i], s);
+			return err_set(err, r, "local: %s route %s dev '%s' table %u: %s",
+				       add ? "adding" : "removing", s, want->name, want->table,
+				       strerror(-r));
+		}
+	}
+	return 0;
+}
+
 static int local_apply_iface(struct backend *be, const struct dev_iface *want, struct err *err)
 {
 	struct local_priv *lp = be->priv;
@@ -359,6 +431,8 @@ static int local_apply_iface(struct backend *be, const struct dev_iface *want, s
 	r = check_name(want->name, err);
 	if (r < 0)
 		return r;
+	if (want->flags & (DEV_IFACE_ROUTES_ADD | DEV_IFACE_ROUTES_DEL | DEV_IFACE_ROUTES_FLUSH))
+		return apply_route_change(lp, want, err);
 	r = rtnl_link_get(lp, want->name, &l);
 	if (r == -ENOENT) {
 		if (lp->is_kernel) {

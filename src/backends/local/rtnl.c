@@ -432,6 +432,20 @@ static int rule_find_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/* The body of "not fwmark <fwmark> lookup <table>" for family (add and delete alike). */
+static void put_rule(struct nlmsghdr *nlh, int family, uint32_t fwmark, uint32_t table)
+{
+	struct fib_rule_hdr *frh = mnl_nlmsg_put_extra_header(nlh, sizeof(*frh));
+
+	frh->family = (unsigned char)family;
+	frh->action = FR_ACT_TO_TBL;
+	frh->flags = FIB_RULE_INVERT;
+	frh->table = table < 256 ? (unsigned char)table : RT_TABLE_UNSPEC;
+	mnl_attr_put_u32(nlh, FRA_TABLE, table);
+	mnl_attr_put_u32(nlh, FRA_FWMARK, fwmark);
+	mnl_attr_put_u32(nlh, FRA_FWMASK, 0xffffffffU);
+}
+
 int rtnl_rule_ensure(struct local_priv *lp, int family, uint32_t fwmark, uint32_t table,
 		     uint32_t prio)
 {
@@ -448,15 +462,20 @@ int rtnl_rule_ensure(struct local_priv *lp, int family, uint32_t fwmark, uint32_
 	if (c.found)
 		return 0;
 	nlh = req_init(lp, buf, RTM_NEWRULE, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);
-	frh = mnl_nlmsg_put_extra_header(nlh, sizeof(*frh));
-	frh->family = (unsigned char)family;
-	frh->action = FR_ACT_TO_TBL;
-	frh->flags = FIB_RULE_INVERT;
-	frh->table = table < 256 ? (unsigned char)table : RT_TABLE_UNSPEC;
-	mnl_attr_put_u32(nlh, FRA_TABLE, table);
-	mnl_attr_put_u32(nlh, FRA_FWMARK, fwmark);
-	mnl_attr_put_u32(nlh, FRA_FWMASK, 0xffffffffU);
+	put_rule(nlh, family, fwmark, table);
 	mnl_attr_put_u32(nlh, FRA_PRIORITY, prio);
 	r = lb_nl_talk(lp->rtnl, nlh, NULL, NULL);
 	return r == -EEXIST ? 0 : r;
+}
+
+int rtnl_rule_remove(struct local_priv *lp, int family, uint32_t fwmark, uint32_t table)
+{
+	char buf[RTNL_REQ_SIZE];
+	struct nlmsghdr *nlh = req_init(lp, buf, RTM_DELRULE, NLM_F_ACK);
+	int r;
+
+	/* the kernel deletes the first rule matching every attribute given here */
+	put_rule(nlh, family, fwmark, table);
+	r = lb_nl_talk(lp->rtnl, nlh, NULL, NULL);
+	return r == -ENOENT || r == -EAFNOSUPPORT ? 0 : r;
 }

@@ -51,5 +51,7 @@ int rtnl_route_change(struct local_priv *lp, bool add, int ifindex, uint32_t tab
  * same table, fwmark and inversion exists. */
 int rtnl_rule_ensure(struct local_priv *lp, int family, uint32_t fwmark, uint32_t table,
 		     uint32_t prio);
+/* Removes that rule (any priority); a missing rule is not an error. */
+int rtnl_rule_remove(struct local_priv *lp, int family, uint32_t fwmark, uint32_t table);
 
 #endif

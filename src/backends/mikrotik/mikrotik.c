@@ -22,6 +22,7 @@
 
 #include "backends/http/http.h"
 #include "backends/mikrotik/mt-int.h"
+#include "backends/mikrotik/mt_ping.h"
 #include "config/config.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -773,6 +774,18 @@ static int plan_addrs(const struct dev_iface *want, const char *table, int famil
 	return 0;
 }
 
+/* A create answered 400 "already ..." (RouterOS: "already have such address", the simulator:
+ * "peer with such public key already exists"). */
+static bool put_repeated(const struct http_call *c)
+{
+	char detail[200];
+
+	if (strcmp(c->method, "PUT") || c->rc != 0 || c->reply.status != 400)
+		return false;
+	mt_parse_error(c->reply.body, c->reply.len, detail, sizeof(detail));
+	return strstr(detail, "already") != NULL;
+}
+
 /* Runs mutation calls; returns the first failure (in call order). 404 on DELETE is fine. */
 static int run_mutations(struct mt_priv *mp, struct http_call *calls, size_t n,
 			 const char *what, struct err *err)
@@ -790,6 +803,16 @@ static int run_mutations(struct mt_priv *mp, struct http_call *calls, size_t n,
 			continue;
 		snprintf(w, sizeof(w), "%s (%s %.*s)", what, calls[i].method,
 			 (int)strcspn(calls[i].path, "?"), calls[i].path);
+		if (put_repeated(&calls[i])) {
+			/* We only PUT what the read just before did not show. libcurl repeats a
+			 * request once when a reused connection closes without an answer, so
+			 * "already exists" means our first copy was applied and its answer lost:
+			 * a device fault (502), and the caller undoes the change. */
+			r = err_set(err, -EIO, "RouterOS, %s: the router says it exists already, "
+				    "although it was absent when read just before (the request was "
+				    "repeated after a broken connection, or changed concurrently)", w);
+			break;
+		}
 		r2 = call_result(mp, &calls[i], w, err);
 		if (r2 < 0 && r2 != -ECANCELED) {
 			r = r2;
@@ -1185,16 +1208,79 @@ static int iface_exists(struct mt_priv *mp, const char *name, struct err *err)
 	return r;
 }
 
+/* The device rows of the peers about to change. A few peers (one request's change) are looked
+ * up by public key, in parallel, so a peer create on a 1,000-peer interface does not read the
+ * whole table each time (that made creating 1,000 peers quadratic); a bigger set (a sync)
+ * reads the interface's table once. */
+#define MT_LOOKUP_MAX 4
+
+static int read_peers(struct mt_priv *mp, const char *name, const struct dev_peer *peers,
+		      size_t n, struct mt_peer **ret, size_t *ret_n, struct err *err)
+{
+	struct http_call calls[MT_LOOKUP_MAX] = { 0 };
+	bool by_key = n <= MT_LOOKUP_MAX;
+	size_t nc = by_key ? n : 1, nall = 0;
+	struct mt_peer *all = NULL;
+	char *plp = peer_proplist(mp);
+	int r = 0;
+
+	for (size_t i = 0; i < nc; i++) {
+		calls[i].method = "GET";
+		calls[i].path = plp ? mkpath("/interface/wireguard/peers", "interface", name,
+					     ".proplist", plp) : NULL;
+		if (calls[i].path && by_key) {
+			char key[WG_KEY_B64_SIZE];
+			key_to_base64(key, peers[i].public_key);
+			if (http_query_append(&calls[i].path, "public-key", key) < 0) {
+				free(calls[i].path);
+				calls[i].path = NULL;
+			}
+		}
+		if (!calls[i].path) {
+			r = err_set(err, -ENOMEM, "out of memory");
+			goto out;
+		}
+	}
+	http_call_batch(mp->http, calls, nc, true);
+	for (size_t i = 0; i < nc; i++) {
+		struct mt_peer *v = NULL, *na;
+		size_t nv = 0;
+
+		if ((r = call_result(mp, &calls[i], "reading peers", err)) < 0 ||
+		    (r = mt_parse_peers(calls[i].reply.body, calls[i].reply.len, &v, &nv, NULL,
+					err)) < 0)
+			goto out;
+		na = nv ? realloc(all, (nall + nv) * sizeof(*na)) : all;
+		if (nv && !na) {
+			mt_peers_free(v, nv);
+			r = err_set(err, -ENOMEM, "out of memory");
+			goto out;
+		}
+		all = na;
+		if (nv)
+			memcpy(all + nall, v, nv * sizeof(*v)); /* rows move; free the array only */
+		nall += nv;
+		free(v);
+	}
+	*ret = all;
+	*ret_n = nall;
+	all = NULL;
+	nall = 0;
+out:
+	free(plp);
+	calls_release(calls, nc);
+	mt_peers_free(all, nall);
+	return r;
+}
+
 static int mt_apply_peers(struct backend *be, const char *name, const struct dev_peer *peers,
 			  size_t n, struct err *err)
 {
 	struct mt_priv *mp = be->priv;
-	struct http_reply rep = { 0 };
 	struct http_call *muts = NULL;
 	struct mt_peer *have = NULL;
 	size_t nh = 0, nm = 0;
 	bool any_create = false;
-	char *path = NULL, *plp = NULL;
 	int r;
 
 	if ((r = check_name(name, err)) < 0)
@@ -1209,17 +1295,7 @@ static int mt_apply_peers(struct backend *be, const char *name, const struct dev
 	}
 	if ((r = ensure_probed(be, err)) < 0)
 		return r;
-	plp = peer_proplist(mp);
-	path = plp ? mkpath("/interface/wireguard/peers", "interface", name, ".proplist", plp)
-		   : NULL;
-	free(plp);
-	if (!path)
-		return err_set(err, -ENOMEM, "out of memory");
-	r = mt_call(mp, "GET", path, NULL, "reading peers", &rep, err);
-	free(path);
-	if (r == 0)
-		r = mt_parse_peers(rep.body, rep.len, &have, &nh, NULL, err);
-	http_reply_release(&rep);
+	r = read_peers(mp, name, peers, n, &have, &nh, err);
 	if (r < 0)
 		return r;
 
@@ -1235,8 +1311,19 @@ static int mt_apply_peers(struct backend *be, const char *name, const struct dev
 
 		if (dp->flags & DEV_PEER_READONLY)
 			continue;
-		if (h && (h->dynamic || strcmp(h->iface, name)))
-			continue; /* system peers are never touched */
+		if (h && h->dynamic) {
+			/* sync never plans changes to dynamic peers: this is a request to change
+			 * one, refused instead of silently dropped */
+			char key[WG_KEY_B64_SIZE];
+			key_to_base64(key, h->public_key);
+			r = err_field(err, -EPERM, "Identifier",
+				      "peer %s on '%s' is a dynamic RouterOS peer (system-managed, "
+				      "e.g. Back-to-Home): it is read-only and wgportal never changes "
+				      "or removes it", key, name);
+			goto out;
+		}
+		if (h && strcmp(h->iface, name))
+			continue;
 		if (dp->flags & DEV_PEER_REMOVE) {
 			if (!h)
 				continue;
@@ -1294,4 +1381,5 @@ const struct backend_ops backend_mikrotik = {
 	.apply_iface = mt_apply_iface,
 	.delete_iface = mt_delete_iface,
 	.apply_peers = mt_apply_peers,
+	.ping = mt_ping,
 };

@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -62,6 +63,7 @@ struct pf_priv {
 	bool readonly;
 	time_t readonly_since;
 	bool apply_pending;     /* writes staged whose apply is not known to have run */
+	long timeout_ms;        /* api_timeout: also bounds the wait for an apply to finish */
 	char version[32];       /* pfrest package version when the firewall says, else "" */
 	long created_id;        /* id and name of the tunnel the last create made */
 	char created_name[PF_NAME_MAX];
@@ -331,7 +333,8 @@ struct pf_op {
 	enum pf_kind kind;
 	long id;                 /* PATCH/DELETE target */
 	struct buf body;         /* open JSON object (no closing brace); unused for DELETE */
-	char name[PF_NAME_MAX];  /* tunnel the op is about (OP_TUNNEL) */
+	char name[PF_NAME_MAX];  /* tunnel the op is about (either kind) */
+	bool all_of_tunnel;      /* OP_PEER DELETE: every peer of tunnel `name` */
 	uint8_t pub[WG_KEY_LEN]; /* peer the op is about (OP_PEER) */
 	bool psk_sent;
 	uint8_t psk[WG_KEY_LEN];
@@ -355,6 +358,21 @@ static void ops_free(struct pf_op *v, size_t n)
 static bool status_ok(long st)
 {
 	return st >= 200 && st <= 299;
+}
+
+/* The key's write access changed (a refused write, or a probe). Logged here, once per change,
+ * at warning level: it is the one place that sees the change, and the admin must hear about it
+ * in plain words even when no request is failing right now. */
+static void set_readonly(struct pf_priv *pp, bool ro)
+{
+	if (ro && !pp->readonly)
+		log_warn("backend '%s': the pfSense API key is read-only: wgportal keeps reading "
+			 "this firewall but refuses every change to it (HTTP 403). Run with "
+			 "core.restore_state: false, or give the key write privileges", pp->id);
+	else if (!ro && pp->readonly)
+		log_info("backend '%s': the pfSense API key may write again", pp->id);
+	pp->readonly = ro;
+	pp->readonly_since = time(NULL);
 }
 
 static int readonly_error(struct pf_priv *pp, struct err *err)
@@ -388,9 +406,7 @@ static int status_error(struct pf_priv *pp, const char *method, const char *what
 			       "not enabled in System > REST API)", what);
 	case 403:
 		if (write && !strcmp(rid, "AUTH_AUTHORIZATION_FAILED")) {
-			if (!pp->readonly)
-				pp->readonly_since = time(NULL);
-			pp->readonly = true;
+			set_readonly(pp, true);
 			return readonly_error(pp, err);
 		}
 		return err_set(err, -EACCES, "pfSense denied %s: %s", what, detail);
@@ -405,9 +421,7 @@ static int status_error(struct pf_priv *pp, const char *method, const char *what
 		return err_set(err, -ENOENT, "pfSense: not found while %s: %s", what, detail);
 	case 405:
 		if (!strcmp(rid, "ENDPOINT_METHOD_NOT_ALLOWED_IN_READ_ONLY_MODE")) {
-			if (!pp->readonly)
-				pp->readonly_since = time(NULL);
-			pp->readonly = true;
+			set_readonly(pp, true);
 			return readonly_error(pp, err);
 		}
 		break;
@@ -509,13 +523,11 @@ static void probe_write(struct pf_priv *pp)
 		return;
 	if (rep.status == 403 || rep.status == 405) {
 		(void)status_error(pp, "PATCH", "probing write access", &rep, &e);
-		if (rep.status == 403 && !pp->readonly) {
-			/* 403 without AUTH_AUTHORIZATION_FAILED: still no write for us */
-			pp->readonly = true;
-			pp->readonly_since = time(NULL);
-		}
+		/* 403 without AUTH_AUTHORIZATION_FAILED: still no write for us */
+		if (rep.status == 403)
+			set_readonly(pp, true);
 	} else {
-		pp->readonly = false;
+		set_readonly(pp, false);
 	}
 	pp->readonly_since = time(NULL);
 	http_reply_release(&rep);
@@ -650,6 +662,19 @@ static int pf_open(struct backend *be, const struct cfg_backend *cfg, struct err
 	ul = strlen(cfg->api_url);
 	while (ul > 0 && cfg->api_url[ul - 1] == '/')
 		ul--;
+	/* wg-portal's struct comment shows ".../api/v2", which its own code turns into
+	 * /api/v2/api/v2 (404, spec 1); we add the suffix ourselves and drop a configured one. The
+	 * warning is logged here because only open() sees the raw value, once per start. */
+	if (ul >= 7 && !strncasecmp(cfg->api_url + ul - 7, "/api/v2", 7)) {
+		ul -= 7;
+		while (ul > 0 && cfg->api_url[ul - 1] == '/')
+			ul--;
+		/* the URL itself is not logged: it may carry user:password@ */
+		log_warn("backend '%s': api_url ends in /api/v2; it should be the bare firewall "
+			 "URL (wgportal adds /api/v2 itself): the suffix is dropped", be->id);
+	}
+	if (ul == 0)
+		return err_set(err, -EINVAL, "pfsense backend '%s': api_url is required", be->id);
 	if (asprintf(&url, "%.*s/api/v2", (int)ul, cfg->api_url) < 0)
 		return err_set(err, -ENOMEM, "out of memory");
 	hc.log_id = be->id;
@@ -658,6 +683,7 @@ static int pf_open(struct backend *be, const struct cfg_backend *cfg, struct err
 	hc.auth_value = cfg->api_key;
 	hc.verify_tls = cfg->api_verify_tls;
 	hc.timeout_ms = cfg->api_timeout_ms;
+	pp->timeout_ms = cfg->api_timeout_ms > 0 ? (long)cfg->api_timeout_ms : 30000;
 	hc.concurrency = cfg->concurrency;
 	hc.debug = cfg->debug;
 	r = http_client_new(&hc, &pp->http, err);
@@ -870,7 +896,49 @@ out:
 
 /* ---- running a batch of writes -------------------------------------------------------------- */
 
-/* POST /vpn/wireguard/apply, synchronously. */
+static long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/*
+ * Waits until GET /vpn/wireguard/apply says {"applied": true}: the write or POST before asked
+ * for a synchronous apply, but pfrest runs the dispatcher in the background when it is busy or
+ * ignores `async`, and only this flag says the running WireGuard state caught up. Polls with a
+ * growing pause (25 ms .. 1 s), at most api_timeout in all. 0, or -ETIMEDOUT / -errno.
+ */
+static int confirm_applied(struct pf_priv *pp, struct err *err)
+{
+	long deadline = mono_ms() + pp->timeout_ms, pause_ms = 25;
+
+	for (;;) {
+		struct http_reply rep = { 0 };
+		bool applied = false;
+		int r = pf_call(pp, "GET", W "/apply", NULL, "checking that the changes were applied",
+				&rep, err);
+
+		if (r == 0)
+			r = pf_parse_apply(rep.body, rep.len, &applied, err);
+		http_reply_release(&rep);
+		if (r < 0)
+			return r;
+		if (applied)
+			return 0;
+		if (mono_ms() + pause_ms > deadline)
+			return err_set(err, -ETIMEDOUT,
+				       "pfSense has not finished applying the WireGuard changes "
+				       "after %ld s (api_timeout); they stay staged and are applied "
+				       "with the next change", pp->timeout_ms / 1000);
+		struct timespec ts = { pause_ms / 1000, (pause_ms % 1000) * 1000000L };
+		nanosleep(&ts, NULL);
+		pause_ms = pause_ms * 2 > 1000 ? 1000 : pause_ms * 2;
+	}
+}
+
+/* POST /vpn/wireguard/apply, synchronously, then confirmed. */
 static int apply_now(struct pf_priv *pp, struct err *err)
 {
 	struct http_reply rep = { 0 };
@@ -879,12 +947,11 @@ static int apply_now(struct pf_priv *pp, struct err *err)
 
 	r = pf_call(pp, "POST", W "/apply", "{\"async\":false}", "applying the WireGuard changes",
 		    &rep, err);
-	if (r == 0) {
+	if (r == 0)
 		r = pf_parse_apply(rep.body, rep.len, &applied, err);
-		if (r == 0 && !applied)
-			r = err_set(err, -EIO, "pfSense did not apply the WireGuard changes");
-	}
 	http_reply_release(&rep);
+	if (r == 0 && !applied)
+		r = confirm_applied(pp, err);
 	pp->apply_pending = r < 0;
 	return r;
 }
@@ -895,6 +962,32 @@ static int check_answer(const struct pf_op *o, const struct http_reply *rep, str
 {
 	int r = 0;
 
+	if (!strcmp(o->method, "DELETE") && o->kind == OP_PEER) {
+		/* plural DELETE by natural key: every object it removed must be one we meant */
+		struct pf_peer *v;
+		size_t n;
+		if (pf_parse_peers(rep->body, rep->len, &v, &n, NULL, err) < 0)
+			return err_prefix(err, "pfSense's answer to a peer delete");
+		for (size_t i = 0; i < n && r == 0; i++)
+			if (strcmp(v[i].tun, o->name) ||
+			    (!o->all_of_tunnel && memcmp(v[i].public_key, o->pub, WG_KEY_LEN)))
+				r = err_set(err, -ESTALE, "pfSense deleted a peer the query did not "
+							  "name (filter ignored?)");
+		pf_peers_free(v, n);
+		return r;
+	}
+	if (!strcmp(o->method, "DELETE")) {
+		struct pf_tunnel *v;
+		size_t n;
+		if (pf_parse_tunnels(rep->body, rep->len, &v, &n, err) < 0)
+			return err_prefix(err, "pfSense's answer to a tunnel delete");
+		for (size_t i = 0; i < n && r == 0; i++)
+			if (strcmp(v[i].name, o->name))
+				r = err_set(err, -ESTALE, "pfSense deleted tunnel '%s', not '%s' (filter "
+							  "ignored?)", v[i].name, o->name);
+		pf_tunnels_free(v, n);
+		return r;
+	}
 	if (o->kind == OP_PEER) {
 		struct pf_peer p;
 		if (pf_parse_peer_one(rep->body, rep->len, &p, err) < 0)
@@ -946,9 +1039,20 @@ static int run_ops(struct pf_priv *pp, struct pf_op *ops, size_t n, const char *
 
 		snprintf(w, sizeof(w), "%s (%s %s)", what, o->method, base);
 		if (!strcmp(o->method, "DELETE")) {
-			char id[24];
-			snprintf(id, sizeof(id), "%ld", o->id);
-			path = mkpath(base, "id", id, last ? "apply" : NULL, "true");
+			/* by natural key on the plural endpoint, never by id: an id can shift
+			 * between our read and this call (spec 2.5), a name or key cannot, and
+			 * pfSense resolves it atomically */
+			char pub[WG_KEY_B64_SIZE];
+			if (o->kind == OP_PEER && !o->all_of_tunnel) {
+				key_to_base64(pub, o->pub);
+				path = mkpath(W "/peers", "publickey", pub, "tun", o->name);
+			} else if (o->kind == OP_PEER) {
+				path = mkpath(W "/peers", "tun", o->name, NULL, NULL);
+			} else {
+				path = mkpath(W "/tunnels", "name", o->name, NULL, NULL);
+			}
+			if (path && last && http_query_append(&path, "apply", "true") < 0)
+				path = (free(path), NULL);
 			if (path && last) {
 				char *p2 = path;
 				path = NULL;
@@ -1007,8 +1111,10 @@ static int run_ops(struct pf_priv *pp, struct pf_op *ops, size_t n, const char *
 		}
 	}
 	if (r == 0) {
-		pp->apply_pending = false;
-		return 0;
+		/* the last write carried the apply: success only once it ran */
+		r = confirm_applied(pp, err);
+		pp->apply_pending = r < 0;
+		return r;
 	}
 	if (pp->apply_pending) {
 		struct err e2 = { 0 };
@@ -1204,26 +1310,20 @@ static int pf_delete_iface(struct backend *be, const char *name, struct err *err
 	}
 	if ((r = need_write(be, err)) < 0)
 		goto out;
-	ops = calloc(np + 1, sizeof(*ops));
+	ops = calloc(2, sizeof(*ops));
 	if (!ops) {
 		r = err_set(err, -ENOMEM, "out of memory");
 		goto out;
 	}
-	/* pfSense keeps peers of a deleted tunnel (spec 4.1): delete them first, highest id
-	 * first so the ids still to come do not shift; peer ids do not move tunnel ids */
-	for (size_t i = 0; i < np; i++)
+	/* pfSense keeps peers of a deleted tunnel (spec 4.1): delete them first, all in one
+	 * plural DELETE by tunnel name */
+	for (size_t i = 0; i < np && nops == 0; i++)
 		if (!strcmp(peers[i].tun, name)) {
 			struct pf_op *o = &ops[nops++];
 			o->method = "DELETE";
 			o->kind = OP_PEER;
-			o->id = peers[i].id;
-			memcpy(o->pub, peers[i].public_key, WG_KEY_LEN);
-		}
-	for (size_t i = 1; i < nops; i++)
-		for (size_t k = i; k > 0 && ops[k - 1].id < ops[k].id; k--) {
-			struct pf_op tmp = ops[k];
-			ops[k] = ops[k - 1];
-			ops[k - 1] = tmp;
+			o->all_of_tunnel = true;
+			snprintf(o->name, sizeof(o->name), "%s", name);
 		}
 	ops[nops].method = "DELETE";
 	ops[nops].kind = OP_TUNNEL;
@@ -1419,10 +1519,12 @@ static int pf_apply_peers(struct backend *be, const char *name, const struct dev
 			o->kind = OP_PEER;
 			o->id = h->id;
 			memcpy(o->pub, dp->public_key, WG_KEY_LEN);
+			snprintf(o->name, sizeof(o->name), "%s", name);
 			nops++;
 			continue;
 		}
 		peer_body(pp, name, dp, h, o);
+		snprintf(o->name, sizeof(o->name), "%s", name);
 		if (h && o->body.len == 1) {
 			/* nothing differs; a PSK we sent would be in the body */
 			op_release(o);

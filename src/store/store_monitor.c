@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Monitoring queries: ping targets and results, and the exporter's rows. The exporter's reads
+ * are single statements iterated under the store lock with borrowed column text, so a scrape
+ * allocates nothing per peer. The ping result upsert changes only the ping-related columns,
+ * so it never clobbers counters the statistics collector wrote in between.
+ */
+#include "store/store-int.h"
+#include "store/store_monitor.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/err.h"
+
+/* Peers in table order: one sequential scan of the big table (the small status table is
+ * looked up by key) instead of an index walk that fetches every peer row at random. Prometheus
+ * needs no order within a family; insertion order keeps the page stable between scrapes. */
+static const char sql_metrics_peers[] =
+	"SELECT p.iface_id, p.addresses, p.identifier, p.display_name, p.user_id, "
+	"s.is_connected, s.last_handshake, s.bytes_received, s.bytes_transmitted, "
+	"s.stats_available FROM peers p NOT INDEXED JOIN peer_statuses s "
+	"ON s.peer_id = p.identifier";
+static const char sql_metrics_ifaces[] =
+	"SELECT s.iface_id, s.bytes_received, s.bytes_transmitted FROM interface_statuses s "
+	"JOIN interfaces i ON i.identifier = s.iface_id ORDER BY s.iface_id";
+static const char sql_ping_targets[] =
+	"SELECT p.identifier, p.iface_id, i.backend, p.check_alive_address, p.addresses "
+	"FROM peers p JOIN interfaces i ON i.identifier = p.iface_id "
+	"WHERE p.disabled = 0 AND i.disabled = 0 ORDER BY i.backend, p.iface_id, p.identifier";
+/* ?1 peer ?2 iface ?3 pingable ?4 now ?5 stats_available ?6 rekey seconds. SET expressions
+ * see the row as it was, so is_connected on the right is the previous state. */
+static const char sql_ping_put[] =
+	"INSERT INTO peer_statuses (peer_id, iface_id, is_pingable, last_ping, is_connected, "
+	"last_session_start, stats_available, updated_at) "
+	"SELECT ?1, ?2, ?3, CASE WHEN ?3 THEN ?4 ELSE 0 END, ?3, CASE WHEN ?3 THEN ?4 ELSE 0 END, "
+	"?5, ?4 WHERE EXISTS (SELECT 1 FROM peers WHERE identifier = ?1) "
+	"ON CONFLICT(peer_id) DO UPDATE SET is_pingable = ?3, "
+	"last_ping = CASE WHEN ?3 THEN ?4 ELSE 0 END, "
+	"last_session_start = CASE WHEN (?3 OR (last_handshake > 0 AND ?4 - last_handshake <= ?6)) "
+	"AND NOT is_connected THEN (CASE WHEN last_handshake > 0 AND ?4 - last_handshake <= ?6 "
+	"THEN last_handshake ELSE ?4 END) ELSE last_session_start END, "
+	"is_connected = (?3 OR (last_handshake > 0 AND ?4 - last_handshake <= ?6)), "
+	"updated_at = ?4";
+
+static const char *col(sqlite3_stmt *s, int i)
+{
+	const char *t = (const char *)sqlite3_column_text(s, i);
+
+	return t ? t : "";
+}
+
+static int iterate(struct store *st, const char *sql, const char *what,
+		   int (*row)(sqlite3_stmt *, void *), void *ctx, struct err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc, r = 0;
+
+	store_lock(st);
+	rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+	if (rc != SQLITE_OK) {
+		r = store_sql_err(st, rc, what, err);
+		goto out;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		r = row(s, ctx);
+		if (r < 0)
+			goto out;
+	}
+	if (rc != SQLITE_DONE)
+		r = store_sql_err(st, rc, what, err);
+out:
+	sqlite3_finalize(s);
+	store_unlock(st);
+	return r;
+}
+
+struct peer_iter {
+	int (*fn)(const struct store_metric_peer *, void *);
+	void *ctx;
+};
+
+static int peer_row(sqlite3_stmt *s, void *arg)
+{
+	struct peer_iter *it = arg;
+	struct store_metric_peer p = {
+		.iface_id = col(s, 0),
+		.addresses = col(s, 1),
+		.id = col(s, 2),
+		.name = col(s, 3),
+		.user = col(s, 4),
+		.is_connected = sqlite3_column_int(s, 5) != 0,
+		.last_handshake = sqlite3_column_int64(s, 6),
+		.bytes_received = (uint64_t)sqlite3_column_int64(s, 7),
+		.bytes_transmitted = (uint64_t)sqlite3_column_int64(s, 8),
+		.stats_available = sqlite3_column_int(s, 9) != 0,
+	};
+
+	return it->fn(&p, it->ctx);
+}
+
+int store_metrics_peers(struct store *st, int (*fn)(const struct store_metric_peer *, void *),
+			void *ctx, struct err *err)
+{
+	struct peer_iter it = { fn, ctx };
+
+	return iterate(st, sql_metrics_peers, "read peer metrics", peer_row, &it, err);
+}
+
+struct iface_iter {
+	int (*fn)(const struct store_metric_iface *, void *);
+	void *ctx;
+};
+
+static int iface_row(sqlite3_stmt *s, void *arg)
+{
+	struct iface_iter *it = arg;
+	struct store_metric_iface m = {
+		.iface_id = col(s, 0),
+		.bytes_received = (uint64_t)sqlite3_column_int64(s, 1),
+		.bytes_transmitted = (uint64_t)sqlite3_column_int64(s, 2),
+	};
+
+	return it->fn(&m, it->ctx);
+}
+
+int store_metrics_ifaces(struct store *st, int (*fn)(const struct store_metric_iface *, void *),
+			 void *ctx, struct err *err)
+{
+	struct iface_iter it = { fn, ctx };
+
+	return iterate(st, sql_metrics_ifaces, "read interface metrics", iface_row, &it, err);
+}
+
+struct target_list {
+	struct store_ping_target *v;
+	size_t n, cap;
+};
+
+/* The address part of the check address, else of the first address ("10.0.0.2/32"). */
+static void target_addr(const char *check, const char *addrs, char out[static 64])
+{
+	const char *src = *check ? check : addrs;
+	size_t n = strcspn(src, ",/ ");
+
+	if (n >= 64)
+		n = 0;
+	memcpy(out, src, n);
+	out[n] = '\0';
+}
+
+static int target_row(sqlite3_stmt *s, void *arg)
+{
+	struct target_list *l = arg;
+	struct store_ping_target *t;
+
+	if (l->n == l->cap) {
+		size_t nc = l->cap ? l->cap * 2 : 256;
+		struct store_ping_target *nv = realloc(l->v, nc * sizeof(*nv));
+		if (!nv)
+			return -ENOMEM;
+		l->v = nv;
+		l->cap = nc;
+	}
+	t = &l->v[l->n];
+	memset(t, 0, sizeof(*t));
+	target_addr(col(s, 3), col(s, 4), t->addr);
+	if (!*t->addr || strlen(col(s, 0)) >= sizeof(t->peer_id) ||
+	    strlen(col(s, 1)) >= sizeof(t->iface_id) || strlen(col(s, 2)) >= sizeof(t->backend))
+		return 0; /* nothing to ping (no address) or a malformed row */
+	snprintf(t->peer_id, sizeof(t->peer_id), "%s", col(s, 0));
+	snprintf(t->iface_id, sizeof(t->iface_id), "%s", col(s, 1));
+	snprintf(t->backend, sizeof(t->backend), "%s", col(s, 2));
+	l->n++;
+	return 0;
+}
+
+int store_ping_targets(struct store *st, struct store_ping_target **ret, size_t *n,
+		       struct err *err)
+{
+	struct target_list l = { 0 };
+	int r = iterate(st, sql_ping_targets, "read ping targets", target_row, &l, err);
+
+	if (r == -ENOMEM)
+		r = err_set(err, -ENOMEM, "out of memory");
+	if (r < 0) {
+		free(l.v);
+		return r;
+	}
+	*ret = l.v;
+	*n = l.n;
+	return 0;
+}
+
+int store_ping_results_put(struct store *st, const struct store_ping_result *v, size_t n,
+			   int64_t now, int64_t rekey_s, struct err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc, r;
+
+	if (n == 0)
+		return 0;
+	r = store_begin(st, err);
+	if (r < 0)
+		return r;
+	rc = sqlite3_prepare_v2(st->db, sql_ping_put, -1, &s, NULL);
+	if (rc != SQLITE_OK) {
+		r = store_sql_err(st, rc, "write ping results", err);
+		goto fail;
+	}
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_bind_text(s, 1, v[i].peer_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, v[i].iface_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int(s, 3, v[i].pingable);
+		sqlite3_bind_int64(s, 4, now);
+		sqlite3_bind_int(s, 5, v[i].stats_available);
+		sqlite3_bind_int64(s, 6, rekey_s);
+		r = store_step_done(st, s, "write ping result", err);
+		if (r < 0)
+			goto fail;
+	}
+	sqlite3_finalize(s);
+	return store_commit(st, err);
+fail:
+	sqlite3_finalize(s);
+	store_rollback(st);
+	return r;
+}
