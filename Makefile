@@ -40,7 +40,9 @@ BENCH_BINS:= $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 # The web UI: ui/ (Vue 3 + Vite) is built with npm into ui/dist, which
 # scripts/embed-assets.py turns into build/gen/web_assets.c (shared by both flavours) and links
 # into the daemon. No ui/package.json or no npm: the generator embeds a placeholder page, so
-# the build never breaks; a failing npm build only warns and embeds what ui/dist holds.
+# the build never breaks. A failing npm build warns, removes ui/dist and embeds the placeholder
+# at once (never a stale UI that no longer matches the sources); build/gen/ui-build.failed makes
+# the next make try again, and the browser suite (tests/ui) fails on the placeholder.
 GEN       := build/gen
 WEB_C     := $(GEN)/web_assets.c
 WEB_OBJ   := $(BUILD)/gen/web_assets.o
@@ -69,7 +71,9 @@ $(LIB): $(OBJS)
 ui: $(WEB_C)
 
 ifneq ($(UI_STAMP),)
-$(UI_STAMP): $(UI_SRCS)
+UI_FAILED := $(GEN)/ui-build.failed
+.PHONY: ui-retry
+$(UI_STAMP): $(UI_SRCS) $(if $(wildcard $(UI_FAILED)),ui-retry)
 	@mkdir -p $(@D)
 	@echo "  NPM     ui/dist"
 	$(Q)cd ui && stamp=node_modules/.package-lock.json; \
@@ -77,8 +81,9 @@ $(UI_STAMP): $(UI_SRCS)
 	       [ $$(stat -c %Y package-lock.json 2>/dev/null || echo 0) -gt \
 	         $$(( $$(stat -c %Y $$stamp 2>/dev/null || echo 0) + 2 )) ]; then \
 	        npm ci --no-audit --no-fund --loglevel=error && touch $$stamp; fi && \
-	    npm run build --silent && touch ../$@ || \
-	    echo "  WARNING: the UI build failed; embedding what ui/dist holds (or a placeholder)"
+	    npm run build --silent && rm -f ../$(UI_FAILED) && touch ../$@ || { \
+	    echo "  WARNING: the UI build failed; embedding the placeholder page (tests/ui fails)"; \
+	    rm -rf dist; touch ../$(UI_FAILED) ../$@; }
 endif
 
 # Regenerated when the script, the stamp or any file of ui/dist changes; the placeholder when

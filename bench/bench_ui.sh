@@ -13,6 +13,7 @@ cd "$(dirname "$0")/.." || exit 1
 export WGPORTAL_BIN=${WGPORTAL_BIN:-build/wgportal}
 export WGPORTAL_WEB_ROOT=""     # the embedded UI: what ships, gzip copies made at build time
 export UI_PORT_BASE=19620
+export UI_LOG_PREFIX=bench-ui   # build/test-logs/bench-ui-*.log
 export UI_TAG=$$
 NS="wgpw$$z"
 die() { echo "bench_ui: $*" >&2; exit 1; }

@@ -206,6 +206,7 @@ void metrics_exporter_stop(void)
 		MHD_stop_daemon(ex.d);
 	ex.d = NULL;
 	ex.port = 0;
+	metrics_render_release();
 }
 
 int metrics_exporter_port(void)

@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -62,6 +63,13 @@ int metrics_label_escape(struct buf *b, const char *v)
 static int append_buf(struct buf *out, const struct buf *src)
 {
 	return src->len ? buf_append(out, src->p, src->len) : 0;
+}
+
+static void buf_reset(struct buf *b)
+{
+	b->len = 0;
+	if (b->p)
+		b->p[0] = '\0';
 }
 
 static int head(struct buf *b, const char *name, const char *type, const char *help)
@@ -125,9 +133,7 @@ static int peer_row(const struct store_metric_peer *p, void *arg)
 	struct buf *l = &c->labels;
 	int r;
 
-	l->len = 0;
-	if (l->p)
-		l->p[0] = '\0';
+	buf_reset(l);
 	r = label(l, "interface", p->iface_id, true);
 	r = r ? r : label(l, "addresses", p->addresses, false);
 	r = r ? r : label(l, "id", p->id, false);
@@ -153,7 +159,7 @@ static int iface_row(const struct store_metric_iface *m, void *arg)
 	struct iface_ctx *c = arg;
 	int r;
 
-	c->labels.len = 0;
+	buf_reset(&c->labels);
 	r = label(&c->labels, "interface", m->iface_id, true);
 	r = r ? r : buf_puts(&c->labels, "}");
 	r = r ? r : sample(&c->rx, "wireguard_interface_received_bytes_total", &c->labels,
@@ -163,43 +169,70 @@ static int iface_row(const struct store_metric_iface *m, void *arg)
 	return r;
 }
 
-static int render_wireguard(struct store *st, struct buf *out, struct err *err)
-{
+/* Family buffers kept between scrapes (their capacity, not their contents): a 10,000-peer page
+ * otherwise faults in and zeroes ~6 MB of fresh memory each time. One render at a time. */
+static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	bool init;
 	struct iface_ctx ic;
 	struct peer_ctx pc;
+} cache;
+
+void metrics_render_release(void)
+{
+	pthread_mutex_lock(&cache_mu);
+	if (cache.init) {
+		buf_release(&cache.ic.rx);
+		buf_release(&cache.ic.tx);
+		buf_release(&cache.ic.labels);
+		buf_release(&cache.pc.labels);
+		for (int i = 0; i < F_MAX; i++)
+			buf_release(&cache.pc.fam[i]);
+		cache.init = false;
+	}
+	pthread_mutex_unlock(&cache_mu);
+}
+
+static int render_wireguard(struct store *st, struct buf *out, struct err *err)
+{
+	struct iface_ctx *ic = &cache.ic;
+	struct peer_ctx *pc = &cache.pc;
 	int r;
 
-	buf_init(&ic.rx, FAMILY_MAX);
-	buf_init(&ic.tx, FAMILY_MAX);
-	buf_init(&ic.labels, 4096);
-	buf_init(&pc.labels, 64 * 1024);
+	pthread_mutex_lock(&cache_mu);
+	if (!cache.init) {
+		buf_init(&ic->rx, FAMILY_MAX);
+		buf_init(&ic->tx, FAMILY_MAX);
+		buf_init(&ic->labels, 4096);
+		buf_init(&pc->labels, 64 * 1024);
+		for (int i = 0; i < F_MAX; i++)
+			buf_init(&pc->fam[i], FAMILY_MAX);
+		cache.init = true;
+	}
+	buf_reset(&ic->rx);
+	buf_reset(&ic->tx);
 	for (int i = 0; i < F_MAX; i++)
-		buf_init(&pc.fam[i], FAMILY_MAX);
-	r = store_metrics_ifaces(st, iface_row, &ic, err);
+		buf_reset(&pc->fam[i]);
+	r = store_metrics_ifaces(st, iface_row, ic, err);
 	if (r == 0)
-		r = store_metrics_peers(st, peer_row, &pc, err);
+		r = store_metrics_peers(st, peer_row, pc, err);
 	if (r == -E2BIG || r == -ENOMEM)
 		err_set(err, r, "metrics page too large or out of memory");
 	if (r == 0) {
 		r = head(out, "wireguard_interface_received_bytes_total", "gauge",
 			 "Bytes received througth the interface.");
-		r = r ? r : append_buf(out, &ic.rx);
+		r = r ? r : append_buf(out, &ic->rx);
 		r = r ? r : head(out, "wireguard_interface_sent_bytes_total", "gauge",
 				 "Bytes sent through the interface.");
-		r = r ? r : append_buf(out, &ic.tx);
+		r = r ? r : append_buf(out, &ic->tx);
 		for (int i = 0; r == 0 && i < F_MAX; i++) {
 			r = head(out, peer_fam[i].name, "gauge", peer_fam[i].help);
-			r = r ? r : append_buf(out, &pc.fam[i]);
+			r = r ? r : append_buf(out, &pc->fam[i]);
 		}
 		if (r < 0)
 			err_set(err, r, "metrics page too large");
 	}
-	buf_release(&ic.rx);
-	buf_release(&ic.tx);
-	buf_release(&ic.labels);
-	buf_release(&pc.labels);
-	for (int i = 0; i < F_MAX; i++)
-		buf_release(&pc.fam[i]);
+	pthread_mutex_unlock(&cache_mu);
 	return r;
 }
 

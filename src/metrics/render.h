@@ -24,5 +24,7 @@ void metrics_set_last_render_ms(double ms);
 /* Renders the whole page into out (initialised by the caller with its maximum). st NULL:
  * only the process/backend part (tests). 0 or -errno. */
 int metrics_render(struct store *st, struct buf *out, struct err *err);
+/* Frees the buffers metrics_render keeps between scrapes (at shutdown). */
+void metrics_render_release(void);
 
 #endif

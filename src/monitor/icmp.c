@@ -190,14 +190,15 @@ int icmp_echo(const char *addr, bool unprivileged, int timeout_ms, int64_t *ret_
 		int64_t left = deadline - now_us();
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		ssize_t n;
+		int pr;
 
 		if (left <= 0)
 			break;
-		if (poll(&pfd, 1, (int)((left + 999) / 1000)) <= 0) {
-			if (errno == EINTR)
-				continue;
+		pr = poll(&pfd, 1, (int)((left + 999) / 1000));
+		if (pr == 0 || (pr < 0 && errno != EINTR))
 			break;
-		}
+		if (pr < 0)
+			continue;
 		n = recv(fd, buf, sizeof(buf), 0);
 		if (n < 0) {
 			/* an ICMP error for our request (unreachable) arrives as a socket error */

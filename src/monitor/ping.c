@@ -209,11 +209,16 @@ static void round_release(void)
 	P.n_jobs = P.n_done = P.n_targets = 0;
 }
 
+/* Pings in flight towards one device: its `concurrency` less one, so that slow pings never
+ * take every connection slot of the HTTP client and sync calls still get through. */
 static int backend_cap(const struct backend *be)
 {
-	if (be->cfg)
-		return be->cfg->concurrency > 0 ? be->cfg->concurrency : 5;
-	return INT_MAX; /* local: only the worker count bounds it */
+	int c;
+
+	if (!be->cfg)
+		return INT_MAX; /* local: only the worker count bounds it */
+	c = be->cfg->concurrency > 0 ? be->cfg->concurrency : 5;
+	return c > 1 ? c - 1 : 1;
 }
 
 /* Reads the targets and queues them. Called without P.mu; takes it to publish the round. */

@@ -5,8 +5,8 @@
  * The ping checker (statistics.use_ping_checks): every statistics.ping_check_interval, each
  * enabled peer's check address (CheckAliveAddress, else its first address) gets one echo
  * through its interface's backend (backend_ping). ping_check_workers threads run the checks:
- * never more in flight in total, and never more than a remote backend's `concurrency`
- * towards one device. A round still running at the next tick makes that tick skipped (logged,
+ * never more in flight in total, and towards one device never more than its `concurrency`
+ * less one (a slot stays free for sync). A round still running at the next tick makes that tick skipped (logged,
  * counted), never stacked. A round's results are written in one batch (store_monitor.h).
  */
 #include <stdbool.h>

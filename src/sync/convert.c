@@ -91,6 +91,11 @@ int sync_dev_peer_from(const struct iface *ifc, const struct peer *p, bool keep_
 		if (p->persistent_keepalive.value > 0 && p->persistent_keepalive.value <= 65535)
 			ret->persistent_keepalive = (uint16_t)p->persistent_keepalive.value;
 	}
+	/* remote backends show it as the peer's name/comment/description, as wg-portal does */
+	if (p->display_name && *p->display_name && !(ret->name = strdup(p->display_name))) {
+		dev_peer_release(ret);
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -154,9 +159,13 @@ int sync_build_dev_iface(struct app *app, const struct iface *ifc, struct peer *
 	memset(ret, 0, sizeof(*ret));
 	snprintf(ret->name, sizeof(ret->name), "%s", STR(ifc->identifier));
 	ret->up = !ifc->disabled;
+	if (ifc->display_name && *ifc->display_name && !(ret->comment = strdup(ifc->display_name)))
+		return err_set(err, -ENOMEM, "out of memory building device state");
 	if (ifc->private_key[0]) {
-		if (key_from_base64(ret->private_key, ifc->private_key) < 0)
+		if (key_from_base64(ret->private_key, ifc->private_key) < 0) {
+			dev_iface_release(ret);
 			return err_field(err, -EINVAL, "PrivateKey", "invalid private key");
+		}
 		ret->flags |= DEV_IFACE_HAS_PRIVATE_KEY;
 	}
 	ret->listen_port = (uint16_t)ifc->listen_port;

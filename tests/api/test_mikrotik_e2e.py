@@ -264,6 +264,7 @@ def sec_iface_create():
               for x in ST["sim"].ctl("GET", "log") or []
               if x["path"].startswith("/rest/interface/wireguard") and x["method"] != "GET"]))
     T.eq(rt.addrs("wgpm0"), body["Addresses"], "router: wgpm0 has the interface address")
+    T.eq((w or {}).get("comment"), "MT office", "router: the display name is the interface comment")
     T.ok(any(i.get("name") == "wgpm0" and i.get("type") == "wg"
              for i in rt.state().get("interfaces", [])),
          "router: wgpm0 is listed in /interface with type wg")
@@ -349,6 +350,7 @@ def sec_peer_update():
                  PersistentKeepalive={"Value": 15, "Overridable": True}, PresharedKey=""))
     T.ok(r.status == 200, "update keepalive, name, extra allowed IPs, drop the PSK: 200", r)
     rp = rt.peer(pid) or {}
+    T.eq(rp.get("name"), "alice tablet", "router: the peer's name follows its display name")
     T.ok(sorted(rp.get("allowed-address", "").split(","))
          == sorted(cur["Addresses"] + ["10.220.0.0/24"]) and rp.get("preshared-key", "") == "",
          "router: allowed addresses and PSK updated", rp)
@@ -410,6 +412,22 @@ def sec_stats():
         return j if j.get("BytesReceived") == 777000 else None
     j = wait_for(iface_ok, timeout=10, step=0.3) or {}
     T.eq(j.get("BytesTransmitted"), 888000, "statistics: interface counters from /interface")
+
+
+def sec_dynamic_later():
+    """A dynamic peer the router adds to a managed interface later: not stored, left alone,
+    and the healer does not re-sync the interface over and over because of it."""
+    rt, sim = ST["rt"], ST["sim"]
+    key = wg_pubkey(wg_genkey())
+    sim.ctl("POST", "dynamic-peer", {"interface": "wgpm0", "public-key": key,
+                                     "allowed-address": "192.168.215.9/32"})
+    before = rt.peer(key)
+    mark = len(ST["daemon"].log())
+    time.sleep(5.6)     # more than one healer look at a remote interface (every 5 s)
+    heals = [x for x in ST["daemon"].log()[mark:].splitlines() if "heal: interface 'wgpm0'" in x]
+    T.eq(heals, [], "dynamic peer added later: the healer does not re-sync the interface")
+    T.eq(rt.peer(key), before, "dynamic peer added later: untouched on the router")
+    T.eq(api("GET", "/peer/by-id/" + q(key)).status, 404, "dynamic peer added later: not stored")
 
 
 def sec_heal():
@@ -603,7 +621,8 @@ def inner(ns):
                           ("dynamic read-only", sec_dynamic_readonly),
                           ("interface create", sec_iface_create), ("hooks", sec_hooks),
                           ("peer create", sec_peer_create), ("peer update", sec_peer_update),
-                          ("statistics", sec_stats), ("healing", sec_heal),
+                          ("statistics", sec_stats), ("dynamic later", sec_dynamic_later),
+                          ("healing", sec_heal),
                           ("faults", sec_faults), ("no write", sec_nowrite),
                           ("in flight", sec_in_flight), ("restore", sec_restore),
                           ("router down", sec_down_at_start), ("delete", sec_delete),

@@ -88,6 +88,7 @@ web:
   listening_address: ${process.env.UI_LISTEN || '127.0.0.1'}:${PORT}
   external_url: http://127.0.0.1:${PORT}
   site_title: "UI Test Portal"
+  request_logging: true
 `
   const p = path.join(dir, 'config.yaml')
   writeFileSync(p, cfg, { mode: 0o600 })

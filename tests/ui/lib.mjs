@@ -23,6 +23,9 @@ export const ADMIN_PW = 'Adm1n-UI-Passw0rd-2026'
 export const ADMIN_TOKEN = 'ui-admin-token-0123456789abcdefgh'
 export const BASE = `http://127.0.0.1:${PORT}`
 export const LOGDIR = path.join(ROOT, 'build/test-logs')
+// log files build/test-logs/<prefix>-<name>.log; the benchmark uses its own prefix, so a test
+// and a benchmark running at the same time do not write into one file
+const LOG_PREFIX = process.env.UI_LOG_PREFIX || 'ui'
 
 // ------------------------------------------------------------------ TAP
 export class Tap {
@@ -78,12 +81,12 @@ export function portOpen(port) {
 const children = []
 export function start(name, cmd, args, opts = {}) {
   mkdirSync(LOGDIR, { recursive: true })
-  const log = createWriteStream(path.join(LOGDIR, `ui-${name}.log`))
+  const log = createWriteStream(path.join(LOGDIR, `${LOG_PREFIX}-${name}.log`))
   const p = spawn(cmd, args, { cwd: opts.cwd || ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...(opts.env || {}) } })
   p.stdout.pipe(log)
   p.stderr.pipe(log)
   p.exited = new Promise((res) => p.on('exit', (code, sig) => res({ code, sig })))
-  p.logPath = path.join(LOGDIR, `ui-${name}.log`)
+  p.logPath = path.join(LOGDIR, `${LOG_PREFIX}-${name}.log`)
   children.push(p)
   return p
 }

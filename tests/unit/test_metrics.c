@@ -141,9 +141,79 @@ static void test_metrics__render(void **state)
 	assert_int_equal(metrics_render(st, &b, &err), -E2BIG);
 	buf_release(&b);
 
+	/* a second render (buffers reused) gives the same page */
+	{
+		struct buf b2;
+		buf_init(&b, 1u << 20);
+		buf_init(&b2, 1u << 20);
+		assert_int_equal(metrics_render(st, &b, &err), 0);
+		assert_int_equal(metrics_render(st, &b2, &err), 0);
+		const char *e1 = strstr(b.p, "# HELP promhttp"), *e2 = strstr(b2.p, "# HELP promhttp");
+		assert_non_null(e1);
+		assert_non_null(e2);
+		assert_int_equal(e1 - b.p, e2 - b2.p);
+		assert_memory_equal(b.p, b2.p, (size_t)(e1 - b.p));
+		buf_release(&b);
+		buf_release(&b2);
+	}
+	metrics_render_release();
 	peer_free(p1);
 	peer_free(p2);
 	peer_free(p3);
+	iface_free(ifc);
+	store_close(st);
+}
+
+/* Many peers, statistics for every other one: each exported once, none without a row. */
+static void test_metrics__many_peers(void **state)
+{
+	enum { N = 3000 };
+	struct store *st = NULL;
+	struct iface *ifc = iface_new();
+	struct peer_status *ps = calloc(N / 2, sizeof(*ps));
+	struct err err = { 0 };
+	struct buf b;
+	size_t n_up = 0;
+
+	(void)state;
+	assert_non_null(ps);
+	assert_int_equal(store_open(":memory:", NULL, &st, &err), 0);
+	assert_int_equal(str_set(&ifc->identifier, "wg1"), 0);
+	assert_int_equal(store_iface_insert(st, ifc, &err), 0);
+	assert_int_equal(store_begin(st, &err), 0);
+	for (int i = 0; i < N; i++) {
+		struct peer *p = peer_new();
+		char a[32];
+
+		snprintf(p->identifier, sizeof(p->identifier), "K%042d=", i);
+		memcpy(p->public_key, p->identifier, sizeof(p->public_key));
+		assert_int_equal(str_set(&p->interface_identifier, "wg1"), 0);
+		snprintf(a, sizeof(a), "10.1.%d.%d/32", i / 250, i % 250 + 1);
+		assert_int_equal(strv_push(&p->addresses, a), 0);
+		assert_int_equal(store_peer_insert(st, p, &err), 0);
+		if (i % 2 == 0) {
+			struct peer_status *s = &ps[i / 2];
+			snprintf(s->peer_id, sizeof(s->peer_id), "%s", p->identifier);
+			snprintf(s->iface_id, sizeof(s->iface_id), "wg1");
+			s->stats_available = true;
+			s->bytes_received = (uint64_t)i;
+		}
+		peer_free(p);
+	}
+	assert_int_equal(store_commit(st, &err), 0);
+	assert_int_equal(store_status_put(st, ps, N / 2, NULL, 0, &err), 0);
+	buf_init(&b, 64u << 20);
+	assert_int_equal(metrics_render(st, &b, &err), 0);
+	for (const char *q = b.p; (q = strstr(q, "\nwireguard_peer_up{")); q++)
+		n_up++;
+	assert_int_equal(n_up, N / 2);
+	assert_non_null(strstr(b.p, "id=\"K000000000000000000000000000000000000002998=\""));
+	assert_null(strstr(b.p, "id=\"K000000000000000000000000000000000000002999=\""));
+	assert_non_null(strstr(b.p, "addresses=\"10.1.11.249/32\",id=\"K0000000000000000000000"
+				    "00000000000000002998=\",name=\"\",user=\"\"} 2998\n"));
+	buf_release(&b);
+	metrics_render_release();
+	free(ps);
 	iface_free(ifc);
 	store_close(st);
 }
@@ -153,6 +223,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_metrics__label_escape),
 		cmocka_unit_test(test_metrics__render),
+		cmocka_unit_test(test_metrics__many_peers),
 	};
 
 	return cmocka_run_group_tests_name("metrics", tests, NULL, NULL);
