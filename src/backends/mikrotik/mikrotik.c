@@ -453,8 +453,23 @@ static int mt_probe(struct backend *be, struct err *err)
 			 mp->no_test && strcmp(pol, "test") ? "; and 'test': " : "",
 			 mp->no_test && strcmp(pol, "test") ? P_TEST : "");
 	}
+	if (mp->no_test && (be->caps & BACKEND_CAP_PING)) {
+		/* known from the user's group: drop ping checks now rather than at the first
+		 * refused ping (a router without peers would otherwise keep advertising them);
+		 * the ping checker logs ping_error once */
+		snprintf(be->ping_error, sizeof(be->ping_error),
+			 "RouterOS user '%.60s' lacks the 'test' policy: %s", mp->user, P_TEST);
+		__atomic_and_fetch(&be->caps, ~(unsigned)BACKEND_CAP_PING, __ATOMIC_RELAXED);
+	}
 	log_debug("backend '%s': %s, board '%s'", be->id, be->implementation, res.board);
 	return 0;
+}
+
+struct http_client *mt_http(const struct backend *be)
+{
+	const struct mt_priv *mp = be->priv;
+
+	return mp ? mp->http : NULL;
 }
 
 static int ensure_probed(struct backend *be, struct err *err)

@@ -16,6 +16,12 @@
 #include "model/keys.h"
 
 struct err;
+struct backend;
+struct http_client;
+
+/* The router's HTTP client (shared with mt_ping.c, so pings count against `concurrency`);
+ * NULL before open. */
+struct http_client *mt_http(const struct backend *be);
 
 #define MT_ID_MAX 32            /* ".id" like "*80000001" */
 #define MT_NAME_MAX 64

@@ -54,7 +54,7 @@ static int parse_reply(const char *body, size_t len, struct err *err)
 int mt_ping(struct backend *be, const char *name, const char *addr,
 	    const struct backend_ping_opts *o, struct err *err)
 {
-	struct http_client *http = be->priv ? *(struct http_client *const *)be->priv : NULL;
+	struct http_client *http = mt_http(be);
 	const char *user = be->cfg && be->cfg->api_user ? be->cfg->api_user : "";
 	unsigned char bin[16];
 	char body[160], detail[200];
