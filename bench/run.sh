@@ -13,6 +13,9 @@
 #   4. bench/bench_mikrotik.py (MikroTik backend against the RouterOS simulator, 1,000 peers,
 #      20 ms latency, concurrency 1 and 5: calls per peer vs wg-portal, wall time, in flight),
 #      in its own namespace wgpmb<pid>.
+#   4b. bench/bench_pfsense.py (pfSense backend against the pfrest simulator: sync of 500 peers
+#      at 20 ms latency, HTTP calls, applies and wall time vs wg-portal's sequence), in its own
+#      namespace wgpfb<pid>.
 #   5. One "== bench summary" block: one "name: value" line per figure.
 #
 # Benchmarks print figures and ratios; they never fail on speed (timings depend on the machine
@@ -205,6 +208,16 @@ if [ -f bench/bench_mikrotik.py ]; then
 	set -e
 fi
 
+pf_rc=""
+if [ -f bench/bench_pfsense.py ]; then
+	echo
+	echo "== pfSense backend benchmark (bench/bench_pfsense.py: sync 500 peers at 20 ms vs wg-portal)"
+	set +e
+	WGPORTAL_BIN=$BIN python3 -u bench/bench_pfsense.py --summary "$TMP/summary-pf.txt"
+	pf_rc=$?
+	set -e
+fi
+
 mon_rc=""
 if [ -f bench/bench_monitor.py ]; then
 	echo
@@ -239,6 +252,12 @@ if [ -n "$mt_rc" ]; then
 else
 	echo "mikrotik_bench: not run (bench/bench_mikrotik.py missing)"
 fi
+if [ -n "$pf_rc" ]; then
+	[ -s "$TMP/summary-pf.txt" ] && cat "$TMP/summary-pf.txt"
+	[ "$pf_rc" -eq 0 ] || echo "pfsense_bench: FAILED (exit $pf_rc)"
+else
+	echo "pfsense_bench: not run (bench/bench_pfsense.py missing)"
+fi
 if [ -n "$mon_rc" ]; then
 	[ -s "$TMP/summary-monitor.txt" ] && cat "$TMP/summary-monitor.txt"
 	[ "$mon_rc" -eq 0 ] || echo "monitor_bench: FAILED (exit $mon_rc)"
@@ -247,4 +266,4 @@ else
 fi
 echo "bench_wall_s: $(( $(date +%s) - T_START ))"
 [ "$api_rc" -eq 0 ] && [ "${local_rc:-0}" -eq 0 ] && [ "${ui_rc:-0}" -eq 0 ] && [ "${mt_rc:-0}" -eq 0 ] &&
-	[ "${mon_rc:-0}" -eq 0 ]
+	[ "${mon_rc:-0}" -eq 0 ] && [ "${pf_rc:-0}" -eq 0 ]

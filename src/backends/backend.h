@@ -118,6 +118,10 @@ struct dev_iface {
 	struct ip_prefix *routes;
 	size_t n_routes;
 	uint32_t table;                 /* 0 = no route management ("off") */
+	/* local: first priority tried for "lookup main suppress_prefixlength 0", the rule that
+	 * keeps a default route through the tunnel from swallowing the host's own routes
+	 * (advanced.rule_prio_offset; 0 = no such rule) */
+	uint32_t rule_prio_offset;
 	char *comment;                  /* remote backends: interface comment, may be NULL */
 	/* peers (get: all; apply via backend_apply_peers) */
 	struct dev_peer *peers;

@@ -195,6 +195,7 @@ static int apply_iface_part(struct app *app, struct backend *be, const struct if
 	}
 	if (backend_has_cap(be, BACKEND_CAP_ROUTES)) {
 		want->table = sync_route_table(app, ifc, have->ifindex);
+		want->rule_prio_offset = (uint32_t)app->cfg->advanced.rule_prio_offset;
 		want->flags |= DEV_IFACE_HAS_ROUTES;
 	}
 	/* Routes are not observable through get_iface: always let the backend reconcile them
@@ -423,8 +424,11 @@ static int sync_peer_routes_delta(struct app *app, struct backend *be, const str
 	if (!backend_has_cap(be, BACKEND_CAP_ROUTES) || ifc->disabled)
 		return 0;
 	rr = route_refs_find(app, ifc->identifier);
-	if (!rr || rr->table != sync_route_table(app, ifc, rr->ifindex))
+	if (!rr || rr->table != sync_route_table(app, ifc, rr->ifindex)) {
+		log_debug("sync %s: routes reconciled in full (no reference counts for table)",
+			  STR(ifc->identifier));
 		return sync_routes(app, be, ifc, err);
+	}
 	if (!remove && sync_peer_on_device(be, p))
 		r = sync_peer_routes(ifc, p, &v, &n);
 	if (r == 0)
@@ -436,11 +440,12 @@ static int sync_peer_routes_delta(struct app *app, struct backend *be, const str
 		r = -EAGAIN;
 	if (r == 0 && rr->table)
 		r = apply_route_delta(be, ifc, rr, &d, err);
+	if (r == 0)
+		log_debug("sync %s: route delta +%zu -%zu", STR(ifc->identifier), d.n_add, d.n_del);
 	route_delta_release(&d);
 	if (r < 0) {
-		if (r != -EAGAIN && r != -ENOMEM)
-			log_debug("sync %s: route delta failed (%s), reconciling all routes",
-				  STR(ifc->identifier), err->msg);
+		log_debug("sync %s: routes reconciled in full (delta: %s)", STR(ifc->identifier),
+			  r == -EAGAIN ? "default route" : r == -ENOMEM ? "out of memory" : err->msg);
 		err_clear(err);
 		route_refs_drop(app, ifc->identifier);
 		r = sync_routes(app, be, ifc, err);
@@ -509,6 +514,7 @@ static int flush_routes(struct app *app, struct backend *be, const struct iface 
 	snprintf(want.name, sizeof(want.name), "%s", STR(ifc->identifier));
 	want.table = sync_route_table(app, ifc, ifindex);
 	want.fwmark = sync_fwmark(app, ifc, ifindex);
+	want.rule_prio_offset = (uint32_t)app->cfg->advanced.rule_prio_offset;
 	want.flags = DEV_IFACE_HAS_ROUTES | DEV_IFACE_ROUTES_FLUSH |
 		     (backend_has_cap(be, BACKEND_CAP_FWMARK) ? DEV_IFACE_HAS_FWMARK : 0);
 	if (!want.table || r == -ENOENT)

@@ -49,6 +49,16 @@ static int seen_swap(const char *id, int ifindex)
 	return ifindex;
 }
 
+/* The ifindex recorded at the last successful check (recording it when the interface is new);
+ * it changes only after a successful re-sync, so a failed one is retried next tick. */
+static int seen_peek(const char *id, int ifindex)
+{
+	for (size_t i = 0; i < n_seen; i++)
+		if (!strcmp(seen[i].id, id))
+			return seen[i].ifindex;
+	return seen_swap(id, ifindex);
+}
+
 static void sleep_ms(struct app *app, long ms)
 {
 	/* sleep in small steps so shutdown is prompt */
@@ -82,47 +92,66 @@ static int managed_peers(struct app *app, const struct dev_iface *d)
 	return n;
 }
 
-static void heal_one(struct app *app, const struct iface *ifc)
+/* Why the interface needs a re-sync, or NULL. Reads the device (a netlink dump, or a router's
+ * peer table) and is run without the write lock first, so a 10,000-peer interface does not
+ * hold up API writes every tick. */
+static const char *heal_reason(struct app *app, struct backend *be, const struct iface *ifc)
 {
-	struct backend *be = backend_find(ifc->backend);
 	struct dev_iface d;
 	struct err e;
 	int r, expected;
 	const char *why = NULL;
 
-	if (!be || ifc->disabled)
-		return;
 	err_clear(&e);
 	expected = backend_has_cap(be, BACKEND_CAP_DISABLED_PEERS) ? ifc->total_peers
 								   : ifc->enabled_peers;
 	r = backend_get_iface(be, ifc->identifier, &d, &e);
-	if (r == -ENOENT) {
-		why = "missing on the device";
-	} else if (r < 0) {
-		return; /* unreachable: the backend wrapper records it, retried next tick */
-	} else {
-		int old = seen_swap(ifc->identifier, d.ifindex);
-		if (old != d.ifindex)
-			why = "re-created under us";
-		else if (managed_peers(app, &d) != expected)
-			why = "peers differ from the store";
-		else if (!d.up)
-			why = "link is down";
-	}
+	if (r == -ENOENT)
+		return "missing on the device";
+	if (r < 0)
+		return NULL; /* unreachable: the backend wrapper records it, retried next tick */
+	if (seen_peek(ifc->identifier, d.ifindex) != d.ifindex)
+		why = "re-created under us";
+	else if (managed_peers(app, &d) != expected)
+		why = "peers differ from the store";
+	else if (!d.up)
+		why = "link is down";
 	dev_iface_release(&d);
-	if (!why)
+	return why;
+}
+
+static void heal_one(struct app *app, const struct iface *ifc)
+{
+	struct backend *be = backend_find(ifc->backend);
+	struct iface *cur = NULL;
+	struct dev_iface d;
+	struct err e;
+	const char *why;
+	int r;
+
+	if (!be || ifc->disabled || !heal_reason(app, be, ifc))
 		return;
+	/* Something looked off: look again under the write lock with the stored row as it is now
+	 * (an API write may have been half-way between store and device, or deleted it). */
 	err_clear(&e);
-	r = sync_iface(app, ifc->identifier, &e);
-	if (r < 0) {
-		log_warn("heal: interface '%s' (%s): %s", ifc->identifier, why, e.msg);
+	pthread_mutex_lock(&app->write_lock);
+	if (store_iface_get(app->store, ifc->identifier, &cur, &e) < 0 || cur->disabled ||
+	    !(why = heal_reason(app, be, cur))) {
+		pthread_mutex_unlock(&app->write_lock);
+		iface_free(cur);
 		return;
 	}
-	if (backend_get_iface(be, ifc->identifier, &d, &e) == 0) {
-		seen_swap(ifc->identifier, d.ifindex);
+	r = sync_iface(app, cur->identifier, &e);
+	if (r == 0 && backend_get_iface(be, cur->identifier, &d, &e) == 0) {
+		seen_swap(cur->identifier, d.ifindex);
 		dev_iface_release(&d);
 	}
-	log_info("heal: interface '%s' was %s: restored", ifc->identifier, why);
+	pthread_mutex_unlock(&app->write_lock);
+	if (r < 0)
+		log_warn("heal: interface '%s' (%s): %s", cur->identifier, why, e.msg);
+	else
+		log_info("heal: interface '%s' was %s: restored", cur->identifier, why);
+	iface_free(cur);
 }
 
 /* A backend that is unreachable (down at start, or since) is probed every REVIVE_TICKS, so it
@@ -195,14 +224,14 @@ static void *heal_main(void *arg)
 		if (!app->cfg->core.restore_state)
 			continue; /* the thread only revives backends then */
 		err_clear(&e);
-		pthread_mutex_lock(&app->write_lock);
+		/* no write lock for the sweep: heal_one takes it only for an interface that needs
+		 * a re-sync */
 		if (store_iface_list(app->store, &list, &n, &e) == 0) {
 			for (size_t i = 0; i < n && !app->stopping; i++)
 				if (heal_due(list[i], tick))
 					heal_one(app, list[i]);
 			iface_list_free(list, n);
 		}
-		pthread_mutex_unlock(&app->write_lock);
 	}
 	return NULL;
 }

@@ -253,6 +253,13 @@ def test_peers(st, fw):
          and s.get("dirty") is False, "PUT Addresses: applied allowed IPs", r)
     T.eq((peer_on_fw(s, p["PublicKey"]) or {}).get("presharedkey"), p["PresharedKey"],
          "update keeps the write-only PSK (wgportal's copy, not cleared)")
+    T.eq((peer_on_fw(s, p["PublicKey"]) or {}).get("descr"), "alice",
+         "display name is the peer's descr on the firewall")
+    stored = api("GET", "/peer/by-id/" + q(pid)).json() or {}
+    r = api("PUT", "/peer/by-id/" + q(pid), dict(stored, DisplayName="alice-phone"))
+    s = fw.state()
+    T.ok(r.status == 200 and (peer_on_fw(s, p["PublicKey"]) or {}).get("descr")
+         == "alice-phone", "PUT DisplayName: applied descr", r)
     a0 = s.get("applies")
     stored = api("GET", "/peer/by-id/" + q(pid)).json() or {}
     r = api("PUT", "/peer/by-id/" + q(pid), dict(stored, Disabled=True))
@@ -384,6 +391,24 @@ def test_unreachable_create(st, fw):
     T.ok(api("GET", "/peer/by-id/" + q(p2["Identifier"])).status == 404
          and peer_on_fw(s, p2["PublicKey"], "config") is None and s.get("dirty") is False,
          "... nothing stored, nothing on the firewall, nothing staged")
+    # the firewall writes and applies the create, but the answer never arrives (connection
+    # cut, and cut again for a repeat): wgportal reports the failure, so the peer must not
+    # stay on the firewall once it answers again
+    fw.ctl("POST", "fault", {"match": "/vpn/wireguard/peer", "method": "POST", "kind": "drop",
+                             "apply": True, "count": 1})
+    fw.ctl("POST", "fault", {"match": "/vpn/wireguard/", "kind": "drop", "count": 4})
+    r4, p4 = make_peer("tun_wg0", "answer-lost", "10.151.0.43/32")
+    fw.ctl("POST", "faults/clear", {})
+    T.ok(r4.status >= 500 and isinstance(r4.json(), dict), "create whose answer is lost: 5xx JSON", r4)
+    T.eq(api("GET", "/peer/by-id/" + q(p4["Identifier"])).status, 404,
+         "... not in the store")
+    gone = wgtest.wait_for(lambda: peer_on_fw(fw.state(), p4["PublicKey"], "config") is None
+                           and fw.state().get("dirty") is False, timeout=20, step=0.5)
+    if not gone:   # compensation may wait for the next call on the backend
+        make_peer("tun_wg0", "nudge", "10.151.0.44/32")
+        gone = peer_on_fw(fw.state(), p4["PublicKey"], "config") is None
+    T.ok(gone, "... and not left on the firewall (removed again, applied)",
+         peer_on_fw(fw.state(), p4["PublicKey"], "config"))
     # and the next create works
     r3, p3 = make_peer("tun_wg0", "after", "10.151.0.42/32")
     T.ok(r3.status == 200 and peer_on_fw(fw.state(), p3["PublicKey"]) is not None,

@@ -153,7 +153,8 @@ static int cmd_apply_iface(struct backend *be, int argc, char **argv, struct err
 	int r = 0;
 
 	if (argc < 6)
-		return err_set(err, -EINVAL, "apply-iface NAME PRIV PORT MTU ADDRS UP [TABLE ROUTES]");
+		return err_set(err, -EINVAL,
+			       "apply-iface NAME PRIV PORT MTU ADDRS UP [TABLE ROUTES [FWMARK [PRIO]]]");
 	snprintf(w.name, sizeof(w.name), "%s", argv[0]);
 	if (*argv[1]) {
 		if (key_from_base64(w.private_key, argv[1]) < 0)
@@ -172,24 +173,27 @@ static int cmd_apply_iface(struct backend *be, int argc, char **argv, struct err
 		w.flags |= DEV_IFACE_HAS_ROUTES;
 		r = parse_prefixes(argv[7], &w.routes, &w.n_routes);
 	}
-	if (argc >= 9) {
+	if (argc >= 9 && *argv[8]) {
 		w.fwmark = (uint32_t)strtoul(argv[8], NULL, 10);
 		w.flags |= DEV_IFACE_HAS_FWMARK;
 	}
+	if (argc >= 10)
+		w.rule_prio_offset = (uint32_t)strtoul(argv[9], NULL, 10);
 	if (r == 0)
 		r = backend_apply_iface(be, &w, err);
 	dev_iface_release(&w);
 	return r;
 }
 
-/* routes add|del|flush NAME TABLE ROUTES [FWMARK [IFINDEX]]: route-only applies. */
+/* routes add|del|flush NAME TABLE ROUTES [FWMARK [IFINDEX [RULE_PRIO]]]: route-only applies. */
 static int cmd_routes(struct backend *be, int argc, char **argv, struct err *err)
 {
 	struct dev_iface w = { 0 };
 	int r;
 
 	if (argc < 4)
-		return err_set(err, -EINVAL, "routes add|del|flush NAME TABLE ROUTES [FWMARK [IFINDEX]]");
+		return err_set(err, -EINVAL,
+			       "routes add|del|flush NAME TABLE ROUTES [FWMARK [IFINDEX [PRIO]]]");
 	if (!strcmp(argv[0], "add"))
 		w.flags = DEV_IFACE_ROUTES_ADD;
 	else if (!strcmp(argv[0], "del"))
@@ -209,6 +213,8 @@ static int cmd_routes(struct backend *be, int argc, char **argv, struct err *err
 	}
 	if (argc >= 6)
 		w.ifindex = atoi(argv[5]);
+	if (argc >= 7)
+		w.rule_prio_offset = (uint32_t)strtoul(argv[6], NULL, 10);
 	if (r == 0)
 		r = backend_apply_iface(be, &w, err);
 	dev_iface_release(&w);

@@ -93,6 +93,7 @@ core:
 advanced:
   start_cidr_v4: 10.231.8.0/24
   use_ip_v6: false
+  log_level: debug
 backend:
   rekey_timeout_interval: "180s"
 database:
@@ -431,6 +432,7 @@ routes_diag()
 	api_diag
 }
 
+LOG_MARK=$(wc -l <"$LOG")
 routes_are "$CLI_TUN" && [ "$(rule_count)" -eq 2 ]
 rc=$?
 tap $rc "routes: table $RT_TABLE holds exactly $CLI_TUN; rule 'not fwmark $RT_TABLE lookup $RT_TABLE' for IPv4 and IPv6"
@@ -467,6 +469,13 @@ api DELETE "/peer/by-id/$PB_ENC"
 rc=$?
 tap $rc "routes: deleting the second peer removes its host route, 10.231.98.0/24 and fd31:99::/64"
 [ $rc -eq 0 ] || routes_diag
+# the five single-peer changes above went through route deltas, none re-read all peers
+n_delta=$(tail -n +"$((LOG_MARK + 1))" "$LOG" | grep -c "sync $WG_SRV: route delta ")
+n_full=$(tail -n +"$((LOG_MARK + 1))" "$LOG" | grep -c "sync $WG_SRV: routes reconciled in full")
+[ "$n_delta" -ge 5 ] && [ "$n_full" -eq 0 ]
+rc=$?
+tap $rc "routes: the 5 peer changes were applied as route deltas ($n_delta deltas, $n_full full reconciles)"
+[ $rc -eq 0 ] || diag "$(tail -n +"$((LOG_MARK + 1))" "$LOG" | grep -E "route delta|reconciled in full" | tail -n 8)"
 
 # 10. delete peer, delete interface
 api DELETE "/peer/by-id/$PEER_ENC"
@@ -494,6 +503,14 @@ rc=1
 [ "$rc_stop" -eq 0 ] && sanitizer_clean && rc=0
 tap $rc "SIGTERM: exit status $rc_stop (want 0), no sanitizer reports in $LOG"
 [ $rc -eq 0 ] || diag "$(grep -m5 -A5 -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$LOG")"
+
+# 12. the daemon ran at debug level: still no private or preshared key of the peer in its log
+secrets=$(sed -n 's/^\(PrivateKey\|PresharedKey\) *= *//p' "$E2E_TMP/peer.conf" 2>/dev/null)
+leaked=0
+for k in $secrets $API_TOKEN; do grep -qF -- "$k" "$LOG" && leaked=$((leaked + 1)); done
+[ -n "$secrets" ] && [ "$leaked" -eq 0 ]
+rc=$?
+tap $rc "debug log holds none of the peer's private/preshared keys and no API token ($leaked found)"
 
 echo "1..$TAP_N"
 [ "$TAP_FAILED" -eq 0 ]

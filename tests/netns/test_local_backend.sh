@@ -138,6 +138,19 @@ rt=$(a ip route show table 1234; a ip -6 route show table 1234)
 	&& ok "ip route table 1234: stale routes removed" || nok "stale routes" "$rt"
 a ip route show table main | grep -q "^10.77.0.0/24 dev $IA proto kernel" \
 	&& ok "main table: kernel prefix route untouched" || nok "kernel route"
+main_rules() { a ip "$1" rule | grep -c "^20000:	from all lookup main suppress_prefixlength 0"; }
+check "apply_iface: a default route (0.0.0.0/0) in table 1234, rule_prio_offset 20000" \
+	drv apply-iface "$IA" "$KA" 51820 1380 "10.77.0.1/24" 1 1234 "10.77.6.1/32,0.0.0.0/0" "" 20000
+[ "$(main_rules -4)" -eq 1 ] && [ "$(main_rules -6)" -eq 0 ] \
+	&& ok "ip rule: 20000: lookup main suppress_prefixlength 0 for IPv4 only" || nok "main rule" "$(a ip rule)"
+check "apply_iface: the same again" \
+	drv apply-iface "$IA" "$KA" 51820 1380 "10.77.0.1/24" 1 1234 "10.77.6.1/32,0.0.0.0/0" "" 20000
+[ "$(a ip rule | grep -c "suppress_prefixlength 0")" -eq 1 ] && ok "ip rule: main rule not duplicated" \
+	|| nok "main rule duplicated" "$(a ip rule)"
+check "apply_iface: default route gone" \
+	drv apply-iface "$IA" "$KA" 51820 1380 "10.77.0.1/24" 1 1234 "10.77.6.1/32" "" 20000
+[ "$(main_rules -4)" -eq 0 ] && [ "$(a ip route show table 1234 | grep -c default)" -eq 0 ] \
+	&& ok "ip rule: main rule removed with the last default route" || nok "main rule removal" "$(a ip rule)"
 
 # --- route-only applies: one peer's routes as a delta, the flush before a delete ---
 rt_all() { { a ip route show table 1234; a ip -6 route show table 1234; } 2>/dev/null | awk '{print $1}' | sort | tr '\n' ' '; }
@@ -155,10 +168,15 @@ out=$(drv routes add "$IA" 1234 "10.77.8.0/24" "" $((ifx + 1000)) 2>&1) && nok "
 check "routes add with the current ifindex" drv routes add "$IA" 1234 "10.77.8.0/24" "" "$ifx"
 [ "$(rt_all)" = "10.77.6.1 10.77.8.0/24 fd77:7::/64 " ] \
 	&& ok "ip route table 1234: stale request changed nothing, current one added" || nok "ifindex check" "$(rt_all)"
-check "routes flush" drv routes flush "$IA" 1234 ""
+check "apply_iface: an IPv6 default route (::/0)" \
+	drv apply-iface "$IA" "$KA" 51820 1380 "10.77.0.1/24" 1 1234 "10.77.6.1/32,10.77.8.0/24,fd77:7::/64,::/0" "" 20000
+[ "$(main_rules -6)" -eq 1 ] && ok "ip -6 rule: main rule for the IPv6 default route" || nok "v6 main rule" "$(a ip -6 rule)"
+check "routes flush" drv routes flush "$IA" 1234 "" "" "" 20000
 rules=$(a ip rule; a ip -6 rule)
 [ -z "$(rt_all | tr -d ' ')" ] && [ "$(echo "$rules" | grep -c "lookup 1234")" -eq 0 ] \
-	&& ok "flush: table 1234 empty, both 'not fwmark 0x4d2 lookup 1234' rules gone" || nok "flush" "$(rt_all) / $rules"
+	&& [ "$(main_rules -6)" -eq 0 ] \
+	&& ok "flush: table 1234 empty, both 'not fwmark 0x4d2 lookup 1234' rules and the main rule gone" \
+	|| nok "flush" "$(rt_all) / $rules"
 a ip route show table main | grep -q "^10.77.0.0/24 dev $IA proto kernel" \
 	&& ok "flush: main table kernel prefix route untouched" || nok "flush touched main"
 

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs'
 import { createPrivateKey, createPublicKey } from 'node:crypto'
 import { execFileSync } from 'node:child_process'
-import { Tap, BASE, ADMIN, ADMIN_PW, api, enc, simCall, MT_PORT, PF_PORT, stopAll, readLog, sleep } from './lib.mjs'
+import { Tap, BASE, ADMIN, ADMIN_PW, api, enc, simCall, MT_PORT, PF_PORT, stopAll, sleep, launchBrowser } from './lib.mjs'
 import { setup, teardown, MT_ID, MT_NAME, PF_ID, PF_NAME, BIG_IF, LOCAL_IF } from './env.mjs'
 
 const T = new Tap()
@@ -128,6 +128,29 @@ async function testInterfaces(page) {
     const pub = (await api('GET', 'interface/by-id/' + LOCAL_IF)).json?.PublicKey || '?'
     return { ok: txt.includes('wireguard-go') && reach.includes('reachable') && !reach.includes('unreachable') && txt.includes(pub) && txt.includes('0 enabled of 0') && txt.includes('Local'),
       detail: txt.slice(0, 400) }
+  })
+}
+
+async function testEdits(page) {
+  await T.step('edit an interface: new display name in the list and on the device unchanged', async () => {
+    await page.click('[data-test=edit-iface]')
+    await page.waitForSelector('#iface-form #if-name', { timeout: W })
+    const picker = await page.locator('[data-test=backend-picker]').isDisabled()
+    await page.fill('#if-name', 'Office VPN')
+    await page.click('[data-test=save-iface]')
+    await page.locator(`.iface-item[data-iface="${LOCAL_IF}"]`, { hasText: 'Office VPN' }).waitFor({ timeout: W_DEVICE })
+    const port = execFileSync('wg', ['show', LOCAL_IF, 'listen-port'], { timeout: 10000 }).toString().trim()
+    return { ok: picker && port === '51653', detail: { picker, port } }
+  })
+  await T.step('edit a peer: renamed in the table and in the store', async () => {
+    await row(page, 'ui-peer-one').locator('[data-test=edit]').click()
+    await page.waitForSelector('#peer-form #pf-name', { timeout: W })
+    await page.fill('#pf-name', 'ui-peer-first')
+    await page.click('[data-test=save-peer]')
+    await row(page, 'ui-peer-first').waitFor({ timeout: W_DEVICE })
+    const id = await row(page, 'ui-peer-first').getAttribute('data-peer')
+    const p = (await api('GET', 'peer/by-id/' + enc(id))).json || {}
+    return { ok: p.DisplayName === 'ui-peer-first', detail: p.DisplayName }
   })
 }
 
@@ -449,14 +472,17 @@ async function testBig(page) {
   await T.step(`${PEERS}-peer interface: server-side sort by address (both orders) and paging`, async () => {
     const first = () => page.locator('[data-test=peer-table] tbody tr[data-peer]').first().locator('td.mono').textContent()
     const want = (s) => page.waitForFunction((s) => document.querySelector('[data-test=peer-table] tbody tr[data-peer] td.mono')?.textContent.trim() === s, s, { timeout: W })
-    const last = `10.${96 + ((PEERS - 1) >> 16)}.${((PEERS - 1) >> 8) & 255}.${(PEERS - 1) & 255}/32`
+    // env.mjs gives peer i the address 10.(96 + i/65536).(i/256 % 256).(i % 256)/32
+    const addr = (i) => `10.${96 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}/32`
+    const last = addr(PEERS - 1)
     await page.click('button[aria-label="Sort by Addresses"]')
-    await want('10.96.0.0/32')
+    await want(addr(0))
     await page.click('button[aria-label="Sort by Addresses"]')
     await want(last)
     const desc = (await first()).trim()
     await page.click('button[aria-label="Next page"]')
     await page.locator('[data-test=range]', { hasText: /^51/ }).waitFor({ timeout: W })
+    await want(addr(PEERS - 51)) // the 51st address from the top, descending
     const p2 = (await first()).trim()
     await page.click('button[aria-label="First page"]')
     await page.click('button[aria-label="Sort by Name"]')
@@ -483,7 +509,26 @@ async function testBig(page) {
   })
 }
 
+// One i18n table (ui/src/i18n.js): every English text has a German one and no German key is
+// orphaned. The module is evaluated with stubs for the browser globals it touches at load.
+function i18nKeys() {
+  const src = readFileSync(new URL('../../ui/src/i18n.js', import.meta.url), 'utf8')
+    .replace(/^import .*$/gm, '').replace(/^export /gm, '')
+  const g = { navigator: { languages: ['en'] }, localStorage: { getItem: () => null, setItem() {} }, document: { documentElement: {} } }
+  // the table is our own source file, not input
+  const { en, de } = new Function('ref', 'navigator', 'localStorage', 'document', src + '\nreturn { en, de }')(
+    (v) => ({ value: v }), g.navigator, g.localStorage, g.document)
+  const keys = (o, p = '') => Object.entries(o).flatMap(([k, v]) => (v && typeof v === 'object' ? keys(v, p + k + '.') : [p + k]))
+  return { en: keys(en), de: new Set(keys(de)), deList: keys(de) }
+}
+
 async function main() {
+  await T.step('i18n: every English text has a German translation and vice versa', () => {
+    const { en, de, deList } = i18nKeys()
+    const missing = en.filter((k) => !de.has(k))
+    const extra = deList.filter((k) => !en.includes(k))
+    return { ok: en.length > 100 && !missing.length && !extra.length, detail: { missing, extra } }
+  })
   let env, browser
   try {
     env = await setup({ bigPeers: PEERS })
@@ -501,7 +546,6 @@ async function main() {
       'the daemon serves the built SPA, not the "UI not built" placeholder', html.slice(0, 300))
   }
   try {
-    const { launchBrowser } = await import('./lib.mjs')
     browser = await launchBrowser()
     // records when the first peer row is in the DOM (performance.now() = ms since navigation)
     await browser.addInitScript(() => {
@@ -516,6 +560,7 @@ async function main() {
     await T.step('login as admin', async () => { await login(page, ADMIN, ADMIN_PW); return true })
     await testInterfaces(page)
     await testPeers(page)
+    await testEdits(page)
     await testNoX25519(page)
     await testBulk(page)
     await testLiveStats(page)
@@ -541,4 +586,3 @@ async function main() {
 }
 
 process.exitCode = await main()
-void readLog

@@ -17,9 +17,6 @@ export WGPORTAL_WEB_ROOT=${WGPORTAL_WEB_ROOT-}
 export UI_TAG=$$
 NS="wgpw$$"
 export UI_NS=$NS
-TMP=$(mktemp -d "/tmp/wgpw$$.XXXXXX")
-export UI_TMP=$TMP
-
 # A missing prerequisite is a failing test line, never a silent skip: scripts/install-deps.sh
 # test installs chromium, and make builds the UI.
 bail() { echo "not ok 1 - browser tests cannot run: $*"; echo "1..1"; exit 1; }
@@ -36,6 +33,9 @@ if [ -n "$WGPORTAL_WEB_ROOT" ] && [ ! -f "$WGPORTAL_WEB_ROOT/index.html" ]; then
 	(cd ui && { [ -d node_modules ] || timeout 300 npm ci --no-audit --no-fund --loglevel=error; } &&
 		timeout 300 npm run build --silent) >&2 || bail "building ui/dist failed"
 fi
+
+TMP=$(mktemp -d "/tmp/wgpw$$.XXXXXX") || bail "mktemp failed"
+export UI_TMP=$TMP
 
 cleanup()
 {

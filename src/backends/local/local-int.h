@@ -21,6 +21,12 @@ struct err;
 /* Receive buffer for netlink replies: dumps are sized by the kernel up to 32 KiB per skb. */
 #define LB_NL_RECV_SIZE 32768
 
+/* An interface whose routes hold a default route (fams: bit 0 IPv4, bit 1 IPv6). */
+struct lb_default_route {
+	char name[16];
+	unsigned fams;
+};
+
 /* Per-instance state (be->priv, allocated by backend.c with priv_size bytes). */
 struct local_priv {
 	bool is_kernel;             /* genl family "wireguard" present */
@@ -29,6 +35,10 @@ struct local_priv {
 	struct mnl_socket *genl;    /* NETLINK_GENERIC (kernel mode only) */
 	uint16_t wg_family;         /* genl family id of "wireguard" */
 	uint32_t seq;               /* last netlink sequence number used */
+	/* wg-portal keeps one "lookup main suppress_prefixlength 0" rule per family while any
+	 * interface routes a default route of that family: who does, as of the last reconcile */
+	struct lb_default_route *defaults;
+	size_t n_defaults;
 };
 
 /* A resolved peer endpoint: len 0 = none. */

@@ -54,6 +54,9 @@ static void local_close(struct backend *be)
 		mnl_socket_close(lp->genl);
 	if (lp->rtnl)
 		mnl_socket_close(lp->rtnl);
+	free(lp->defaults);
+	lp->defaults = NULL;
+	lp->n_defaults = 0;
 	lp->genl = lp->rtnl = NULL;
 	lp->is_open = false;
 }
@@ -276,6 +279,45 @@ static int apply_addresses(struct local_priv *lp, const struct dev_iface *want, 
 	return r;
 }
 
+/* Records which families (bit 0 IPv4, bit 1 IPv6) interface name routes a default route for,
+ * then keeps one "lookup main suppress_prefixlength 0" rule per family while any interface
+ * does (wg-portal's setMainRule / cleanupMainRule). */
+static int update_default_routes(struct local_priv *lp, const char *name, unsigned fams,
+				 uint32_t prio_offset, struct err *err)
+{
+	static const int fam[] = { AF_INET, AF_INET6 };
+	unsigned any = 0;
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < lp->n_defaults && strcmp(lp->defaults[i].name, name); i++)
+		;
+	if (i < lp->n_defaults && fams) {
+		lp->defaults[i].fams = fams;
+	} else if (i < lp->n_defaults) {
+		lp->defaults[i] = lp->defaults[--lp->n_defaults];
+	} else if (fams) {
+		struct lb_default_route *nv = realloc(lp->defaults,
+						      (lp->n_defaults + 1) * sizeof(*nv));
+		if (!nv)
+			return err_set(err, -ENOMEM, "out of memory");
+		lp->defaults = nv;
+		snprintf(nv[lp->n_defaults].name, sizeof(nv->name), "%s", name);
+		nv[lp->n_defaults++].fams = fams;
+	}
+	if (!prio_offset)
+		return 0;
+	for (i = 0; i < lp->n_defaults; i++)
+		any |= lp->defaults[i].fams;
+	for (i = 0; i < 2 && r == 0; i++) {
+		r = rtnl_main_rule_set(lp, fam[i], any & (1U << i), prio_offset);
+		if (r < 0)
+			r = err_set(err, r, "local: rule 'lookup main suppress_prefixlength 0': %s",
+				    strerror(-r));
+	}
+	return r;
+}
+
 /* The fwmark of the interface's policy rule: its own mark, else the table number. */
 static uint32_t rule_mark(const struct dev_iface *want)
 {
@@ -341,6 +383,8 @@ static int apply_routes(struct local_priv *lp, const struct dev_iface *want, int
 		uint32_t mark = rule_mark(want);
 		static const int fams[] = { AF_INET, AF_INET6 };
 
+		unsigned defaults = 0;
+
 		for (size_t i = 0; i < 2 && r == 0; i++) {
 			r = rtnl_rule_ensure(lp, fams[i], mark, table, rule_prio(table));
 			if (r == -EAFNOSUPPORT)
@@ -349,6 +393,12 @@ static int apply_routes(struct local_priv *lp, const struct dev_iface *want, int
 				r = err_set(err, r, "local: rule 'not fwmark %u lookup %u': %s", mark,
 					    table, strerror(-r));
 		}
+		for (size_t i = 0; i < want->n_routes; i++)
+			if (want->routes[i].len == 0)
+				defaults |= want->routes[i].family == AF_INET ? 1U : 2U;
+		if (r == 0)
+			r = update_default_routes(lp, want->name, defaults, want->rule_prio_offset,
+						  err);
 	}
 	return r;
 }
@@ -382,6 +432,8 @@ static int flush_routes(struct local_priv *lp, const struct dev_iface *want, int
 			r = err_set(err, r, "local: removing rule 'not fwmark %u lookup %u': %s",
 				    rule_mark(want), want->table, strerror(-r));
 	}
+	if (r == 0 && want->table != RT_TABLE_MAIN)
+		r = update_default_routes(lp, want->name, 0, want->rule_prio_offset, err);
 	return r;
 }
 

@@ -479,3 +479,104 @@ int rtnl_rule_remove(struct local_priv *lp, int family, uint32_t fwmark, uint32_
 	r = lb_nl_talk(lp->rtnl, nlh, NULL, NULL);
 	return r == -ENOENT || r == -EAFNOSUPPORT ? 0 : r;
 }
+
+/* --- "lookup main suppress_prefixlength 0" ------------------------------------------------- */
+
+/* Priorities at and above the offset that count as ours (the rule is one per family). */
+#define MAIN_RULE_SPAN 1024
+
+struct main_rule_ctx {
+	uint32_t lo;
+	bool found;                       /* a main-table suppress_prefixlength 0 rule, any prio */
+	uint8_t used[MAIN_RULE_SPAN];     /* priorities lo.. taken by any rule */
+	uint8_t ours[MAIN_RULE_SPAN];     /* ... by a main suppress_prefixlength 0 rule */
+};
+
+static int main_rule_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct main_rule_ctx *c = data;
+	const struct fib_rule_hdr *frh = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *a;
+	uint32_t table, prio = 0, suppress = UINT32_MAX;
+
+	if (nlh->nlmsg_type != RTM_NEWRULE || mnl_nlmsg_get_payload_len(nlh) < sizeof(*frh))
+		return MNL_CB_OK;
+	table = frh->table;
+	mnl_attr_for_each(a, nlh, sizeof(*frh)) {
+		if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+			continue;
+		switch (mnl_attr_get_type(a)) {
+		case FRA_TABLE:
+			table = mnl_attr_get_u32(a);
+			break;
+		case FRA_PRIORITY:
+			prio = mnl_attr_get_u32(a);
+			break;
+		case FRA_SUPPRESS_PREFIXLEN:
+			suppress = mnl_attr_get_u32(a);
+			break;
+		}
+	}
+	bool is_main = table == RT_TABLE_MAIN && suppress == 0;
+	c->found |= is_main;
+	if (prio >= c->lo && prio - c->lo < MAIN_RULE_SPAN) {
+		c->used[prio - c->lo] = 1;
+		c->ours[prio - c->lo] |= is_main;
+	}
+	return MNL_CB_OK;
+}
+
+static int main_rule_dump(struct local_priv *lp, int family, struct main_rule_ctx *c)
+{
+	char buf[RTNL_REQ_SIZE];
+	struct nlmsghdr *nlh = req_init(lp, buf, RTM_GETRULE, NLM_F_DUMP);
+	struct fib_rule_hdr *frh = mnl_nlmsg_put_extra_header(nlh, sizeof(*frh));
+
+	frh->family = (unsigned char)family;
+	return lb_nl_talk(lp->rtnl, nlh, main_rule_cb, c);
+}
+
+static int main_rule_change(struct local_priv *lp, bool add, int family, uint32_t prio)
+{
+	char buf[RTNL_REQ_SIZE];
+	struct nlmsghdr *nlh = req_init(lp, buf, add ? RTM_NEWRULE : RTM_DELRULE,
+					NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_EXCL : 0));
+	struct fib_rule_hdr *frh = mnl_nlmsg_put_extra_header(nlh, sizeof(*frh));
+
+	frh->family = (unsigned char)family;
+	frh->action = FR_ACT_TO_TBL;
+	frh->table = RT_TABLE_MAIN;
+	mnl_attr_put_u32(nlh, FRA_TABLE, RT_TABLE_MAIN);
+	mnl_attr_put_u32(nlh, FRA_SUPPRESS_PREFIXLEN, 0);
+	mnl_attr_put_u32(nlh, FRA_PRIORITY, prio);
+	return lb_nl_talk(lp->rtnl, nlh, NULL, NULL);
+}
+
+int rtnl_main_rule_set(struct local_priv *lp, int family, bool want, uint32_t prio_offset)
+{
+	struct main_rule_ctx *c = calloc(1, sizeof(*c));
+	int r;
+
+	if (!c)
+		return -ENOMEM;
+	c->lo = prio_offset;
+	r = main_rule_dump(lp, family, c);
+	if (r == 0 && want && !c->found) {
+		uint32_t i = 0;
+		while (i < MAIN_RULE_SPAN && c->used[i])
+			i++;
+		r = i < MAIN_RULE_SPAN ? main_rule_change(lp, true, family, prio_offset + i)
+				       : -ENOSPC;
+		if (r == -EEXIST)
+			r = 0;
+	}
+	for (uint32_t i = 0; r == 0 && !want && i < MAIN_RULE_SPAN; i++) {
+		if (!c->ours[i])
+			continue;
+		r = main_rule_change(lp, false, family, prio_offset + i);
+		if (r == -ENOENT)
+			r = 0;
+	}
+	free(c);
+	return r == -EAFNOSUPPORT ? 0 : r;
+}

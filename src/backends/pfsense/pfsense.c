@@ -4,17 +4,23 @@
  * with wg-portal's sequence (spec 6) it:
  *   - reads with plural, filtered GETs, independent reads in parallel (bounded by
  *     `concurrency`), and no per-tunnel detail GETs;
- *   - re-resolves every object id (array positions that shift after a delete, spec 2.5) with one
- *     plural GET at the start of each batch, orders the writes so that the batch's own deletes
- *     cannot shift an id it still needs (PATCHes, then POSTs, which append, then DELETEs from
- *     the highest id down), and checks that each write answered for the object it meant;
+ *   - never keeps an object id (array positions that shift after a delete, spec 2.5): PATCH
+ *     ids come from one plural GET at the start of each batch (a PATCH after other writes of
+ *     the batch looks its peer up again first), the writes are ordered so that
+ *     the batch's own deletes cannot shift an id it still needs (PATCHes, then POSTs, which
+ *     append, then DELETEs), each answer is checked to be about the object meant, and DELETEs
+ *     go to the plural endpoint by natural key (?publickey=&tun=, ?name=), which pfSense
+ *     resolves atomically, so a shifted id can never remove somebody else's peer;
  *   - writes sequentially: pfSense rewrites its whole config.xml per request and the pfrest
  *     docs warn it is not built for concurrent writers, so parallel writes could lose changes;
  *   - sends only the fields that differ, and applies once per batch: the last write carries
- *     apply=true with async=false, so its answer arrives after the apply ran and success is
- *     reported only then. A batch that fails half way still applies what it wrote (the running
- *     state must match the config that later reads show) and remembers an apply that failed,
- *     so the next call applies first.
+ *     apply=true with async=false, and success is reported only after GET /apply says the
+ *     apply ran (polled, bounded by api_timeout). A batch that fails half way still applies
+ *     what it wrote (the running state must match the config that later reads show) and
+ *     remembers an apply that failed, so the next call applies first;
+ *   - removes again a peer create it reported as failed but that may have landed (answer
+ *     lost; libcurl repeats a request on a dropped reused connection, and the repeat meets the
+ *     first one's peer): at once, or with the next call once the firewall answers.
  * Private keys are never returned (unless the firewall exposes sensitive fields); preshared
  * keys are write-only: we keep a keyed hash of each PSK we wrote so unchanged ones are not
  * rewritten (after a restart the first update of a peer writes its PSK once more).
@@ -55,6 +61,15 @@ struct pf_memo {
 	uint8_t tag[16];        /* keyed hash of the PSK we last wrote (zero key = none) */
 };
 
+/* A peer create we reported as failed although it may have landed (answer lost, or a repeat
+ * of the request found the key already there): removed again as soon as the firewall
+ * answers, unless a later batch wants the peer after all. */
+#define PF_UNDO_MAX 64
+struct pf_undo {
+	uint8_t pub[WG_KEY_LEN];
+	char tun[PF_NAME_MAX];
+};
+
 struct pf_priv {
 	struct http_client *http;
 	char id[64];
@@ -70,7 +85,12 @@ struct pf_priv {
 	uint8_t memo_key[crypto_generichash_KEYBYTES];
 	struct pf_memo *memo;
 	size_t n_memo, cap_memo;
+	struct pf_undo undo[PF_UNDO_MAX];
+	size_t n_undo;
 };
+
+static void undo_run(struct pf_priv *pp, const char *iface, const struct dev_peer *batch,
+		     size_t n);
 
 /* ---- PSK memo ------------------------------------------------------------------------------ */
 
@@ -718,6 +738,8 @@ static int pf_list_ifaces(struct backend *be, struct strv *ret, struct err *err)
 
 	if ((r = ensure_probed(be, err)) < 0)
 		return r;
+	if (pp->n_undo)
+		undo_run(pp, NULL, NULL, 0);
 	r = pf_call(pp, "GET", W "/tunnels", NULL, "listing WireGuard tunnels", &rep, err);
 	if (r < 0)
 		return r;
@@ -813,6 +835,8 @@ static int pf_get_iface(struct backend *be, const char *name, struct dev_iface *
 		return r;
 	if ((r = ensure_probed(be, err)) < 0)
 		return r;
+	if (pp->n_undo)
+		undo_run(pp, NULL, NULL, 0);
 	ncalls = pp->stats ? G_MAX : G_STATUS;
 	calls[G_TUN].path = mkpath(W "/tunnels", "name", name, NULL, NULL);
 	calls[G_PEERS].path = mkpath(W "/peers", "tun", name, NULL, NULL);
@@ -1014,6 +1038,34 @@ static int check_answer(const struct pf_op *o, const struct http_reply *rep, str
 	return r;
 }
 
+/* The current id of the peer o is about (o->id is the one of the batch's first read). */
+static int resolve_peer(struct pf_priv *pp, struct pf_op *o, struct err *err)
+{
+	struct http_reply rep = { 0 };
+	struct pf_peer *v = NULL;
+	char pub[WG_KEY_B64_SIZE];
+	size_t n = 0;
+	char *path;
+	int r;
+
+	key_to_base64(pub, o->pub);
+	path = mkpath(W "/peers", "publickey", pub, "tun", o->name);
+	if (!path)
+		return err_set(err, -ENOMEM, "out of memory");
+	r = pf_call(pp, "GET", path, NULL, "looking the peer up again", &rep, err);
+	free(path);
+	if (r == 0)
+		r = pf_parse_peers(rep.body, rep.len, &v, &n, NULL, err);
+	http_reply_release(&rep);
+	if (r == 0 && n == 0)
+		r = err_set(err, -ESTALE, "a peer of pfSense tunnel '%s' was removed by somebody "
+					  "else while we wrote; read again and retry", o->name);
+	if (r == 0)
+		o->id = v[0].id;
+	pf_peers_free(v, n);
+	return r;
+}
+
 /*
  * Runs ops in order, one at a time; the last carries apply=true&async=false. On a failure the
  * ops already written are applied (best effort) and the first failure is returned. done_cb
@@ -1038,6 +1090,15 @@ static int run_ops(struct pf_priv *pp, struct pf_op *ops, size_t n, const char *
 		char w[160];
 
 		snprintf(w, sizeof(w), "%s (%s %s)", what, o->method, base);
+		/* the first write follows the batch's read at once; a later PATCH follows other
+		 * round trips, in which somebody may have deleted a peer and shifted the ids:
+		 * it looks its peer up again, right before writing (spec 2.5) */
+		if (i > 0 && o->kind == OP_PEER && !strcmp(o->method, "PATCH") &&
+		    (r = resolve_peer(pp, o, err)) < 0) {
+			if (done)
+				pp->apply_pending = true;
+			break;
+		}
 		if (!strcmp(o->method, "DELETE")) {
 			/* by natural key on the plural endpoint, never by id: an id can shift
 			 * between our read and this call (spec 2.5), a name or key cannot, and
@@ -1107,6 +1168,19 @@ static int run_ops(struct pf_priv *pp, struct pf_op *ops, size_t n, const char *
 						     r == -EPROTO);
 			if (done > (landed ? 1u : 0u) || no_answer || (landed && !last))
 				pp->apply_pending = true;
+			if (o->kind == OP_PEER && !strcmp(o->method, "POST") && r != -EINVAL &&
+			    r != -EACCES && r != -ENOENT && pp->n_undo < PF_UNDO_MAX) {
+				struct pf_undo *u = &pp->undo[pp->n_undo++];
+				memcpy(u->pub, o->pub, WG_KEY_LEN);
+				snprintf(u->tun, sizeof(u->tun), "%s", o->name);
+				if (r == -EEXIST)
+					/* the key was absent when the batch began: a repeat of
+					 * our own request (libcurl re-sends on a dropped reused
+					 * connection) found what the first one wrote */
+					r = err_set(err, -EPROTO,
+						    "pfSense: the answer to creating the peer was lost "
+						    "(a repeat found it written); it is removed again");
+			}
 			break;
 		}
 	}
@@ -1123,6 +1197,45 @@ static int run_ops(struct pf_priv *pp, struct pf_op *ops, size_t n, const char *
 			log_debug("backend '%s': apply after a failed write: %s", pp->id, e2.msg);
 	}
 	return r;
+}
+
+/* Removes the peers of pp->undo (see struct pf_undo) that batch (may be NULL) does not upsert;
+ * entries it upserts are dropped, the batch writes them. Best effort: what cannot be removed
+ * now stays for the next call. */
+static void undo_run(struct pf_priv *pp, const char *iface, const struct dev_peer *batch,
+		     size_t n)
+{
+	struct pf_op ops[PF_UNDO_MAX];
+	size_t nops = 0, keep = 0;
+	struct err e = { 0 };
+
+	for (size_t i = 0; i < pp->n_undo; i++) {
+		const struct pf_undo *u = &pp->undo[i];
+		bool wanted = false;
+		for (size_t k = 0; iface && k < n && !wanted; k++)
+			wanted = !strcmp(u->tun, iface) && !(batch[k].flags & DEV_PEER_REMOVE) &&
+				 !memcmp(batch[k].public_key, u->pub, WG_KEY_LEN);
+		if (wanted)
+			continue;
+		memset(&ops[nops], 0, sizeof(ops[nops]));
+		ops[nops].method = "DELETE";
+		ops[nops].kind = OP_PEER;
+		memcpy(ops[nops].pub, u->pub, WG_KEY_LEN);
+		snprintf(ops[nops].name, sizeof(ops[nops].name), "%s", u->tun);
+		nops++;
+	}
+	pp->n_undo = 0;
+	if (nops && run_ops(pp, ops, nops, "removing a peer whose create failed", NULL, &e) < 0) {
+		log_debug("backend '%s': %s (retried with the next call)", pp->id, e.msg);
+		for (size_t i = 0; i < nops; i++) {
+			memcpy(pp->undo[keep].pub, ops[i].pub, WG_KEY_LEN);
+			snprintf(pp->undo[keep].tun, sizeof(pp->undo[keep].tun), "%s", ops[i].name);
+			keep++;
+		}
+		pp->n_undo = keep;
+	}
+	for (size_t i = 0; i < nops; i++)
+		op_release(&ops[i]);
 }
 
 /* After a tunnel write: remember what a create made (its name may not be ours). */
@@ -1465,6 +1578,8 @@ static int pf_apply_peers(struct backend *be, const char *name, const struct dev
 	}
 	if ((r = ensure_probed(be, err)) < 0)
 		return r;
+	if (pp->n_undo)
+		undo_run(pp, name, peers, n);
 	/* ids are re-resolved here, once per batch: all peers (public keys are unique across
 	 * tunnels, ids are global) and the tunnel */
 	reads[0].path = mkpath(W "/tunnels", "name", name, NULL, NULL);
@@ -1565,6 +1680,8 @@ static int pf_apply_peers(struct backend *be, const char *name, const struct dev
 	ops = NULL;
 	nops = 0;
 	r = run_ops(pp, sorted, ns, "applying peers", peer_done, err);
+	if (r < 0 && pp->n_undo)
+		undo_run(pp, NULL, NULL, 0); /* at once, when the firewall still answers */
 out:
 	ops_free(ops, nops);
 	ops_free(sorted, ns);
