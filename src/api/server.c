@@ -25,8 +25,10 @@
 #include "util/err.h"
 #include "util/log.h"
 
-#define API_CONN_LIMIT 256
-#define API_CONN_PER_IP 64
+/* A browser keeps ~6 keep-alive connections: 128 per address lets ~20 UI sessions share one
+ * NAT address (an office) while one client still cannot take every slot. */
+#define API_CONN_LIMIT 512
+#define API_CONN_PER_IP 128
 #define API_CONN_TIMEOUT_S 30
 #define API_PEM_MAX (1024 * 1024)
 

@@ -11,6 +11,10 @@
 
 struct err;
 
+/* Records an audit entry (statistics.collect_audit_data) after a successful change. */
+void core_audit(struct app *app, const char *origin, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* Checks that no address of `addrs` (address part) is used by another interface or peer.
  * except_peer / except_iface: the record being updated. -EEXIST naming `field` on collision. */
 int core_check_addresses(struct app *app, const struct strv *addrs, const char *except_peer,

@@ -286,7 +286,7 @@ int core_iface_create(struct app *app, struct iface *ifc, struct err *err)
 	if (r < 0)
 		log_warn("interface '%s': %s", ifc->identifier, err->msg);
 	r = 0;
-	store_audit_add(app->store, "", "info", "interface", ifc->identifier, NULL);
+	core_audit(app, "interface", "interface %s created", ifc->identifier);
 unlock:
 	pthread_mutex_unlock(&app->write_lock);
 	return r;
@@ -366,7 +366,7 @@ int core_iface_update(struct app *app, const char *id, struct iface *ifc, struct
 	err_clear(err);
 	ifc->enabled_peers = old->enabled_peers;
 	ifc->total_peers = old->total_peers;
-	store_audit_add(app->store, "", "info", "interface", id, NULL);
+	core_audit(app, "interface", "interface %s updated", id);
 unlock:
 	pthread_mutex_unlock(&app->write_lock);
 	iface_free(old);
@@ -407,7 +407,7 @@ int core_iface_delete(struct app *app, const char *id, struct err *err)
 	    core_run_hook(old->post_down, id, "PostDown", err) < 0)
 		log_warn("interface '%s': %s", id, err->msg);
 	err_clear(err);
-	store_audit_add(app->store, "", "info", "interface", id, NULL);
+	core_audit(app, "interface", "interface %s deleted", id);
 unlock:
 	pthread_mutex_unlock(&app->write_lock);
 	iface_free(old);

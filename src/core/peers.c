@@ -189,6 +189,8 @@ int core_peer_create(struct app *app, struct peer *p, struct err *err)
 			sync_peer(app, ifc, p, true, NULL, &e); /* the device may have the peer */
 			err_prefix(err, "creation failure");
 		}
+	} else {
+		core_audit(app, "peer", "peer %s created on %s", p->identifier, ifc->identifier);
 	}
 unlock:
 	pthread_mutex_unlock(&app->write_lock);
@@ -254,6 +256,8 @@ int core_peer_update(struct app *app, const char *old_id, struct peer *p, struct
 		if (old_ifc)
 			sync_iface(app, old_ifc->identifier, &e);
 		err_prefix(err, "update failure");
+	} else {
+		core_audit(app, "peer", "peer %s updated", p->identifier);
 	}
 unlock:
 	pthread_mutex_unlock(&app->write_lock);
@@ -293,6 +297,8 @@ int core_peer_delete(struct app *app, const char *id, struct err *err)
 		err_clear(&e);
 		sync_iface(app, ifc->identifier, &e);
 		err_prefix(err, "deletion failure");
+	} else {
+		core_audit(app, "peer", "peer %s deleted from %s", id, ifc->identifier);
 	}
 unlock:
 	pthread_mutex_unlock(&app->write_lock);

@@ -558,6 +558,11 @@ def test_audit(st):
     T.ok(any(e["Message"].startswith("login failed") for e in entries),
          "audit: failed logins are recorded")
     T.ok(all(ADMIN_PW not in e["Message"] for e in entries), "audit: no passwords")
+    T.ok(any(e["Origin"] == "interface" and e["Message"] == f"interface {st['iface']} created"
+             for e in entries), "audit: the interface save is recorded", entries[:8])
+    some_peer = next(iter(st["peers"]))
+    T.ok(any(e["Origin"] == "peer" and e["Message"] == f"peer {some_peer} created on {st['iface']}"
+             for e in entries), "audit: peer saves are recorded", entries[:8])
     r = s.req("GET", "/audit/all?filter=failed")
     T.ok(r.status == 200 and r.json() and all("failed" in e["Message"] for e in r.json()),
          "audit filter", r)
