@@ -53,7 +53,8 @@ void api_peer_by_iface(struct api_ctx *c)
 
 	if (api_paging_parse(c, &pg) < 0)
 		goto out;
-	r = store_iface_get(c->app->store, c->id, &ifc, &err);
+	/* existence only: the settings row, without counting the interface's peers */
+	r = store_iface_get_settings(c->app->store, c->id, &ifc, &err);
 	if (r == -ENOENT) {
 		http_error(c, 404, NULL, "failed to load interface: record not found");
 		goto out;
@@ -212,7 +213,7 @@ void api_peer_new(struct api_ctx *c)
 		goto out;
 	}
 	err_clear(&err);
-	if (store_iface_get(c->app->store, STR(p->interface_identifier), &ifc, &err) < 0) {
+	if (store_iface_get_settings(c->app->store, STR(p->interface_identifier), &ifc, &err) < 0) {
 		http_error(c, 400, "InterfaceIdentifier",
 			   "creation not allowed: invalid interface: invalid data");
 		goto out;

@@ -16,6 +16,17 @@ static int addr_bytes(int family)
 	return family == AF_INET ? 4 : 16;
 }
 
+int ip_prefix_cmp(const void *pa, const void *pb)
+{
+	const struct ip_prefix *a = pa, *b = pb;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	if (a->len != b->len)
+		return a->len < b->len ? -1 : 1;
+	return memcmp(a->addr, b->addr, a->family == AF_INET ? 4 : 16);
+}
+
 int ip_prefix_host_len(int family)
 {
 	return family == AF_INET ? 32 : 128;

@@ -32,6 +32,8 @@ bool ip_prefix_overlaps(const struct ip_prefix *a, const struct ip_prefix *b);
 bool ip_addr_equal(const struct ip_prefix *a, const struct ip_prefix *b);
 /* Adds 1 to the address; returns -ERANGE on wrap-around. */
 int ip_addr_next(struct ip_prefix *p);
+/* Total order for qsort/bsearch over prefixes (family, length, address bytes); 0 = same. */
+int ip_prefix_cmp(const void *a, const void *b);
 /* Host route length for the family: 32 or 128. */
 int ip_prefix_host_len(int family);
 /* True when the address is the network's last address (IPv4 broadcast / IPv6 last). */

@@ -20,23 +20,12 @@ struct rr_prefix {
 
 struct rr_peer {
 	char *id;
-	struct ip_prefix *v;  /* sorted with cmp_prefix, unique */
+	struct ip_prefix *v;  /* sorted with ip_prefix_cmp, unique */
 	size_t n;
 };
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct route_refs *registry;
-
-static int cmp_prefix(const void *pa, const void *pb)
-{
-	const struct ip_prefix *a = pa, *b = pb;
-
-	if (a->family != b->family)
-		return a->family < b->family ? -1 : 1;
-	if (a->len != b->len)
-		return a->len < b->len ? -1 : 1;
-	return memcmp(a->addr, b->addr, a->family == AF_INET ? 4 : 16);
-}
 
 static int cmp_peer(const void *a, const void *b)
 {
@@ -147,9 +136,9 @@ static int normalise(const struct ip_prefix *v, size_t n, struct ip_prefix **ret
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
 		ip_prefix_network(&v[i], &c[i]);
-	qsort(c, n, sizeof(*c), cmp_prefix);
+	qsort(c, n, sizeof(*c), ip_prefix_cmp);
 	for (size_t i = 0; i < n; i++)
-		if (!k || cmp_prefix(&c[k - 1], &c[i]))
+		if (!k || ip_prefix_cmp(&c[k - 1], &c[i]))
 			c[k++] = c[i];
 	*ret = c;
 	*ret_n = k;
@@ -160,7 +149,7 @@ static int ref_inc(struct route_refs *rr, const struct ip_prefix *p, struct rout
 {
 	struct rr_prefix key = { .p = *p }, *node, **found;
 
-	found = tfind(&key, &rr->prefixes, cmp_prefix);
+	found = tfind(&key, &rr->prefixes, ip_prefix_cmp);
 	if (found) {
 		(*found)->refs++;
 		return 0;
@@ -170,7 +159,7 @@ static int ref_inc(struct route_refs *rr, const struct ip_prefix *p, struct rout
 		return -ENOMEM;
 	node->p = *p;
 	node->refs = 1;
-	found = tsearch(node, &rr->prefixes, cmp_prefix);
+	found = tsearch(node, &rr->prefixes, ip_prefix_cmp);
 	if (!found) {
 		free(node);
 		return -ENOMEM;
@@ -182,13 +171,13 @@ static int ref_dec(struct route_refs *rr, const struct ip_prefix *p, struct rout
 {
 	struct rr_prefix key = { .p = *p }, *node, **found;
 
-	found = tfind(&key, &rr->prefixes, cmp_prefix);
+	found = tfind(&key, &rr->prefixes, ip_prefix_cmp);
 	if (!found)
 		return 0; /* never counted: nothing to release */
 	node = *found;
 	if (--node->refs)
 		return 0;
-	tdelete(&key, &rr->prefixes, cmp_prefix);
+	tdelete(&key, &rr->prefixes, ip_prefix_cmp);
 	free(node);
 	return d ? push(&d->del, &d->n_del, p) : 0;
 }
@@ -213,7 +202,7 @@ int route_refs_set_peer(struct route_refs *rr, const char *peer_id, const struct
 	}
 	/* merge walk over two sorted sets: only the difference changes counts */
 	while (r == 0 && (i < nn || j < on)) {
-		int c = i == nn ? 1 : j == on ? -1 : cmp_prefix(&nv[i], &ov[j]);
+		int c = i == nn ? 1 : j == on ? -1 : ip_prefix_cmp(&nv[i], &ov[j]);
 		if (c < 0)
 			r = ref_inc(rr, &nv[i++], d);
 		else if (c > 0)

@@ -22,11 +22,6 @@
 #include "util/err.h"
 #include "util/log.h"
 
-static int cmp_prefix(const void *a, const void *b)
-{
-	return memcmp(a, b, sizeof(struct ip_prefix));
-}
-
 static int cmp_peer_key(const void *a, const void *b)
 {
 	return memcmp(((const struct dev_peer *)a)->public_key,
@@ -42,7 +37,7 @@ static void prefixes_norm(struct ip_prefix *v, size_t n)
 		struct ip_prefix p = v[i];
 		ip_prefix_network(&p, &v[i]);
 	}
-	qsort(v, n, sizeof(*v), cmp_prefix);
+	qsort(v, n, sizeof(*v), ip_prefix_cmp);
 }
 
 static bool endpoint_is_numeric(const char *ep)
@@ -100,8 +95,8 @@ static bool prefix_sets_equal(struct ip_prefix *a, size_t na, struct ip_prefix *
 		return false;
 	if (!na)
 		return true;
-	qsort(a, na, sizeof(*a), cmp_prefix);
-	qsort(b, nb, sizeof(*b), cmp_prefix);
+	qsort(a, na, sizeof(*a), ip_prefix_cmp);
+	qsort(b, nb, sizeof(*b), ip_prefix_cmp);
 	return !memcmp(a, b, na * sizeof(*a));
 }
 

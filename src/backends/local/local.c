@@ -213,22 +213,11 @@ static int local_get_iface(struct backend *be, const char *name, struct dev_ifac
 	return 0;
 }
 
-static int cmp_prefix(const void *pa, const void *pb)
-{
-	const struct ip_prefix *a = pa, *b = pb;
-
-	if (a->family != b->family)
-		return a->family < b->family ? -1 : 1;
-	if (a->len != b->len)
-		return a->len < b->len ? -1 : 1;
-	return memcmp(a->addr, b->addr, a->family == AF_INET ? 4 : 16);
-}
-
-/* Membership in a set sorted with cmp_prefix: route sets have one entry per peer, so a
+/* Membership in a set sorted with ip_prefix_cmp: route sets have one entry per peer, so a
  * linear scan per entry would make every peer change O(peers^2). */
 static bool prefix_in_sorted(const struct ip_prefix *p, const struct ip_prefix *v, size_t n)
 {
-	return n && bsearch(p, v, n, sizeof(*v), cmp_prefix) != NULL;
+	return n && bsearch(p, v, n, sizeof(*v), ip_prefix_cmp) != NULL;
 }
 
 static bool prefix_in(const struct ip_prefix *p, const struct ip_prefix *v, size_t n)
@@ -346,9 +335,9 @@ static int apply_routes(struct local_priv *lp, const struct dev_iface *want, int
 			r = err_set(err, r, "out of memory");
 	}
 	if (n)
-		qsort(cur, n, sizeof(*cur), cmp_prefix);
+		qsort(cur, n, sizeof(*cur), ip_prefix_cmp);
 	if (nw)
-		qsort(wantnet, nw, sizeof(*wantnet), cmp_prefix);
+		qsort(wantnet, nw, sizeof(*wantnet), ip_prefix_cmp);
 	for (size_t i = 0; i < nw && r == 0; i++) {
 		char s[CIDR_STR_MAX];
 
