@@ -16,6 +16,8 @@
 #   4b. bench/bench_pfsense.py (pfSense backend against the pfrest simulator: sync of 500 peers
 #      at 20 ms latency, HTTP calls, applies and wall time vs wg-portal's sequence), in its own
 #      namespace wgpfb<pid>.
+#   4c. bench/bench_monitor.py (a ping round over 1,000 local peers with 10 workers vs ping -c1,
+#      /metrics render time with 10,000 peers vs wg show dump).
 #   5. One "== bench summary" block: one "name: value" line per figure.
 #
 # Benchmarks print figures and ratios; they never fail on speed (timings depend on the machine
