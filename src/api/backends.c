@@ -86,6 +86,7 @@ static json_t *backend_json(const struct backend *be)
 	json_object_set_new(o, "PingError", str_json(be->ping_error, sizeof(be->ping_error)));
 	json_object_set_new(o, "Statistics", round_json(be, MONITOR_ROUND_STATS));
 	json_object_set_new(o, "PingChecks", round_json(be, MONITOR_ROUND_PING));
+	json_object_set_new(o, "Sync", round_json(be, MONITOR_ROUND_SYNC)); /* last full sync */
 	return o;
 }
 

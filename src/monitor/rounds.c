@@ -23,7 +23,13 @@ static size_t n_slots;
 
 const char *monitor_round_name(enum monitor_round_kind k)
 {
-	return k == MONITOR_ROUND_STATS ? "statistics" : k == MONITOR_ROUND_PING ? "ping" : "";
+	static const char *const names[MONITOR_ROUND_MAX] = {
+		[MONITOR_ROUND_STATS] = "statistics",
+		[MONITOR_ROUND_PING] = "ping",
+		[MONITOR_ROUND_SYNC] = "sync",
+	};
+
+	return (unsigned)k < MONITOR_ROUND_MAX ? names[k] : "";
 }
 
 /* Called with mu held; NULL when the table is full. */

@@ -2,7 +2,7 @@
 #ifndef MONITOR_ROUNDS_H
 #define MONITOR_ROUNDS_H
 /*
- * The outcome of the last statistics and ping round per backend, for GET /backend/all and the
+ * The outcome of the last statistics and ping round (and the last full sync) per backend, for GET /backend/all and the
  * exporter. Writers are the statistics collector (sync/workers.c) and the ping checker; all
  * calls are thread-safe. Also the lock that keeps the two writers of peer_statuses from
  * overwriting each other's fields (each does read-modify-write of the same rows).
@@ -14,6 +14,7 @@
 enum monitor_round_kind {
 	MONITOR_ROUND_STATS,
 	MONITOR_ROUND_PING,
+	MONITOR_ROUND_SYNC,         /* a full reconcile of one interface (start-up, healing, edits) */
 	MONITOR_ROUND_MAX
 };
 
@@ -27,7 +28,7 @@ struct monitor_round {
 	char last_error[256];       /* first error of the last round, "" = none */
 };
 
-const char *monitor_round_name(enum monitor_round_kind k);   /* "statistics", "ping" */
+const char *monitor_round_name(enum monitor_round_kind k); /* "statistics", "ping", "sync" */
 
 /* Records a finished round of backend_id (copies r; rounds is counted here). */
 void monitor_round_put(enum monitor_round_kind k, const char *backend_id,

@@ -14,8 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "config/config.h"
+#include "monitor/rounds.h"
 #include "store/store.h"
 #include "sync/route_refs.h"
 #include "sync/sync-int.h"
@@ -289,14 +291,37 @@ static void routes_rebuild(struct app *app, struct backend *be, const struct ifa
 	}
 }
 
+static double mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* The last full sync per backend, for /backend/all and wgportal_round_*{round="sync"}. */
+static void record_sync(const struct backend *be, double t0, int r, const struct err *err)
+{
+	struct monitor_round mr;
+
+	memset(&mr, 0, sizeof(mr));
+	mr.last_at = (int64_t)time(NULL);
+	mr.duration_ms = mono_ms() - t0;
+	mr.errors = r < 0;
+	if (r < 0)
+		snprintf(mr.last_error, sizeof(mr.last_error), "%.255s", err ? err->msg : "");
+	monitor_round_put(MONITOR_ROUND_SYNC, be->id, &mr);
+}
+
 int sync_iface(struct app *app, const char *iface_id, struct err *err)
 {
 	struct iface *ifc = NULL;
 	struct peer **peers = NULL;
 	size_t n = 0;
 	struct dev_iface want, have;
-	struct backend *be;
+	struct backend *be = NULL;
 	bool created = false;
+	double t0 = mono_ms();
 	int r;
 
 	memset(&have, 0, sizeof(have));
@@ -329,6 +354,8 @@ int sync_iface(struct app *app, const char *iface_id, struct err *err)
 	if (created && r == 0)
 		log_info("interface '%s' created on backend '%s'", iface_id, be->id);
 out:
+	if (be)
+		record_sync(be, t0, r, err);
 	dev_iface_release(&want);
 	dev_iface_release(&have);
 	peer_list_free(peers, n);

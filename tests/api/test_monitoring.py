@@ -351,6 +351,13 @@ def run_phase(tmp, tag, label, unprivileged, mt, mt2, pf):
          and any(s[0].get("round") == "ping" and s[0].get("backend") == "local"
                  for s in fams["wgportal_round_duration_seconds"]["samples"]),
          f"{label}: wgportal_ backend request and round duration metrics present")
+    T.ok(any(s[0].get("round") == "sync" and s[0].get("backend") == "local" and s[1] > 0
+             for s in fams.get("wgportal_round_duration_seconds", {}).get("samples", [])),
+         f"{label}: the last full sync per backend is exported (round=\"sync\")")
+    syn = {x.get("Identifier"): x.get("Sync") for x in (cl.api("GET", "/backend/all").json() or [])}
+    T.ok(isinstance(syn.get("local"), dict) and syn["local"].get("Rounds", 0) >= 1
+         and syn["local"].get("DurationMs", 0) > 0,
+         f"{label}: /backend/all shows the last full sync of the local backend", syn.get("local"))
     esc = [s for s in fams.get("wgportal_backend_up", {}).get("samples", [])
            if s[0].get("backend") == "mtnoping"]
     T.ok(esc, f"{label}: wgportal_backend_up per backend")
