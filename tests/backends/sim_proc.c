@@ -22,11 +22,27 @@ struct sim {
 static pid_t sim_pids[32];
 static size_t n_sim_pids;
 
+/* SIGTERM, then SIGKILL after 5 s: a simulator that misses its SIGTERM (seen once in CI: the
+ * Python process kept serving) must not hang the suite in waitpid(). */
+static void sim_reap(pid_t pid)
+{
+	if (kill(pid, SIGTERM) < 0)
+		return;
+	for (int i = 0; i < 100; i++) {
+		if (waitpid(pid, NULL, WNOHANG) != 0)
+			return;
+		usleep(50000);
+	}
+	print_message("# simulator %d ignored SIGTERM for 5 s: killed\n", (int)pid);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
 static void sims_kill_all(void)
 {
 	for (size_t i = 0; i < n_sim_pids; i++)
-		if (sim_pids[i] > 0 && kill(sim_pids[i], SIGTERM) == 0)
-			waitpid(sim_pids[i], NULL, 0);
+		if (sim_pids[i] > 0)
+			sim_reap(sim_pids[i]);
 	n_sim_pids = 0;
 }
 
@@ -90,8 +106,7 @@ static int sim_start(struct sim *s, int port, const char *const *extra)
 static void sim_stop(struct sim *s)
 {
 	if (s->pid > 0) {
-		kill(s->pid, SIGTERM);
-		waitpid(s->pid, NULL, 0);
+		sim_reap(s->pid);
 		for (size_t i = 0; i < n_sim_pids; i++)
 			if (sim_pids[i] == s->pid)
 				sim_pids[i] = 0;
