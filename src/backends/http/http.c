@@ -527,3 +527,25 @@ int http_query_append(char **dst, const char *key, const char *value)
 	*dst = buf_detach(&b);
 	return *dst ? 0 : -ENOMEM;
 }
+
+char *http_path_query(const char *base, const char *k1, const char *v1, const char *k2,
+		      const char *v2)
+{
+	char *p = strdup(base);
+
+	if (p && k1 && http_query_append(&p, k1, v1) < 0) {
+		free(p);
+		return NULL;
+	}
+	if (p && k2 && http_query_append(&p, k2, v2) < 0) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void http_calls_release(struct http_call *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		http_call_release(&v[i]);
+}

@@ -86,6 +86,15 @@ void http_call_release(struct http_call *call);   /* frees path, body, reply */
 
 /* Percent-encodes s (RFC 3986 unreserved kept) onto the end of *dst (heap, realloc'd). */
 int http_query_append(char **dst, const char *key, const char *value);
+/* "base?k1=v1&k2=v2" with values percent-encoded; k1/k2 NULL leave them out. NULL on OOM. */
+char *http_path_query(const char *base, const char *k1, const char *v1, const char *k2,
+		      const char *v2);
+/* Releases each call of an array (NULL-safe); the array itself stays the caller's. */
+void http_calls_release(struct http_call *v, size_t n);
+static inline bool http_status_ok(long status)
+{
+	return status >= 200 && status <= 299;
+}
 
 /* Counters for tests: calls started, and the most ever in flight at once. */
 void http_client_stats(struct http_client *c, unsigned long *calls, int *max_in_flight);

@@ -232,11 +232,6 @@ static char *jobj_end(struct buf *b)
 
 /* ---- calls and error mapping ------------------------------------------------------------ */
 
-static bool status_ok(long st)
-{
-	return st >= 200 && st <= 299;
-}
-
 /* Non-2xx answer -> -errno with a message naming what failed. */
 static int status_error(struct mt_priv *mp, const char *method, const char *what,
 			const struct http_reply *rep, struct err *err)
@@ -304,7 +299,7 @@ static int mt_call(struct mt_priv *mp, const char *method, const char *path, con
 
 	if (r < 0)
 		return err_prefix(err, "RouterOS, %s", what);
-	if (!status_ok(rep->status)) {
+	if (!http_status_ok(rep->status)) {
 		r = status_error(mp, method, what, rep, err);
 		http_reply_release(rep);
 	}
@@ -320,32 +315,9 @@ static int call_result(struct mt_priv *mp, struct http_call *c, const char *what
 						"failure", what);
 	if (c->rc < 0)
 		return err_set(err, c->rc, "RouterOS, %s: %s", what, c->errmsg);
-	if (!status_ok(c->reply.status))
+	if (!http_status_ok(c->reply.status))
 		return status_error(mp, c->method, what, &c->reply, err);
 	return 0;
-}
-
-static void calls_release(struct http_call *v, size_t n)
-{
-	for (size_t i = 0; v && i < n; i++)
-		http_call_release(&v[i]);
-}
-
-/* Builds "base?k=v&k=v" (values percent-encoded). NULL on OOM. */
-static char *mkpath(const char *base, const char *k1, const char *v1, const char *k2,
-		    const char *v2)
-{
-	char *p = strdup(base);
-
-	if (p && k1 && http_query_append(&p, k1, v1) < 0) {
-		free(p);
-		return NULL;
-	}
-	if (p && k2 && http_query_append(&p, k2, v2) < 0) {
-		free(p);
-		return NULL;
-	}
-	return p;
 }
 
 static char *mkpath_id(const char *base, const char *id)
@@ -383,7 +355,7 @@ static void probe_policies(struct mt_priv *mp)
 	struct err e = { 0 };
 	int r;
 
-	path = mkpath("/user", "name", mp->user, ".proplist", "name,group");
+	path = http_path_query("/user", "name", mp->user, ".proplist", "name,group");
 	if (!path)
 		return;
 	r = mt_call(mp, "GET", path, NULL, "reading the user", &rep, &e);
@@ -393,7 +365,7 @@ static void probe_policies(struct mt_priv *mp)
 	http_reply_release(&rep);
 	if (r < 0)
 		goto fallback;
-	path = mkpath("/user/group", "name", group, ".proplist", "name,policy");
+	path = http_path_query("/user/group", "name", group, ".proplist", "name,policy");
 	if (!path)
 		return;
 	r = mt_call(mp, "GET", path, NULL, "reading the user group", &rep, &e);
@@ -647,11 +619,11 @@ static int mt_get_iface(struct backend *be, const char *name, struct dev_iface *
 	if ((r = ensure_probed(be, err)) < 0)
 		return r;
 	plp = peer_proplist(mp);
-	calls[G_WG].path = mkpath("/interface/wireguard", "name", name, ".proplist", PL_WG);
-	calls[G_IFSTAT].path = mkpath("/interface", "name", name, ".proplist", PL_IFSTAT);
-	calls[G_ADDR4].path = mkpath("/ip/address", "interface", name, ".proplist", PL_ADDR);
-	calls[G_ADDR6].path = mkpath("/ipv6/address", "interface", name, ".proplist", PL_ADDR);
-	calls[G_PEERS].path = plp ? mkpath("/interface/wireguard/peers", "interface", name,
+	calls[G_WG].path = http_path_query("/interface/wireguard", "name", name, ".proplist", PL_WG);
+	calls[G_IFSTAT].path = http_path_query("/interface", "name", name, ".proplist", PL_IFSTAT);
+	calls[G_ADDR4].path = http_path_query("/ip/address", "interface", name, ".proplist", PL_ADDR);
+	calls[G_ADDR6].path = http_path_query("/ipv6/address", "interface", name, ".proplist", PL_ADDR);
+	calls[G_PEERS].path = plp ? http_path_query("/interface/wireguard/peers", "interface", name,
 					   ".proplist", plp) : NULL;
 	free(plp);
 	for (int i = 0; i < G_MAX; i++) {
@@ -734,7 +706,7 @@ out:
 	free(a4);
 	free(a6);
 	mt_peers_free(peers, np);
-	calls_release(calls, G_MAX);
+	http_calls_release(calls, G_MAX);
 	return r;
 }
 
@@ -871,11 +843,11 @@ static int mt_apply_iface(struct backend *be, const struct dev_iface *want, stru
 		return policy_error(mp, "sensitive", P_SENSITIVE, err);
 
 	nreads = want_addrs ? A_MAX : 1;
-	reads[A_WG].path = mkpath("/interface/wireguard", "name", want->name, ".proplist", PL_WG);
+	reads[A_WG].path = http_path_query("/interface/wireguard", "name", want->name, ".proplist", PL_WG);
 	if (want_addrs) {
-		reads[A_ADDR4].path = mkpath("/ip/address", "interface", want->name, ".proplist",
+		reads[A_ADDR4].path = http_path_query("/ip/address", "interface", want->name, ".proplist",
 					     PL_ADDR);
-		reads[A_ADDR6].path = mkpath("/ipv6/address", "interface", want->name, ".proplist",
+		reads[A_ADDR6].path = http_path_query("/ipv6/address", "interface", want->name, ".proplist",
 					     PL_ADDR);
 	}
 	for (size_t i = 0; i < nreads; i++) {
@@ -964,8 +936,8 @@ out:
 		explicit_bzero(body, strlen(body));
 		free(body);
 	}
-	calls_release(reads, A_MAX);
-	calls_release(muts, nm);
+	http_calls_release(reads, A_MAX);
+	http_calls_release(muts, nm);
 	free(muts);
 	mt_wgs_free(w, nw);
 	free(a4);
@@ -994,10 +966,10 @@ static int mt_delete_iface(struct backend *be, const char *name, struct err *err
 		return r;
 	if ((r = need_write(mp, err)) < 0)
 		return r;
-	reads[D_WG].path = mkpath("/interface/wireguard", "name", name, ".proplist", ".id,name");
-	reads[D_ADDR4].path = mkpath("/ip/address", "interface", name, ".proplist", PL_ADDR);
-	reads[D_ADDR6].path = mkpath("/ipv6/address", "interface", name, ".proplist", PL_ADDR);
-	reads[D_PEERS].path = mkpath("/interface/wireguard/peers", "interface", name, ".proplist",
+	reads[D_WG].path = http_path_query("/interface/wireguard", "name", name, ".proplist", ".id,name");
+	reads[D_ADDR4].path = http_path_query("/ip/address", "interface", name, ".proplist", PL_ADDR);
+	reads[D_ADDR6].path = http_path_query("/ipv6/address", "interface", name, ".proplist", PL_ADDR);
+	reads[D_PEERS].path = http_path_query("/interface/wireguard/peers", "interface", name, ".proplist",
 				     ".id,interface,public-key,dynamic");
 	for (int i = 0; i < D_MAX; i++) {
 		reads[i].method = "GET";
@@ -1057,8 +1029,8 @@ oom:
 	r = err_set(err, -ENOMEM, "out of memory");
 out:
 	free(path);
-	calls_release(reads, D_MAX);
-	calls_release(muts, nm);
+	http_calls_release(reads, D_MAX);
+	http_calls_release(muts, nm);
 	free(muts);
 	mt_wgs_free(w, nw);
 	free(a4);
@@ -1206,7 +1178,7 @@ static int iface_exists(struct mt_priv *mp, const char *name, struct err *err)
 	struct http_reply rep = { 0 };
 	struct mt_wg *w = NULL;
 	size_t nw = 0;
-	char *path = mkpath("/interface/wireguard", "name", name, ".proplist", ".id,name");
+	char *path = http_path_query("/interface/wireguard", "name", name, ".proplist", ".id,name");
 	int r;
 
 	if (!path)
@@ -1241,7 +1213,7 @@ static int read_peers(struct mt_priv *mp, const char *name, const struct dev_pee
 
 	for (size_t i = 0; i < nc; i++) {
 		calls[i].method = "GET";
-		calls[i].path = plp ? mkpath("/interface/wireguard/peers", "interface", name,
+		calls[i].path = plp ? http_path_query("/interface/wireguard/peers", "interface", name,
 					     ".proplist", plp) : NULL;
 		if (calls[i].path && by_key) {
 			char key[WG_KEY_B64_SIZE];
@@ -1283,7 +1255,7 @@ static int read_peers(struct mt_priv *mp, const char *name, const struct dev_pee
 	nall = 0;
 out:
 	free(plp);
-	calls_release(calls, nc);
+	http_calls_release(calls, nc);
 	mt_peers_free(all, nall);
 	return r;
 }
@@ -1379,7 +1351,7 @@ static int mt_apply_peers(struct backend *be, const char *name, const struct dev
 oom:
 	r = err_set(err, -ENOMEM, "out of memory");
 out:
-	calls_release(muts, nm);
+	http_calls_release(muts, nm);
 	free(muts);
 	mt_peers_free(have, nh);
 	return r;

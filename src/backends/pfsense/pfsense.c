@@ -375,11 +375,6 @@ static void ops_free(struct pf_op *v, size_t n)
 
 /* ---- calls and error mapping ---------------------------------------------------------------- */
 
-static bool status_ok(long st)
-{
-	return st >= 200 && st <= 299;
-}
-
 /* The key's write access changed (a refused write, or a probe). Logged here, once per change,
  * at warning level: it is the one place that sees the change, and the admin must hear about it
  * in plain words even when no request is failing right now. */
@@ -469,7 +464,7 @@ static int pf_call(struct pf_priv *pp, const char *method, const char *path, con
 
 	if (r < 0)
 		return err_prefix(err, "pfSense, %s", what);
-	if (!status_ok(rep->status)) {
+	if (!http_status_ok(rep->status)) {
 		r = status_error(pp, method, what, rep, err);
 		http_reply_release(rep);
 	}
@@ -484,32 +479,9 @@ static int call_result(struct pf_priv *pp, struct http_call *c, const char *what
 						"failure", what);
 	if (c->rc < 0)
 		return err_set(err, c->rc, "pfSense, %s: %s", what, c->errmsg);
-	if (!status_ok(c->reply.status))
+	if (!http_status_ok(c->reply.status))
 		return status_error(pp, c->method, what, &c->reply, err);
 	return 0;
-}
-
-static void calls_release(struct http_call *v, size_t n)
-{
-	for (size_t i = 0; v && i < n; i++)
-		http_call_release(&v[i]);
-}
-
-/* "base?k=v&k=v" (values percent-encoded). NULL on OOM. */
-static char *mkpath(const char *base, const char *k1, const char *v1, const char *k2,
-		    const char *v2)
-{
-	char *p = strdup(base);
-
-	if (p && k1 && http_query_append(&p, k1, v1) < 0) {
-		free(p);
-		return NULL;
-	}
-	if (p && k2 && http_query_append(&p, k2, v2) < 0) {
-		free(p);
-		return NULL;
-	}
-	return p;
 }
 
 /* ---- open / probe ----------------------------------------------------------------------------- */
@@ -567,7 +539,7 @@ static int pf_probe(struct backend *be, struct err *err)
 	for (int i = 0; i < PR_MAX; i++) {
 		calls[i].method = "GET";
 		if (!calls[i].path) {
-			calls_release(calls, PR_MAX);
+			http_calls_release(calls, PR_MAX);
 			return err_set(err, -ENOMEM, "out of memory");
 		}
 	}
@@ -584,9 +556,9 @@ static int pf_probe(struct backend *be, struct err *err)
 		}
 	}
 	/* 2.9.0 added the status endpoints; older packages answer 404 */
-	pp->stats = calls[PR_STATUS].rc == 0 && status_ok(calls[PR_STATUS].reply.status);
+	pp->stats = calls[PR_STATUS].rc == 0 && http_status_ok(calls[PR_STATUS].reply.status);
 	pp->version[0] = '\0';
-	if (calls[PR_VERSION].rc == 0 && status_ok(calls[PR_VERSION].reply.status)) {
+	if (calls[PR_VERSION].rc == 0 && http_status_ok(calls[PR_VERSION].reply.status)) {
 		const char *v = strstr(calls[PR_VERSION].reply.body, "\"current_version\":\"");
 		if (v) {
 			size_t k = 0;
@@ -611,7 +583,7 @@ static int pf_probe(struct backend *be, struct err *err)
 		  pp->readonly ? ", read-only key" : "");
 	r = 0;
 out:
-	calls_release(calls, PR_MAX);
+	http_calls_release(calls, PR_MAX);
 	return r;
 }
 
@@ -838,10 +810,10 @@ static int pf_get_iface(struct backend *be, const char *name, struct dev_iface *
 	if (pp->n_undo)
 		undo_run(pp, NULL, NULL, 0);
 	ncalls = pp->stats ? G_MAX : G_STATUS;
-	calls[G_TUN].path = mkpath(W "/tunnels", "name", name, NULL, NULL);
-	calls[G_PEERS].path = mkpath(W "/peers", "tun", name, NULL, NULL);
+	calls[G_TUN].path = http_path_query(W "/tunnels", "name", name, NULL, NULL);
+	calls[G_PEERS].path = http_path_query(W "/peers", "tun", name, NULL, NULL);
 	if (pp->stats)
-		calls[G_STATUS].path = mkpath("/status/wireguard/peers", "tunnel_device", name,
+		calls[G_STATUS].path = http_path_query("/status/wireguard/peers", "tunnel_device", name,
 					      NULL, NULL);
 	for (size_t i = 0; i < ncalls; i++) {
 		calls[i].method = "GET";
@@ -914,7 +886,7 @@ out:
 	pf_tunnels_free(t, nt);
 	pf_peers_free(peers, np);
 	free(st);
-	calls_release(calls, G_MAX);
+	http_calls_release(calls, G_MAX);
 	return r;
 }
 
@@ -1049,7 +1021,7 @@ static int resolve_peer(struct pf_priv *pp, struct pf_op *o, struct err *err)
 	int r;
 
 	key_to_base64(pub, o->pub);
-	path = mkpath(W "/peers", "publickey", pub, "tun", o->name);
+	path = http_path_query(W "/peers", "publickey", pub, "tun", o->name);
 	if (!path)
 		return err_set(err, -ENOMEM, "out of memory");
 	r = pf_call(pp, "GET", path, NULL, "looking the peer up again", &rep, err);
@@ -1106,11 +1078,11 @@ static int run_ops(struct pf_priv *pp, struct pf_op *ops, size_t n, const char *
 			char pub[WG_KEY_B64_SIZE];
 			if (o->kind == OP_PEER && !o->all_of_tunnel) {
 				key_to_base64(pub, o->pub);
-				path = mkpath(W "/peers", "publickey", pub, "tun", o->name);
+				path = http_path_query(W "/peers", "publickey", pub, "tun", o->name);
 			} else if (o->kind == OP_PEER) {
-				path = mkpath(W "/peers", "tun", o->name, NULL, NULL);
+				path = http_path_query(W "/peers", "tun", o->name, NULL, NULL);
 			} else {
-				path = mkpath(W "/tunnels", "name", o->name, NULL, NULL);
+				path = http_path_query(W "/tunnels", "name", o->name, NULL, NULL);
 			}
 			if (path && last && http_query_append(&path, "apply", "true") < 0)
 				path = (free(path), NULL);
@@ -1256,7 +1228,7 @@ static int tunnels_named(struct pf_priv *pp, const char *name, struct pf_tunnel 
 			 struct err *err)
 {
 	struct http_reply rep = { 0 };
-	char *path = mkpath(W "/tunnels", "name", name, NULL, NULL);
+	char *path = http_path_query(W "/tunnels", "name", name, NULL, NULL);
 	int r;
 
 	if (!path)
@@ -1396,8 +1368,8 @@ static int pf_delete_iface(struct backend *be, const char *name, struct err *err
 		return r;
 	if ((r = ensure_probed(be, err)) < 0)
 		return r;
-	reads[D_TUN].path = mkpath(W "/tunnels", "name", name, NULL, NULL);
-	reads[D_PEERS].path = mkpath(W "/peers", "tun", name, NULL, NULL);
+	reads[D_TUN].path = http_path_query(W "/tunnels", "name", name, NULL, NULL);
+	reads[D_PEERS].path = http_path_query(W "/peers", "tun", name, NULL, NULL);
 	for (int i = 0; i < D_MAX; i++) {
 		reads[i].method = "GET";
 		if (!reads[i].path) {
@@ -1448,7 +1420,7 @@ static int pf_delete_iface(struct backend *be, const char *name, struct err *err
 		memo_forget(pp, peers[i].public_key);
 out:
 	ops_free(ops, nops);
-	calls_release(reads, D_MAX);
+	http_calls_release(reads, D_MAX);
 	pf_tunnels_free(t, nt);
 	pf_peers_free(peers, np);
 	return sync_caps(be, r);
@@ -1582,7 +1554,7 @@ static int pf_apply_peers(struct backend *be, const char *name, const struct dev
 		undo_run(pp, name, peers, n);
 	/* ids are re-resolved here, once per batch: all peers (public keys are unique across
 	 * tunnels, ids are global) and the tunnel */
-	reads[0].path = mkpath(W "/tunnels", "name", name, NULL, NULL);
+	reads[0].path = http_path_query(W "/tunnels", "name", name, NULL, NULL);
 	reads[1].path = strdup(W "/peers");
 	for (int i = 0; i < 2; i++) {
 		reads[i].method = "GET";
@@ -1685,7 +1657,7 @@ static int pf_apply_peers(struct backend *be, const char *name, const struct dev
 out:
 	ops_free(ops, nops);
 	ops_free(sorted, ns);
-	calls_release(reads, 2);
+	http_calls_release(reads, 2);
 	pf_tunnels_free(t, nt);
 	pf_peers_free(have, nh);
 	return sync_caps(be, r);
