@@ -62,18 +62,25 @@ static json_t *round_json(const struct backend *be, enum monitor_round_kind k)
 	return o;
 }
 
+json_t *api_backend_caps_json(unsigned caps)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; arr && i < sizeof(cap_names) / sizeof(cap_names[0]); i++)
+		if (caps & cap_names[i].cap)
+			json_array_append_new(arr, json_string(cap_names[i].name));
+	return arr;
+}
+
 static json_t *backend_json(const struct backend *be)
 {
-	json_t *o = json_object(), *caps = json_array();
+	json_t *o = json_object(), *caps = api_backend_caps_json(be->caps);
 
 	if (!o || !caps) {
 		json_decref(o);
 		json_decref(caps);
 		return NULL;
 	}
-	for (size_t i = 0; i < sizeof(cap_names) / sizeof(cap_names[0]); i++)
-		if (be->caps & cap_names[i].cap)
-			json_array_append_new(caps, json_string(cap_names[i].name));
 	json_object_set_new(o, "Identifier", str_json(be->id, sizeof(be->id)));
 	json_object_set_new(o, "DisplayName", str_json(be->display_name, sizeof(be->display_name)));
 	json_object_set_new(o, "Type", json_string(be->ops && be->ops->type ? be->ops->type : ""));

@@ -45,6 +45,8 @@ void api_prov_new_peer(struct api_ctx *c);
 
 /* backends.c (addition) */
 void api_backend_all(struct api_ctx *c);
+/* A backend's capability bits as /backend/all names them (also used by /ui/settings). */
+json_t *api_backend_caps_json(unsigned caps);
 
 /* Shared checks (access.c). */
 /* advanced.api_admin_only for a non-admin: answers 403 with wg-portal's two-line message and

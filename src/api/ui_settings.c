@@ -12,6 +12,7 @@
 #include <string.h>
 #include <ulfius.h>
 
+#include "api/handlers.h"
 #include "api/ui.h"
 #include "backends/backend.h"
 #include "config/config.h"
@@ -20,26 +21,6 @@
 #include "util/log.h"
 #include "version.h"
 #include "web/web.h"
-
-/* Same names as /backend/all (backends.c). */
-static const struct {
-	unsigned cap;
-	const char *name;
-} cap_names[] = {
-	{ BACKEND_CAP_CREATE_IFACE, "create_interface" },
-	{ BACKEND_CAP_STATS_PEER, "peer_statistics" },
-	{ BACKEND_CAP_STATS_IFACE, "interface_statistics" },
-	{ BACKEND_CAP_HOOKS, "hooks" },
-	{ BACKEND_CAP_PSK, "preshared_keys" },
-	{ BACKEND_CAP_ROUTES, "routes" },
-	{ BACKEND_CAP_MTU, "mtu" },
-	{ BACKEND_CAP_FWMARK, "fwmark" },
-	{ BACKEND_CAP_ADDRESSES, "addresses" },
-	{ BACKEND_CAP_DISABLED_PEERS, "disabled_peers" },
-	{ BACKEND_CAP_PSK_WRITE_ONLY, "preshared_keys_write_only" },
-	{ BACKEND_CAP_PRIVKEY_HIDDEN, "private_key_hidden" },
-	{ BACKEND_CAP_READONLY, "read_only" },
-};
 
 static const char *base_path(const struct api_ctx *c)
 {
@@ -90,15 +71,12 @@ void api_ui_settings_session(struct api_ctx *c)
 	}
 	for (size_t i = 0; i < backend_count(); i++) {
 		struct backend *be = backend_at(i);
-		json_t *b = json_object(), *caps = json_array();
+		json_t *b = json_object(), *caps = be ? api_backend_caps_json(be->caps) : NULL;
 		if (!be || !b || !caps) {
 			json_decref(b);
 			json_decref(caps);
 			continue;
 		}
-		for (size_t k = 0; k < sizeof(cap_names) / sizeof(cap_names[0]); k++)
-			if (be->caps & cap_names[k].cap)
-				json_array_append_new(caps, json_string(cap_names[k].name));
 		json_object_set_new(b, "Identifier", snap(be->id, sizeof(be->id)));
 		json_object_set_new(b, "DisplayName", snap(be->display_name, sizeof(be->display_name)));
 		json_object_set_new(b, "Type", json_string(be->ops && be->ops->type ? be->ops->type : ""));
