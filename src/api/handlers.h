@@ -18,6 +18,12 @@ void api_iface_delete(struct api_ctx *c);
 
 /* peers.c */
 void api_peer_by_iface(struct api_ctx *c);
+/* One page of c->id's peers for pg (also the UI's metrics page, so both list the same rows);
+ * on failure the error is answered (404 unknown interface, 400 bad sort) and <0 returned. */
+struct api_paging;
+struct peer;
+int api_peer_page(struct api_ctx *c, struct api_paging *pg, struct peer ***list, size_t *n,
+		  size_t *total);
 void api_peer_by_user(struct api_ctx *c);
 void api_peer_get(struct api_ctx *c);
 void api_peer_prepare(struct api_ctx *c);

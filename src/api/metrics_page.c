@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/handlers.h"
 #include "api/json_model.h"
 #include "api/paging.h"
 #include "api/ui.h"
@@ -20,7 +21,6 @@
 void api_metrics_iface_peers(struct api_ctx *c)
 {
 	struct api_paging pg;
-	struct iface *ifc = NULL;
 	struct peer **list = NULL;
 	size_t n = 0, total = 0;
 	struct err err = { 0 };
@@ -30,24 +30,8 @@ void api_metrics_iface_peers(struct api_ctx *c)
 
 	if (api_paging_parse(c, &pg) < 0)
 		goto out;
-	r = store_iface_get(c->app->store, c->id, &ifc, &err);
-	if (r == -ENOENT) {
-		http_error(c, 404, NULL, "failed to load interface: record not found");
+	if (api_peer_page(c, &pg, &list, &n, &total) < 0)
 		goto out;
-	}
-	if (r < 0) {
-		http_error_err(c, &err, "failed to load interface");
-		goto out;
-	}
-	iface_free(ifc);
-	err_clear(&err);
-	r = store_peer_list_by_iface(c->app->store, c->id, &pg.q, &list, &n, &total, &err);
-	if (r < 0) {
-		if (r == -EINVAL && !err.field[0])
-			err_field(&err, r, "sort", "%s", err.msg[0] ? err.msg : "invalid sort field");
-		http_error_err(c, &err, "failed to load peers");
-		goto out;
-	}
 	arr = json_array();
 	for (size_t i = 0; arr && i < n; i++) {
 		struct peer_status st;

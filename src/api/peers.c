@@ -42,37 +42,45 @@ static void answer_stored(struct api_ctx *c, const char *id, const struct peer *
 	http_json(c, 200, json_from_peer(fallback));
 }
 
-void api_peer_by_iface(struct api_ctx *c)
+int api_peer_page(struct api_ctx *c, struct api_paging *pg, struct peer ***list, size_t *n,
+		  size_t *total)
 {
-	struct api_paging pg;
 	struct iface *ifc = NULL;
-	struct peer **list = NULL;
-	size_t n = 0, total = 0;
 	struct err err = { 0 };
 	int r;
 
-	if (api_paging_parse(c, &pg) < 0)
-		goto out;
 	/* existence only: the settings row, without counting the interface's peers */
 	r = store_iface_get_settings(c->app->store, c->id, &ifc, &err);
 	if (r == -ENOENT) {
 		http_error(c, 404, NULL, "failed to load interface: record not found");
-		goto out;
+		return r;
 	}
 	if (r < 0) {
 		http_error_err(c, &err, "failed to load interface");
-		goto out;
+		return r;
 	}
 	iface_free(ifc);
 	err_clear(&err);
-	r = store_peer_list_by_iface(c->app->store, c->id, &pg.q, &list, &n, &total, &err);
+	r = store_peer_list_by_iface(c->app->store, c->id, &pg->q, list, n, total, &err);
 	if (r < 0) {
 		/* -EINVAL here is an unknown sort field. */
 		if (r == -EINVAL && !err.field[0])
 			err_field(&err, r, "sort", "%s", err.msg[0] ? err.msg : "invalid sort field");
 		http_error_err(c, &err, "failed to load peers");
-		goto out;
 	}
+	return r;
+}
+
+void api_peer_by_iface(struct api_ctx *c)
+{
+	struct api_paging pg;
+	struct peer **list = NULL;
+	size_t n = 0, total = 0;
+
+	if (api_paging_parse(c, &pg) < 0)
+		goto out;
+	if (api_peer_page(c, &pg, &list, &n, &total) < 0)
+		goto out;
 	api_paging_total(c, &pg, total);
 	answer_peer_list(c, list, n);
 	peer_list_free(list, n);
