@@ -61,7 +61,13 @@ NGINX_404 = (b"<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n
 
 # Control parameters of Endpoint.inc; they are never model fields or query filters.
 CONTROL_PARAMS = {"apply", "async", "placement", "append", "remove", "limit", "offset", "sort_by",
-                  "sort_order", "sort_flags", "reverse", "all"}
+                  "sort_order", "sort_flags", "reverse", "all", "dry_run"}
+# The ones Endpoint::validate_endpoint_fields removes from the request data (README "Request
+# data"). `apply`, `placement` and `all` stay in it: on a plural DELETE they count as query
+# parameters (so `?apply=true` alone matches every object) and are then skipped as filters on
+# fields the model does not have.
+STRIPPED_PARAMS = {"async", "reverse", "sort_by", "sort_order", "sort_flags", "append", "remove",
+                   "limit", "offset", "dry_run"}
 
 
 # --------------------------------------------------------------------------------------------
@@ -464,6 +470,7 @@ class Sim:
         self.latency_ms = opts["latency_ms"]
         self.apply_delay_ms = opts["apply_delay_ms"]
         self.expose_sensitive = opts["expose_sensitive"]
+        self.override_sensitive = set(opts.get("override_sensitive", ()))
         self.read_only = opts["read_only"]
         self.api_enabled = not opts["api_disabled"]
         self.auto_name = opts["auto_name"]
@@ -587,10 +594,14 @@ class Sim:
         raise ApiError(500, "ENDPOINT_RECEIVED_UNEXPECTED_ERROR", "no free tunnel name")
 
     # ---- rendering ----
+    def shows(self, model_field):
+        """Model::is_field_hidden for a sensitive field (README "Sensitive fields")."""
+        return self.expose_sensitive or model_field in self.override_sensitive
+
     def render_tunnel(self, i, t, full=False):
         out = {"id": i, "name": t["name"], "enabled": t["enabled"], "descr": t["descr"],
                "listenport": t["listenport"], "publickey": t["publickey"]}
-        if full or self.expose_sensitive:
+        if full or self.shows("WireGuardTunnel:privatekey"):
             out["privatekey"] = t["privatekey"]
         out["mtu"] = t["mtu"]
         out["addresses"] = [dict({"parent_id": i, "id": j}, **a)
@@ -601,8 +612,9 @@ class Sim:
         out = {"id": i, "enabled": p["enabled"], "tun": p["tun"], "endpoint": p["endpoint"],
                "port": p["port"], "descr": p["descr"],
                "persistentkeepalive": p["persistentkeepalive"], "publickey": p["publickey"]}
-        if full:
-            out["presharedkey"] = p["presharedkey"]   # write-only: only the control API shows it
+        # write-only before 2.9 (never shown), sensitive from 2.9 (hidden unless exposed)
+        if full or (ver_tuple(self.pkg) >= (2, 9, 0) and self.shows("WireGuardPeer:presharedkey")):
+            out["presharedkey"] = p["presharedkey"]
         out["allowedips"] = [dict({"parent_id": i, "id": j}, **a)
                              for j, a in enumerate(p["allowedips"])]
         return out
@@ -619,16 +631,17 @@ class Sim:
         t = copy.deepcopy(cur) if cur else {"name": None, "enabled": True, "descr": "",
                                              "listenport": "51820", "privatekey": None,
                                              "mtu": 1420, "addresses": []}
-        # name: read-only, auto-assigned, not editable
+        # name: read-only, auto-assigned, not editable. A read-only Field skips the type and
+        # emptiness checks and Model::to_internal stores any non-null value, so a supplied name
+        # is kept as sent (README "Read-only fields").
         if "name" in body and body["name"] is not None:
             n = body["name"]
-            check_type("name", n, "string")
             if cur is not None:
                 if n != cur["name"]:
                     raise ApiError(400, "FIELD_VALUE_CHANGED_WHEN_NOT_EDITABLE",
                                    "Field `name` is not editable but the requested value `%s` "
                                    "differs from its current value `%s`." % (n, cur["name"]))
-            elif n != "" and not self.auto_name:
+            elif not self.auto_name:
                 t["name"] = n
         if t["name"] is None:
             t["name"] = self.next_tunnel_name()
@@ -667,6 +680,11 @@ class Sim:
             m = 1420 if body["mtu"] is None else body["mtu"]
             check_type("mtu", m, "integer")
             t["mtu"] = m
+        if cur is not None and cur["name"] in self.assigned and \
+                ver_tuple(self.pkg) >= (2, 9, 0):
+            # 2.9+ pre_validate_update: an assigned tunnel takes its addresses from the
+            # pfSense interface, so every update scrubs the field (README "Tunnels")
+            body = dict(body, addresses=[])
         if "addresses" in body:
             v = [] if body["addresses"] is None else body["addresses"]
             if cur is not None and self.reject_assigned_address_patch and \
@@ -766,39 +784,10 @@ class Sim:
                 p["allowedips"] = validate_nested_list(PEER_AIP, v)
         return p
 
-    # ---- v2.9 status ----
-    def status_peers(self, tunnel_filter=None):
-        a = self.applied
-        out = []
-        if not a or not a.get("running"):
-            return out
-        tun_ok = {t["name"] for t in a["tunnels"] if t["enabled"]}
-        for p in a["peers"]:
-            if not p["enabled"] or p["tun"] not in tun_ok:
-                continue
-            if tunnel_filter is not None and p["tun"] != tunnel_filter:
-                continue
-            rt = self.peer_runtime.get(p["publickey"], {})
-            o = {"tunnel_device": p["tun"], "public_key": p["publickey"]}
-            if self.expose_sensitive:
-                o["preshared_key"] = p["presharedkey"] or None
-            ep = rt.get("endpoint")
-            if ep is None and p["endpoint"] is not None:
-                # wg shows the configured endpoint until the peer roams
-                host = p["endpoint"]
-                ep = ("[%s]:%s" if ":" in host else "%s:%s") % (host, p["port"])
-            o["endpoint"] = ep
-            o["allowed_ips"] = ["%s/%d" % (x["address"], x["mask"]) for x in p["allowedips"]]
-            o["latest_handshake"] = int(rt.get("latest_handshake") or 0)
-            o["transfer_rx"] = int(rt.get("transfer_rx", 0))
-            o["transfer_tx"] = int(rt.get("transfer_tx", 0))
-            ka = p["persistentkeepalive"]
-            o["persistent_keepalive"] = "off" if not ka else str(ka)
-            o["descr"] = p["descr"]
-            out.append(o)
-        return out
-
-    def status_tunnels(self):
+    # ---- v2.9 status (README "Status endpoints") ----
+    def wg_dump(self):
+        """What `wg show all dump` reports, as the status models read it: the running tunnels
+        (applied, enabled, service on) with their applied, enabled peers."""
         a = self.applied
         out = []
         if not a or not a.get("running"):
@@ -806,16 +795,60 @@ class Sim:
         for t in a["tunnels"]:
             if not t["enabled"]:
                 continue
-            peers = self.status_peers(t["name"])
-            o = {"name": t["name"], "public_key": t["publickey"]}
-            if self.expose_sensitive:
-                o["private_key"] = t["privatekey"]
-            o["listen_port"] = t["listenport"]
-            o["fwmark"] = None
-            o["peers"] = [dict({"parent_id": len(out), "id": j}, **pp)
-                          for j, pp in enumerate(peers)]
-            out.append(o)
+            peers = []
+            for p in a["peers"]:
+                if not p["enabled"] or p["tun"] != t["name"]:
+                    continue
+                rt = self.peer_runtime.get(p["publickey"], {})
+                ep = rt.get("endpoint")
+                if ep is None and p["endpoint"] is not None:
+                    # wg shows the configured endpoint until the peer roams
+                    host = p["endpoint"]
+                    ep = ("[%s]:%s" if ":" in host else "%s:%s") % (host, p["port"])
+                aips = ["%s/%d" % (x["address"], x["mask"]) for x in p["allowedips"]]
+                ka = p["persistentkeepalive"]
+                peers.append({"tunnel_device": t["name"], "public_key": p["publickey"],
+                              "preshared_key": p["presharedkey"] or "(none)",
+                              "endpoint": ep if ep is not None else "(none)",
+                              "allowed_ips": aips or ["(none)"],
+                              "latest_handshake": int(rt.get("latest_handshake") or 0),
+                              "transfer_rx": int(rt.get("transfer_rx", 0)),
+                              "transfer_tx": int(rt.get("transfer_tx", 0)),
+                              "persistent_keepalive": str(ka) if ka else "off",
+                              "descr": p["descr"]})
+            out.append({"name": t["name"], "status": "up", "public_key": t["publickey"],
+                        "listen_port": t["listenport"], "mtu": t["mtu"],
+                        "transfer_rx": sum(x["transfer_rx"] for x in peers),
+                        "transfer_tx": sum(x["transfer_tx"] for x in peers),
+                        "inpkts": 0, "outpkts": 0, "descr": t["descr"], "peers": peers})
         return out
+
+    def render_status_peer(self, p):
+        o = dict(p)
+        if not self.shows("WireGuardPeerStatus:preshared_key"):
+            del o["preshared_key"]
+        return o
+
+    def status_tunnels(self):
+        """GET /status/wireguard/tunnels: each tunnel with its complete peer list."""
+        out = []
+        for i, t in enumerate(self.wg_dump()):
+            o = dict(t)
+            o["peers"] = [dict({"parent_id": i, "id": j}, **self.render_status_peer(p))
+                          for j, p in enumerate(t["peers"])]
+            out.append(dict({"id": i}, **o))
+        return out
+
+    def status_peers(self):
+        """GET /status/wireguard/peers: pfrest joins the tunnels' lists with PHP's array union
+        `$peers + $tunnel['peers']`, which keeps a key only when no earlier tunnel had it: from
+        the second tunnel on, a peer survives only if its index is past the count so far."""
+        joined = {}
+        for t in self.wg_dump():
+            for j, p in enumerate(t["peers"]):
+                if j not in joined:
+                    joined[j] = p
+        return [dict({"id": j}, **self.render_status_peer(joined[j])) for j in sorted(joined)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -856,11 +889,11 @@ TUNNEL_FIELDS = ["id", "name", "enabled", "descr", "listenport", "publickey", "p
 PEER_FIELDS = ["id", "enabled", "tun", "endpoint", "port", "descr", "persistentkeepalive",
                "publickey", "presharedkey", "allowedips"]
 CHILD_FIELDS = ["parent_id", "id", "address", "mask", "descr"]
-STATUS_PEER_FIELDS = ["parent_id", "id", "tunnel_device", "public_key", "preshared_key",
-                      "endpoint", "allowed_ips", "latest_handshake", "transfer_rx", "transfer_tx",
+STATUS_PEER_FIELDS = ["id", "tunnel_device", "public_key", "preshared_key", "endpoint",
+                      "allowed_ips", "latest_handshake", "transfer_rx", "transfer_tx",
                       "persistent_keepalive", "descr"]
-STATUS_TUNNEL_FIELDS = ["id", "name", "public_key", "private_key", "listen_port", "fwmark",
-                        "peers"]
+STATUS_TUNNEL_FIELDS = ["id", "name", "status", "public_key", "listen_port", "mtu", "transfer_rx",
+                        "transfer_tx", "inpkts", "outpkts", "descr", "peers"]
 
 
 def ver_tuple(s):
@@ -987,15 +1020,9 @@ class Engine:
                 return self.settings(method, data)
             if ep.model in ("status_peers", "status_tunnels"):
                 if ep.model == "status_tunnels":
-                    rows = [dict({"id": i}, **r) for i, r in enumerate(s.status_tunnels())]
+                    rows, fields = s.status_tunnels(), STATUS_TUNNEL_FIELDS
                 else:
-                    # nested under the tunnel status model: parent_id is the tunnel's position
-                    # among the running tunnels, id the peer's position inside it
-                    rows = []
-                    for t in s.status_tunnels():
-                        rows.extend(t["peers"])
-                fields = STATUS_PEER_FIELDS if ep.model == "status_peers" \
-                    else STATUS_TUNNEL_FIELDS
+                    rows, fields = s.status_peers(), STATUS_PEER_FIELDS
                 return self.query_list(rows, data, fields)
             if ep.kind == "singular":
                 return self.singular(ep.model, method, data)
@@ -1040,9 +1067,12 @@ class Engine:
             if not 0 <= i < len(st):
                 raise self.not_found(i)
             return self.render(model, i, st[i])
+        dry = ctl_bool(data, "dry_run", False)    # validated, reported, not written
         if method == "POST":
             body = {k: v for k, v in data.items() if k != "id"}   # POST drops any id
             obj = self.build(model, body, None, None)
+            if dry:
+                return self.render(model, len(st), obj)
             pos = ctl_int(data, "placement", None)
             if pos is not None and 0 <= pos <= len(st):
                 st.insert(pos, obj)
@@ -1059,6 +1089,8 @@ class Engine:
             append = ctl_bool(data, "append", False)
             remove = ctl_bool(data, "remove", False)
             obj = self.build(model, data, st[i], i, append, remove)
+            if dry:
+                return self.render(model, i, obj)
             st[i] = obj
             self.finish_write(data)
             return self.render(model, i, obj)
@@ -1067,6 +1099,8 @@ class Engine:
             if not 0 <= i < len(st):
                 raise self.not_found(i)
             out = self.render(model, i, st[i])
+            if dry:
+                return out
             del st[i]                          # later objects shift down: ids are positions
             self.finish_write(data)
             return out
@@ -1106,13 +1140,9 @@ class Engine:
             s.mark_dirty()
             return [self.render(model, i, o) for i, o in enumerate(new)]
         if method == "DELETE":
-            query = {k: v for k, v in data.items() if k not in CONTROL_PARAMS}
-            if not query and not ctl_bool(data, "all", False):
-                raise ApiError(400, "MODEL_DELETE_MANY_REQUIRES_QUERY_OR_ALL",
-                               "At least one query parameter or `all` set to `true` is required "
-                               "to delete many objects.")
-            victims = self.query_list(rows, dict(query, **{"limit": 0}), fields) \
-                if query else rows
+            victims = self.delete_many_victims(rows, data, fields)
+            if ctl_bool(data, "dry_run", False):
+                return victims
             ids = {r["id"] for r in victims}
             kept = [o for i, o in enumerate(st) if i not in ids]
             if model == "tunnel":
@@ -1120,9 +1150,21 @@ class Engine:
             else:
                 s.peers = kept
             if victims:
-                self.finish_write(data)
+                s.mark_dirty()                 # each Model::delete(apply: false): staged only
             return victims
         raise ApiError(405, "ENDPOINT_METHOD_NOT_ALLOWED", "method")
+
+    def delete_many_victims(self, rows, data, fields):
+        """Endpoint::delete on a plural endpoint (README "Plural DELETE"): `all=true` takes
+        everything; otherwise the request data left after the control parameters are removed
+        is the query, which must not be empty; `apply` is part of that query, never an apply."""
+        if data.get("all") is True:
+            return rows
+        query = {k: v for k, v in data.items() if k not in STRIPPED_PARAMS}
+        if not query:
+            raise ApiError(400, "MODEL_DELETE_MANY_REQUIRES_QUERY_PARAMS",
+                           "At least one query parameter is required to perform mass deletion.")
+        return self.query_list(rows, data, fields)
 
     def child_spec(self, model):
         return TUNNEL_ADDR if model == "tunnel" else PEER_AIP
@@ -1180,17 +1222,14 @@ class Engine:
                 for i, o in enumerate(st) for j, a in enumerate(o[spec.field])]
         if method == "GET":
             return self.query_list(rows, data, CHILD_FIELDS)
-        query = {k: v for k, v in data.items() if k not in CONTROL_PARAMS}
-        if not query and not ctl_bool(data, "all", False):
-            raise ApiError(400, "MODEL_DELETE_MANY_REQUIRES_QUERY_OR_ALL",
-                           "At least one query parameter or `all` set to `true` is required to "
-                           "delete many objects.")
-        victims = self.query_list(rows, query, CHILD_FIELDS) if query else rows
+        victims = self.delete_many_victims(rows, data, CHILD_FIELDS)
+        if ctl_bool(data, "dry_run", False):
+            return victims
         gone = {(r["parent_id"], r["id"]) for r in victims}
         for i, o in enumerate(st):
             o[spec.field] = [a for j, a in enumerate(o[spec.field]) if (i, j) not in gone]
         if victims:
-            self.finish_write(data)
+            self.sim.mark_dirty()
         return victims
 
 
@@ -1515,22 +1554,37 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                "Resource at %s cannot support the requested HTTP method `%s` "
                                "because the REST API is currently in read-only mode."
                                % (ep.url, method))
-            if method in ("GET", "DELETE"):
-                data = qdata
-            else:
-                ct = (self.headers.get("Content-Type") or "application/json").split(";")[0]
-                if ct.strip().lower() != "application/json":
-                    raise ApiError(415, "ENDPOINT_CONTENT_TYPE_NOT_SUPPORTED",
-                                   "The requested Content-Type '%s' is not supported by this "
-                                   "endpoint." % ct.strip())
+            # The Content-Type header picks the decoder, whatever the method (README "Request
+            # data"): without one, GET/DELETE read the query string and POST/PUT/PATCH a JSON
+            # body; with application/json a GET or DELETE decodes its (empty) body and never
+            # looks at the query string.
+            mime = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+            if not mime:
+                mime = ("application/x-www-form-urlencoded" if method in ("GET", "DELETE")
+                        else "application/json")
+            entry["decoded_as"] = mime
+            if mime == "application/x-www-form-urlencoded":
+                # the query string, or the body when there is none
+                data = qdata if entry["raw_query"] else parse_query(raw_body.decode("utf-8",
+                                                                           "replace"))[1]
+            elif mime == "application/json":
                 if body_err:
                     raise ApiError(400, "JSON_CONTENT_HANDLER_COULD_NOT_DECODE_JSON",
-                                   "Unable to decode JSON data.")
+                                   "Request body could not be decoded as JSON.")
                 data = {} if body_obj is None else body_obj
                 if isinstance(data, list) and not (ep.kind == "plural" and method == "PUT"):
                     data = {}                  # a PHP list has no field names
                 elif not isinstance(data, (dict, list)):
                     data = {}
+            elif mime == "application/octet-stream":
+                raise ApiError(415, "CONTENT_HANDLER_CANNOT_DECODE_CONTENT",
+                               "Content handler `%s` does not support decoding content. Change "
+                               "the value of your `Content-Type` header to a valid option and "
+                               "try again." % mime)
+            else:
+                raise ApiError(415, "CONTENT_HANDLER_DECODE_NOT_FOUND",
+                               "No content handler exists for `%s`. Change the value of your "
+                               "`Content-Type` header to a valid option and try again." % mime)
             if ep.kind == "plural" and method == "PUT" and isinstance(data, dict):
                 raise ApiError(400, "ENDPOINT_REQUEST_DATA_MUST_BE_INDEXED_ARRAY",
                                "PUT requests to 'many' endpoints must contain an indexed array of "
@@ -1541,6 +1595,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     ctl_bool(data, b, False)
                 for n in ("limit", "offset"):
                     ctl_int(data, n, 0)
+                if ctl_bool(data, "dry_run", False) and method == "GET":
+                    raise ApiError(400, "ENDPOINT_DRY_RUN_NOT_SUPPORTED_ON_GET",
+                                   "The `dry_run` parameter is not supported on GET requests.")
                 if "apply" in data and data["apply"] is not None and \
                         not isinstance(data["apply"], bool):
                     raise ApiError(400, "MODEL_APPLY_FIELD_INVALID_TYPE",
@@ -1632,6 +1689,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                  "reject_assigned_address_patch")):
                     if k in req:
                         setattr(sim, attr, bool(req[k]))
+                if "override_sensitive" in req:
+                    sim.override_sensitive = set(str(x) for x in req["override_sensitive"])
                 if "auth_methods" in req:
                     sim.auth_methods = parse_methods(req["auth_methods"])
                 if "apply_delay_ms" in req:
@@ -1677,6 +1736,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                        "system_addresses": list(sim.system_addresses),
                        "peer_runtime": copy.deepcopy(sim.peer_runtime),
                        "config": {"expose_sensitive": sim.expose_sensitive,
+                                  "override_sensitive": sorted(sim.override_sensitive),
                                   "read_only": sim.read_only, "api_enabled": sim.api_enabled,
                                   "auto_name": sim.auto_name, "auth_methods": sim.auth_methods,
                                   "apply_delay_ms": sim.apply_delay_ms}}
@@ -1780,7 +1840,7 @@ def main(argv=None):
     ap.add_argument("--https", action="store_true")
     ap.add_argument("--cert")
     ap.add_argument("--key")
-    ap.add_argument("--pkg-version", default="2.8.0",
+    ap.add_argument("--pkg-version", default="2.10.0",
                     help="pfSense-pkg-RESTAPI version; 2.9.0+ has the WireGuard status endpoints")
     ap.add_argument("--keys", help='JSON file {"<key>": {"privileges": ["read","write"]}}')
     ap.add_argument("--users", help='JSON file {"<user>": {"password": "..", "privileges": [..]}}'
@@ -1792,7 +1852,9 @@ def main(argv=None):
     ap.add_argument("--apply-delay-ms", type=int, default=0,
                     help="an async apply completes after this delay (dirty until then)")
     ap.add_argument("--expose-sensitive", action="store_true",
-                    help="show tunnel privatekey (setting expose_sensitive_fields)")
+                    help="show sensitive fields (setting expose_sensitive_fields)")
+    ap.add_argument("--override-sensitive", default="",
+                    help="comma list like WireGuardPeer:presharedkey (override_sensitive_fields)")
     ap.add_argument("--read-only", action="store_true", help="REST API read-only mode")
     ap.add_argument("--api-disabled", action="store_true", help="REST API not enabled (503)")
     ap.add_argument("--auto-name", action="store_true",
@@ -1832,6 +1894,7 @@ def main(argv=None):
     sim = Sim({"pkg_version": a.pkg_version, "keys": keys, "users": users,
                "auth_methods": methods, "latency_ms": a.latency_ms,
                "apply_delay_ms": a.apply_delay_ms, "expose_sensitive": a.expose_sensitive,
+               "override_sensitive": [x for x in a.override_sensitive.split(",") if x],
                "read_only": a.read_only, "api_disabled": a.api_disabled,
                "auto_name": a.auto_name, "wg_enable": a.wg_enable})
     srv = Server((a.bind, a.port), sim, tls_ctx, a.verbose)

@@ -381,13 +381,15 @@ PEER_FIELDS = {
     "persistent-keepalive": fld(lambda n, v: conv_dur(n, v, 0, 65535)),
     "comment": fld(conv_str),
     "disabled": fld(B),
+    # versions as /console/inspect lists them (README "Versions"): private-key and client-*
+    # already in 7.12, name and is-responder from 7.15, responder from 7.17
     "name": fld(conv_name, V715),
-    "private-key": fld(lambda n, v: conv_key(n, v, True), V715),
-    "client-address": fld(conv_prefixlist, V715),
-    "client-dns": fld(conv_iplist, V715),
-    "client-endpoint": fld(conv_str, V715),
-    "client-keepalive": fld(lambda n, v: conv_dur(n, v, 0, 65535), V715),
-    "client-listen-port": fld(lambda n, v: conv_int(n, v, 0, 65535), V715),
+    "private-key": fld(lambda n, v: conv_key(n, v, True)),
+    "client-address": fld(conv_prefixlist),
+    "client-dns": fld(conv_iplist),
+    "client-endpoint": fld(conv_str),
+    "client-keepalive": fld(lambda n, v: conv_dur(n, v, 0, 65535)),
+    "client-listen-port": fld(lambda n, v: conv_int(n, v, 0, 65535)),
     "is-responder": fld(B, V715, V717),
     "responder": fld(B, V717),
     "client-allowed-address": fld(conv_prefixlist, V721),
@@ -790,12 +792,13 @@ class PeerMenu(Menu):
             if since is not None:
                 secs += int(time.time() - since)
             d["last-handshake"] = render_duration(secs * 1_000000)
+        for k in ("private-key", "client-address", "client-dns", "client-endpoint",
+                  "client-keepalive"):
+            d[k] = r[k]
+        if r.get("client-listen-port"):
+            d["client-listen-port"] = r["client-listen-port"]
         if s.ver >= V715:
-            for k in ("name", "private-key", "client-address", "client-dns", "client-endpoint",
-                      "client-keepalive"):
-                d[k] = r[k]
-            if r.get("client-listen-port"):
-                d["client-listen-port"] = r["client-listen-port"]
+            d["name"] = r["name"]
         if V715 <= s.ver < V717:
             d["is-responder"] = r["responder"]
         if s.ver >= V717:

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """Self-test of tests/sim/pfsense_sim.py against spec/pfsense-rest.md section 8 (+ Addendum).
 
-Starts the simulator as subprocesses on free ports in 19400-19499 (HTTPS with a self-signed
+Starts the simulator as subprocesses on ephemeral ports (--port 0) (HTTPS with a self-signed
 certificate generated here with the openssl CLI, HTTPS with a certificate the simulator generates,
 plus plain-HTTP instances for other package versions / auth settings) and checks each checklist
 item over the wire. TAP output; exit 1 on failure.
@@ -11,9 +11,7 @@ import base64
 import http.client
 import json
 import os
-import random
 import shutil
-import socket
 import ssl
 import subprocess
 import sys
@@ -65,39 +63,30 @@ def ok(cond, name, info=None):
     return cond
 
 
-def free_port(used):
-    ports = list(range(19400, 19500))
-    random.shuffle(ports)
-    for p in ports:
-        if p in used:
-            continue
-        s = socket.socket()
-        try:
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            s.bind(("127.0.0.1", p))
-        except OSError:
-            continue
-        finally:
-            s.close()
-        used.add(p)
-        return p
-    raise RuntimeError("no free port in 19400-19499")
-
-
 class SimProc:
+    """One simulator on an ephemeral port (--port 0): the kernel picks a free port and the
+    simulator writes it to the ready file, so concurrent runs never collide."""
+    _n = 0
+
     def __init__(self, tmp, used, args, https=False):
-        self.port = free_port(used)
-        self.ready = os.path.join(tmp, "ready-%d" % self.port)
-        self.errf = open(os.path.join(tmp, "sim-%d.err" % self.port), "w+")
+        SimProc._n += 1
+        self.ready = os.path.join(tmp, "ready-%d" % SimProc._n)
+        self.errf = open(os.path.join(tmp, "sim-%d.err" % SimProc._n), "w+")
         self.https = https
-        cmd = [sys.executable, SIM, "--port", str(self.port), "--ready-file", self.ready] + args
+        self.port = None
+        cmd = [sys.executable, SIM, "--port", "0", "--ready-file", self.ready] + args
         self.p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=self.errf)
         deadline = time.time() + 30
-        while time.time() < deadline and not os.path.exists(self.ready):
+        while time.time() < deadline:
             if self.p.poll() is not None:
                 break
-            time.sleep(0.05)
-        self.base = "%s://127.0.0.1:%d" % ("https" if https else "http", self.port)
+            try:
+                with open(self.ready) as f:
+                    self.port = int(f.read().strip())
+                break
+            except (OSError, ValueError):
+                time.sleep(0.05)
+        self.base = "%s://127.0.0.1:%s" % ("https" if https else "http", self.port)
 
     def alive(self):
         return os.path.exists(self.ready) and self.p.poll() is None
@@ -149,7 +138,10 @@ def call(sim, method, path, body=None, headers=RW, raw=None, query=None, ctype=N
         data = json.dumps(body, separators=(",", ":")).encode()
         hdrs["Content-Type"] = "application/json"
     if ctype is not None:
-        hdrs["Content-Type"] = ctype
+        if ctype:
+            hdrs["Content-Type"] = ctype
+        else:
+            hdrs.pop("Content-Type", None)
     hdrs.update(headers or {})
     req = urllib.request.Request(url, data=data, method=method, headers=hdrs)
     try:
@@ -160,6 +152,22 @@ def call(sim, method, path, body=None, headers=RW, raw=None, query=None, ctype=N
         return Resp(e.code, e.headers, e.read())
     except (urllib.error.URLError, OSError, http.client.HTTPException) as e:
         return Resp(None, None, repr(e).encode())
+
+
+def bare_post(sim, path, raw):
+    """A POST with a body and no Content-Type header at all (urllib would add one)."""
+    conn = http.client.HTTPSConnection("127.0.0.1", sim.port, timeout=30, context=CTX) \
+        if sim.https else http.client.HTTPConnection("127.0.0.1", sim.port, timeout=30)
+    try:
+        conn.putrequest("POST", path)
+        for k, v in dict(RW, Accept="application/json", **{"Content-Length": str(len(raw))}
+                         ).items():
+            conn.putheader(k, v)
+        conn.endheaders(raw)
+        r = conn.getresponse()
+        return Resp(r.status, r.headers, r.read())
+    finally:
+        conn.close()
 
 
 def ctl(sim, method, path, body=None):
@@ -340,7 +348,7 @@ def checks(main, old, basic, flags):
     r = call(main, "GET", W + "/tunnels", headers=dict(RW, Accept="text/html"))
     ok(is_env(r, 406, "ENDPOINT_ACCEPT_NOT_SUPPORTED"), "3: bad Accept -> 406", r)
     r = call(main, "POST", W + "/tunnel", raw=b"privatekey=x", ctype="text/plain")
-    ok(is_env(r, 415, "ENDPOINT_CONTENT_TYPE_NOT_SUPPORTED"), "3: bad Content-Type -> 415", r)
+    ok(is_env(r, 415, "CONTENT_HANDLER_DECODE_NOT_FOUND"), "3: bad Content-Type -> 415", r)
     r = call(main, "POST", W + "/tunnel", raw=b"{bad json", ctype="application/json")
     ok(is_env(r, 400, "JSON_CONTENT_HANDLER_COULD_NOT_DECODE_JSON"), "4: broken JSON -> 400", r)
 
@@ -483,15 +491,27 @@ def checks(main, old, basic, flags):
        "12: disabling an assigned tunnel -> 409", r)
     r = call(main, "PATCH", W + "/settings", {"enable": False})
     ok(r.st == 409, "12: disabling WireGuard while a tunnel is assigned -> 409", r)
-    ctl(main, "POST", "config", {"reject_assigned_address_patch": True})
+    r = call(main, "PATCH", W + "/tunnel", {"id": tid, "descr": "x", "addresses": [
+        {"address": "10.11.12.1", "mask": 24}]})
+    ok(r.st == 200 and r.data["addresses"] == [],
+       "12: 2.9+: any update of an assigned tunnel scrubs its addresses", r)
+    ctl(main, "POST", "assign", {"tunnel": "tun_wg0", "assigned": False})
     r = call(main, "PATCH", W + "/tunnel", {"id": tid, "addresses": [
         {"address": "10.11.12.1", "mask": 24}]})
-    ok(is_env(r, 400, "WIREGUARD_TUNNEL_ADDRESS_AND_MASK_ALREADY_IN_USE"),
-       "12: pfrest #902: resending an assigned tunnel's address -> 400", r)
-    r = call(main, "PATCH", W + "/tunnel", {"id": tid, "descr": "x"})
-    ok(r.st == 200, "12: #902 only hits PATCHes that send addresses", r)
-    ctl(main, "POST", "config", {"reject_assigned_address_patch": False})
-    ctl(main, "POST", "assign", {"tunnel": "tun_wg0", "assigned": False})
+    ok(r.st == 200 and len(r.data["addresses"]) == 1, "12: unassigned again: addresses kept", r)
+    r = call(old, "POST", W + "/tunnel", {"privatekey": rs.wg_genkey(), "addresses": [
+        {"address": "10.31.0.1", "mask": 24}]})
+    ctl(old, "POST", "assign", {"tunnel": r.data["name"]})
+    ctl(old, "POST", "config", {"reject_assigned_address_patch": True})
+    r2 = call(old, "PATCH", W + "/tunnel", {"id": r.data["id"], "addresses": [
+        {"address": "10.31.0.1", "mask": 24}]})
+    ok(is_env(r2, 400, "WIREGUARD_TUNNEL_ADDRESS_AND_MASK_ALREADY_IN_USE"),
+       "12: 2.8 (pfrest #902): resending an assigned tunnel's address -> 400", r2)
+    r2 = call(old, "PATCH", W + "/tunnel", {"id": r.data["id"], "descr": "x"})
+    ok(r2.st == 200, "12: #902 only hits PATCHes that send addresses", r2)
+    ctl(old, "POST", "config", {"reject_assigned_address_patch": False})
+    ctl(old, "POST", "assign", {"tunnel": r.data["name"], "assigned": False})
+    call(old, "DELETE", W + "/tunnel", query={"id": r.data["id"], "apply": "true"})
 
     # ---------- 8: peer rules ----------
     r = call(main, "POST", W + "/peer", {"publickey": PK1, "tun": "tun_wg0",
@@ -502,7 +522,7 @@ def checks(main, old, basic, flags):
        and d.get("port") is None and d.get("persistentkeepalive") is None
        and d.get("descr") == "" and "presharedkey" not in d and d.get("allowedips") ==
        [{"parent_id": 0, "id": 0, "address": "10.11.12.2", "mask": 32, "descr": ""}],
-       "8: peer defaults (enabled false, endpoint/port/keepalive null), PSK write-only", r)
+       "8: peer defaults (enabled false, endpoint/port/keepalive null), PSK hidden", r)
     st = ctl(main, "GET", "state")
     ok(st["peers"][0]["presharedkey"] == PSK, "8: control state shows the stored PSK",
        st["peers"])
@@ -711,7 +731,8 @@ def checks(main, old, basic, flags):
 
     # ---------- 5: plural DELETE / PUT ----------
     r = call(main, "DELETE", W + "/peers")
-    ok(is_env(r, 400, "MODEL_DELETE_MANY_REQUIRES_QUERY_OR_ALL"),
+    ok(is_env(r, 400, "MODEL_DELETE_MANY_REQUIRES_QUERY_PARAMS") and r.msg ==
+       "At least one query parameter is required to perform mass deletion.",
        "5: plural DELETE needs a query or all=true", r)
     r = call(main, "DELETE", W + "/peers", query={"tun": "unassigned"})
     r2 = call(main, "GET", W + "/peers")
@@ -726,6 +747,8 @@ def checks(main, old, basic, flags):
     r = call(main, "PUT", W + "/peers", [{"publickey": PK2, "tun": "tun_wg0"}])
     r2 = call(main, "GET", W + "/peers")
     ok(r.st == 200 and [p["publickey"] for p in r2.data] == [PK2], "5: PUT replaces the set", r2)
+
+    sources(main, old)
 
     # ---------- 14: request log, faults, latency, down, lock ----------
     ctl(main, "POST", "log/clear")
@@ -818,6 +841,111 @@ def checks(main, old, basic, flags):
     st = ctl(main, "GET", "state")
     ok(st["tunnels"] == [] and st["peers"] == [] and st["applied_state"] is None,
        "control reset empties the config", st)
+
+
+def sources(main, old):
+    """Behaviour read from pfrest's own source (tests/sim/README.md, pfSense part)."""
+    # ---------- request data follows the Content-Type, not the method ----------
+    for _ in range(3):
+        mk_peer(main, tun="tun_wg0")
+    all_peers = call(main, "GET", W + "/peers").data
+    ok(len(all_peers) >= 2, "setup: at least two peers", all_peers)
+    pk = all_peers[0]["publickey"]
+    r = call(main, "GET", W + "/peers", query={"publickey": pk})
+    ok(r.st == 200 and len(r.data) == 1, "decode: GET without Content-Type filters by query", r)
+    r = call(main, "GET", W + "/peers", query={"publickey": pk}, ctype="application/json")
+    ok(r.st == 200 and len(r.data) == len(all_peers),
+       "decode: GET with Content-Type application/json ignores the query (returns all)", r)
+    r = call(main, "GET", W + "/tunnel", query={"id": 0}, ctype="application/json")
+    ok(is_env(r, 400, "MODEL_REQUIRES_ID"),
+       "decode: singular GET with a JSON Content-Type loses its ?id=", r)
+    g0 = ctl(main, "GET", "stats")
+    r = call(main, "DELETE", W + "/peers", query={"publickey": pk}, ctype="application/json")
+    ok(is_env(r, 400, "MODEL_DELETE_MANY_REQUIRES_QUERY_PARAMS") and
+       len(call(main, "GET", W + "/peers").data) == len(all_peers),
+       "decode: plural DELETE with a JSON Content-Type -> 400, nothing deleted", r)
+    r = bare_post(main, W + "/apply", b'{"async":false}')
+    ok(r.st == 200 and r.data == {"applied": True},
+       "decode: POST without Content-Type reads its JSON body", r)
+    r = call(main, "GET", W + "/tunnel", raw=b"id=0", ctype="application/x-www-form-urlencoded")
+    ok(r.st == 200 and r.data["id"] == 0,
+       "decode: urlencoded body is read when there is no query string", r)
+
+    # ---------- plural DELETE ignores apply; singular DELETE honours it ----------
+    g0 = ctl(main, "GET", "stats")
+    r = call(main, "DELETE", W + "/peers", query={"publickey": pk, "apply": "true",
+                                                 "async": "false"})
+    g1 = ctl(main, "GET", "stats")
+    ok(r.st == 200 and [x["publickey"] for x in r.data] == [pk] and g1["dirty"] is True
+       and g1["generation"] == g0["generation"],
+       "plural DELETE ?apply=true: deleted, staged, no apply", (r, g0, g1))
+    r = call(main, "POST", W + "/apply", {"async": False})
+    pk2 = call(main, "GET", W + "/peers").data[0]["publickey"]
+    g0 = ctl(main, "GET", "stats")
+    r = call(main, "DELETE", W + "/peer", query={"id": 0, "apply": "true", "async": "false"})
+    g1 = ctl(main, "GET", "stats")
+    ok(r.st == 200 and r.data["publickey"] == pk2 and g1["dirty"] is False
+       and g1["generation"] == g0["generation"] + 1, "singular DELETE ?apply=true applies",
+       (r, g1))
+    n = len(call(old, "GET", W + "/peers").data)
+    mk_peer(old)
+    r = call(old, "DELETE", W + "/peers", query={"apply": "true"})
+    ok(r.st == 200 and len(r.data) == n + 1 and call(old, "GET", W + "/peers").data == [],
+       "plural DELETE ?apply=true alone: apply is a (skipped) filter, everything matches", r)
+
+    # ---------- sensitive fields ----------
+    rp = call(main, "POST", W + "/peer", {"publickey": rs.wg_pubkey(rs.wg_genkey()),
+                                         "presharedkey": PSK})
+    ok(rp.st == 200 and "presharedkey" not in rp.data,
+       "sensitive: 2.9+ presharedkey hidden by default", rp)
+    ctl(main, "POST", "config", {"override_sensitive": ["WireGuardPeer:presharedkey"]})
+    r = call(main, "GET", W + "/peer", query={"id": rp.data["id"]})
+    t = call(main, "GET", W + "/tunnels").data
+    ok(r.data.get("presharedkey") == PSK and all("privatekey" not in x for x in t),
+       "sensitive: override_sensitive_fields shows just that field", (r, t[:1]))
+    ctl(main, "POST", "config", {"override_sensitive": [], "expose_sensitive": True})
+    r = call(main, "GET", W + "/peer", query={"id": rp.data["id"]})
+    t = call(main, "GET", W + "/tunnels").data
+    ok(r.data.get("presharedkey") == PSK and all("privatekey" in x for x in t),
+       "sensitive: expose_sensitive_fields shows keys", r)
+    ctl(main, "POST", "config", {"expose_sensitive": False})
+    call(main, "DELETE", W + "/peer", query={"id": rp.data["id"]})
+    ctl(old, "POST", "config", {"expose_sensitive": True})
+    r = mk_peer(old, presharedkey=PSK)
+    ok(r.st == 200 and "presharedkey" not in r.data,
+       "sensitive: before 2.9 presharedkey is write-only (hidden even when exposed)", r)
+    ctl(old, "POST", "config", {"expose_sensitive": False})
+    call(old, "DELETE", W + "/peers", query={"all": "true"})
+
+    # ---------- status endpoints: per tunnel lists, and the union quirk ----------
+    ctl(main, "POST", "reset", {"wg_enable": True})
+    names = []
+    for i, n in enumerate((2, 3)):
+        t = mk_tunnel(main, listenport=str(52000 + i)).data
+        names.append(t["name"])
+        for _ in range(n):
+            mk_peer(main, tun=t["name"], enabled=True,
+                    allowedips=[{"address": "10.77.%d.%d" % (i, _ + 2), "mask": 32}])
+    call(main, "POST", W + "/apply", {"async": False})
+    r = call(main, "GET", "/api/v2/status/wireguard/tunnels")
+    ok(r.st == 200 and [len(t["peers"]) for t in r.data] == [2, 3]
+       and set(r.data[0]) == {"id", "name", "status", "public_key", "listen_port", "mtu",
+                              "transfer_rx", "transfer_tx", "inpkts", "outpkts", "descr",
+                              "peers"}
+       and r.data[1]["peers"][0]["parent_id"] == 1 and r.data[0]["status"] == "up",
+       "status: /status/wireguard/tunnels lists every tunnel's peers", r)
+    r2 = call(main, "GET", "/api/v2/status/wireguard/peers")
+    devs = [(p["tunnel_device"], p["id"]) for p in r2.data]
+    ok(r2.st == 200 and devs == [(names[0], 0), (names[0], 1), (names[1], 2)],
+       "status: /status/wireguard/peers drops the second tunnel's first peers (array union)",
+       r2)
+    p0 = r.data[0]["peers"][0]
+    ok(p0["endpoint"] == "(none)" and p0["persistent_keepalive"] == "off"
+       and p0["latest_handshake"] == 0 and "preshared_key" not in p0,
+       "status: wg dump values ((none), off, 0), preshared_key hidden", p0)
+    r = call(main, "GET", "/api/v2/status/wireguard/tunnels", query={"name": names[1]})
+    ok(r.st == 200 and len(r.data) == 1 and len(r.data[0]["peers"]) == 3,
+       "status: tunnels filtered by ?name=", r)
 
 
 def main():
