@@ -19,6 +19,7 @@
 #include <sodium.h>
 
 #include "backends/backend.h"
+#include "backends/local/local.h"
 #include "model/keys.h"
 #include "util/err.h"
 

@@ -48,9 +48,7 @@ static void log_config_notes(const struct cfg *cfg)
 		if (!backend_find(b->id))
 			log_warn("config: backend '%s' (%s) is not supported yet by this build: its "
 				 "interfaces are shown as unavailable", b->id,
-				 b->type == CFG_BACKEND_MIKROTIK  ? "mikrotik"
-				 : b->type == CFG_BACKEND_PFSENSE ? "pfsense"
-								  : "opnsense");
+				 cfg_backend_type_name(b->type));
 	}
 }
 
@@ -154,8 +152,11 @@ int main(int argc, char **argv)
 	log_config_notes(&cfg);
 	for (size_t i = 0; i < backend_count(); i++) {
 		struct backend *be = backend_at(i);
-		log_info("backend '%s' (%s): %s%s%s", be->id, be->ops->type, be->implementation,
-			 be->reachable ? "" : ", unreachable: ", be->reachable ? "" : be->last_error);
+		struct backend_status bs;
+
+		backend_status_get(be, &bs);
+		log_info("backend '%s' (%s): %s%s%s", be->id, be->ops->type, bs.implementation,
+			 bs.reachable ? "" : ", unreachable: ", bs.reachable ? "" : bs.last_error);
 	}
 	if (core_bootstrap_admin(&app, &gen_password, &gen_token, &err) < 0) {
 		log_err("bootstrap admin '%s': %s", cfg.core.admin_user, err.msg);

@@ -72,9 +72,14 @@ json_t *api_backend_caps_json(unsigned caps)
 	return arr;
 }
 
-static json_t *backend_json(const struct backend *be)
+static json_t *backend_json(struct backend *be)
 {
-	json_t *o = json_object(), *caps = api_backend_caps_json(be->caps);
+	struct backend_status bs;
+	json_t *o, *caps;
+
+	backend_status_get(be, &bs);
+	o = json_object();
+	caps = api_backend_caps_json(bs.caps);
 
 	if (!o || !caps) {
 		json_decref(o);
@@ -84,13 +89,13 @@ static json_t *backend_json(const struct backend *be)
 	json_object_set_new(o, "Identifier", str_json(be->id, sizeof(be->id)));
 	json_object_set_new(o, "DisplayName", str_json(be->display_name, sizeof(be->display_name)));
 	json_object_set_new(o, "Type", json_string(be->ops && be->ops->type ? be->ops->type : ""));
-	json_object_set_new(o, "Implementation", str_json(be->implementation, sizeof(be->implementation)));
+	json_object_set_new(o, "Implementation", str_json(bs.implementation, sizeof(bs.implementation)));
 	json_object_set_new(o, "Capabilities", caps);
-	json_object_set_new(o, "Reachable", json_boolean(be->reachable));
+	json_object_set_new(o, "Reachable", json_boolean(bs.reachable));
 	json_object_set_new(o, "Default", json_boolean(be->is_default));
-	json_object_set_new(o, "LastError", str_json(be->last_error, sizeof(be->last_error)));
+	json_object_set_new(o, "LastError", str_json(bs.last_error, sizeof(bs.last_error)));
 	/* why ping checks are off on this backend (e.g. RouterOS user without 'test'), or "" */
-	json_object_set_new(o, "PingError", str_json(be->ping_error, sizeof(be->ping_error)));
+	json_object_set_new(o, "PingError", str_json(bs.ping_error, sizeof(bs.ping_error)));
 	json_object_set_new(o, "Statistics", round_json(be, MONITOR_ROUND_STATS));
 	json_object_set_new(o, "PingChecks", round_json(be, MONITOR_ROUND_PING));
 	json_object_set_new(o, "Sync", round_json(be, MONITOR_ROUND_SYNC)); /* last full sync */

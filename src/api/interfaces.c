@@ -24,9 +24,10 @@ static const char *const iface_filter_fields[] = { "Identifier", "DisplayName", 
 static json_t *iface_answer(const struct iface *ifc)
 {
 	json_t *obj = json_from_iface(ifc);
-	const struct backend *be = backend_find(ifc->backend);
+	struct backend *be = backend_find(ifc->backend);
 
-	if (obj && json_object_set_new(obj, "BackendAvailable", json_boolean(be && be->reachable)))
+	if (obj && json_object_set_new(obj, "BackendAvailable",
+				       json_boolean(be && backend_is_reachable(be))))
 		obj = (json_decref(obj), NULL);
 	return obj;
 }
@@ -100,8 +101,13 @@ void api_iface_prepare(struct api_ctx *c)
 {
 	struct iface *ifc = NULL;
 	struct err err = { 0 };
+	char *backend = http_query(c, "backend");
+	int r;
 
-	if (core_iface_prepare(c->app, &ifc, &err) < 0) {
+	/* ?backend=ID: prepare for that backend (its naming rules, names free on it) */
+	r = core_iface_prepare(c->app, backend, &ifc, &err);
+	free(backend);
+	if (r < 0) {
 		http_error_err(c, &err, "failed to prepare interface");
 		return;
 	}

@@ -71,7 +71,13 @@ void api_ui_settings_session(struct api_ctx *c)
 	}
 	for (size_t i = 0; i < backend_count(); i++) {
 		struct backend *be = backend_at(i);
-		json_t *b = json_object(), *caps = be ? api_backend_caps_json(be->caps) : NULL;
+		struct backend_status bs;
+		json_t *b, *caps;
+
+		if (be)
+			backend_status_get(be, &bs);
+		b = json_object();
+		caps = be ? api_backend_caps_json(bs.caps) : NULL;
 		if (!be || !b || !caps) {
 			json_decref(b);
 			json_decref(caps);
@@ -81,7 +87,7 @@ void api_ui_settings_session(struct api_ctx *c)
 		json_object_set_new(b, "DisplayName", snap(be->display_name, sizeof(be->display_name)));
 		json_object_set_new(b, "Type", json_string(be->ops && be->ops->type ? be->ops->type : ""));
 		json_object_set_new(b, "Capabilities", caps);
-		json_object_set_new(b, "Reachable", json_boolean(be->reachable));
+		json_object_set_new(b, "Reachable", json_boolean(bs.reachable));
 		json_array_append_new(arr, b);
 	}
 	json_object_set_new(o, "SelfProvisioning", json_boolean(cfg->core.self_provisioning_allowed));

@@ -1,22 +1,25 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The backend registry and the wrappers around the ops table. "local" is always entry 0; each
- * backend.mikrotik[] / backend.pfsense[] entry of the config becomes one more instance. Every op
- * goes through a wrapper here that serialises calls on the instance, checks the op exists,
+ * backend.mikrotik[] / backend.pfsense[] entry of the config becomes one more instance of the
+ * type of that name (backends/builtin.c knows the types; this file names none of them). Every
+ * op goes through a wrapper here that serialises calls on the instance, checks the op exists,
  * records reachability and times the call at debug level; nothing else calls be->ops.
+ *
+ * The state an instance shows (reachable, last error, implementation, counters) changes in
+ * the threads that use the device and is read by the API and the exporter: it is written and
+ * copied under the instance's state_lock, never read field by field from outside.
  */
 #include "backends/backend.h"
-#include "backends/mikrotik/mikrotik.h"
-#include "backends/pfsense/pfsense.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "config/config.h"
-#include "monitor/icmp.h"
 #include "util/err.h"
 #include "util/log.h"
 
@@ -64,14 +67,95 @@ int dev_iface_add_peer(struct dev_iface *d, struct dev_peer **ret)
 	return 0;
 }
 
-static const struct backend_ops *ops_for_type(enum cfg_backend_type t)
+/* ---- state (under state_lock) ------------------------------------------------------------ */
+
+void backend_status_get(struct backend *be, struct backend_status *ret)
 {
-	/* Remote backend types register here as they are implemented (issues 4 and 5). */
-	switch (t) {
-	case CFG_BACKEND_MIKROTIK: return &backend_mikrotik;
-	case CFG_BACKEND_PFSENSE: return &backend_pfsense;
-	default: return NULL;
-	}
+	pthread_mutex_lock(&be->state_lock);
+	ret->caps = __atomic_load_n(&be->caps, __ATOMIC_RELAXED);
+	ret->reachable = be->reachable;
+	memcpy(ret->implementation, be->implementation, sizeof(ret->implementation));
+	memcpy(ret->last_error, be->last_error, sizeof(ret->last_error));
+	memcpy(ret->ping_error, be->ping_error, sizeof(ret->ping_error));
+	memcpy(ret->op_calls, be->op_calls, sizeof(ret->op_calls));
+	memcpy(ret->op_errors, be->op_errors, sizeof(ret->op_errors));
+	memcpy(ret->op_us, be->op_us, sizeof(ret->op_us));
+	pthread_mutex_unlock(&be->state_lock);
+}
+
+bool backend_is_reachable(struct backend *be)
+{
+	bool r;
+
+	pthread_mutex_lock(&be->state_lock);
+	r = be->reachable;
+	pthread_mutex_unlock(&be->state_lock);
+	return r;
+}
+
+static void set_text(struct backend *be, char *dst, size_t size, const char *fmt, va_list ap)
+{
+	char tmp[256];
+
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	pthread_mutex_lock(&be->state_lock);
+	snprintf(dst, size, "%s", tmp);
+	pthread_mutex_unlock(&be->state_lock);
+}
+
+void backend_set_implementation(struct backend *be, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	set_text(be, be->implementation, sizeof(be->implementation), fmt, ap);
+	va_end(ap);
+}
+
+void backend_set_last_error(struct backend *be, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	set_text(be, be->last_error, sizeof(be->last_error), fmt, ap);
+	va_end(ap);
+}
+
+void backend_set_caps(struct backend *be, unsigned caps)
+{
+	__atomic_store_n(&be->caps, caps, __ATOMIC_RELAXED);
+}
+
+void backend_drop_ping(struct backend *be, const char *why)
+{
+	pthread_mutex_lock(&be->state_lock);
+	if (be->caps & BACKEND_CAP_PING)
+		snprintf(be->ping_error, sizeof(be->ping_error), "%.255s", why);
+	__atomic_and_fetch(&be->caps, ~(unsigned)BACKEND_CAP_PING, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&be->state_lock);
+}
+
+static void set_reachable(struct backend *be, bool reachable, const struct err *err)
+{
+	pthread_mutex_lock(&be->state_lock);
+	be->reachable = reachable;
+	if (!reachable)
+		snprintf(be->last_error, sizeof(be->last_error), "%.255s",
+			 err && err->msg[0] ? err->msg : "unreachable");
+	pthread_mutex_unlock(&be->state_lock);
+}
+
+/* ---- registry ----------------------------------------------------------------------------- */
+
+static struct backend *backend_free(struct backend *be)
+{
+	if (!be)
+		return NULL;
+	pthread_mutex_destroy(&be->lock);
+	pthread_mutex_destroy(&be->state_lock);
+	free(be->priv);
+	free(be);
+	return NULL;
 }
 
 int backend_register(const struct backend_ops *ops, const char *id, const char *display_name,
@@ -94,10 +178,11 @@ int backend_register(const struct backend_ops *ops, const char *id, const char *
 	be->caps = ops->caps;
 	be->cfg = cfg;
 	pthread_mutex_init(&be->lock, NULL);
+	pthread_mutex_init(&be->state_lock, NULL);
 	if (ops->priv_size) {
 		be->priv = calloc(1, ops->priv_size);
 		if (!be->priv) {
-			free(be);
+			backend_free(be);
 			return err_set(err, -ENOMEM, "out of memory");
 		}
 	}
@@ -106,36 +191,34 @@ int backend_register(const struct backend_ops *ops, const char *id, const char *
 		/* A device that is down at start stays registered as unreachable: wgportal starts
 		 * and the backend recovers on its own; any other failure is a start-up error. */
 		if (r != -EHOSTUNREACH && r != -ETIMEDOUT && r != -ECONNREFUSED) {
-			free(be->priv);
-			free(be);
+			backend_free(be);
 			return r;
 		}
-		be->reachable = false;
-		snprintf(be->last_error, sizeof(be->last_error), "%.255s", err ? err->msg : "unreachable");
+		set_reachable(be, false, err);
 	} else {
 		be->reachable = true;
 	}
-	/* local pings from the host; a remote type can ping when it has the op (MikroTik
-	 * without the 'test' policy loses the capability at its first refused ping) */
-	if (ops->ping || ops == &backend_local)
-		be->caps |= BACKEND_CAP_PING;
+	/* a type that can ping has the capability until a ping is refused (MikroTik without
+	 * the 'test' policy) */
+	if (ops->ping && !be->ping_error[0])
+		__atomic_or_fetch(&be->caps, BACKEND_CAP_PING, __ATOMIC_RELAXED);
 	registry[n_registry++] = be;
 	return 0;
 }
 
 int backends_init(const struct cfg *cfg, struct err *err)
 {
-	int r = backend_register(&backend_local, "local", "Local", NULL, err);
+	int r = backend_register(backend_builtin_local(), "local", "Local", NULL, err);
 
 	if (r < 0)
 		return err_prefix(err, "local backend");
 	for (size_t i = 0; i < cfg->backend.n_entries; i++) {
 		const struct cfg_backend *cb = &cfg->backend.entries[i];
-		const struct backend_ops *ops = ops_for_type(cb->type);
+		const struct backend_ops *ops = backend_builtin_find(cfg_backend_type_name(cb->type));
 
 		if (!ops) {
-			/* Configured but not built in yet: interfaces on it stay visible as
-			 * unavailable instead of being moved to local. main.c logs this. */
+			/* Configured but not built in: interfaces on it stay visible as unavailable
+			 * instead of being moved to local. main.c logs this. */
 			continue;
 		}
 		r = backend_register(ops, cb->id, cb->display_name, cb, err);
@@ -156,9 +239,7 @@ void backends_shutdown(void)
 		struct backend *be = registry[i];
 		if (be->ops->close)
 			be->ops->close(be);
-		pthread_mutex_destroy(&be->lock);
-		free(be->priv);
-		free(be);
+		registry[i] = backend_free(be);
 	}
 	n_registry = 0;
 }
@@ -179,8 +260,10 @@ const char *backend_default_id(void) { return default_id; }
 
 bool backend_has_cap(const struct backend *be, unsigned cap)
 {
-	return be && (be->caps & cap) == cap;
+	return be && (__atomic_load_n(&be->caps, __ATOMIC_RELAXED) & cap) == cap;
 }
+
+/* ---- wrappers ----------------------------------------------------------------------------- */
 
 static double now_ms(void)
 {
@@ -212,25 +295,22 @@ const char *backend_op_name(enum backend_op op)
 /* Request counters for the exporter; "no such interface" is an answer, not an error. */
 static void count_op(struct backend *be, enum backend_op op, int r, double ms)
 {
-	__atomic_add_fetch(&be->op_calls[op], 1, __ATOMIC_RELAXED);
-	__atomic_add_fetch(&be->op_us[op], (unsigned long)(ms * 1e3), __ATOMIC_RELAXED);
+	pthread_mutex_lock(&be->state_lock);
+	be->op_calls[op]++;
+	be->op_us[op] += (unsigned long)(ms * 1e3);
 	if (r < 0 && r != -ENOENT)
-		__atomic_add_fetch(&be->op_errors[op], 1, __ATOMIC_RELAXED);
+		be->op_errors[op]++;
+	pthread_mutex_unlock(&be->state_lock);
 }
 
 /* Device-side failures (not "no such interface", not bad input) make the backend unreachable
  * until the next successful call. */
 static void note_result(struct backend *be, int r, const struct err *err)
 {
-	if (r >= 0 || r == -ENOENT || r == -EINVAL || r == -EEXIST || r == -EOPNOTSUPP) {
-		if (r >= 0)
-			be->reachable = true;
-		return;
-	}
-	if (r == -EHOSTUNREACH || r == -ETIMEDOUT || r == -ECONNREFUSED || r == -EPROTO) {
-		be->reachable = false;
-		snprintf(be->last_error, sizeof(be->last_error), "%.255s", err ? err->msg : "");
-	}
+	if (r >= 0)
+		set_reachable(be, true, NULL);
+	else if (r == -EHOSTUNREACH || r == -ETIMEDOUT || r == -ECONNREFUSED || r == -EPROTO)
+		set_reachable(be, false, err);
 }
 
 #define CALL_OP(be, opname, err, ...)                                                          \
@@ -280,39 +360,39 @@ int backend_apply_peers(struct backend *be, const char *name, const struct dev_p
 	CALL_OP(be, apply_peers, err, name, peers, n, err);
 }
 
-/* The local backend's ping check: ICMP from the host (nothing of the instance is touched). */
-static int local_ping(struct backend *be, const char *name, const char *addr,
-		      const struct backend_ping_opts *o, struct err *err)
+int backend_suggest_name(struct backend *be, const struct strv *taken, char *out, size_t size,
+			 struct err *err)
 {
-	return icmp_echo(addr, o->unprivileged, o->timeout_ms, NULL, err);
+	int r;
+
+	if (be->ops->suggest_name) {
+		pthread_mutex_lock(&be->lock);
+		r = be->ops->suggest_name(be, taken, out, size, err);
+		pthread_mutex_unlock(&be->lock);
+		return r;
+	}
+	for (int i = 0; i < 100000; i++) {
+		snprintf(out, size, "wg%d", i);
+		if (!strv_contains(taken, out))
+			return 0;
+	}
+	return err_set(err, -ENOSPC, "no free interface name");
 }
 
 int backend_ping(struct backend *be, const char *name, const char *addr,
 		 const struct backend_ping_opts *o, struct err *err)
 {
-	int (*fn)(struct backend *, const char *, const char *, const struct backend_ping_opts *,
-		  struct err *);
 	double t0;
 	int r;
 
-	if (!backend_has_cap(be, BACKEND_CAP_PING))
-		return err_set(err, -EOPNOTSUPP, "backend '%s' (%s) cannot run ping checks",
-			       be->id, be->ops->type);
-	fn = be->ops->ping ? be->ops->ping : be->ops == &backend_local ? local_ping : NULL;
-	if (!fn)
+	if (!backend_has_cap(be, BACKEND_CAP_PING) || !be->ops->ping)
 		return err_set(err, -EOPNOTSUPP, "backend '%s' (%s) cannot run ping checks",
 			       be->id, be->ops->type);
 	/* no instance lock: pings run in parallel with sync and statistics (ops->ping contract) */
 	t0 = now_ms();
-	r = fn(be, name, addr, o, err);
+	r = be->ops->ping(be, name, addr, o, err);
 	count_op(be, BACKEND_OP_PING, r, now_ms() - t0);
-	if (r == -EACCES) {
-		pthread_mutex_lock(&be->lock);
-		if (be->caps & BACKEND_CAP_PING)
-			snprintf(be->ping_error, sizeof(be->ping_error), "%.255s",
-				 err ? err->msg : "ping not permitted");
-		__atomic_and_fetch(&be->caps, ~(unsigned)BACKEND_CAP_PING, __ATOMIC_RELAXED);
-		pthread_mutex_unlock(&be->lock);
-	}
+	if (r == -EACCES)
+		backend_drop_ping(be, err ? err->msg : "ping not permitted");
 	return r;
 }

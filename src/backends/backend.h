@@ -9,7 +9,9 @@
  *
  * Device state travels as struct dev_iface / struct dev_peer: what a device has (get) or should
  * have (apply). Keys are raw bytes here. Flags say which fields are meaningful (wireguard-tools'
- * WGDEVICE_HAS_* model); diffing happens only in sync/.
+ * WGDEVICE_HAS_* model). Diffing happens only in sync/: on apply, an interface carries the
+ * HAS_* bits of the fields that must change and a peer its change mask (dev_peer.changes);
+ * a backend translates them into device calls and never compares field values itself.
  */
 #include <pthread.h>
 #include <stdbool.h>
@@ -17,6 +19,7 @@
 #include <stdint.h>
 
 #include "model/cidr.h"
+#include "model/endpoint.h"
 #include "model/keys.h"
 #include "util/strv.h"
 
@@ -62,25 +65,43 @@ struct backend_ping_opts {
 	bool unprivileged;              /* local: ICMP datagram socket instead of a raw one */
 };
 
+/* get: the device reported the field; apply: wgportal manages it (sync sets it). A field
+ * without its HAS bit is one the device keeps as it is: a preshared key the device never
+ * reports, a keepalive or endpoint the peer's mode leaves to the device. */
 enum dev_peer_flags {
 	DEV_PEER_HAS_PSK          = 1U << 0,
-	DEV_PEER_HAS_ENDPOINT     = 1U << 1,
+	DEV_PEER_HAS_ENDPOINT     = 1U << 1, /* endpoint ("" = none) */
 	DEV_PEER_REPLACE_ALLOWEDIPS = 1U << 2,
 	DEV_PEER_REMOVE           = 1U << 3, /* delete this peer (apply_peers) */
 	DEV_PEER_DISABLED         = 1U << 4, /* remote backends: keep but disabled */
 	DEV_PEER_READONLY         = 1U << 5, /* dynamic/system peer: never modify */
+	DEV_PEER_HAS_KEEPALIVE    = 1U << 6, /* persistent_keepalive (0 = off) */
+};
+
+/* What sync found different (apply_peers): a backend writes these fields of a peer it finds on
+ * the device, and creates a peer it does not find with every field the peer HAS. */
+enum dev_peer_change {
+	DEV_PEER_CH_PSK        = 1U << 0,
+	DEV_PEER_CH_ENDPOINT   = 1U << 1,
+	DEV_PEER_CH_KEEPALIVE  = 1U << 2,
+	DEV_PEER_CH_ALLOWEDIPS = 1U << 3,
+	DEV_PEER_CH_DISABLED   = 1U << 4,
+	DEV_PEER_CH_NAME       = 1U << 5,
+	DEV_PEER_CH_ALL        = (1U << 6) - 1,
 };
 
 struct dev_peer {
 	uint8_t public_key[WG_KEY_LEN];
 	uint8_t preshared_key[WG_KEY_LEN];
 	unsigned flags;                 /* DEV_PEER_* */
-	char endpoint[72];              /* "host:port" / "[v6]:port"; "" = none */
+	unsigned changes;               /* apply: DEV_PEER_CH_* (sync/diff.c) */
+	char endpoint[ENDPOINT_STR_MAX]; /* configured: "host:port" / "[v6]:port"; "" = none */
 	uint16_t persistent_keepalive;  /* seconds, 0 = off */
 	struct ip_prefix *allowed_ips;
 	size_t n_allowed_ips;
 	char *name;                     /* device-side comment/name (remote backends), may be NULL */
 	/* statistics (get only) */
+	char current_endpoint[72];      /* where the peer was last seen, "" = unknown */
 	uint64_t rx_bytes, tx_bytes;
 	int64_t last_handshake_sec;     /* 0 = never */
 	int64_t last_handshake_nsec;
@@ -101,6 +122,8 @@ enum dev_iface_flags {
 	DEV_IFACE_ROUTES_ADD      = 1U << 6,
 	DEV_IFACE_ROUTES_DEL      = 1U << 7,
 	DEV_IFACE_ROUTES_FLUSH    = 1U << 8,
+	DEV_IFACE_HAS_COMMENT     = 1U << 9, /* remote backends: the comment/description */
+	DEV_IFACE_HAS_LINK        = 1U << 10, /* remote backends: up (enabled) or down */
 };
 
 struct dev_iface {
@@ -141,11 +164,14 @@ struct backend;
 struct cfg_backend;
 
 struct backend_ops {
-	const char *type;               /* "local", "mikrotik", "pfsense" */
+	const char *type;               /* "local", "mikrotik", "pfsense": the config's name */
 	unsigned caps;                  /* BACKEND_CAP_* this type can have */
 	size_t priv_size;               /* per-instance state allocated by backend.c */
+	/* Reached over the network: a look at it costs round trips, so the healer looks at its
+	 * interfaces less often than at a local host's. */
+	bool remote;
 
-	/* connect/probe; may adjust be->caps and be->implementation. */
+	/* connect/probe; may adjust caps and implementation (backend_set_*). */
 	int (*open)(struct backend *be, const struct cfg_backend *cfg, struct err *err);
 	void (*close)(struct backend *be);  /* NULL-safe, idempotent */
 
@@ -153,38 +179,59 @@ struct backend_ops {
 	int (*list_ifaces)(struct backend *be, struct strv *ret, struct err *err);
 	/* Full state of one interface with peers and counters; -ENOENT when it does not exist. */
 	int (*get_iface)(struct backend *be, const char *name, struct dev_iface *ret, struct err *err);
-	/* Create the interface if missing and set the fields flagged in want->flags, plus link
-	 * state (want->up). Peers in want are ignored here. */
+	/* Create the interface if missing (with every flagged field and want->up), else set the
+	 * fields flagged in want->flags. Peers in want are ignored here. */
 	int (*apply_iface)(struct backend *be, const struct dev_iface *want, struct err *err);
 	int (*delete_iface)(struct backend *be, const char *name, struct err *err);
-	/* Upsert (or with DEV_PEER_REMOVE, delete) each peer of the list on interface name. */
+	/* For each peer of the list on interface name: remove it (DEV_PEER_REMOVE), write the
+	 * fields of its change mask when the device has it, or create it with every field it
+	 * HAS when the device does not. */
 	int (*apply_peers)(struct backend *be, const char *name, const struct dev_peer *peers,
 			   size_t n, struct err *err);
+	/* A name for a new interface that this device accepts and that is neither in taken nor
+	 * on the device (pfSense: the tun_wgN it will assign). Optional: "wg<N>" otherwise. */
+	int (*suggest_name)(struct backend *be, const struct strv *taken, char *out, size_t size,
+			    struct err *err);
 	/* One echo request to addr (a peer's check address) through interface name. Returns 1
 	 * (answered), 0 (no answer within o->timeout_ms) or -errno; -EACCES means "not
 	 * permitted" and drops BACKEND_CAP_PING. Called WITHOUT the instance lock, from several
 	 * threads at once, so a round of pings never stalls sync or statistics: it must be
-	 * thread-safe on its own. Optional; "local" pings from the host (backend.c). */
+	 * thread-safe on its own. Optional: a backend without it has no ping checks. */
 	int (*ping)(struct backend *be, const char *name, const char *addr,
 		    const struct backend_ping_opts *o, struct err *err);
+};
+
+/* What the API and the exporter show of an instance, copied under its state lock so a reader
+ * never sees a string half-written by a device call in another thread. */
+struct backend_status {
+	unsigned caps;
+	bool reachable;
+	char implementation[64];
+	char last_error[256];
+	char ping_error[256];
+	unsigned long op_calls[BACKEND_OP_MAX], op_errors[BACKEND_OP_MAX];
+	unsigned long op_us[BACKEND_OP_MAX];
 };
 
 struct backend {
 	const struct backend_ops *ops;
 	char id[64];                    /* "local" or the configured id */
 	char display_name[128];
-	unsigned caps;                  /* actual capabilities after open */
+	bool is_default;
+	pthread_mutex_t lock;           /* serialises ops on this instance (not ping) */
+	void *priv;                     /* priv_size bytes, owned by backend.c */
+	const struct cfg_backend *cfg;
+	bool revive_down;               /* the healer thread's alone: unreachable at its last look */
+	/* State shown to readers: written through backend_set_*() and the wrappers, read with
+	 * backend_status_get() or backend_is_reachable(), both under state_lock. */
+	pthread_mutex_t state_lock;
+	unsigned caps;                  /* actual capabilities after open (atomic) */
 	char implementation[64];        /* e.g. "kernel (genetlink)", "wireguard-go (uapi)" */
 	bool reachable;
 	char last_error[256];           /* last device error, secrets never included */
-	bool is_default;
-	pthread_mutex_t lock;           /* serialises ops on this instance (not ping) */
-	/* per-op counters (BACKEND_OP_*), updated atomically by the wrappers */
+	char ping_error[256];           /* why BACKEND_CAP_PING was dropped, "" = not dropped */
 	unsigned long op_calls[BACKEND_OP_MAX], op_errors[BACKEND_OP_MAX];
 	unsigned long op_us[BACKEND_OP_MAX];    /* time spent in each op, microseconds */
-	char ping_error[256];           /* why BACKEND_CAP_PING was dropped, "" = not dropped */
-	void *priv;                     /* priv_size bytes, owned by backend.c */
-	const struct cfg_backend *cfg;
 };
 
 /* The registry: created from the config; "local" is always entry 0. */
@@ -200,6 +247,20 @@ const char *backend_default_id(void);
 int backend_register(const struct backend_ops *ops, const char *id, const char *display_name,
 		     const struct cfg_backend *cfg, struct err *err);
 
+/* State of an instance (see struct backend_status). */
+void backend_status_get(struct backend *be, struct backend_status *ret);
+bool backend_is_reachable(struct backend *be);
+/* For backends (open, probes): what the instance runs on, and a standing problem to show
+ * (e.g. a missing policy) until the next device error replaces it. printf-style. */
+void backend_set_implementation(struct backend *be, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void backend_set_last_error(struct backend *be, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Capabilities found at run time: set = the whole set (open), or one dropped with a reason
+ * kept for the API (why ping checks stopped). */
+void backend_set_caps(struct backend *be, unsigned caps);
+void backend_drop_ping(struct backend *be, const char *why);
+
 /* Wrappers: lock the instance, check caps/ops, time the call (debug log), update reachable. */
 int backend_list_ifaces(struct backend *be, struct strv *ret, struct err *err);
 int backend_get_iface(struct backend *be, const char *name, struct dev_iface *ret, struct err *err);
@@ -207,12 +268,18 @@ int backend_apply_iface(struct backend *be, const struct dev_iface *want, struct
 int backend_delete_iface(struct backend *be, const char *name, struct err *err);
 int backend_apply_peers(struct backend *be, const char *name, const struct dev_peer *peers,
 			size_t n, struct err *err);
+/* A free, valid name for a new interface on this backend (see ops->suggest_name); taken: the
+ * names already stored. Falls back to the first free "wg<N>" not in taken. */
+int backend_suggest_name(struct backend *be, const struct strv *taken, char *out, size_t size,
+			 struct err *err);
 bool backend_has_cap(const struct backend *be, unsigned cap);
 /* One ping check (see ops->ping): 1, 0 or -errno; -EOPNOTSUPP without BACKEND_CAP_PING. Takes
  * no instance lock. On -EACCES the capability is dropped and the reason kept in ping_error. */
 int backend_ping(struct backend *be, const char *name, const char *addr,
 		 const struct backend_ping_opts *o, struct err *err);
 
-extern const struct backend_ops backend_local;
+/* The backend types built into this binary (backends/builtin.c). */
+const struct backend_ops *backend_builtin_local(void);
+const struct backend_ops *backend_builtin_find(const char *type);
 
 #endif

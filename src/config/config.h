@@ -170,5 +170,7 @@ int cfg_envsubst(const char *in, char **ret, struct err *err);
 
 /* The backend entry with that id, NULL if none. */
 const struct cfg_backend *cfg_backend_find(const struct cfg *cfg, const char *id);
+/* "mikrotik", "pfsense", "opnsense": the name of the list the entry came from. */
+const char *cfg_backend_type_name(enum cfg_backend_type t);
 
 #endif

@@ -21,7 +21,11 @@ struct err;
 
 /* Interfaces (spec 3.2, 3.5). create/update take ifc and fill defaults in place (public key
  * from private key, generated keys, backend = backend.default when empty). */
-int core_iface_prepare(struct app *app, struct iface **ret, struct err *err);
+/* A ready interface for backend_id (NULL/"" = backend.default): a name that backend accepts
+ * and that is free in the store and on the device (pfSense: its next tun_wg<N>), the next
+ * free port and networks, fresh keys. -EINVAL naming "backend" for an unknown backend. */
+int core_iface_prepare(struct app *app, const char *backend_id, struct iface **ret,
+		       struct err *err);
 int core_iface_create(struct app *app, struct iface *ifc, struct err *err);
 /* Full replacement of the stored record; keeps fields the v1 model does not carry (backend,
  * create_default_peer) from the stored record. */

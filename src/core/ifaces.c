@@ -20,14 +20,6 @@
 #include "util/err.h"
 #include "util/log.h"
 
-static bool iface_id_used(struct iface **list, size_t n, const char *id)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(STR(list[i]->identifier), id))
-			return true;
-	return false;
-}
-
 static bool port_used(struct iface **list, size_t n, int port)
 {
 	for (size_t i = 0; i < n; i++)
@@ -79,28 +71,37 @@ static int prepare_family(struct iface *ifc, struct iface **list, size_t n, cons
 	return 0;
 }
 
-int core_iface_prepare(struct app *app, struct iface **ret, struct err *err)
+int core_iface_prepare(struct app *app, const char *backend_id, struct iface **ret,
+		       struct err *err)
 {
 	const struct cfg *cfg = app->cfg;
 	struct iface **list = NULL;
+	struct strv taken = STRV_INIT;
+	struct backend *be;
 	size_t n = 0;
-	struct iface *ifc;
-	char name[32];
+	struct iface *ifc = NULL;
+	char name[64];
 	int r, port;
 
+	if (!backend_id || !*backend_id)
+		backend_id = backend_default_id();
+	be = backend_find(backend_id);
+	if (!be)
+		return err_field(err, -EINVAL, "backend", "backend '%.64s' is not configured",
+				 backend_id);
 	r = store_iface_list(app->store, &list, &n, err);
 	if (r < 0)
 		return r;
-	ifc = iface_new();
-	if (!ifc) {
+	for (size_t i = 0; r == 0 && i < n; i++)
+		r = strv_push(&taken, STR(list[i]->identifier));
+	if (r < 0 || !(ifc = iface_new())) {
 		r = err_set(err, -ENOMEM, "out of memory");
 		goto out;
 	}
-	for (int i = 0;; i++) {
-		snprintf(name, sizeof(name), "wg%d", i);
-		if (!iface_id_used(list, n, name))
-			break;
-	}
+	/* the device names it (pfSense tun_wgN), or the name must be free there too */
+	r = backend_suggest_name(be, &taken, name, sizeof(name), err);
+	if (r < 0)
+		goto out;
 	for (port = cfg->advanced.start_listen_port; port <= 65535 && port_used(list, n, port); port++)
 		;
 	if (port > 65535) {
@@ -110,7 +111,7 @@ int core_iface_prepare(struct app *app, struct iface **ret, struct err *err)
 	}
 	r = -ENOMEM;
 	if (str_set(&ifc->identifier, name) || str_set(&ifc->display_name, name) ||
-	    str_set(&ifc->mode, "server") || str_set(&ifc->backend, backend_default_id()))
+	    str_set(&ifc->mode, "server") || str_set(&ifc->backend, be->id))
 		goto out;
 	key_pair_b64(ifc->private_key, ifc->public_key);
 	ifc->listen_port = port;
@@ -121,6 +122,7 @@ int core_iface_prepare(struct app *app, struct iface **ret, struct err *err)
 	if (r == 0 && cfg->advanced.use_ip_v6)
 		r = prepare_family(ifc, list, n, cfg->advanced.start_cidr_v6, err);
 out:
+	strv_release(&taken);
 	iface_list_free(list, n);
 	if (r < 0) {
 		iface_free(ifc);
@@ -352,7 +354,7 @@ int core_iface_update(struct app *app, const char *id, struct iface *ifc, struct
 	if (r == 0)
 		r = core_rederive_peer_modes(app, ifc, err);
 	if (r == 0)
-		r = sync_iface(app, id, err);
+		r = sync_iface_change(app, id, old, err);
 	if (r == 0)
 		r = store_commit(app->store, err);
 	if (r < 0) {

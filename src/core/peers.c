@@ -178,7 +178,7 @@ int core_peer_create(struct app *app, struct peer *p, struct err *err)
 		goto unlock;
 	r = store_peer_insert(app->store, p, err);
 	if (r == 0)
-		r = sync_peer(app, ifc, p, false, NULL, err);
+		r = sync_peer(app, ifc, NULL, p, false, err);
 	if (r == 0)
 		r = store_commit(app->store, err);
 	if (r < 0) {
@@ -186,7 +186,7 @@ int core_peer_create(struct app *app, struct peer *p, struct err *err)
 		if (r != -EEXIST && r != -EINVAL) {
 			struct err e;
 			err_clear(&e);
-			sync_peer(app, ifc, p, true, NULL, &e); /* the device may have the peer */
+			sync_peer(app, ifc, NULL, p, true, &e); /* the device may have the peer */
 			err_prefix(err, "creation failure");
 		}
 	} else {
@@ -240,11 +240,11 @@ int core_peer_update(struct app *app, const char *old_id, struct peer *p, struct
 		r = store_iface_get_settings(app->store, STR(old->interface_identifier), &old_ifc,
 					     err);
 		if (r == 0)
-			r = sync_peer(app, old_ifc, old, true, NULL, err);
+			r = sync_peer(app, old_ifc, NULL, old, true, err);
 		if (r == 0)
-			r = sync_peer(app, ifc, p, false, NULL, err);
+			r = sync_peer(app, ifc, NULL, p, false, err);
 	} else if (r == 0) {
-		r = sync_peer(app, ifc, p, false, old_id, err);
+		r = sync_peer(app, ifc, old, p, false, err);
 	}
 	if (r == 0)
 		r = store_commit(app->store, err);
@@ -288,7 +288,7 @@ int core_peer_delete(struct app *app, const char *id, struct err *err)
 		goto unlock;
 	r = store_peer_delete(app->store, id, err);
 	if (r == 0)
-		r = sync_peer(app, ifc, old, true, NULL, err);
+		r = sync_peer(app, ifc, NULL, old, true, err);
 	if (r == 0)
 		r = store_commit(app->store, err);
 	if (r < 0) {

@@ -98,16 +98,22 @@ static int user_peers_set(struct app *app, const char *user_id, bool disable, co
 		struct iface *ifc = NULL;
 		struct peer *p = peers[i];
 
+		struct peer *before;
+
 		if (disable ? p->disabled : (!p->disabled || strcmp(STR(p->disabled_reason), reason)))
 			continue;
-		p->disabled = disable;
-		if ((r = str_set(&p->disabled_reason, disable ? reason : "")) < 0)
+		if (!(before = peer_dup(p))) {
+			r = err_set(err, -ENOMEM, "out of memory");
 			break;
-		r = store_peer_update(app->store, p->identifier, p, err);
+		}
+		p->disabled = disable;
+		if ((r = str_set(&p->disabled_reason, disable ? reason : "")) == 0)
+			r = store_peer_update(app->store, p->identifier, p, err);
 		if (r == 0 && store_iface_get(app->store, STR(p->interface_identifier), &ifc, err) == 0) {
-			r = sync_peer(app, ifc, p, false, NULL, err);
+			r = sync_peer(app, ifc, before, p, false, err);
 			iface_free(ifc);
 		}
+		peer_free(before);
 	}
 	peer_list_free(peers, n);
 	return r;
@@ -220,12 +226,16 @@ int core_user_delete(struct app *app, const char *caller, const char *id, struct
 		goto unlock;
 	r = store_peer_list_by_user(app->store, id, &peers, &n, err);
 	for (size_t i = 0; r == 0 && i < n; i++) {
-		struct peer *p = peers[i];
+		struct peer *p = peers[i], *before;
 		struct iface *ifc = NULL;
 		bool del = app->cfg->core.delete_peer_after_user_deleted;
 
 		if (p->disabled)
 			continue;
+		if (!(before = peer_dup(p))) {
+			r = err_set(err, -ENOMEM, "out of memory");
+			break;
+		}
 		if (del) {
 			r = store_peer_delete(app->store, p->identifier, err);
 		} else {
@@ -235,9 +245,10 @@ int core_user_delete(struct app *app, const char *caller, const char *id, struct
 			r = store_peer_update(app->store, p->identifier, p, err);
 		}
 		if (r == 0 && store_iface_get(app->store, STR(p->interface_identifier), &ifc, err) == 0) {
-			r = sync_peer(app, ifc, p, del, NULL, err);
+			r = sync_peer(app, ifc, before, p, del, err);
 			iface_free(ifc);
 		}
+		peer_free(before);
 	}
 	if (r == 0)
 		r = store_user_delete(app->store, id, err);

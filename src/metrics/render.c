@@ -305,10 +305,10 @@ static int render_backends(struct buf *b)
 	r = head(b, "wgportal_backend_up", "gauge",
 		 "Backend reachable at its last call (boolean: 1/0).");
 	for (size_t i = 0; r == 0 && i < n; i++) {
-		const struct backend *be = backend_at(i);
+		struct backend *be = backend_at(i);
 		r = buf_puts(b, "wgportal_backend_up");
 		r = r ? r : backend_labels(b, be);
-		r = r ? r : buf_printf(b, "} %d\n", be->reachable ? 1 : 0);
+		r = r ? r : buf_printf(b, "} %d\n", backend_is_reachable(be) ? 1 : 0);
 	}
 	static const struct {
 		const char *name, *help;
@@ -321,12 +321,14 @@ static int render_backends(struct buf *b)
 	for (size_t kind = 0; kind < sizeof(fam) / sizeof(fam[0]) && r == 0; kind++) {
 		r = head(b, fam[kind].name, "counter", fam[kind].help);
 		for (size_t i = 0; r == 0 && i < n; i++) {
-			const struct backend *be = backend_at(i);
+			struct backend *be = backend_at(i);
+			struct backend_status bs;
+
+			backend_status_get(be, &bs);
 			for (int op = 0; r == 0 && op < BACKEND_OP_MAX; op++) {
-				const unsigned long *src = kind == 0 ? &be->op_calls[op]
-							   : kind == 1 ? &be->op_errors[op]
-								       : &be->op_us[op];
-				unsigned long v = __atomic_load_n(src, __ATOMIC_RELAXED);
+				unsigned long v = kind == 0 ? bs.op_calls[op]
+						  : kind == 1 ? bs.op_errors[op]
+							      : bs.op_us[op];
 				r = buf_puts(b, fam[kind].name);
 				r = r ? r : backend_labels(b, be);
 				r = r ? r : label(b, "op", backend_op_name(op), false);

@@ -155,6 +155,36 @@ bool ip_addr_equal(const struct ip_prefix *a, const struct ip_prefix *b)
 	       memcmp(a->addr, b->addr, (size_t)addr_bytes(a->family)) == 0;
 }
 
+bool ip_prefix_is_valid(const struct ip_prefix *p)
+{
+	return (p->family == AF_INET && p->len <= 32) || (p->family == AF_INET6 && p->len <= 128);
+}
+
+bool ip_prefix_equal(const struct ip_prefix *a, const struct ip_prefix *b)
+{
+	return a->family == b->family && a->len == b->len && ip_addr_equal(a, b);
+}
+
+bool ip_prefix_in(const struct ip_prefix *p, const struct ip_prefix *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ip_prefix_equal(p, &v[i]))
+			return true;
+	return false;
+}
+
+bool ip_prefix_sets_equal(const struct ip_prefix *a, size_t na, const struct ip_prefix *b,
+			  size_t nb)
+{
+	for (size_t i = 0; i < na; i++)
+		if (!ip_prefix_in(&a[i], b, nb))
+			return false;
+	for (size_t i = 0; i < nb; i++)
+		if (!ip_prefix_in(&b[i], a, na))
+			return false;
+	return true;
+}
+
 int ip_addr_next(struct ip_prefix *p)
 {
 	for (int i = addr_bytes(p->family) - 1; i >= 0; i--) {

@@ -7,6 +7,7 @@
  * when the caller allows it.
  */
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define CIDR_STR_MAX 50 /* INET6_ADDRSTRLEN + "/128" */
@@ -30,6 +31,14 @@ bool ip_prefix_contains(const struct ip_prefix *n, const struct ip_prefix *a);
 /* True when the two prefixes share any address. */
 bool ip_prefix_overlaps(const struct ip_prefix *a, const struct ip_prefix *b);
 bool ip_addr_equal(const struct ip_prefix *a, const struct ip_prefix *b);
+/* Family known and length within it. */
+bool ip_prefix_is_valid(const struct ip_prefix *p);
+/* Same family, length and address (as written: host bits count). */
+bool ip_prefix_equal(const struct ip_prefix *a, const struct ip_prefix *b);
+bool ip_prefix_in(const struct ip_prefix *p, const struct ip_prefix *v, size_t n);
+/* The same prefixes in any order and multiplicity (small sets: quadratic). */
+bool ip_prefix_sets_equal(const struct ip_prefix *a, size_t na, const struct ip_prefix *b,
+			  size_t nb);
 /* Adds 1 to the address; returns -ERANGE on wrap-around. */
 int ip_addr_next(struct ip_prefix *p);
 /* Total order for qsort/bsearch over prefixes (family, length, address bytes); 0 = same. */

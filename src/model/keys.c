@@ -65,15 +65,20 @@ void key_to_base64(char out[static WG_KEY_B64_SIZE], const uint8_t key[static WG
 
 int key_from_hex(uint8_t key[static WG_KEY_LEN], const char *hex)
 {
+	return hex ? key_from_hex_n(key, hex, strlen(hex)) : -EINVAL;
+}
+
+int key_from_hex_n(uint8_t key[static WG_KEY_LEN], const char *hex, size_t len)
+{
 	uint8_t tmp[WG_KEY_LEN];
 	size_t bin_len = 0;
 	const char *end = NULL;
 
 	keys_init();
-	if (!hex || strlen(hex) != WG_KEY_HEX_LEN)
+	if (!hex || len != WG_KEY_HEX_LEN)
 		return -EINVAL;
 	if (sodium_hex2bin(tmp, sizeof(tmp), hex, WG_KEY_HEX_LEN, NULL, &bin_len, &end) != 0 ||
-	    bin_len != WG_KEY_LEN || !end || *end != '\0') {
+	    bin_len != WG_KEY_LEN || end != hex + WG_KEY_HEX_LEN) {
 		sodium_memzero(tmp, sizeof(tmp));
 		return -EINVAL;
 	}
@@ -165,4 +170,38 @@ int key_public_b64(char pub[static WG_KEY_B64_SIZE], const char *priv_b64)
 	if (r == 0)
 		key_to_base64(pub, p);
 	return r;
+}
+
+static bool is_b64(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	       c == '+' || c == '/' || c == '=';
+}
+
+void key_masked_copy(char *out, size_t outsz, const char *s)
+{
+	size_t o = 0;
+
+	if (outsz == 0)
+		return;
+	for (size_t i = 0; s && s[i] && o + 1 < outsz;) {
+		size_t run = 0;
+
+		while (is_b64(s[i + run]))
+			run++;
+		if (run >= 40) {
+			/* a key (44 chars) or something as long: never echo it */
+			for (const char *m = "*****"; *m && o + 1 < outsz; m++)
+				out[o++] = *m;
+		} else if (run == 0) {
+			unsigned char c = (unsigned char)s[i];
+			out[o++] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
+			run = 1;
+		} else {
+			for (size_t k = 0; k < run && o + 1 < outsz; k++)
+				out[o++] = s[i + k];
+		}
+		i += run;
+	}
+	out[o] = '\0';
 }

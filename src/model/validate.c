@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "model/cidr.h"
+#include "model/endpoint.h"
 #include "model/keys.h"
 #include "util/err.h"
 
@@ -178,63 +179,13 @@ int model_check_hostname_list(const char *field, const struct strv *sv, struct e
 	return 0;
 }
 
-static bool port_is_valid(const char *s)
-{
-	char *end;
-	long v;
-
-	if (!*s || strlen(s) > 5 || !isdigit((unsigned char)s[0]))
-		return false;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	return !errno && *end == '\0' && v >= 1 && v <= 65535;
-}
-
 int model_check_endpoint(const char *field, const char *s, bool port_optional, struct err *err)
 {
-	char host[256], q[72];
-	const char *port = NULL;
-	struct ip_prefix p;
-	size_t hlen;
+	struct endpoint ep;
+	char q[72];
 
-	if (!s || !*s)
+	if (!s || !*s || endpoint_parse(s, port_optional, &ep) == 0)
 		return 0;
-	if (s[0] == '[') {
-		const char *close = strchr(s, ']');
-
-		if (!close || (close[1] != ':' && !(close[1] == '\0' && port_optional)))
-			goto bad;
-		hlen = (size_t)(close - s - 1);
-		if (hlen == 0 || hlen >= sizeof(host))
-			goto bad;
-		memcpy(host, s + 1, hlen);
-		host[hlen] = '\0';
-		if (!strchr(host, ':') || ip_prefix_parse(host, true, &p) < 0)
-			goto bad;
-		if (close[1] == ':')
-			port = close + 2;
-	} else {
-		const char *colon = strchr(s, ':');
-
-		/* a bare IPv6 address must be bracketed: at most one colon here */
-		if (colon && strchr(colon + 1, ':'))
-			goto bad;
-		if (!colon && !port_optional)
-			goto bad;
-		hlen = colon ? (size_t)(colon - s) : strlen(s);
-		if (hlen == 0 || hlen >= sizeof(host))
-			goto bad;
-		memcpy(host, s, hlen);
-		host[hlen] = '\0';
-		if (ip_prefix_parse(host, true, &p) < 0 && !model_hostname_is_valid(host))
-			goto bad;
-		if (colon)
-			port = colon + 1;
-	}
-	if (port && !port_is_valid(port))
-		goto bad;
-	return 0;
-bad:
 	return err_field(err, -EINVAL, field, "invalid endpoint '%s' in field '%s' (host:port)",
 			 quote(s, q), field);
 }

@@ -319,10 +319,15 @@ static void round_finish(struct app *app)
 		snprintf(mr.last_error, sizeof(mr.last_error), "%s", s->first_err);
 		monitor_round_put(MONITOR_ROUND_PING, s->be->id, &mr);
 		for (size_t b = 0; b < backend_count() && b < SLOTS_MAX; b++) {
-			if (backend_at(b) == s->be && s->be->ping_error[0] && !P.drop_logged[b]) {
+			struct backend_status bs;
+
+			if (backend_at(b) != s->be || P.drop_logged[b])
+				continue;
+			backend_status_get(s->be, &bs);
+			if (bs.ping_error[0]) {
 				P.drop_logged[b] = true;
 				log_warn("ping: backend '%s': %s: its peers are not ping-checked",
-					 s->be->id, s->be->ping_error);
+					 s->be->id, bs.ping_error);
 			}
 		}
 	}

@@ -83,13 +83,14 @@ int sync_dev_peer_from(const struct iface *ifc, const struct peer *p, bool keep_
 		dev_peer_release(ret);
 		return r;
 	}
+	/* endpoint and keepalive are wgportal's only for peers it dials (3.1); for the others
+	 * they stay as the device has them */
 	if (mode_is(mode, "server") || mode_is(mode, "any")) {
-		if (p->endpoint.value && *p->endpoint.value) {
+		if (p->endpoint.value)
 			snprintf(ret->endpoint, sizeof(ret->endpoint), "%s", p->endpoint.value);
-			ret->flags |= DEV_PEER_HAS_ENDPOINT;
-		}
 		if (p->persistent_keepalive.value > 0 && p->persistent_keepalive.value <= 65535)
 			ret->persistent_keepalive = (uint16_t)p->persistent_keepalive.value;
+		ret->flags |= DEV_PEER_HAS_ENDPOINT | DEV_PEER_HAS_KEEPALIVE;
 	}
 	/* remote backends show it as the peer's name/comment/description, as wg-portal does */
 	if (p->display_name && *p->display_name && !(ret->name = strdup(p->display_name))) {

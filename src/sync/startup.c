@@ -167,7 +167,7 @@ void sync_import_backend(struct app *app, struct backend *be)
 	struct err e;
 
 	err_clear(&e);
-	if (!be->reachable)
+	if (!backend_is_reachable(be))
 		return;
 	if (backend_list_ifaces(be, &names, &e) < 0) {
 		log_warn("import: cannot list interfaces of backend '%s': %s, ignoring", be->id,
@@ -218,7 +218,7 @@ int sync_restore_state(struct app *app, struct err *err)
 				 STR(list[i]->backend));
 			continue;
 		}
-		if (!be->reachable) {
+		if (!backend_is_reachable(be)) {
 			log_warn("restore: backend '%s' is unreachable, interface '%s' will be restored "
 				 "when it comes back", be->id, list[i]->identifier);
 			continue;

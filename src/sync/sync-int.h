@@ -22,6 +22,19 @@ uint32_t sync_fwmark(const struct app *app, const struct iface *ifc, int ifindex
 /* core.import_existing for one backend (start-up, and when a backend that was down answers
  * again): interfaces not stored yet are imported with their peers. Caller holds write_lock. */
 void sync_import_backend(struct app *app, struct backend *be);
+/* The differ (diff.c). Interfaces: clears want's HAS_* bits of the fields the device already
+ * has (labels kept only when before, the stored state before a user's change, differs;
+ * routes and fwmark always kept). sync_iface_changes(): anything but routes/fwmark left. */
+void sync_diff_iface(struct dev_iface *want, struct dev_iface *have,
+		     const struct dev_iface *before);
+bool sync_iface_changes(const struct dev_iface *want);
+/* Peers: the change mask of want against the device's have (fields both know); of a stored
+ * peer's change (before -> after); and the plan of a full sync: changed, missing (CH_ALL) and
+ * removed peers, shallow copies of want's entries (free only the array). */
+unsigned sync_diff_peer(const struct dev_peer *want, struct dev_peer *have);
+unsigned sync_diff_peer_change(const struct dev_peer *before, struct dev_peer *after);
+int sync_plan_peers(struct dev_iface *want, struct dev_iface *have, struct dev_peer **ret,
+		    size_t *ret_n);
 /* Appends the prefixes routed through the interface for one peer. */
 int sync_peer_routes(const struct iface *ifc, const struct peer *p, struct ip_prefix **routes,
 		     size_t *n);

@@ -24,116 +24,6 @@
 #include "util/err.h"
 #include "util/log.h"
 
-static int cmp_peer_key(const void *a, const void *b)
-{
-	return memcmp(((const struct dev_peer *)a)->public_key,
-		      ((const struct dev_peer *)b)->public_key, WG_KEY_LEN);
-}
-
-/* Normalise a prefix list for comparison: host bits masked, sorted. */
-static void prefixes_norm(struct ip_prefix *v, size_t n)
-{
-	if (!n)
-		return; /* v may be NULL: qsort() must not see it */
-	for (size_t i = 0; i < n; i++) {
-		struct ip_prefix p = v[i];
-		ip_prefix_network(&p, &v[i]);
-	}
-	qsort(v, n, sizeof(*v), ip_prefix_cmp);
-}
-
-static bool endpoint_is_numeric(const char *ep)
-{
-	char host[64];
-	const char *colon;
-	unsigned char buf[16];
-
-	if (ep[0] == '[') {
-		const char *close = strchr(ep, ']');
-		if (!close || (size_t)(close - ep - 1) >= sizeof(host))
-			return false;
-		memcpy(host, ep + 1, (size_t)(close - ep - 1));
-		host[close - ep - 1] = '\0';
-		return inet_pton(AF_INET6, host, buf) == 1;
-	}
-	colon = strrchr(ep, ':');
-	if (!colon || (size_t)(colon - ep) >= sizeof(host))
-		return false;
-	memcpy(host, ep, (size_t)(colon - ep));
-	host[colon - ep] = '\0';
-	return inet_pton(AF_INET, host, buf) == 1;
-}
-
-/* want's allowed IPs must already be normalised; have's are normalised here. psk_hidden: the
- * device cannot report preshared keys, so they are not compared. */
-static bool dev_peer_equal(const struct dev_peer *want, struct dev_peer *have, bool psk_hidden)
-{
-	bool want_psk = !key_is_zero(want->preshared_key);
-	bool have_psk = !key_is_zero(have->preshared_key);
-
-	if (!psk_hidden && (want_psk != have_psk ||
-			    (want_psk && memcmp(want->preshared_key, have->preshared_key, WG_KEY_LEN))))
-		return false;
-	if (want->persistent_keepalive != have->persistent_keepalive)
-		return false;
-	if ((want->flags & DEV_PEER_DISABLED) != (have->flags & DEV_PEER_DISABLED))
-		return false;
-	if (want->flags & DEV_PEER_HAS_ENDPOINT) {
-		/* a hostname resolves to whatever address the device shows: do not churn on it */
-		if (endpoint_is_numeric(want->endpoint) ? strcmp(want->endpoint, have->endpoint)
-							: !have->endpoint[0])
-			return false;
-	}
-	if (want->n_allowed_ips != have->n_allowed_ips)
-		return false;
-	prefixes_norm(have->allowed_ips, have->n_allowed_ips);
-	return !want->n_allowed_ips || !memcmp(want->allowed_ips, have->allowed_ips,
-					       want->n_allowed_ips * sizeof(struct ip_prefix));
-}
-
-static bool prefix_sets_equal(struct ip_prefix *a, size_t na, struct ip_prefix *b, size_t nb)
-{
-	if (na != nb)
-		return false;
-	if (!na)
-		return true;
-	qsort(a, na, sizeof(*a), ip_prefix_cmp);
-	qsort(b, nb, sizeof(*b), ip_prefix_cmp);
-	return !memcmp(a, b, na * sizeof(*a));
-}
-
-/* Interface-level settings differ (keys, port, fwmark, MTU, link state, addresses)? A device
- * that hides its private key (BACKEND_CAP_PRIVKEY_HIDDEN) is compared by public key. */
-static bool iface_settings_differ(const struct backend *be, struct dev_iface *want,
-				  struct dev_iface *have)
-{
-	if (want->flags & DEV_IFACE_HAS_PRIVATE_KEY) {
-		if (!backend_has_cap(be, BACKEND_CAP_PRIVKEY_HIDDEN)) {
-			if (memcmp(want->private_key, have->private_key, WG_KEY_LEN))
-				return true;
-		} else if (!key_is_zero(have->public_key)) {
-			uint8_t pub[WG_KEY_LEN];
-			if (key_public_from_private(pub, want->private_key) < 0 ||
-			    memcmp(pub, have->public_key, WG_KEY_LEN))
-				return true;
-		}
-	}
-	if ((want->flags & DEV_IFACE_HAS_LISTEN_PORT) && want->listen_port &&
-	    want->listen_port != have->listen_port)
-		return true;
-	if ((want->flags & DEV_IFACE_HAS_FWMARK) && want->fwmark != have->fwmark)
-		return true;
-	if ((want->flags & DEV_IFACE_HAS_MTU) && want->mtu != have->mtu)
-		return true;
-	if (want->up != have->up)
-		return true;
-	if ((want->flags & DEV_IFACE_HAS_ADDRESSES) &&
-	    !prefix_sets_equal(want->addresses, want->n_addresses, have->addresses,
-			       have->n_addresses))
-		return true;
-	return false;
-}
-
 static int load_iface_and_peers(struct app *app, const char *id, struct iface **ifc,
 				struct peer ***peers, size_t *n, struct err *err)
 {
@@ -159,10 +49,11 @@ static struct backend *iface_backend(const struct iface *ifc, struct err *err)
 }
 
 /* Applies interface settings and routes; creates the device when missing. *have is the
- * device state afterwards (re-read when the device had to be created). */
+ * device state afterwards (re-read when the device had to be created). before: the stored
+ * interface before a user's change (NULL at restore, heal, route syncs). */
 static int apply_iface_part(struct app *app, struct backend *be, const struct iface *ifc,
-			    struct dev_iface *want, struct dev_iface *have, bool *created,
-			    struct err *err)
+			    const struct iface *before, struct dev_iface *want,
+			    struct dev_iface *have, bool *created, struct err *err)
 {
 	int r = backend_get_iface(be, want->name, have, err);
 
@@ -175,6 +66,7 @@ static int apply_iface_part(struct app *app, struct backend *be, const struct if
 				       want->name, be->id);
 		unsigned flags = want->flags;
 		want->flags &= ~(unsigned)(DEV_IFACE_HAS_ROUTES | DEV_IFACE_HAS_FWMARK);
+		want->flags |= DEV_IFACE_HAS_LINK | (want->comment ? DEV_IFACE_HAS_COMMENT : 0);
 		r = backend_apply_iface(be, want, err);
 		want->flags = flags;
 		if (r < 0)
@@ -195,16 +87,18 @@ static int apply_iface_part(struct app *app, struct backend *be, const struct if
 		want->rule_prio_offset = (uint32_t)app->cfg->advanced.rule_prio_offset;
 		want->flags |= DEV_IFACE_HAS_ROUTES;
 	}
+	if (*created) {
+		/* created just now with everything: only routes are left */
+		want->flags &= DEV_IFACE_HAS_ROUTES | DEV_IFACE_HAS_FWMARK;
+	} else {
+		struct dev_iface b = { 0 };
+		b.comment = before ? before->display_name : NULL;
+		sync_diff_iface(want, have, before ? &b : NULL);
+	}
 	/* Routes are not observable through get_iface: always let the backend reconcile them
 	 * (cheap when nothing changed); device settings only when they differ. */
-	if (!*created && !iface_settings_differ(be, want, have)) {
-		unsigned flags = want->flags;
-		int r2;
-		want->flags &= DEV_IFACE_HAS_ROUTES | DEV_IFACE_HAS_FWMARK;
-		r2 = (want->flags & DEV_IFACE_HAS_ROUTES) ? backend_apply_iface(be, want, err) : 0;
-		want->flags = flags;
-		return r2;
-	}
+	if (!sync_iface_changes(want) && !(want->flags & DEV_IFACE_HAS_ROUTES))
+		return 0;
 	return backend_apply_iface(be, want, err);
 }
 
@@ -213,40 +107,10 @@ static int apply_peer_part(struct backend *be, struct dev_iface *want, struct de
 {
 	struct dev_peer *plan = NULL;
 	size_t n_plan = 0;
-	int r = 0;
+	int r = sync_plan_peers(want, have, &plan, &n_plan);
 
-	bool psk_hidden = backend_has_cap(be, BACKEND_CAP_PSK_WRITE_ONLY);
-
-	plan = calloc(want->n_peers + have->n_peers + 1, sizeof(*plan));
-	if (!plan)
-		return err_set(err, -ENOMEM, "out of memory");
-	for (size_t i = 0; i < want->n_peers; i++)
-		prefixes_norm(want->peers[i].allowed_ips, want->peers[i].n_allowed_ips);
-	if (have->n_peers)
-		qsort(have->peers, have->n_peers, sizeof(*have->peers), cmp_peer_key);
-
-	for (size_t i = 0; i < want->n_peers; i++) {
-		struct dev_peer *h = !have->n_peers ? NULL :
-			bsearch(&want->peers[i], have->peers, have->n_peers, sizeof(*have->peers),
-				cmp_peer_key);
-		if (h && (h->flags & DEV_PEER_READONLY))
-			continue;
-		if (!h || !dev_peer_equal(&want->peers[i], h, psk_hidden))
-			plan[n_plan++] = want->peers[i]; /* shallow: want owns the memory */
-	}
-	if (want->n_peers)
-		qsort(want->peers, want->n_peers, sizeof(*want->peers), cmp_peer_key);
-	for (size_t i = 0; i < have->n_peers; i++) {
-		if (have->peers[i].flags & DEV_PEER_READONLY)
-			continue;
-		if (!want->n_peers || !bsearch(&have->peers[i], want->peers, want->n_peers, sizeof(*want->peers),
-			     cmp_peer_key)) {
-			memcpy(plan[n_plan].public_key, have->peers[i].public_key, WG_KEY_LEN);
-			plan[n_plan].flags = DEV_PEER_REMOVE;
-			plan[n_plan].allowed_ips = NULL;
-			n_plan++;
-		}
-	}
+	if (r < 0)
+		return err_set(err, r, "out of memory");
 	if (n_plan)
 		r = backend_apply_peers(be, want->name, plan, n_plan, err);
 	log_debug("sync %s: %zu peer changes", want->name, n_plan);
@@ -315,6 +179,12 @@ static void record_sync(const struct backend *be, double t0, int r, const struct
 
 int sync_iface(struct app *app, const char *iface_id, struct err *err)
 {
+	return sync_iface_change(app, iface_id, NULL, err);
+}
+
+int sync_iface_change(struct app *app, const char *iface_id, const struct iface *before,
+		      struct err *err)
+{
 	struct iface *ifc = NULL;
 	struct peer **peers = NULL;
 	size_t n = 0;
@@ -337,7 +207,7 @@ int sync_iface(struct app *app, const char *iface_id, struct err *err)
 	r = sync_build_dev_iface(app, ifc, peers, n, &want, err);
 	if (r < 0)
 		goto out;
-	r = apply_iface_part(app, be, ifc, &want, &have, &created, err);
+	r = apply_iface_part(app, be, ifc, before, &want, &have, &created, err);
 	if (r < 0)
 		route_refs_drop(app, iface_id);
 	else
@@ -382,7 +252,7 @@ static int sync_routes(struct app *app, struct backend *be, const struct iface *
 	r = sync_build_dev_iface(app, ifc, peers, n, &want, err);
 	if (r == 0) {
 		bool created;
-		r = apply_iface_part(app, be, ifc, &want, &have, &created, err);
+		r = apply_iface_part(app, be, ifc, NULL, &want, &have, &created, err);
 	}
 	if (r == 0)
 		routes_rebuild(app, be, ifc, peers, n, have.ifindex, want.table);
@@ -475,10 +345,36 @@ static int sync_peer_routes_delta(struct app *app, struct backend *be, const str
 	return r;
 }
 
-int sync_peer(struct app *app, const struct iface *ifc, const struct peer *p, bool remove,
-	      const char *old_key, struct err *err)
+/* The device form of a stored peer that is on the device, with its change mask: against
+ * before (the stored peer before the change) when it was on the device under the same key,
+ * else everything (a create). Returns 0 (nothing to write: *ret left empty), 1 or -errno. */
+static int peer_change(const struct backend *be, const struct iface *ifc,
+		       const struct peer *before, const struct peer *p, struct dev_peer *ret)
+{
+	struct dev_peer bd;
+	int r = sync_dev_peer_from(ifc, p, true, ret);
+
+	if (r < 0)
+		return r;
+	ret->changes = DEV_PEER_CH_ALL;
+	if (before && !strcmp(before->identifier, p->identifier) &&
+	    sync_peer_on_device(be, before) && sync_dev_peer_from(ifc, before, true, &bd) == 0) {
+		ret->changes = sync_diff_peer_change(&bd, ret);
+		dev_peer_release(&bd);
+	}
+	if (!ret->changes) {
+		dev_peer_release(ret);
+		return 0;
+	}
+	return 1;
+}
+
+int sync_peer(struct app *app, const struct iface *ifc, const struct peer *before,
+	      const struct peer *p, bool remove, struct err *err)
 {
 	struct backend *be = iface_backend(ifc, err);
+	const char *old_key = before && strcmp(before->identifier, p->identifier)
+				      ? before->identifier : NULL;
 	struct dev_peer dp[2];
 	size_t n = 0;
 	int r;
@@ -488,11 +384,10 @@ int sync_peer(struct app *app, const struct iface *ifc, const struct peer *p, bo
 	if (ifc->disabled && !backend_has_cap(be, BACKEND_CAP_DISABLED_PEERS))
 		return 0; /* peers of a disabled local interface are not on the device */
 	memset(dp, 0, sizeof(dp));
-	if (old_key && *old_key && strcmp(old_key, p->identifier)) {
-		if (key_from_base64(dp[n].public_key, old_key) == 0) {
-			dp[n].flags = DEV_PEER_REMOVE;
-			n++;
-		}
+	if (old_key && key_from_base64(dp[n].public_key, old_key) == 0) {
+		/* re-keyed: the old key goes, the new one is created */
+		dp[n].flags = DEV_PEER_REMOVE;
+		n++;
 	}
 	if (remove || !sync_peer_on_device(be, p)) {
 		if (key_from_base64(dp[n].public_key, p->identifier) < 0)
@@ -500,10 +395,10 @@ int sync_peer(struct app *app, const struct iface *ifc, const struct peer *p, bo
 		dp[n].flags = DEV_PEER_REMOVE;
 		n++;
 	} else {
-		r = sync_dev_peer_from(ifc, p, true, &dp[n]);
+		r = peer_change(be, ifc, before, p, &dp[n]);
 		if (r < 0)
 			return err_field(err, r, "PublicKey", "invalid peer keys");
-		n++;
+		n += (size_t)r;
 	}
 	r = backend_apply_peers(be, ifc->identifier, dp, n, err);
 	for (size_t i = 0; i < n; i++)

@@ -22,10 +22,16 @@ struct backend;
  * differ and removes device peers that are not stored (or belong to disabled peers on local).
  * -ENOENT when the interface is not stored; -EHOSTUNREACH when its backend is not configured. */
 int sync_iface(struct app *app, const char *iface_id, struct err *err);
-/* Pushes one peer change (upsert, or removal when remove is true / the peer is disabled on a
- * backend without BACKEND_CAP_DISABLED_PEERS). old_key: previous public key when re-keying. */
-int sync_peer(struct app *app, const struct iface *ifc, const struct peer *p, bool remove,
-	      const char *old_key, struct err *err);
+/* The same after a user changed the stored interface; before: the stored interface before the
+ * change. Labels (the display name the device shows) are written only then (sync/diff.c). */
+int sync_iface_change(struct app *app, const char *iface_id, const struct iface *before,
+		      struct err *err);
+/* Pushes one peer change: p upserted, or removed when remove is true or the peer is disabled on
+ * a backend without BACKEND_CAP_DISABLED_PEERS. before: the stored peer before the change
+ * (NULL for a create); only the fields that differ from it are written, and a different
+ * public key (re-keying) removes the old peer. */
+int sync_peer(struct app *app, const struct iface *ifc, const struct peer *before,
+	      const struct peer *p, bool remove, struct err *err);
 /* Removes the device interface of a stored interface (delete). */
 int sync_iface_remove(struct app *app, const struct iface *ifc, struct err *err);
 

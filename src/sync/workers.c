@@ -16,6 +16,7 @@
 #include "config/config.h"
 #include "monitor/rounds.h"
 #include "store/store.h"
+#include "sync/heal_seen.h"
 #include "sync/route_refs.h"
 #include "sync/sync-int.h"
 #include "sync/sync.h"
@@ -24,40 +25,8 @@
 
 #define HEAL_PERIOD_MS 1000
 
-struct heal_seen {
-	char id[64];
-	int ifindex;
-};
-
-static struct heal_seen seen[256];
-static size_t n_seen;
-
-/* Returns the ifindex recorded at the last check and records the new one. */
-static int seen_swap(const char *id, int ifindex)
-{
-	for (size_t i = 0; i < n_seen; i++) {
-		if (!strcmp(seen[i].id, id)) {
-			int old = seen[i].ifindex;
-			seen[i].ifindex = ifindex;
-			return old;
-		}
-	}
-	if (n_seen < sizeof(seen) / sizeof(seen[0])) {
-		snprintf(seen[n_seen].id, sizeof(seen[n_seen].id), "%s", id);
-		seen[n_seen++].ifindex = ifindex;
-	}
-	return ifindex;
-}
-
-/* The ifindex recorded at the last successful check (recording it when the interface is new);
- * it changes only after a successful re-sync, so a failed one is retried next tick. */
-static int seen_peek(const char *id, int ifindex)
-{
-	for (size_t i = 0; i < n_seen; i++)
-		if (!strcmp(seen[i].id, id))
-			return seen[i].ifindex;
-	return seen_swap(id, ifindex);
-}
+/* The healer's ifindex table (heal_seen.h); only the healer thread touches it. */
+static struct heal_seen_table seen = HEAL_SEEN_INIT;
 
 static void sleep_ms(struct app *app, long ms)
 {
@@ -110,7 +79,7 @@ static const char *heal_reason(struct app *app, struct backend *be, const struct
 		return "missing on the device";
 	if (r < 0)
 		return NULL; /* unreachable: the backend wrapper records it, retried next tick */
-	if (seen_peek(ifc->identifier, d.ifindex) != d.ifindex)
+	if (heal_seen_peek(&seen, ifc->identifier, d.ifindex) != d.ifindex)
 		why = "re-created under us";
 	else if (managed_peers(app, &d) != expected)
 		why = "peers differ from the store";
@@ -143,7 +112,7 @@ static void heal_one(struct app *app, const struct iface *ifc)
 	}
 	r = sync_iface(app, cur->identifier, &e);
 	if (r == 0 && backend_get_iface(be, cur->identifier, &d, &e) == 0) {
-		seen_swap(cur->identifier, d.ifindex);
+		heal_seen_set(&seen, cur->identifier, d.ifindex);
 		dev_iface_release(&d);
 	}
 	pthread_mutex_unlock(&app->write_lock);
@@ -161,11 +130,9 @@ static void heal_one(struct app *app, const struct iface *ifc)
  * up API writes. */
 #define REVIVE_TICKS 3
 
-static bool was_down[64];
-
 static void revive_backends(struct app *app, unsigned tick)
 {
-	for (size_t i = 0; i < backend_count() && i < 64 && !app->stopping; i++) {
+	for (size_t i = 0; i < backend_count() && !app->stopping; i++) {
 		struct backend *be = backend_at(i);
 		struct strv names = STRV_INIT;
 		struct err e;
@@ -173,17 +140,17 @@ static void revive_backends(struct app *app, unsigned tick)
 		if (!be)
 			continue;
 		err_clear(&e);
-		if (!be->reachable) {
-			was_down[i] = true;
+		if (!backend_is_reachable(be)) {
+			be->revive_down = true;
 			if (tick % REVIVE_TICKS || backend_list_ifaces(be, &names, &e) < 0) {
 				strv_release(&names);
 				continue;
 			}
 			strv_release(&names);
 		}
-		if (!was_down[i] || !be->reachable)
+		if (!be->revive_down || !backend_is_reachable(be))
 			continue;
-		was_down[i] = false;
+		be->revive_down = false;
 		log_info("backend '%s' is reachable again", be->id);
 		if (app->cfg->core.import_existing) {
 			pthread_mutex_lock(&app->write_lock);
@@ -201,7 +168,7 @@ static bool heal_due(const struct iface *ifc, unsigned tick)
 {
 	const struct backend *be = backend_find(ifc->backend);
 
-	return !be || !strcmp(be->ops->type, "local") || tick % HEAL_REMOTE_TICKS == 0;
+	return !be || !be->ops->remote || tick % HEAL_REMOTE_TICKS == 0;
 }
 
 static void *heal_main(void *arg)
@@ -227,9 +194,14 @@ static void *heal_main(void *arg)
 		/* no write lock for the sweep: heal_one takes it only for an interface that needs
 		 * a re-sync */
 		if (store_iface_list(app->store, &list, &n, &e) == 0) {
-			for (size_t i = 0; i < n && !app->stopping; i++)
+			for (size_t i = 0; i < n && !app->stopping; i++) {
 				if (heal_due(list[i], tick))
 					heal_one(app, list[i]);
+				else
+					heal_seen_keep(&seen, list[i]->identifier);
+			}
+			if (!app->stopping)
+				heal_seen_prune(&seen);
 			iface_list_free(list, n);
 		}
 	}
@@ -251,7 +223,7 @@ static void fill_peer_status(struct app *app, const struct iface *ifc, const str
 	ps->bytes_received = dp->rx_bytes;
 	ps->bytes_transmitted = dp->tx_bytes;
 	ps->last_handshake = dp->last_handshake_sec;
-	snprintf(ps->endpoint, sizeof(ps->endpoint), "%s", dp->endpoint);
+	snprintf(ps->endpoint, sizeof(ps->endpoint), "%s", dp->current_endpoint);
 	ps->is_connected = dp->stats_valid && dp->last_handshake_sec > 0 &&
 			   now - dp->last_handshake_sec <= rekey;
 	ps->updated_at = now;
@@ -406,7 +378,8 @@ static void *stats_main(void *arg)
 int sync_start(struct app *app)
 {
 	app->stopping = false;
-	memset(was_down, 0, sizeof(was_down));
+	for (size_t i = 0; i < backend_count(); i++)
+		backend_at(i)->revive_down = false;
 	if (pthread_create(&app->stats_thread, NULL, stats_main, app))
 		return -errno;
 	if (pthread_create(&app->heal_thread, NULL, heal_main, app)) {
@@ -426,5 +399,6 @@ void sync_stop(struct app *app)
 	pthread_join(app->stats_thread, NULL);
 	pthread_join(app->heal_thread, NULL);
 	app->threads_started = false;
+	heal_seen_free(&seen);
 	route_refs_drop(app, NULL); /* a later app at the same address must not inherit them */
 }

@@ -13,6 +13,7 @@ void buf_init(struct buf *b, size_t max)
 	b->p = NULL;
 	b->len = b->cap = 0;
 	b->max = max;
+	b->err = 0;
 }
 
 static int buf_grow(struct buf *b, size_t need)
@@ -37,12 +38,28 @@ static int buf_grow(struct buf *b, size_t need)
 	return 0;
 }
 
+/* Records the first failure; every later append returns it. */
+static int fail(struct buf *b, int r)
+{
+	if (!b->err)
+		b->err = r;
+	return b->err;
+}
+
+void buf_fail(struct buf *b, int err)
+{
+	(void)fail(b, err < 0 ? err : -EINVAL);
+}
+
 int buf_append(struct buf *b, const void *data, size_t len)
 {
-	int r = buf_grow(b, b->len + len);
+	int r;
 
+	if (b->err)
+		return b->err;
+	r = buf_grow(b, b->len + len);
 	if (r < 0)
-		return r;
+		return fail(b, r);
 	memcpy(b->p + b->len, data, len);
 	b->len += len;
 	b->p[b->len] = '\0';
@@ -59,14 +76,16 @@ int buf_printf(struct buf *b, const char *fmt, ...)
 	va_list ap;
 	int n, r;
 
+	if (b->err)
+		return b->err;
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
 	if (n < 0)
-		return -EINVAL;
+		return fail(b, -EINVAL);
 	r = buf_grow(b, b->len + (size_t)n);
 	if (r < 0)
-		return r;
+		return fail(b, r);
 	va_start(ap, fmt);
 	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
 	va_end(ap);
@@ -76,8 +95,13 @@ int buf_printf(struct buf *b, const char *fmt, ...)
 
 char *buf_detach(struct buf *b)
 {
-	char *p = b->p ? b->p : strdup("");
+	char *p;
 
+	if (b->err) {
+		buf_wipe(b);
+		return NULL;
+	}
+	p = b->p ? b->p : strdup("");
 	b->p = NULL;
 	b->len = b->cap = 0;
 	return p;
@@ -88,6 +112,7 @@ void buf_release(struct buf *b)
 	free(b->p);
 	b->p = NULL;
 	b->len = b->cap = 0;
+	b->err = 0;
 }
 
 void buf_wipe(struct buf *b)

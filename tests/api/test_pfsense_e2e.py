@@ -15,7 +15,7 @@ applied, the peer config download, ids that shift after a delete, read-only key 
 statistics with a capability flag without the status endpoint and real values with it, a peer
 created while the firewall is unreachable fails cleanly (502) with nothing half-written, and no
 API key or WireGuard key in the (debug) log. TAP output, exit status 1 on failure.
-Daemon ports 19550-19599.
+Daemon and late-firewall ports are ephemeral.
 """
 import http.client
 import json
@@ -28,11 +28,13 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "sim"))
 import wgtest  # noqa: E402
 from wgtest import basic, q  # noqa: E402
+from routeros_sim import wg_genkey  # noqa: E402
 
-PORT = 19550
-LATE_PORT = 19551            # the firewall that is down at start (simulator started later)
+# LATE_PORT: the firewall that is down at start (its simulator is started later)
+PORT, LATE_PORT = wgtest.free_ports(2)
 ADMIN = "admin@wgportal.local"
 ADMIN_PW = "Adm1n-Passw0rd-pfq-2026!"
 ADMIN_TOKEN = "T0k3nPfqAbcdefghijklmnopqrstuvw"
@@ -203,9 +205,10 @@ def test_backends(st):
     T.ok(old.get("Reachable") is True and "peer_statistics" not in
          (old.get("Capabilities") or []),
          "backend/all: pfq-old (api_url with /api/v2, normalised) reachable, no statistics", old)
-    T.ok(ro.get("Reachable") is True and "read_only" in (ro.get("Capabilities") or [])
-         and "core.restore_state" in (ro.get("LastError") or ""),
-         "backend/all: pfq-ro readable, flagged read_only, naming core.restore_state", ro)
+    # a read-only key is learnt from its first refused write (test_readonly): opening the
+    # backend writes nothing, not even a probe
+    T.ok(ro.get("Reachable") is True and "read_only" not in (ro.get("Capabilities") or []),
+         "backend/all: pfq-ro readable, not probed with a write at start", ro)
     late = b.get("pfq-late") or {}
     T.ok(late.get("Reachable") is False and late.get("LastError"),
          "backend/all: pfq-late down at start is listed unreachable with a reason", late)
@@ -342,12 +345,31 @@ def test_readonly(st, fw):
          "... and nothing written on the firewall")
     b = backends().get("pfq-ro") or {}
     T.ok(b.get("Reachable") is True, "read-only backend stays reachable (readable)", b)
+    T.ok("read_only" in (b.get("Capabilities") or [])
+         and "core.restore_state" in (b.get("LastError") or ""),
+         "backend/all: pfq-ro now flagged read_only, naming core.restore_state", b)
+    r, _ = make_iface("tun_wg5", "pfq-ro", 51825, "10.155.0")
+    is_error(r, 403, "read-only", "a second create: refused by wgportal itself")
+    T.eq(fw.state().get("generation"), before.get("generation"),
+         "... still nothing written on the firewall")
 
 
 def test_old_package(st, old):
-    r, _ = make_iface("tun_wg0", "pfq-old", 51830, "10.153.0")
-    if r.status == 409:   # one daemon store per run: the name is per store, not per backend
-        r, _ = make_iface("tun_wg1", "pfq-old", 51830, "10.153.0")
+    # pfSense names a new tunnel itself (the lowest free tun_wgN on that firewall), and an
+    # identifier is one per store: tun_wg0 is pfq's. Another admin made tun_wg0 here, so
+    # this firewall's next tunnel is tun_wg1, which prepare answers for this backend.
+    if api("GET", "/interface/by-id/tun_wg0").status == 200:
+        pr = api("GET", "/interface/prepare?backend=pfq-old")
+        is_error(pr, 409, "tun_wg0", "prepare?backend=pfq-old while the firewall would name "
+                 "its next tunnel tun_wg0, pfq's: 409 naming it")
+    s, _ = old.rest("POST", "/vpn/wireguard/tunnel",
+                    {"privatekey": wg_genkey(),
+                     "listenport": "51839", "descr": "another admin's"})
+    T.ok(s == 200, "another admin's tunnel on the 2.8.0 firewall", s)
+    pr = api("GET", "/interface/prepare?backend=pfq-old")
+    T.ok(pr.status == 200 and (pr.json() or {}).get("Identifier") == "tun_wg1",
+         "prepare?backend=pfq-old: tun_wg1, the name this firewall gives next", pr)
+    r, _ = make_iface("tun_wg1", "pfq-old", 51830, "10.153.0")
     T.ok(r.status == 200, "interface on the 2.8.0 firewall: 200", r)
     name = (r.json() or {}).get("Identifier", "tun_wg1")
     r, p = make_peer(name, "old-peer")

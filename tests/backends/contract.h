@@ -7,6 +7,9 @@
  * statistics, bad input, device faults). A runner (tests/unit/test_contract_<type>.c)
  * #includes contract.c, fills contract_env before cmocka runs, and lists CONTRACT_TESTS.
  * Cases that need a capability the backend lacks, or a fault injector the runner lacks, skip.
+ * The cases write whole objects (every HAS_* bit, change mask DEV_PEER_CH_ALL), as sync does
+ * for a create: what a backend writes of a partial change is checked by sync's own tests and
+ * the device suites (a backend translates the mask, it never compares).
  * What a capability rules out is checked the other way round: a backend that hides private
  * keys (BACKEND_CAP_PRIVKEY_HIDDEN) or never returns preshared keys (BACKEND_CAP_PSK_WRITE_ONLY)
  * must report them as absent (zero, flag clear), never as a made-up value; the runner may read

@@ -2,13 +2,17 @@
 /*
  * Simulator plumbing shared by the contract runners of the remote backends (included as source
  * like contract.c): start a device simulator (SIM_SCRIPT, a tests/sim/ script; SIM_ALWAYS_HTTPS
- * adds --https) on a fixed loopback port and wait for its ready file in `tmpdir`, stop it, and
+ * adds --https) on a loopback port and wait for its ready file in `tmpdir`, stop it, and
  * drive its control API (/__sim/...) with libcurl. Every simulator started is remembered, so a
  * failed case (cmocka longjmps out) leaves none behind (sims_kill_all).
  */
 #ifndef SIM_SCRIPT
 #error "define SIM_SCRIPT before including sim_proc.c"
 #endif
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 static char *tmpdir;
 
@@ -48,14 +52,34 @@ static void sims_kill_all(void)
 
 /* ---- simulator process ------------------------------------------------------------------ */
 
+/* A free loopback port for a simulator that must start later on a port known now (a device
+ * that is down when wgportal starts). The kernel picks it; other suites running at the same
+ * time never get the same one while it is bound, and it is bound again moments later. */
+static int sim_free_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
+
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+		port = ntohs(a.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+/* Starts a simulator on port, or on an ephemeral port the simulator picks when port is 0
+ * (s->port tells which, read from its ready file). */
 static int sim_start(struct sim *s, int port, const char *const *extra)
 {
+	static int n_started;
 	char portstr[16], ready[512];
 	const char *argv[32];
 	int n = 0;
 
 	snprintf(portstr, sizeof(portstr), "%d", port);
-	snprintf(ready, sizeof(ready), "%s/ready-%d", tmpdir, port);
+	snprintf(ready, sizeof(ready), "%s/ready-%d-%d", tmpdir, (int)getpid(), ++n_started);
 	unlink(ready);
 	argv[n++] = "python3";
 	argv[n++] = SIM_SCRIPT;
@@ -91,8 +115,13 @@ static int sim_start(struct sim *s, int port, const char *const *extra)
 	if (n_sim_pids < sizeof(sim_pids) / sizeof(sim_pids[0]))
 		sim_pids[n_sim_pids++] = s->pid;
 	for (int i = 0; i < 200; i++) {
-		struct stat st;
-		if (stat(ready, &st) == 0 && st.st_size > 0)
+		FILE *f = fopen(ready, "r");
+		int got = 0;
+		if (f) {
+			got = fscanf(f, "%d", &s->port) == 1 && s->port > 0;
+			fclose(f);
+		}
+		if (got)
 			return 0;
 		if (waitpid(s->pid, NULL, WNOHANG) == s->pid) {
 			s->pid = 0;
@@ -176,6 +205,23 @@ static void sim_post(const struct sim *s, const char *path, const char *json)
 
 	assert_non_null(r);
 	free(r);
+}
+
+/* Writes the simulator has seen since its last stats reset: every request but GET. */
+static long sim_writes(const struct sim *s)
+{
+	static const char *const methods[] = { "POST", "PUT", "PATCH", "DELETE" };
+	char *body = sim_ctl(s, "GET", "/__sim/stats", NULL), key[32], *p;
+	long n = 0;
+
+	assert_non_null(body);
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+		snprintf(key, sizeof(key), "\"%s\":", methods[i]);
+		if ((p = strstr(body, key)))
+			n += strtol(p + strlen(key), NULL, 10);
+	}
+	free(body);
+	return n;
 }
 
 /* An integer field of GET /__sim/stats ("requests", "max_in_flight"). */

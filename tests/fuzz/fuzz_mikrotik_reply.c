@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libFuzzer target over the RouterOS REST reply parsers (src/backends/mikrotik/mt_json.c):
+ * libFuzzer target over the RouterOS REST reply parsers (src/backends/mikrotik/mt_json.c and
+ * mt_scalar.c):
  * every input is fed to each table parser, the error-body parser and the duration/version
  * parsers. Build and run (clang-14 + libclang-rt-14-dev):
  *
@@ -13,6 +14,7 @@
  * the command line once: `fuzz_mikrotik_reply tests/data/mikrotik/NAME.json ...`.
  */
 #include "backends/mikrotik/mt_json.c"
+#include "backends/mikrotik/mt_scalar.c"
 
 #include <stdint.h>
 

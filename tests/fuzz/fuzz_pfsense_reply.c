@@ -2,7 +2,7 @@
 /*
  * libFuzzer target over the pfrest v2 reply parsers (src/backends/pfsense/pf_json.c): every
  * input is fed to the envelope parser, the tunnel/peer list and single-object parsers, the v2.9
- * peer status parser and the apply parser, and a NUL-terminated copy to the key masker. The
+ * tunnel status parser and the apply parser, and a NUL-terminated copy to the key masker. The
  * invariants the backend relies on are checked (counts and arrays agree, bounded strings are
  * terminated, masks in range), not only "no crash". Build and run (clang-14 +
  * libclang-rt-14-dev):
@@ -15,6 +15,7 @@
  * With -DFUZZ_STANDALONE (any compiler) it builds a plain driver that runs each file named on
  * the command line once: `fuzz_pfsense_reply reply.json ...`.
  */
+#include "backends/pfsense/pf_envelope.c"
 #include "backends/pfsense/pf_json.c"
 
 #include <stdint.h>
@@ -86,7 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_peer(&p1);
 		pf_peer_release(&p1);
 	}
-	if (pf_parse_peer_status(s, size, &st, &n, &e) == 0) {
+	if (pf_parse_tunnel_status(s, size, &st, &n, &e) == 0) {
 		for (size_t i = 0; i < n; i++)
 			if (!memchr(st[i].tunnel, '\0', sizeof(st[i].tunnel)) ||
 			    !memchr(st[i].endpoint, '\0', sizeof(st[i].endpoint)))
@@ -96,14 +97,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)pf_parse_apply(s, size, &applied, &e);
 	if (!memchr(e.msg, '\0', sizeof(e.msg)))
 		__builtin_trap();
-	/* the masker works in place on NUL-terminated text and never grows it */
+	/* the masked copy is bounded, NUL-terminated and never much longer than its input */
 	copy = malloc(size + 1);
 	if (copy) {
+		char out[256];
 		memcpy(copy, data, size);
 		copy[size] = '\0';
 		n = strlen(copy);
-		pf_mask_keys(copy);
-		if (strlen(copy) != n)
+		key_masked_copy(out, sizeof(out), copy);
+		if (strlen(out) > n + 5 || strlen(out) >= sizeof(out))
 			__builtin_trap();
 		free(copy);
 	}

@@ -139,6 +139,24 @@ class Client:
         return self.call(method, "/api/v1" + path, body, **kw)
 
 
+def free_ports(n, host="127.0.0.1"):
+    """n distinct TCP ports the kernel calls free now (bound to port 0 together, then
+    released): for daemons that take their ports from a config file. Other helpers run tests
+    at the same time, so no test picks fixed ports."""
+    socks = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(n)]
+    try:
+        for s in socks:
+            s.bind((host, 0))
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
+def free_port(host="127.0.0.1"):
+    return free_ports(1, host)[0]
+
+
 def wait_port(port, host="127.0.0.1", timeout=20, proc=None):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "backends/backend.h"
+#include "backends/local/local.h"
 #include "model/cidr.h"
 #include "model/keys.h"
 #include "util/err.h"
@@ -96,8 +97,10 @@ static int cmd_peers(struct backend *be, const char *name, int argc, char **argv
 			snprintf(p->endpoint, sizeof(p->endpoint), "%s", f[2]);
 			p->flags |= DEV_PEER_HAS_ENDPOINT;
 		}
-		if (nf > 3 && *f[3])
+		if (nf > 3 && *f[3]) {
 			p->persistent_keepalive = (uint16_t)atoi(f[3]);
+			p->flags |= DEV_PEER_HAS_KEEPALIVE;
+		}
 		if (nf > 4 && *f[4]) {
 			p->flags |= DEV_PEER_HAS_PSK;
 			if (strcmp(f[4], "zero") && key_from_base64(p->preshared_key, f[4]) < 0)

@@ -17,6 +17,7 @@
 #include "testlib.h"
 
 #include "../backends/contract.c"
+#include "backends/local/local.h"
 
 static int lo_up(void)
 {

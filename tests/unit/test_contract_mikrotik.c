@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The backend contract suite (tests/backends/contract.c) against the MikroTik backend talking
- * to the RouterOS REST simulator (tests/sim/routeros_sim.py, started here on loopback ports
- * 19201-19219), plus MikroTik-specific cases: bounded concurrency, call counts, statistics,
+ * to the RouterOS REST simulator (tests/sim/routeros_sim.py, started here on ephemeral loopback
+ * ports), plus MikroTik-specific cases: bounded concurrency, call counts, statistics,
  * dynamic peers, version gating, permission messages, recovery after the router was down,
  * TLS, timeouts, broken replies and secret-free debug logging. The simulator's control API
  * (/__sim/...) is driven with libcurl.
@@ -27,7 +27,6 @@
 #include "config/config.h"
 #include "util/log.h"
 
-#define PORT_MAIN 19201
 #define CONCURRENCY 3
 
 #define SIM_SCRIPT "tests/sim/routeros_sim.py"
@@ -238,6 +237,8 @@ static void mt_call_counts(void **state)
 	assert_int_equal(backend_apply_iface(be, &d, &e), 0);
 	n_create_iface = count_calls();
 
+	/* sync flags what differs; unchanged addresses are read, never rewritten */
+	d.flags = DEV_IFACE_HAS_ADDRESSES;
 	sim_post(&sim_main, "/__sim/stats/reset", "{}");
 	assert_int_equal(backend_apply_iface(be, &d, &e), 0);
 	n_noop = count_calls();
@@ -248,6 +249,7 @@ static void mt_call_counts(void **state)
 	n_create_peer = count_calls();
 
 	p[0].persistent_keepalive = 25;
+	p[0].changes = DEV_PEER_CH_KEEPALIVE;
 	sim_post(&sim_main, "/__sim/stats/reset", "{}");
 	assert_int_equal(backend_apply_peers(be, "wgcnt0", p, 1, &e), 0);
 	n_update_peer = count_calls();
@@ -315,7 +317,8 @@ static void mt_stats(void **state)
 	assert_int_equal(h->rx_bytes, 12345);
 	assert_int_equal(h->tx_bytes, 67890);
 	assert_true(h->last_handshake_sec >= now - 44 && h->last_handshake_sec <= now - 40);
-	assert_string_equal(h->endpoint, "198.51.100.9:40000");
+	assert_string_equal(h->current_endpoint, "198.51.100.9:40000");
+	assert_string_equal(h->endpoint, ""); /* none configured: where it was seen is not one */
 	h = ct_find(&have, p[1].public_key);
 	assert_non_null(h);
 	assert_true(h->last_handshake_sec >= now - 93786 && h->last_handshake_sec <= now - 93782);
@@ -384,7 +387,7 @@ static void mt_versions(void **state)
 		struct err e = { 0 };
 		char id[16];
 
-		assert_int_equal(sim_start(&s, 19210 + i, extra), 0);
+		assert_int_equal(sim_start(&s, 0, extra), 0);
 		snprintf(id, sizeof(id), "mtv%d", i);
 		cfg_fill(&c, id, s.port, false, "admin", "admin");
 		be = mt_register(&c, &e);
@@ -417,7 +420,7 @@ static void mt_permissions(void **state)
 	char users[1024], path[600];
 	FILE *f;
 	struct sim s = { 0 };
-	struct cfg_backend c[4];
+	struct cfg_backend c[5];
 	struct backend *be;
 	struct dev_iface d = { 0 };
 	struct dev_iface have = { 0 };
@@ -435,16 +438,19 @@ static void mt_permissions(void **state)
 		 "\"nosens\":{\"password\":\"pw2\",\"policies\":[\"api\",\"rest-api\",\"read\","
 		 "\"write\",\"test\"]},"
 		 "\"notest\":{\"password\":\"pw3\",\"policies\":[\"api\",\"rest-api\",\"read\","
-		 "\"write\",\"sensitive\"]}}");
+		 "\"write\",\"sensitive\"]},"
+		 "\"viewer\":{\"password\":\"pw4\",\"policies\":[\"api\",\"rest-api\",\"read\","
+		 "\"test\"]}}");
 	f = fopen(path, "w");
 	assert_non_null(f);
 	fputs(users, f);
 	fclose(f);
-	assert_int_equal(sim_start(&s, 19215, extra), 0);
+	assert_int_equal(sim_start(&s, 0, extra), 0);
 	cfg_fill(&c[0], "mtp-admin", s.port, false, "admin", "admin");
 	cfg_fill(&c[1], "mtp-nowrite", s.port, false, "nowrite", "pw1");
 	cfg_fill(&c[2], "mtp-nosens", s.port, false, "nosens", "pw2");
 	cfg_fill(&c[3], "mtp-notest", s.port, false, "notest", "pw3");
+	cfg_fill(&c[4], "mtp-viewer", s.port, false, "viewer", "pw4");
 
 	be = mt_register(&c[0], &e);
 	assert_non_null(be);
@@ -476,6 +482,21 @@ static void mt_permissions(void **state)
 	assert_string_equal(e.msg, "RouterOS user 'nosens' lacks the 'sensitive' policy: private "
 				   "keys cannot be read");
 
+	/* read-only policies (neither write nor sensitive): creating an interface is blocked by
+	 * 'write', and that is the policy named (issue 11, item 7); opening wrote nothing */
+	sim_post(&s, "/__sim/stats/reset", "{}");
+	be = mt_register(&c[4], &e);
+	assert_non_null(be);
+	assert_int_equal(sim_writes(&s), 0);
+	snprintf(d.name, sizeof(d.name), "wgperm4");
+	d.up = true;
+	d.flags = 0;
+	assert_int_equal(backend_apply_iface(be, &d, &e), -EACCES);
+	print_message("# viewer: %s\n", e.msg);
+	assert_non_null(strstr(e.msg, "RouterOS user 'viewer' lacks the 'write' policy"));
+	assert_null(strstr(e.msg, "sensitive"));
+	assert_int_equal(sim_writes(&s), 0);
+
 	/* no test: detected at open, reported in last_error */
 	be = mt_register(&c[3], &e);
 	assert_non_null(be);
@@ -495,7 +516,7 @@ static void mt_permissions(void **state)
 
 	dev_peer_release(&p);
 	sim_stop(&s);
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++)
 		cfg_free(&c[i]);
 }
 
@@ -507,10 +528,12 @@ static void mt_recover(void **state)
 	struct backend *be;
 	struct strv names = STRV_INIT;
 	struct err e = { 0 };
+	int port = sim_free_port();
 	int r;
 
 	(void)state;
-	cfg_fill(&c, "mt-recover", 19216, false, "admin", "admin");
+	assert_true(port > 0);
+	cfg_fill(&c, "mt-recover", port, false, "admin", "admin");
 	assert_int_equal(backend_register(&backend_mikrotik, c.id, c.id, &c, &e), 0);
 	be = backend_find(c.id);
 	assert_non_null(be);
@@ -518,7 +541,7 @@ static void mt_recover(void **state)
 	print_message("# down at start: %s\n", be->last_error);
 	assert_int_equal(backend_list_ifaces(be, &names, &e), -EHOSTUNREACH);
 
-	assert_int_equal(sim_start(&s, 19216, NULL), 0);
+	assert_int_equal(sim_start(&s, port, NULL), 0);
 	assert_int_equal(backend_list_ifaces(be, &names, &e), 0);
 	assert_true(be->reachable);
 	assert_string_equal(be->implementation, "RouterOS 7.17 (REST)");
@@ -549,7 +572,7 @@ static void mt_tls(void **state)
 	int r;
 
 	(void)state;
-	assert_int_equal(sim_start(&s, 19217, extra), 0);
+	assert_int_equal(sim_start(&s, 0, extra), 0);
 	cfg_fill(&c, "mt-tls", s.port, true, "admin", "admin");
 	be = mt_register(&c, &e);
 	assert_non_null(be);
@@ -660,7 +683,7 @@ static void mt_debug_log_no_secrets(void **state)
 	close(fd);
 	log_set_level(LOG_LVL_DEBUG);
 
-	cfg_fill(&c, "mt-debug", PORT_MAIN, false, "admin", "admin");
+	cfg_fill(&c, "mt-debug", sim_main.port, false, "admin", "admin");
 	c.debug = true;
 	be = mt_register(&c, &e);
 	snprintf(d.name, sizeof(d.name), "wgdbg0");
@@ -718,11 +741,11 @@ static int group_setup(void **state)
 
 	(void)state;
 	tmpdir = test_tmpdir();
-	if (!tmpdir || sim_start(&sim_main, PORT_MAIN, NULL) < 0) {
+	if (!tmpdir || sim_start(&sim_main, 0, NULL) < 0) {
 		print_message("# cannot start tests/sim/routeros_sim.py\n");
 		return -1;
 	}
-	cfg_fill(&cfg_main, "mt", PORT_MAIN, false, "admin", "admin");
+	cfg_fill(&cfg_main, "mt", sim_main.port, false, "admin", "admin");
 	contract_env.be = mt_register(&cfg_main, &e);
 	if (!contract_env.be) {
 		print_message("# register: %s\n", e.msg);

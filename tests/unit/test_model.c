@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "model/cidr.h"
+#include "model/endpoint.h"
 #include "model/iface.h"
 #include "model/keys.h"
 #include "model/peer.h"
@@ -208,6 +209,91 @@ static void test_model_cidr__next_last(void **state)
 	assert_int_equal(ip_prefix_parse("fd00::/64", false, &net), 0);
 	assert_int_equal(ip_prefix_parse("fd00::ffff:ffff:ffff:ffff/128", false, &a), 0);
 	assert_true(ip_addr_is_last_in(&net, &a));
+}
+
+/* ---- endpoints (issue 11, item 9: one parser, one comparison) ---- */
+
+static void test_model_endpoint__parse(void **state)
+{
+	static const char *const bad[] = {
+		"", ":51820", "host:", "host:0", "host:65536", "host:+1", "host: 1", "host:1x",
+		"2001:db8::1:51820",       /* a bare IPv6 address with a port must be bracketed */
+		"[2001:db8::1]", "[host]:1", "[10.0.0.1]:1", "[2001:db8::1]51820", "[2001:db8::1:1",
+		"1.2.3:51820",              /* all digits and dots but no address */
+		"-bad.example:1", "bad-.example:1", "a..b:1", "sp ace:1",
+	};
+	struct endpoint ep;
+	char out[ENDPOINT_STR_MAX];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (endpoint_parse(bad[i], false, &ep) == 0)
+			fail_msg("accepted '%s'", bad[i]);
+	}
+	assert_int_equal(endpoint_parse("198.51.100.7:51820", false, &ep), 0);
+	assert_int_equal(ep.family, AF_INET);
+	assert_int_equal(ep.port, 51820);
+	assert_string_equal(ep.host, "198.51.100.7");
+	assert_int_equal(endpoint_parse("[2001:DB8::7]:1", false, &ep), 0);
+	assert_int_equal(ep.family, AF_INET6);
+	assert_int_equal(ep.port, 1);
+	endpoint_format(&ep, out);
+	assert_string_equal(out, "[2001:DB8::7]:1");
+	assert_int_equal(endpoint_parse("vpn.example.com.:65535", false, &ep), 0);
+	assert_int_equal(ep.family, 0);
+	assert_int_equal(ep.port, 65535);
+	/* the port is optional only when asked */
+	assert_int_equal(endpoint_parse("vpn.example.com", false, &ep), -EINVAL);
+	assert_int_equal(endpoint_parse("vpn.example.com", true, &ep), 0);
+	assert_int_equal(ep.port, 0);
+	assert_int_equal(endpoint_parse("[2001:db8::1]", true, &ep), 0);
+	endpoint_format(&ep, out);
+	assert_string_equal(out, "[2001:db8::1]");
+	assert_int_equal(endpoint_parse("2001:db8::1", true, &ep), -EINVAL);
+	/* the two fields devices keep apart */
+	assert_int_equal(endpoint_from_parts("2001:db8::5", 51822, &ep), 0);
+	endpoint_format(&ep, out);
+	assert_string_equal(out, "[2001:db8::5]:51822");
+	assert_int_equal(endpoint_from_parts("vpn.example.com", 0, &ep), 0);
+	endpoint_format(&ep, out);
+	assert_string_equal(out, "vpn.example.com");
+	assert_int_equal(endpoint_from_parts("10.0.0.1", 65536, &ep), -EINVAL);
+	assert_int_equal(endpoint_from_parts("", 1, &ep), -EINVAL);
+}
+
+static void test_model_endpoint__equal(void **state)
+{
+	static const char *const same[][2] = {
+		{ "[2001:db8::7]:51820", "[2001:DB8:0:0::7]:51820" },  /* one address, two forms */
+		{ "[::ffff:10.0.0.1]:1", "[::FFFF:a00:1]:1" },
+		{ "VPN.Example.com:51820", "vpn.example.com.:51820" }, /* case, trailing dot */
+		{ "", "" },
+	};
+	static const char *const differ[][2] = {
+		{ "vpn.example.com:51820", "198.51.100.7:51820" }, /* a name is not any address */
+		{ "198.51.100.7:51820", "198.51.100.7:51821" },    /* the port counts */
+		{ "vpn.example.com:51820", "vpn.example.com" },     /* a missing port is 0 */
+		{ "10.0.0.1:51820", "" },
+		{ "[::a00:1]:1", "10.0.0.1:1" },                   /* families differ */
+		{ "a.example:1", "b.example:1" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+		if (!endpoint_str_equal(same[i][0], same[i][1]) ||
+		    !endpoint_str_equal(same[i][1], same[i][0]))
+			fail_msg("'%s' != '%s'", same[i][0], same[i][1]);
+	}
+	for (size_t i = 0; i < sizeof(differ) / sizeof(differ[0]); i++) {
+		if (endpoint_str_equal(differ[i][0], differ[i][1]) ||
+		    endpoint_str_equal(differ[i][1], differ[i][0]))
+			fail_msg("'%s' == '%s'", differ[i][0], differ[i][1]);
+	}
+	/* ports are numbers */
+	assert_true(endpoint_str_equal("10.0.0.1:0080", "10.0.0.1:80"));
+	assert_true(endpoint_str_equal(NULL, ""));
+	assert_true(endpoint_str_equal("not an endpoint", "not an endpoint"));
+	assert_false(endpoint_str_equal("not an endpoint", "not an  endpoint"));
 }
 
 /* ---- lifecycle ---- */
@@ -607,6 +693,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_model_keys__wg_vectors),
+		cmocka_unit_test(test_model_endpoint__parse),
+		cmocka_unit_test(test_model_endpoint__equal),
 		cmocka_unit_test(test_model_keys__base64_strict),
 		cmocka_unit_test(test_model_keys__generate),
 		cmocka_unit_test(test_model_cidr__parse_rejects),

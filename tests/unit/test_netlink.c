@@ -64,7 +64,7 @@ static struct dev_peer *make_peers(size_t n, size_t aips_each)
 	assert_non_null(v);
 	for (size_t i = 0; i < n; i++) {
 		make_key(v[i].public_key, i, 0xa5);
-		v[i].flags = DEV_PEER_REPLACE_ALLOWEDIPS;
+		v[i].flags = DEV_PEER_REPLACE_ALLOWEDIPS | DEV_PEER_HAS_KEEPALIVE;
 		v[i].allowed_ips = calloc(aips_each ? aips_each : 1, sizeof(struct ip_prefix));
 		assert_non_null(v[i].allowed_ips);
 		v[i].n_allowed_ips = aips_each;
@@ -337,7 +337,8 @@ static void big_occ(const struct occ *o, void *ctx)
 				 !!(p->flags & DEV_PEER_REPLACE_ALLOWEDIPS));
 		assert_int_equal(o->has_psk, !!(p->flags & DEV_PEER_HAS_PSK));
 		assert_int_equal(o->has_endpoint, !!(p->flags & DEV_PEER_HAS_ENDPOINT));
-		assert_int_equal(o->has_keepalive, !(p->flags & DEV_PEER_REMOVE));
+		assert_int_equal(o->has_keepalive, !(p->flags & DEV_PEER_REMOVE) &&
+						   (p->flags & DEV_PEER_HAS_KEEPALIVE));
 	}
 	c->seen_peer[o->peer]++;
 	c->last_peer = o->peer;
@@ -386,6 +387,8 @@ static void test_genl__10k_peers(void **state)
 			eps[i].len = sizeof(*in);
 		}
 		p->persistent_keepalive = 25;
+		if (i % 3)
+			p->flags |= DEV_PEER_HAS_KEEPALIVE; /* else the device keeps its own */
 		free(p->allowed_ips);
 		p->allowed_ips = calloc(na, sizeof(struct ip_prefix));
 		assert_non_null(p->allowed_ips);

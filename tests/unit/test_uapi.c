@@ -15,6 +15,7 @@
 #include "backends/backend.h"
 #include "backends/local/local-int.h"
 #include "backends/local/wg_uapi.h"
+#include "model/keys.h"
 #include "util/buf.h"
 
 static void make_key(uint8_t key[32], size_t i, uint8_t tag)
@@ -56,7 +57,8 @@ static void test_uapi__build_small_exact(void **state)
 	inet_pton(AF_INET6, "fd00::1", aips[1].addr);
 	memset(p[0].public_key, 0xab, 32);
 	/* PSK flagged but all zero: that is how a preshared key is removed. */
-	p[0].flags = DEV_PEER_REPLACE_ALLOWEDIPS | DEV_PEER_HAS_PSK | DEV_PEER_HAS_ENDPOINT;
+	p[0].flags = DEV_PEER_REPLACE_ALLOWEDIPS | DEV_PEER_HAS_PSK | DEV_PEER_HAS_ENDPOINT |
+		     DEV_PEER_HAS_KEEPALIVE;
 	p[0].persistent_keepalive = 25;
 	p[0].allowed_ips = aips;
 	p[0].n_allowed_ips = 2;
@@ -125,7 +127,7 @@ static void test_uapi__build_10k(void **state)
 			/* Lower-case hex, exactly 64 digits. */
 			assert_int_equal(strlen(line + 11), 64);
 			assert_int_equal(strspn(line + 11, "0123456789abcdef"), 64);
-			assert_int_equal(lb_key_from_hex(k, line + 11, 64), 0);
+			assert_int_equal(key_from_hex_n(k, line + 11, 64), 0);
 			memcpy(&cur, k, sizeof(cur));
 			assert_true(cur < n);
 			assert_int_equal(k[31], 0xee);
@@ -213,8 +215,8 @@ static void test_uapi__parse_get(void **state)
 
 	(void)state;
 	assert_int_equal(wg_uapi_parse_get(reply, strlen(reply), &d), 0);
-	assert_int_equal(lb_key_from_hex(priv, PRIV_HEX, 64), 0);
-	assert_int_equal(lb_key_from_hex(pub, PUB_HEX, 64), 0);
+	assert_int_equal(key_from_hex_n(priv, PRIV_HEX, 64), 0);
+	assert_int_equal(key_from_hex_n(pub, PUB_HEX, 64), 0);
 	assert_memory_equal(d.private_key, priv, 32);
 	assert_memory_equal(d.public_key, pub, 32);
 	assert_int_equal(d.listen_port, 51820);
@@ -290,6 +292,8 @@ static void test_uapi__roundtrip_10k(void **state)
 		peers[i].allowed_ips = &aips[i];
 		peers[i].n_allowed_ips = 1;
 		peers[i].persistent_keepalive = (uint16_t)(i % 60);
+		/* every other peer's keepalive is not ours to set: no line, the device keeps it */
+		peers[i].flags = i % 2 ? DEV_PEER_HAS_KEEPALIVE : 0;
 	}
 	buf_init(&b, 64U << 20);
 	assert_int_equal(wg_uapi_build_set(&b, NULL, peers, NULL, n), 0);
@@ -301,7 +305,7 @@ static void test_uapi__roundtrip_10k(void **state)
 		assert_memory_equal(d.peers[i].public_key, peers[i].public_key, 32);
 		assert_int_equal(d.peers[i].n_allowed_ips, 1);
 		assert_memory_equal(d.peers[i].allowed_ips[0].addr, aips[i].addr, 4);
-		assert_int_equal(d.peers[i].persistent_keepalive, i % 60);
+		assert_int_equal(d.peers[i].persistent_keepalive, i % 2 ? i % 60 : 0);
 	}
 	dev_iface_release(&d);
 	buf_wipe(&b);
@@ -359,13 +363,13 @@ static void test_local__hex_and_prefix_append(void **state)
 	(void)state;
 	for (int i = 0; i < 32; i++)
 		k[i] = (uint8_t)(i * 37 + 1);
-	lb_key_to_hex(hex, k);
+	key_to_hex(hex, k);
 	assert_int_equal(strlen(hex), 64);
-	assert_int_equal(lb_key_from_hex(k2, hex, 64), 0);
+	assert_int_equal(key_from_hex_n(k2, hex, 64), 0);
 	assert_memory_equal(k, k2, 32);
 	hex[10] = 'g';
-	assert_int_equal(lb_key_from_hex(k2, hex, 64), -EINVAL);
-	assert_int_equal(lb_key_from_hex(k2, hex, 63), -EINVAL);
+	assert_int_equal(key_from_hex_n(k2, hex, 64), -EINVAL);
+	assert_int_equal(key_from_hex_n(k2, hex, 63), -EINVAL);
 	/* Growth across several doublings keeps every element. */
 	for (uint32_t i = 0; i < 1000; i++) {
 		memcpy(p.addr, &i, 4);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for util/: bounded buffers, string arrays, error carrier. */
+/* Unit tests for util/: bounded buffers, the JSON writer, string arrays, error carrier. */
 #include "testlib.h"
 
 #include <errno.h>
@@ -8,6 +8,7 @@
 
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/jsonw.h"
 #include "util/strv.h"
 
 static void test_buf__bounded(void **state)
@@ -38,6 +39,87 @@ static void test_buf__printf_grows(void **state)
 	s = buf_detach(&b);
 	assert_null(b.p);
 	free(s);
+}
+
+/* An append failure is sticky (issue 11): later appends fail with the same code, even ones
+ * that would fit, and detach gives NULL, so a half-built text never escapes. */
+static void test_buf__sticky_error(void **state)
+{
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, 8);
+	assert_int_equal(buf_puts(&b, "1234567"), 0);
+	assert_int_equal(buf_error(&b), 0);
+	assert_int_equal(buf_puts(&b, "89"), -E2BIG);
+	assert_int_equal(buf_error(&b), -E2BIG);
+	assert_int_equal(buf_puts(&b, ""), -E2BIG);
+	assert_int_equal(buf_printf(&b, "%s", "x"), -E2BIG);
+	assert_int_equal(buf_append(&b, "x", 1), -E2BIG);
+	assert_null(buf_detach(&b));
+	assert_null(b.p);
+	/* a caller can fail a buffer itself */
+	buf_init(&b, 64);
+	assert_int_equal(buf_puts(&b, "ok"), 0);
+	buf_fail(&b, -ENOMEM);
+	assert_int_equal(buf_puts(&b, "more"), -ENOMEM);
+	assert_null(buf_detach(&b));
+	/* a fresh init clears it */
+	buf_init(&b, 64);
+	assert_int_equal(buf_puts(&b, "ok"), 0);
+	char *s = buf_detach(&b);
+	assert_string_equal(s, "ok");
+	free(s);
+}
+
+static void test_jsonw__object(void **state)
+{
+	struct jsonw w;
+	char *s;
+
+	(void)state;
+	jsonw_begin(&w, 4096);
+	assert_int_equal(jsonw_members(&w), 0);
+	jsonw_str(&w, "name", "wg\"0\\\n\x01");
+	jsonw_int(&w, "mtu", -1420);
+	jsonw_bool(&w, "up", true);
+	jsonw_bool(&w, "down", false);
+	jsonw_null(&w, "psk");
+	jsonw_str(&w, "nil", NULL);
+	jsonw_key(&w, "list");
+	jsonw_raw(&w, "[1,2]");
+	jsonw_key(&w, "v");
+	jsonw_value_str(&w, "x");
+	assert_int_equal(jsonw_members(&w), 8);
+	s = jsonw_end(&w);
+	assert_non_null(s);
+	assert_string_equal(s, "{\"name\":\"wg\\\"0\\\\\\u000a\\u0001\",\"mtu\":-1420,\"up\":true,"
+			       "\"down\":false,\"psk\":null,\"nil\":null,\"list\":[1,2],\"v\":\"x\"}");
+	jsonw_free(s);
+	jsonw_begin(&w, 64);
+	s = jsonw_end(&w);
+	assert_string_equal(s, "{}");
+	jsonw_free(s);
+	jsonw_free(NULL);
+}
+
+static void test_jsonw__overflow_and_fail(void **state)
+{
+	struct jsonw w;
+
+	(void)state;
+	jsonw_begin(&w, 16);
+	jsonw_str(&w, "a", "0123456789abcdef");
+	jsonw_int(&w, "b", 1); /* would fit on its own: the error stays */
+	assert_null(jsonw_end(&w));
+	jsonw_begin(&w, 4096);
+	jsonw_str(&w, "a", "b");
+	jsonw_fail(&w, -EINVAL);
+	assert_null(jsonw_end(&w));
+	jsonw_begin(&w, 4096);
+	jsonw_str(&w, "key", "secret");
+	jsonw_wipe(&w);
+	assert_null(w.b.p);
 }
 
 static void test_strv__split_join(void **state)
@@ -84,6 +166,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_buf__bounded),
 		cmocka_unit_test(test_buf__printf_grows),
+		cmocka_unit_test(test_buf__sticky_error),
+		cmocka_unit_test(test_jsonw__object),
+		cmocka_unit_test(test_jsonw__overflow_and_fail),
 		cmocka_unit_test(test_strv__split_join),
 		cmocka_unit_test(test_err__prefix_keeps_code_and_field),
 	};

@@ -28,7 +28,11 @@ struct http_client {
 	char *log_id;
 	char *base_url;
 	char *user, *password;
-	struct curl_slist *headers;      /* Accept, Content-Type, auth header (secret) */
+	/* Accept, Content-Type: application/json and the auth header (secret) for a request with
+	 * a body; without one, no Content-Type at all: pfrest picks its request decoder by that
+	 * header, and a JSON type on a GET or DELETE makes it ignore the query string
+	 * (tests/sim/README.md, "Request data") */
+	struct curl_slist *headers, *headers_nobody;
 	char *auth_line;                 /* the auth header text, wiped on free */
 	bool verify_tls;
 	long timeout_ms;
@@ -73,10 +77,13 @@ struct http_client *http_client_free(struct http_client *c)
 	for (int i = 0; i < c->n_free; i++)
 		curl_easy_cleanup(c->handles[i]);
 	free(c->handles);
-	/* the header list holds a copy of the auth line: wipe it before freeing */
+	/* the header lists hold a copy of the auth line: wipe them before freeing */
 	for (struct curl_slist *h = c->headers; h; h = h->next)
 		explicit_bzero(h->data, strlen(h->data));
+	for (struct curl_slist *h = c->headers_nobody; h; h = h->next)
+		explicit_bzero(h->data, strlen(h->data));
 	curl_slist_free_all(c->headers);
+	curl_slist_free_all(c->headers_nobody);
 	wipe_free(c->auth_line);
 	wipe_free(c->password);
 	free(c->user);
@@ -124,18 +131,20 @@ int http_client_new(const struct http_client_cfg *cfg, struct http_client **ret,
 	c->max_reply = cfg->max_reply ? cfg->max_reply : HTTP_REPLY_MAX_DEFAULT;
 	c->tries = cfg->tries > 0 ? cfg->tries : 3;
 
-	h = curl_slist_append(NULL, "Accept: application/json");
-	if (!h)
+	if (!(c->headers = curl_slist_append(NULL, "Accept: application/json")) ||
+	    !curl_slist_append(c->headers, "Content-Type: application/json"))
 		goto oom;
-	c->headers = h;
-	if (!(h = curl_slist_append(c->headers, "Content-Type: application/json")))
+	/* "Content-Type:" with no value: libcurl sends none, not even its form default */
+	if (!(c->headers_nobody = curl_slist_append(NULL, "Accept: application/json")) ||
+	    !curl_slist_append(c->headers_nobody, "Content-Type:"))
 		goto oom;
 	if (cfg->auth_header && *cfg->auth_header && cfg->auth_value && *cfg->auth_value) {
 		if (asprintf(&c->auth_line, "%s: %s", cfg->auth_header, cfg->auth_value) < 0) {
 			c->auth_line = NULL;
 			goto oom;
 		}
-		if (!(h = curl_slist_append(c->headers, c->auth_line)))
+		if (!(h = curl_slist_append(c->headers, c->auth_line)) ||
+		    !(h = curl_slist_append(c->headers_nobody, c->auth_line)))
 			goto oom;
 	}
 	c->handles = calloc((size_t)c->concurrency, sizeof(*c->handles));
@@ -269,7 +278,7 @@ static int one_try(struct http_client *c, CURL *h, const char *method, const cha
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->timeout_ms);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->timeout_ms);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->headers);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, body ? c->headers : c->headers_nobody);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, s);

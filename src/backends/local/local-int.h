@@ -62,12 +62,6 @@ struct ip_prefix;
  * n, so arrays built here can be freed with plain free()). Returns 0 or -ENOMEM. */
 int lb_prefix_append(struct ip_prefix **v, size_t *n, const struct ip_prefix *p);
 
-/* Lower-case hex of a 32-byte key (64 chars + NUL) and back; -EINVAL on bad input. */
-void lb_key_to_hex(char out[static 65], const uint8_t key[static 32]);
-int lb_key_from_hex(uint8_t key[static 32], const char *hex, size_t len);
-
-bool lb_key_is_zero(const uint8_t key[static 32]);
-
 /* Next netlink sequence number of this instance. */
 uint32_t lb_next_seq(struct local_priv *lp);
 

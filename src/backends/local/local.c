@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "backends/backend.h"
+#include "backends/local/local.h"
 #include "backends/local/local-int.h"
 #include "backends/local/nl.h"
 #include "backends/local/rtnl.h"
@@ -23,6 +23,7 @@
 #include "backends/local/wg_uapi.h"
 #include "backends/local/wggo.h"
 #include "model/cidr.h"
+#include "monitor/icmp.h"
 #include "util/err.h"
 #include "util/log.h"
 
@@ -81,7 +82,7 @@ static int local_open(struct backend *be, const struct cfg_backend *cfg, struct 
 	r = wg_genl_probe(lp, err);
 	if (r == 0) {
 		lp->is_kernel = true;
-		snprintf(be->implementation, sizeof(be->implementation), "kernel (genetlink)");
+		backend_set_implementation(be, "kernel (genetlink)");
 	} else if (r == -ENOENT) {
 		mnl_socket_close(lp->genl);
 		lp->genl = NULL;
@@ -91,14 +92,14 @@ static int local_open(struct backend *be, const struct cfg_backend *cfg, struct 
 				       "local: no WireGuard kernel module and wireguard-go is not on "
 				       "PATH; install wireguard-go (apt-get install wireguard-go)");
 		}
-		snprintf(be->implementation, sizeof(be->implementation), "wireguard-go (uapi)");
+		backend_set_implementation(be, "wireguard-go (uapi)");
 	} else {
 		local_close(be);
 		return r;
 	}
 	lp->is_open = true;
-	be->caps = LOCAL_CAPS;
-	log_debug("local backend: %s", be->implementation);
+	backend_set_caps(be, LOCAL_CAPS);
+	log_debug("local backend: %s", lp->is_kernel ? "kernel (genetlink)" : "wireguard-go (uapi)");
 	return 0;
 }
 
@@ -204,6 +205,12 @@ static int local_get_iface(struct backend *be, const char *name, struct dev_ifac
 	d.rx_bytes = l.rx_bytes;
 	d.tx_bytes = l.tx_bytes;
 	d.flags |= DEV_IFACE_HAS_MTU | DEV_IFACE_HAS_ADDRESSES;
+	for (size_t i = 0; i < d.n_peers; i++) {
+		/* the kernel keeps one endpoint: configured and last seen are the same */
+		struct dev_peer *p = &d.peers[i];
+		snprintf(p->current_endpoint, sizeof(p->current_endpoint), "%.71s", p->endpoint);
+		p->flags |= DEV_PEER_HAS_KEEPALIVE | DEV_PEER_HAS_PSK | DEV_PEER_HAS_ENDPOINT;
+	}
 	r = rtnl_addr_list(lp, l.ifindex, &d.addresses, &d.n_addresses);
 	if (r < 0) {
 		dev_iface_release(&d);
@@ -628,6 +635,15 @@ out:
 	return r;
 }
 
+/* Ping checks go out from the host itself (nothing of the instance is touched). */
+static int local_ping(struct backend *be, const char *name, const char *addr,
+		      const struct backend_ping_opts *o, struct err *err)
+{
+	(void)be;
+	(void)name;
+	return icmp_echo(addr, o->unprivileged, o->timeout_ms, NULL, err);
+}
+
 const struct backend_ops backend_local = {
 	.type = "local",
 	.caps = LOCAL_CAPS,
@@ -639,4 +655,5 @@ const struct backend_ops backend_local = {
 	.apply_iface = local_apply_iface,
 	.delete_iface = local_delete_iface,
 	.apply_peers = local_apply_peers,
+	.ping = local_ping,
 };

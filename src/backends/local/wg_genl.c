@@ -17,6 +17,7 @@
 #include "backends/local/local-int.h"
 #include "backends/local/nl.h"
 #include "backends/local/wg_genl.h"
+#include "model/keys.h"
 #include "util/err.h"
 
 void wg_genl_cursor_init(struct wg_genl_cursor *cur)
@@ -85,7 +86,8 @@ static bool put_peer_header(struct nlmsghdr *nlh, size_t size, const struct dev_
 	if ((p->flags & DEV_PEER_HAS_ENDPOINT) && ep && ep->len &&
 	    !mnl_attr_put_check(nlh, size, WGPEER_A_ENDPOINT, ep->len, &ep->ss))
 		return false;
-	if (!mnl_attr_put_u16_check(nlh, size, WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL,
+	if ((p->flags & DEV_PEER_HAS_KEEPALIVE) &&
+	    !mnl_attr_put_u16_check(nlh, size, WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL,
 				    p->persistent_keepalive))
 		return false;
 	return true;
@@ -277,7 +279,7 @@ static int parse_peer(const struct nlattr *nest, struct dev_iface *d)
 			if (mnl_attr_get_payload_len(a) != WG_KEY_LEN)
 				return -EPROTO;
 			memcpy(p->preshared_key, mnl_attr_get_payload(a), WG_KEY_LEN);
-			if (!lb_key_is_zero(p->preshared_key))
+			if (!key_is_zero(p->preshared_key))
 				p->flags |= DEV_PEER_HAS_PSK;
 			break;
 		case WGPEER_A_ENDPOINT:

@@ -37,7 +37,7 @@ static char *put_str(char *o, const char *s)
 static char *put_key(char *o, const char *name, const uint8_t key[static 32])
 {
 	o = put_str(o, name);
-	lb_key_to_hex(o, key);
+	key_to_hex(o, key);
 	o += 64;
 	*o++ = '\n';
 	return o;
@@ -90,7 +90,8 @@ int wg_uapi_build_set(struct buf *out, const struct dev_iface *dev, const struct
 				*o++ = '\n';
 			}
 		}
-		o = put_uint(o, "persistent_keepalive_interval=", p->persistent_keepalive);
+		if (p->flags & DEV_PEER_HAS_KEEPALIVE)
+			o = put_uint(o, "persistent_keepalive_interval=", p->persistent_keepalive);
 		r = buf_append(out, line, (size_t)(o - line));
 		if (r < 0)
 			goto out;
@@ -206,13 +207,13 @@ int wg_uapi_parse_get(const char *text, size_t len, struct dev_iface *ret)
 			if (r < 0)
 				goto fail;
 			p->stats_valid = true;
-			if (lb_key_from_hex(p->public_key, v, vlen) < 0) {
+			if (key_from_hex_n(p->public_key, v, vlen) < 0) {
 				r = -EPROTO;
 				goto fail;
 			}
 		} else if (!p) {
 			if (KEYIS("private_key")) {
-				if (lb_key_from_hex(d.private_key, v, vlen) < 0) {
+				if (key_from_hex_n(d.private_key, v, vlen) < 0) {
 					r = -EPROTO;
 					goto fail;
 				}
@@ -233,11 +234,11 @@ int wg_uapi_parse_get(const char *text, size_t len, struct dev_iface *ret)
 				d.flags |= DEV_IFACE_HAS_FWMARK;
 			}
 		} else if (KEYIS("preshared_key")) {
-			if (lb_key_from_hex(p->preshared_key, v, vlen) < 0) {
+			if (key_from_hex_n(p->preshared_key, v, vlen) < 0) {
 				r = -EPROTO;
 				goto fail;
 			}
-			if (!lb_key_is_zero(p->preshared_key))
+			if (!key_is_zero(p->preshared_key))
 				p->flags |= DEV_PEER_HAS_PSK;
 		} else if (KEYIS("endpoint")) {
 			if (vlen >= sizeof(p->endpoint)) {
@@ -292,7 +293,7 @@ int wg_uapi_parse_get(const char *text, size_t len, struct dev_iface *ret)
 		r = -EPROTO;
 		goto fail;
 	}
-	if ((d.flags & DEV_IFACE_HAS_PRIVATE_KEY) && !lb_key_is_zero(d.private_key) &&
+	if ((d.flags & DEV_IFACE_HAS_PRIVATE_KEY) && !key_is_zero(d.private_key) &&
 	    key_public_from_private(d.public_key, d.private_key) < 0) {
 		r = -EPROTO;
 		goto fail;

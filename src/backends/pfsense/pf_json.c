@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * pfrest v2 reply parsing (spec/pfsense-rest.md 2.1, 4, Addendum): the envelope, tunnels with
- * nested addresses, peers with nested allowed IPs, the v2.9 peer status rows and the apply
- * object. Everything here is pure and fed untrusted bytes: it is the target of
- * tests/fuzz/fuzz_pfsense_reply.c.
+ * pfrest v2 reply parsing (spec/pfsense-rest.md 2.1, 4, Addendum): tunnels with nested
+ * addresses, peers with nested allowed IPs, the v2.9 tunnel status with its peer rows and the
+ * apply object (the envelope every answer comes in is read in pf_envelope.c). Everything here
+ * is pure and fed untrusted bytes: it is the target of tests/fuzz/fuzz_pfsense_reply.c.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -330,7 +330,7 @@ void pf_peer_release(struct pf_peer *p)
 		return;
 	free(p->descr);
 	free(p->aips);
-	memset(p, 0, sizeof(*p));
+	explicit_bzero(p, sizeof(*p));
 }
 
 void pf_peers_free(struct pf_peer *v, size_t n)
@@ -424,6 +424,12 @@ static int peer_from(json_t *o, struct pf_peer *p, struct err *err)
 	p->keepalive = r == 0 ? (uint32_t)u : 0;
 	if ((r = addrs_from(o, "allowedips", true, &p->aips, &p->n_aips, err)) < 0)
 		goto fail;
+	/* sensitive: present only when the firewall exposes it; "" then means none */
+	if (json_object_get(o, "presharedkey")) {
+		if ((r = get_key(o, "presharedkey", p->preshared_key, err)) < 0)
+			goto fail;
+		p->has_psk = true;
+	}
 	return 0;
 fail:
 	pf_peer_release(p);
@@ -565,58 +571,90 @@ int pf_parse_peer_one(const char *body, size_t len, struct pf_peer *ret, struct 
 	return r;
 }
 
-int pf_parse_peer_status(const char *body, size_t len, struct pf_peer_status **ret,
-			 size_t *ret_n, struct err *err)
+/* Appends the status rows of one tunnel's JSON array of peer objects to *v (tunnel: the name a
+ * row without tunnel_device belongs to). Rows that cannot name their peer are skipped. */
+static int status_rows(json_t *arr, const char *tunnel, struct pf_peer_status **v, size_t *n,
+		       struct err *err)
 {
-	json_t *env, *d = load_list(body, len, &env, err), *v;
+	json_t *row;
+	size_t i;
+	int r = 0;
+
+	if (!json_is_array(arr))
+		return err_set(err, -EPROTO, "malformed reply: peer status is not a list");
+	if (json_array_size(arr) > PF_MAX_ROWS)
+		return err_set(err, -EPROTO, "malformed reply: too many peer status rows");
+	if (json_array_size(arr)) {
+		struct pf_peer_status *nv = realloc(*v, (*n + json_array_size(arr)) * sizeof(*nv));
+		if (!nv)
+			return err_set(err, -ENOMEM, "out of memory");
+		*v = nv;
+	}
+	json_array_foreach(arr, i, row) {
+		struct pf_peer_status *st = &(*v)[*n];
+		uint64_t u;
+
+		memset(st, 0, sizeof(*st));
+		if (!json_is_object(row))
+			return err_set(err, -EPROTO, "malformed reply: status row is not an object");
+		r = get_key(row, "public_key", st->public_key, err);
+		if (r != 0) {
+			/* a status row that cannot name its peer is useless, not fatal */
+			r = 0;
+			continue;
+		}
+		if ((r = get_fixed(row, "tunnel_device", st->tunnel, sizeof(st->tunnel), false,
+				   err)) < 0 ||
+		    (r = get_fixed(row, "endpoint", st->endpoint, sizeof(st->endpoint), false,
+				   err)) < 0)
+			return r;
+		if (!st->tunnel[0] && tunnel)
+			snprintf(st->tunnel, sizeof(st->tunnel), "%s", tunnel);
+		if ((r = get_uint(row, "latest_handshake", INT64_MAX, true, &u, err)) < 0)
+			return r;
+		st->latest_handshake = r == 0 ? (int64_t)u : 0;
+		if ((r = get_uint(row, "transfer_rx", UINT64_MAX, true, &u, err)) < 0)
+			return r;
+		st->rx = r == 0 ? u : 0;
+		if ((r = get_uint(row, "transfer_tx", UINT64_MAX, true, &u, err)) < 0)
+			return r;
+		st->tx = r == 0 ? u : 0;
+		(*n)++;
+	}
+	return 0;
+}
+
+int pf_parse_tunnel_status(const char *body, size_t len, struct pf_peer_status **ret,
+			   size_t *ret_n, struct err *err)
+{
+	json_t *env, *d = load_list(body, len, &env, err), *t;
 	struct pf_peer_status *s = NULL;
 	size_t i, n = 0;
 	int r = 0;
 
 	if (!d)
 		return err ? err->code : -EPROTO;
-	if (json_array_size(d) && !(s = calloc(json_array_size(d), sizeof(*s)))) {
-		json_decref(env);
-		return err_set(err, -ENOMEM, "out of memory");
-	}
-	json_array_foreach(d, i, v) {
-		struct pf_peer_status *st = &s[n];
-		uint64_t u;
+	json_array_foreach(d, i, t) {
+		char name[PF_NAME_MAX];
+		json_t *peers;
 
-		if (!json_is_object(v)) {
-			r = err_set(err, -EPROTO, "malformed reply: status row is not an object");
+		if (!json_is_object(t)) {
+			r = err_set(err, -EPROTO, "malformed reply: tunnel status is not an object");
 			break;
 		}
-		r = get_key(v, "public_key", st->public_key, err);
-		if (r < 0) {
-			/* a status row that cannot name its peer is useless, not fatal */
-			r = 0;
-			memset(st, 0, sizeof(*st));
+		if ((r = get_fixed(t, "name", name, sizeof(name), false, err)) < 0)
+			break;
+		peers = json_object_get(t, "peers");
+		if (!peers || json_is_null(peers))
 			continue;
-		}
-		if (r == 1)
-			continue;
-		if ((r = get_fixed(v, "tunnel_device", st->tunnel, sizeof(st->tunnel), false,
-				   err)) < 0 ||
-		    (r = get_fixed(v, "endpoint", st->endpoint, sizeof(st->endpoint), false,
-				   err)) < 0)
+		if ((r = status_rows(peers, name, &s, &n, err)) < 0)
 			break;
-		if ((r = get_uint(v, "latest_handshake", INT64_MAX, true, &u, err)) < 0)
-			break;
-		st->latest_handshake = r == 0 ? (int64_t)u : 0;
-		if ((r = get_uint(v, "transfer_rx", UINT64_MAX, true, &u, err)) < 0)
-			break;
-		st->rx = r == 0 ? u : 0;
-		if ((r = get_uint(v, "transfer_tx", UINT64_MAX, true, &u, err)) < 0)
-			break;
-		st->tx = r == 0 ? u : 0;
 		r = 0;
-		n++;
 	}
 	json_decref(env);
 	if (r < 0) {
 		free(s);
-		return err_prefix(err, "peer status");
+		return err_prefix(err, "tunnel status");
 	}
 	*ret = s;
 	*ret_n = n;
@@ -642,70 +680,4 @@ int pf_parse_apply(const char *body, size_t len, bool *ret_applied, struct err *
 	if (r == 0)
 		*ret_applied = applied;
 	return r;
-}
-
-/* ---- envelope and errors ------------------------------------------------------------------ */
-
-static bool b64c(char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-	       c == '+' || c == '/';
-}
-
-void pf_mask_keys(char *s)
-{
-	size_t n = strlen(s);
-
-	for (size_t i = 0; i + WG_KEY_B64_LEN <= n; i++) {
-		size_t k = 0;
-		if (i > 0 && b64c(s[i - 1]))
-			continue;
-		while (k < WG_KEY_B64_LEN - 1 && b64c(s[i + k]))
-			k++;
-		if (k == WG_KEY_B64_LEN - 1 && s[i + k] == '=') {
-			memset(s + i, '*', WG_KEY_B64_LEN);
-			i += WG_KEY_B64_LEN - 1;
-		}
-	}
-}
-
-static void copy_clean(char *out, size_t outsz, const char *s)
-{
-	size_t k = 0;
-
-	for (; *s && k + 1 < outsz; s++)
-		out[k++] = ((unsigned char)*s < 0x20 || *s == 0x7f) ? ' ' : *s;
-	out[k] = '\0';
-}
-
-int pf_parse_envelope(const char *body, size_t len, struct pf_envelope *ret, struct err *err)
-{
-	struct pf_envelope e = { 0 };
-	json_t *env, *c;
-	const char *s = NULL;
-	json_error_t je;
-
-	if (!body || len == 0)
-		return err_set(err, -EPROTO, "malformed reply: empty body");
-	env = json_loadb(body, len, 0, &je);
-	if (!env || !json_is_object(env)) {
-		json_decref(env);
-		return err_set(err, -EPROTO, "malformed reply: not a pfSense REST API envelope");
-	}
-	c = json_object_get(env, "code");
-	if (!c || !json_is_integer(c) || !json_object_get(env, "response_id")) {
-		json_decref(env);
-		return err_set(err, -EPROTO, "malformed reply: not a pfSense REST API envelope");
-	}
-	e.code = json_integer_value(c) > 999 || json_integer_value(c) < 0
-			 ? 0 : (long)json_integer_value(c);
-	if (get_str(env, "response_id", &s, NULL) == 0)
-		copy_clean(e.response_id, sizeof(e.response_id), s);
-	s = NULL;
-	if (get_str(env, "message", &s, NULL) == 0)
-		copy_clean(e.message, sizeof(e.message), s);
-	json_decref(env);
-	pf_mask_keys(e.message);
-	*ret = e;
-	return 0;
 }
