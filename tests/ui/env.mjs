@@ -100,7 +100,8 @@ web:
 export async function setup({ bigPeers = 10000 } = {}) {
   const procs = []
   procs.push(await startSim('routeros-sim', 'tests/sim/routeros_sim.py', MT_PORT, []))
-  procs.push(await startSim('pfsense-sim', 'tests/sim/pfsense_sim.py', PF_PORT, []))
+  // package 2.8.0: a firewall without the status endpoint (the UI shows why statistics are off)
+  procs.push(await startSim('pfsense-sim', 'tests/sim/pfsense_sim.py', PF_PORT, ['--pkg-version', '2.8.0']))
   if (bigPeers > 0) procs.push(await makeBigIface(bigPeers))
   const cfg = writeConfig(TMP, { importExisting: bigPeers > 0 })
   const bin = process.env.WGPORTAL_BIN || 'build/wgportal'

@@ -11,13 +11,28 @@ import { generateKeyPairSync } from 'node:crypto'
 export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..')
 export const TAG = process.env.UI_TAG || String(process.pid)
 export const TMP = process.env.UI_TMP || '/tmp'
-// Ports 19600-19649 (this suite's range); everything listens on the loopback of the test's own
-// network namespace. The benchmark (bench/bench_ui.mjs) sets UI_PORT_BASE to 19620.
-const PORT_BASE = Number(process.env.UI_PORT_BASE || 19600)
-export const PORT = PORT_BASE
-export const MT_PORT = PORT_BASE + 1
-export const PF_PORT = PORT_BASE + 2
-export const METRICS_PORT = PORT_BASE + 3
+// Ports: four the kernel calls free (other helpers run tests at the same time), or
+// UI_PORT_BASE and the three after it when set (bench/bench_ui.sh). Everything listens on the
+// loopback of the test's own network namespace.
+async function freePorts(n) {
+  const servers = []
+  try {
+    for (let i = 0; i < n; i++) {
+      const s = net.createServer()
+      servers.push(s)
+      await new Promise((resolve, reject) => { s.once('error', reject); s.listen(0, '127.0.0.1', resolve) })
+    }
+    return servers.map((s) => s.address().port)
+  } finally {
+    await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))))
+  }
+}
+const PORT_BASE = Number(process.env.UI_PORT_BASE || 0)
+const PORTS = PORT_BASE ? [0, 1, 2, 3].map((i) => PORT_BASE + i) : await freePorts(4)
+export const PORT = PORTS[0]
+export const MT_PORT = PORTS[1]
+export const PF_PORT = PORTS[2]
+export const METRICS_PORT = PORTS[3]
 export const ADMIN = 'admin@wgportal.local'
 export const ADMIN_PW = 'Adm1n-UI-Passw0rd-2026'
 export const ADMIN_TOKEN = 'ui-admin-token-0123456789abcdefgh'

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs'
 import { createPrivateKey, createPublicKey } from 'node:crypto'
 import { execFileSync } from 'node:child_process'
-import { Tap, BASE, ADMIN, ADMIN_PW, api, enc, simCall, MT_PORT, PF_PORT, stopAll, sleep, launchBrowser } from './lib.mjs'
+import { Tap, BASE, ADMIN, ADMIN_PW, api, enc, simCall, MT_PORT, PF_PORT, stopAll, sleep, waitFor, launchBrowser } from './lib.mjs'
 import { setup, teardown, MT_ID, MT_NAME, PF_ID, PF_NAME, BIG_IF, LOCAL_IF } from './env.mjs'
 
 const T = new Tap()
@@ -85,7 +85,33 @@ async function testInterfaces(page) {
   })
 
   await openNewIface(page)
+  const mtSuggested = await page.locator('#if-id').inputValue()
   await page.selectOption('[data-test=backend-picker]', PF_ID)
+  await T.step('backend picker -> pfSense: the name is prefilled from prepare?backend= (tun_wg0, not wgN)', async () => {
+    const ok = await waitFor(async () => (await page.locator('#if-id').inputValue()) === 'tun_wg0', W)
+    const id = await page.locator('#if-id').inputValue()
+    const name = await page.locator('#if-name').inputValue()
+    const pr = (await api('GET', 'interface/prepare?backend=' + PF_ID)).json || {}
+    return { ok: ok && name === 'tun_wg0' && pr.Identifier === 'tun_wg0' && /^wg/.test(mtSuggested),
+      detail: { id, name, prepare: pr.Identifier, mtSuggested } }
+  })
+  await T.step('backend picker -> MikroTik and back: the name follows each backend', async () => {
+    await page.selectOption('[data-test=backend-picker]', MT_ID)
+    const mt = await waitFor(async () => (await page.locator('#if-id').inputValue()) === mtSuggested, W)
+    await page.selectOption('[data-test=backend-picker]', PF_ID)
+    const pf = await waitFor(async () => (await page.locator('#if-id').inputValue()) === 'tun_wg0', W)
+    return { ok: mt && pf, detail: await page.locator('#if-id').inputValue() }
+  })
+  await T.step('a name the user typed is kept when the backend changes', async () => {
+    // the answer to prepare, then one turn of the page's event loop for the form to use it
+    const prepared = () => page.waitForResponse((r) => r.url().includes('/interface/prepare'), { timeout: W })
+      .then(() => page.evaluate(() => new Promise((r) => setTimeout(r, 0))))
+    await page.fill('#if-id', 'wgpwmine')
+    await Promise.all([prepared(), page.selectOption('[data-test=backend-picker]', 'local')])
+    const kept = await page.locator('#if-id').inputValue()
+    await Promise.all([prepared(), page.selectOption('[data-test=backend-picker]', PF_ID)])
+    return { ok: kept === 'wgpwmine' && (await page.locator('#if-id').inputValue()) === 'wgpwmine', detail: kept }
+  })
   await T.step('pfSense without the status endpoint: statistics disabled with the reason; hooks disabled', async () => {
     const why = (await page.locator('#if-stats-why').textContent()).trim()
     const hooks = await page.locator('#if-PostUp').isDisabled()
