@@ -189,7 +189,8 @@ struct backend_ops {
 	int (*apply_peers)(struct backend *be, const char *name, const struct dev_peer *peers,
 			   size_t n, struct err *err);
 	/* A name for a new interface that this device accepts and that is neither in taken nor
-	 * on the device (pfSense: the tun_wgN it will assign). Optional: "wg<N>" otherwise. */
+	 * on the device. pfSense: the tun_wgN it will assign, -EEXIST when taken holds it.
+	 * Optional: the lowest "wg<N>" not in taken otherwise. */
 	int (*suggest_name)(struct backend *be, const struct strv *taken, char *out, size_t size,
 			    struct err *err);
 	/* One echo request to addr (a peer's check address) through interface name. Returns 1
