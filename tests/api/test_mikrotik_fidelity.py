@@ -11,6 +11,7 @@ Checked:
   - import is read-only: a start with core.import_existing and core.restore_state, a reconnect
     after the router was away, and the healer's ticks send no write (PUT/PATCH/DELETE or a
     command other than ping, counted in the simulator's log); the keepalive stays 25s;
+  - a peer the router's admin deletes is re-created by the healer with one write, and only it;
   - a user with read-only policies who creates an interface is told that 'write' is missing,
     also when wgportal could not read the user's group at open;
   - endpoints: one comparison everywhere. A peer we dial whose router endpoint an admin changed
@@ -179,6 +180,22 @@ def sec_reconnect(st, rt):
          "... the keepalive is still the router's")
 
 
+def sec_heal(st, rt):
+    """restore_state re-creates what the store holds and the router lost, and nothing else."""
+    key = st["keys"][1]
+    pid = (rt.peer(key) or {}).get(".id", "*0")
+    rt.clear_log()
+    r = rt.rest("DELETE", "/interface/wireguard/peers/" + pid)
+    T.ok(r.status in (200, 204), "another admin deletes an imported peer", r)
+    back = wait_for(lambda: rt.peer(key), timeout=30, step=0.5)
+    T.ok(back is not None, "the healer re-creates it on the router", back)
+    w = writes(rt.log())
+    T.ok(len(w) == 1 and w[0][0] == "PUT" and (w[0][2] or {}).get("public-key") == key,
+         "... with one write: that peer's PUT (no other peer touched)", w)
+    T.eq((rt.peer(st["keys"][0]) or {}).get("persistent-keepalive"), "25s",
+         "... the other imported peers keep their keepalive")
+
+
 def sec_readonly_user(st, rt):
     T.ok((api("GET", "/interface/by-id/wgview").json() or {}).get("Backend") == "mtk-ro",
          "the read-only user's backend imported wgview (private key hidden from it)")
@@ -258,6 +275,7 @@ def main(ns):
             return T.done()
         T.section("import is read-only", sec_import, st, rt)
         T.section("reconnect", sec_reconnect, st, rt)
+        T.section("healer", sec_heal, st, rt)
         T.section("read-only user", sec_readonly_user, st, rt)
         T.section("endpoints", sec_endpoints, st, rt)
         d.check_end(T, "mikrotik fidelity", secrets=[s for s in SECRETS if s])

@@ -18,6 +18,7 @@ Checked:
     peers endpoint whose array union drops them);
   - a peer and a tunnel deleted through the API are gone from the running state: the plural
     DELETE is followed by a confirmed apply;
+  - a peer another admin deletes is re-created by the healer with one write, and only it;
   - changing an imported peer's display name writes only its description, never the PSK.
 TAP output, exit status 1 on failure. The daemon's port is ephemeral.
 """
@@ -216,6 +217,24 @@ def sec_reconnect(st, fw):
          "... the PSK and keepalive are still the firewall's", p1)
 
 
+def sec_heal(st, fw):
+    """restore_state re-creates what the store holds and the firewall lost, and nothing else."""
+    key = st["keys"][1]
+    p2 = find(fw.state()["peers"], publickey=key) or {}
+    fw.clear_log()
+    res = fw.rest("DELETE", W + "/peer", query="?id=%s&apply=true" % p2.get("id", -1))
+    T.ok(res[0] == 200, "another admin deletes an imported peer", res)
+    back = wait_for(lambda: find(fw.state()["applied_state"]["peers"], publickey=key),
+                    timeout=30, step=0.5)
+    T.ok(back is not None, "the healer re-creates it on the firewall", back)
+    w = writes(fw.log())
+    T.ok(len(w) == 1 and w[0][0] == "POST" and (w[0][2] or {}).get("publickey") == key,
+         "... with one write: that peer's POST (no other peer touched)", w)
+    p1 = find(fw.state()["peers"], publickey=st["keys"][0])
+    T.ok(p1 and p1.get("presharedkey") == PSK and p1.get("persistentkeepalive") == 25,
+         "... the other imported peers keep their PSK and keepalive", p1)
+
+
 def sec_user_edit(st, fw):
     key = st["keys"][0]
     fw.clear_log()
@@ -297,6 +316,7 @@ def main(ns):
         T.section("import is read-only", sec_import, st, fw)
         T.section("statistics", sec_stats, st, fw)
         T.section("reconnect", sec_reconnect, st, fw)
+        T.section("healer", sec_heal, st, fw)
         T.section("user edit", sec_user_edit, st, fw)
         T.section("prepare and create", sec_prepare_create, st, fw)
         if st.get("new"):
