@@ -95,6 +95,11 @@ static const char *session_cookie(const struct api_ctx *c)
 	return c->req->map_cookie ? u_map_get(c->req->map_cookie, cookie_name(c)) : NULL;
 }
 
+const char *api_session_id(const struct api_ctx *c)
+{
+	return session_cookie(c);
+}
+
 bool api_session_cookie_present(const struct api_ctx *c)
 {
 	const char *v = session_cookie(c);
@@ -250,6 +255,31 @@ static int login_body(struct api_ctx *c, char **ret_user, char **ret_pass)
 	return 0;
 }
 
+int api_password_verify(struct api_ctx *c, const struct user *u, const char *password,
+			unsigned *retry_after)
+{
+	char ukey[RATELIMIT_KEY_MAX + 1];
+	int64_t now;
+	bool ok;
+
+	pthread_once(&login_once, login_init);
+	snprintf(ukey, sizeof(ukey), "u:%s", STR(u->identifier));
+	now = mono_s();
+	*retry_after = ratelimit_check(rl_user, ukey, now);
+	if (*retry_after)
+		return -EAGAIN;
+	while (sem_wait(&hash_slots) != 0)
+		;
+	ok = u->password_hash && *u->password_hash &&
+	     core_password_verify(u->password_hash, password) == 0;
+	sem_post(&hash_slots);
+	if (!ok) {
+		ratelimit_fail(rl_user, ukey, mono_s());
+		return -EACCES;
+	}
+	return 0;
+}
+
 static void too_many(struct api_ctx *c, unsigned wait)
 {
 	char v[24];
@@ -323,6 +353,7 @@ void api_auth_login(struct api_ctx *c)
 	set_cookie(c, sid, SESSION_ABSOLUTE_S);
 	log_info("auth: '%s' logged in from %s", user, addr);
 	api_audit(c, u->identifier, "info", "auth", "logged in from %s", addr);
+	core_user_logged_in(c->app, u->identifier);
 	answer_session(c, u, csrf);
 	explicit_bzero(sid, sizeof(sid));
 	explicit_bzero(csrf, sizeof(csrf));

@@ -25,6 +25,7 @@
 #include "auth/basic.h"
 #include "auth/token.h"
 #include "config/config.h"
+#include "core/core.h"
 #include "util/err.h"
 #include "util/log.h"
 
@@ -63,8 +64,10 @@ static const struct route routes[] = {
 	{ "GET", "/peer/by-id/", "peer", SCOPE_ANY, api_peer_get },
 	{ "GET", "/peer/prepare/", "interface", SCOPE_ADMIN, api_peer_prepare },
 	{ "POST", "/peer/new", NULL, SCOPE_ADMIN, api_peer_new },
-	{ "PUT", "/peer/by-id/", "peer", SCOPE_ADMIN, api_peer_update },
-	{ "DELETE", "/peer/by-id/", "peer", SCOPE_ADMIN, api_peer_delete },
+	/* any: admins, and with core.self_provisioning_allowed owners (checked in peers.c) */
+	{ "PUT", "/peer/by-id/", "peer", SCOPE_ANY, api_peer_update },
+	{ "DELETE", "/peer/by-id/", "peer", SCOPE_ANY, api_peer_delete },
+	{ "POST", "/peer/multiplenew/", "interface", SCOPE_ADMIN, api_peer_multi_new },
 
 	{ "GET", "/user/all", NULL, SCOPE_ADMIN, api_user_all },
 	{ "GET", "/user/by-id/", "user", SCOPE_ANY, api_user_get },
@@ -98,6 +101,13 @@ static const struct suffix_route suffix_routes[] = {
 	{ { "DELETE", "/user/by-id/", "user", SCOPE_ANY, api_token_delete }, "/api-token" },
 	{ { "GET", "/metrics/by-interface/", "interface", SCOPE_ADMIN, api_metrics_iface_peers },
 	  "/peers" },
+	{ { "POST", "/user/by-id/", "user", SCOPE_ANY, api_account_password }, "/change-password" },
+	{ { "GET", "/user/by-id/", "user", SCOPE_ANY, api_account_interfaces }, "/interfaces" },
+	{ { "GET", "/interface/by-id/", "interface", SCOPE_ADMIN, api_iface_config }, "/config" },
+	{ { "POST", "/interface/by-id/", "interface", SCOPE_ADMIN, api_iface_apply_defaults },
+	  "/apply-peer-defaults" },
+	{ { "POST", "/interface/by-id/", "interface", SCOPE_ADMIN, api_iface_default_peers },
+	  "/create-default-peers" },
 };
 #define N_SUFFIX_ROUTES (sizeof(suffix_routes) / sizeof(suffix_routes[0]))
 
@@ -349,6 +359,8 @@ static void route_request(struct api_ctx *c, const char *method, const char *pat
 	}
 	if (hit->scope != SCOPE_NONE && !authenticate(c, method))
 		return;
+	if (hit->scope != SCOPE_NONE)
+		core_set_actor(api_caller_id(c)); /* the audit trail names who acted */
 	if (hit->scope == SCOPE_ADMIN && !api_is_admin(c)) {
 		http_error(c, 403, NULL, "not enough permissions");
 		return;
@@ -387,6 +399,7 @@ int router_dispatch(const struct _u_request *req, struct _u_response *resp, void
 
 	c.caller = user_free(c.caller);
 	api_auth_set_session(false);
+	core_set_actor(NULL);
 	if (c.app->cfg->web.request_logging) {
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 +

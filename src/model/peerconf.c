@@ -4,6 +4,12 @@
  * writes it, and the QR content derived from it (4.5). A string builder, no templates: every
  * value is checked for CR/LF here, even when the caller skipped validation, so no value can
  * add a line (e.g. a PostUp hook) to the file.
+ *
+ * One deliberate difference (docs/wg-portal-differences.md): wg-portal writes "PrivateKey = ",
+ * "Address = ", "PublicKey = " and "Endpoint = " even when the value is empty, and `wg setconf`
+ * / `wg-quick` refuse such a file. Here an empty Address or Endpoint line is left out, and an
+ * unknown private key (a peer created with the owner's own public key) or server key becomes a
+ * comment line that says what to fill in, so the file never holds a line the tools reject.
  */
 #include "model/peerconf.h"
 
@@ -23,17 +29,17 @@ static bool has_line_break(const char *s)
 	return s && strpbrk(s, "\r\n") != NULL;
 }
 
-static int check_value(const char *field, const char *s, struct err *err)
+int peerconf_check_value(const char *field, const char *s, struct err *err)
 {
 	if (has_line_break(s))
 		return err_field(err, -EINVAL, field, "field '%s' must not contain line breaks", field);
 	return 0;
 }
 
-static int check_list(const char *field, const struct strv *sv, struct err *err)
+int peerconf_check_list(const char *field, const struct strv *sv, struct err *err)
 {
 	for (size_t i = 0; i < sv->n; i++) {
-		int r = check_value(field, sv->v[i], err);
+		int r = peerconf_check_value(field, sv->v[i], err);
 
 		if (r < 0)
 			return r;
@@ -73,11 +79,11 @@ static int check_all(const struct peer *p, struct err *err)
 	int r;
 
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
-		if ((r = check_value(texts[i].field, texts[i].value, err)) < 0)
+		if ((r = peerconf_check_value(texts[i].field, texts[i].value, err)) < 0)
 			return r;
 	}
 	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
-		if ((r = check_list(lists[i].field, lists[i].value, err)) < 0)
+		if ((r = peerconf_check_list(lists[i].field, lists[i].value, err)) < 0)
 			return r;
 	}
 	return 0;
@@ -95,7 +101,7 @@ void peerconf_time(long long unix_sec, char out[static 64])
 	strftime(out, 64, "%Y-%m-%d %H:%M:%S +0000 UTC", &tm);
 }
 
-static int put_list(struct buf *b, const struct strv *sv)
+int peerconf_put_list(struct buf *b, const struct strv *sv)
 {
 	for (size_t i = 0; i < sv->n; i++) {
 		int r = buf_printf(b, "%s%s", i ? "," : "", sv->v[i]);
@@ -107,7 +113,7 @@ static int put_list(struct buf *b, const struct strv *sv)
 }
 
 /* "Key = value\n" for hooks and other optional lines: only when the value is non-empty. */
-static int put_opt(struct buf *b, const char *key, const char *value)
+int peerconf_put_opt(struct buf *b, const char *key, const char *value)
 {
 	if (!value || !*value)
 		return 0;
@@ -141,38 +147,47 @@ static int render(struct buf *b, const struct peer *p)
 	r |= buf_puts(b, is_server ? "# -WGP- Peer type: server\n\n\n"
 				   : "# -WGP- Peer type: client\n\n");
 	r |= buf_puts(b, "# Core settings\n");
-	r |= buf_printf(b, "PrivateKey = %s\n", p->private_key);
-	r |= buf_puts(b, "Address = ");
-	r |= put_list(b, &p->addresses);
-	r |= buf_puts(b, "\n\n# Misc. settings (optional)\n");
+	if (p->private_key[0])
+		r |= buf_printf(b, "PrivateKey = %s\n", p->private_key);
+	else
+		r |= buf_puts(b, PEERCONF_NO_PRIVATE_KEY "\n");
+	if (p->addresses.n) {
+		r |= buf_puts(b, "Address = ");
+		r |= peerconf_put_list(b, &p->addresses);
+		r |= buf_puts(b, "\n");
+	}
+	r |= buf_puts(b, "\n# Misc. settings (optional)\n");
 	if (p->dns.value.n) {
 		r |= buf_puts(b, "DNS = ");
-		r |= put_list(b, &p->dns.value);
+		r |= peerconf_put_list(b, &p->dns.value);
 		if (p->dns_search.value.n) {
 			r |= buf_puts(b, ", ");
-			r |= put_list(b, &p->dns_search.value);
+			r |= peerconf_put_list(b, &p->dns_search.value);
 		}
 		r |= buf_puts(b, "\n");
 	}
 	if (p->mtu.value)
 		r |= buf_printf(b, "MTU = %lld\n", (long long)p->mtu.value);
-	r |= put_opt(b, "Table", p->routing_table.value);
+	r |= peerconf_put_opt(b, "Table", p->routing_table.value);
 	if (p->firewall_mark.value)
 		r |= buf_printf(b, "FwMark = %lld\n", (long long)p->firewall_mark.value);
 	r |= buf_puts(b, "# Interface hooks (optional)\n");
-	r |= put_opt(b, "PreUp", p->pre_up.value);
-	r |= put_opt(b, "PostUp", p->post_up.value);
-	r |= put_opt(b, "PreDown", p->pre_down.value);
-	r |= put_opt(b, "PostDown", p->post_down.value);
+	r |= peerconf_put_opt(b, "PreUp", p->pre_up.value);
+	r |= peerconf_put_opt(b, "PostUp", p->post_up.value);
+	r |= peerconf_put_opt(b, "PreDown", p->pre_down.value);
+	r |= peerconf_put_opt(b, "PostDown", p->post_down.value);
 	r |= buf_puts(b, "\n[Peer]\n");
-	r |= buf_printf(b, "PublicKey = %s\n", STR(p->endpoint_public_key.value));
-	r |= buf_printf(b, "Endpoint = %s\n", STR(p->endpoint.value));
+	if (p->endpoint_public_key.value && *p->endpoint_public_key.value)
+		r |= buf_printf(b, "PublicKey = %s\n", p->endpoint_public_key.value);
+	else
+		r |= buf_puts(b, "# PublicKey = <the public key of the server interface>\n");
+	r |= peerconf_put_opt(b, "Endpoint", p->endpoint.value);
 	if (p->allowed_ips.value.n) {
 		r |= buf_puts(b, "AllowedIPs = ");
-		r |= put_list(b, &p->allowed_ips.value);
+		r |= peerconf_put_list(b, &p->allowed_ips.value);
 		r |= buf_puts(b, "\n");
 	}
-	r |= put_opt(b, "PresharedKey", p->preshared_key);
+	r |= peerconf_put_opt(b, "PresharedKey", p->preshared_key);
 	if (p->persistent_keepalive.value && is_client)
 		r |= buf_printf(b, "PersistentKeepalive = %lld\n",
 				(long long)p->persistent_keepalive.value);

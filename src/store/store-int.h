@@ -80,6 +80,8 @@ struct store {
 	bool inner_commit_failed;
 	bool encrypt;           /* secrets are sealed with key */
 	uint8_t *key;           /* STORE_KEY_LEN bytes in sodium_malloc memory, or NULL */
+	bool trace_all;         /* database.debug: log every statement */
+	int64_t slow_ns;        /* database.slow_query_threshold, 0 = off */
 	sqlite3_stmt *stmts[STMT__MAX];
 	sqlite3_stmt *peer_list[STORE_PEER_LIST_SLOTS];
 };

@@ -281,6 +281,36 @@ fail:
 	return r;
 }
 
+/* database.debug / database.slow_query_threshold: SQLite reports each statement's run time
+ * when it finishes. The text is the statement as prepared (values are bound parameters, so no
+ * value, and no secret, is ever logged). */
+static int trace_cb(unsigned type, void *ctx, void *stmt, void *ns_ptr)
+{
+	const struct store *st = ctx;
+	int64_t ns = *(const sqlite3_int64 *)ns_ptr;
+	const char *sql;
+
+	if (type != SQLITE_TRACE_PROFILE)
+		return 0;
+	sql = sqlite3_sql(stmt);
+	if (st->trace_all)
+		log_info("database: %.3f ms: %s", (double)ns / 1e6, sql ? sql : "?");
+	else if (ns >= st->slow_ns)
+		log_warn("database: slow statement (%.1f ms, threshold %lld ms): %s",
+			 (double)ns / 1e6, (long long)(st->slow_ns / 1000000), sql ? sql : "?");
+	return 0;
+}
+
+void store_set_trace(struct store *st, bool all, int64_t slow_ms)
+{
+	store_lock(st);
+	st->trace_all = all;
+	st->slow_ns = slow_ms > 0 ? slow_ms * 1000000 : 0;
+	sqlite3_trace_v2(st->db, all || slow_ms > 0 ? SQLITE_TRACE_PROFILE : 0,
+			 all || slow_ms > 0 ? trace_cb : NULL, st);
+	store_unlock(st);
+}
+
 void store_close(struct store *st)
 {
 	if (!st)

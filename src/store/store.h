@@ -27,6 +27,10 @@ struct store;
  * schema. passphrase NULL or "" = secrets stored in clear. path ":memory:" works for tests. */
 int store_open(const char *path, const char *passphrase, struct store **ret, struct err *err);
 void store_close(struct store *st);
+/* Statement logging: all = every statement (database.debug, info level), slow_ms > 0 = those
+ * that ran at least that long (database.slow_query_threshold, warning). Only the statement
+ * text is logged, never a bound value. */
+void store_set_trace(struct store *st, bool all, int64_t slow_ms);
 int store_schema_version(struct store *st);
 #define STORE_SCHEMA_VERSION_LATEST 4   /* bump with every migration added */
 
@@ -41,7 +45,7 @@ void store_rollback(struct store *st);
 
 /* List queries (API additions: paging, sorting, filtering). limit 0 = all. sort is a JSON field
  * name of the model ("Identifier", "DisplayName", ...); desc reverses; filter matches a
- * substring of identifier or display name (case-insensitive). Sortable peer fields (names
+ * substring of identifier, display name or owner (user id), case-insensitive. Sortable peer fields (names
  * compared case-insensitively): CreatedAt (the default, = insertion order), Identifier,
  * DisplayName, UserIdentifier, InterfaceIdentifier, Disabled, ExpiresAt, Mode, PublicKey,
  * Addresses (numeric order of the first address), UpdatedAt. Anything else: -EINVAL with
@@ -162,6 +166,9 @@ int store_session_purge(struct store *st, int64_t idle_before, int64_t created_b
 			struct err *err);
 /* Keeps only the newest `keep` sessions of a user. */
 int store_session_trim_user(struct store *st, const char *user_id, size_t keep, struct err *err);
+/* Deletes every session of a user except the one whose hash is except_hash (NULL: all). */
+int store_session_delete_user(struct store *st, const char *user_id, const char *except_hash,
+			      struct err *err);
 int store_session_count(struct store *st, size_t *ret, struct err *err);
 
 #endif

@@ -60,7 +60,8 @@ static const char sql_by_user[] =
 static const char sql_count[] = "SELECT count(*) FROM peers WHERE iface_id = ?1";
 static const char sql_count_filter[] =
 	"SELECT count(*) FROM peers WHERE iface_id = ?1 AND "
-	"(identifier LIKE ?2 ESCAPE '\\' OR display_name LIKE ?2 ESCAPE '\\')";
+	"(identifier LIKE ?2 ESCAPE '\\' OR display_name LIKE ?2 ESCAPE '\\' OR "
+	"user_id LIKE ?2 ESCAPE '\\')";
 static const char sql_in_use[] =
 	"SELECT addr FROM interface_addresses UNION SELECT addr FROM peer_addresses ORDER BY 1";
 static const char sql_owner[] =
@@ -570,7 +571,7 @@ static int list_stmt(struct store *st, int sort, bool desc, bool filter, sqlite3
 		 "SELECT " PEER_COLS " FROM peers WHERE iface_id = ?1%s ORDER BY %s %s, rowid %s "
 		 "LIMIT ?3 OFFSET ?4",
 		 filter ? " AND (identifier LIKE ?2 ESCAPE '\\' OR display_name LIKE ?2 "
-			  "ESCAPE '\\')" : "",
+			  "ESCAPE '\\' OR user_id LIKE ?2 ESCAPE '\\')" : "",
 		 sort_cols[sort].expr, dir, dir);
 	return store_stmt_cached(st, &st->peer_list[sort * 4 + (desc ? 2 : 0) + (filter ? 1 : 0)],
 				 sql, ret, err);
