@@ -54,6 +54,12 @@ UI_SRCS   := $(shell find ui -path ui/node_modules -prune -o -path ui/dist -prun
 endif
 UI_DIST   := $(shell find ui/dist -type f 2>/dev/null)
 
+# The API description (/doc/v1_swagger.yaml and its viewer /api/v1/doc.html), embedded as C
+# arrays into the library so the daemon and the unit tests carry the same text.
+DOC_SRCS  := src/api/doc/v1_swagger.yaml src/api/doc/doc.html src/api/doc/doc.js
+DOC_C     := $(GEN)/api_doc.c
+DOC_OBJ   := $(BUILD)/gen/api_doc.o
+
 .PHONY: all deps run test unit bench clean fuzz ui
 all: $(BUILD)/wgportal
 
@@ -65,8 +71,18 @@ $(BUILD)/%.o: %.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(LIB): $(OBJS)
+$(LIB): $(OBJS) $(DOC_OBJ)
 	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(DOC_C): $(DOC_SRCS) scripts/embed-files.py
+	@mkdir -p $(@D)
+	$(Q)python3 scripts/embed-files.py $@ doc_text_yaml=src/api/doc/v1_swagger.yaml \
+	    doc_text_html=src/api/doc/doc.html doc_text_js=src/api/doc/doc.js
+
+$(DOC_OBJ): $(DOC_C)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 ui: $(WEB_C)
 

@@ -93,6 +93,9 @@ static const struct route routes[] = {
 	{ "GET", "/ui/settings", NULL, SCOPE_NONE, api_ui_settings },
 	{ "GET", "/ui/settings/session", NULL, SCOPE_ANY, api_ui_settings_session },
 	{ "GET", "/audit/all", NULL, SCOPE_ADMIN, api_audit_all },
+	/* the API description's page (the document itself is /doc/v1_swagger.yaml, doc.c) */
+	{ "GET", "/doc.html", NULL, SCOPE_NONE, api_doc_html },
+	{ "GET", "/doc.js", NULL, SCOPE_NONE, api_doc_js },
 };
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -311,6 +314,9 @@ static void route_request(struct api_ctx *c, const char *method, const char *pat
 	char *id = NULL;
 	bool path_known = false;
 
+	/* The API description where wg-portal serves it: {base}/doc/v1_swagger.yaml (and .json). */
+	if (strncmp(path, base, blen) == 0 && api_doc_serve(c, method, path + blen))
+		return;
 	/* Everything outside {base}/api is the browser UI (static files, SPA fallback). */
 	if (strncmp(path, base, blen) != 0 ||
 	    (strncmp(path + blen, "/api", 4) != 0 ||

@@ -39,6 +39,16 @@ void api_ui_settings_session(struct api_ctx *c);  /* GET /ui/settings/session, a
 /* Serves a UI file for a GET/HEAD of path (raw, still including the base path). */
 void api_ui_static(struct api_ctx *c, const char *method, const char *path);
 
+/* The UI's security headers (CSP, nosniff, referrer, frames) on an answer. */
+void api_ui_security_headers(struct api_ctx *c);
+
+/* doc.c: the API description. api_doc_serve answers {base}/doc/v1_swagger.yaml and .json
+ * (rel = the path after the base path) and returns true, false for any other path;
+ * GET /doc.html and /doc.js (no auth) are the page that renders it. */
+bool api_doc_serve(struct api_ctx *c, const char *method, const char *rel);
+void api_doc_html(struct api_ctx *c);
+void api_doc_js(struct api_ctx *c);
+
 /* audit.c: GET /audit/all (admin). */
 void api_audit_all(struct api_ctx *c);
 /* Writes one audit entry when statistics.collect_audit_data is on; failures are ignored. */

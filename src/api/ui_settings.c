@@ -128,7 +128,7 @@ static struct web *web_get(struct api_ctx *c)
 	return w;
 }
 
-static void security_headers(struct api_ctx *c)
+void api_ui_security_headers(struct api_ctx *c)
 {
 	http_header(c, "Content-Security-Policy", WEB_CSP);
 	http_header(c, "X-Content-Type-Options", "nosniff");
@@ -188,7 +188,7 @@ void api_ui_static(struct api_ctx *c, const char *method, const char *path)
 		http_text(c, 500, "internal error\n");
 		return;
 	}
-	security_headers(c);
+	api_ui_security_headers(c);
 	switch (rep.status) {
 	case 400:
 		http_text(c, 400, "400 bad request");

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * database.debug and database.slow_query_threshold (issue 13): store_set_trace logs every
+ * statement, or those that ran at least the threshold, with the statement text only (a bound
+ * value, which may be a secret, never reaches the log). stderr is captured into a file.
+ */
+#include "testlib.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store/store-int.h"
+#include "store/store.h"
+#include "util/err.h"
+
+/* A statement that takes well over a millisecond on any machine. */
+#define SLOW_SQL                                                                          \
+	"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000) " \
+	"SELECT count(*) FROM c"
+
+struct capture {
+	int saved, fd;
+	char *dir;
+	char path[256];
+};
+
+static void capture_begin(struct capture *c)
+{
+	c->dir = test_tmpdir();
+	assert_non_null(c->dir);
+	snprintf(c->path, sizeof(c->path), "%s/stderr.txt", c->dir);
+	fflush(stderr);
+	c->saved = dup(2);
+	c->fd = open(c->path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(c->saved >= 0 && c->fd >= 0);
+	dup2(c->fd, 2);
+}
+
+/* Restores stderr and returns what was written (heap). */
+static char *capture_end(struct capture *c)
+{
+	char *out = calloc(1, 1 << 16);
+	ssize_t n;
+
+	fflush(stderr);
+	dup2(c->saved, 2);
+	close(c->saved);
+	lseek(c->fd, 0, SEEK_SET);
+	n = read(c->fd, out, (1 << 16) - 1);
+	assert_true(n >= 0);
+	close(c->fd);
+	unlink(c->path);
+	test_tmpdir_remove(c->dir);
+	free(c->dir);
+	return out;
+}
+
+static void test_store_trace__slow_statements_only(void **state)
+{
+	struct store *st = NULL;
+	struct err err = { 0 };
+	struct capture c;
+	char *log;
+
+	(void)state;
+	assert_int_equal(store_open(":memory:", NULL, &st, &err), 0);
+	store_set_trace(st, false, 1);
+	capture_begin(&c);
+	assert_int_equal(store_exec(st, SLOW_SQL, &err), 0);
+	assert_int_equal(store_audit_add(st, "u", "info", "o", "secret-msg-value", &err), 0);
+	log = capture_end(&c);
+	assert_non_null(strstr(log, "slow statement"));
+	assert_non_null(strstr(log, "threshold 1 ms"));
+	assert_non_null(strstr(log, "WITH RECURSIVE"));
+	assert_null(strstr(log, "secret-msg-value"));
+	free(log);
+
+	/* off: nothing */
+	store_set_trace(st, false, 0);
+	capture_begin(&c);
+	assert_int_equal(store_exec(st, SLOW_SQL, &err), 0);
+	log = capture_end(&c);
+	assert_string_equal(log, "");
+	free(log);
+	store_close(st);
+}
+
+static void test_store_trace__debug_logs_every_statement_without_values(void **state)
+{
+	struct store *st = NULL;
+	struct err err = { 0 };
+	struct capture c;
+	char *log;
+
+	(void)state;
+	assert_int_equal(store_open(":memory:", NULL, &st, &err), 0);
+	store_set_trace(st, true, 0);
+	capture_begin(&c);
+	assert_int_equal(store_audit_add(st, "u", "info", "o", "secret-msg-value", &err), 0);
+	log = capture_end(&c);
+	assert_non_null(strstr(log, "database: "));
+	assert_non_null(strstr(log, "audit_entries"));
+	assert_null(strstr(log, "secret-msg-value"));
+	free(log);
+	store_close(st);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_store_trace__slow_statements_only),
+		cmocka_unit_test(test_store_trace__debug_logs_every_statement_without_values),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
