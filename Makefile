@@ -105,6 +105,9 @@ endif
 # Regenerated when the script, the stamp or any file of ui/dist changes; the placeholder when
 # ui/dist is missing. The rule's file list is read before npm runs, so a fresh dist is picked up
 # by a second make at the latest; the stamp dependency covers the usual case.
+# A file of the previous build that npm removed (its hash changed) is no error, just stale.
+ui/dist/%: ;
+
 $(WEB_C): scripts/embed-assets.py $(UI_STAMP) $(UI_DIST)
 	@mkdir -p $(@D)
 	$(Q)python3 scripts/embed-assets.py ui/dist $@
