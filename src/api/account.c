@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A user's own account (our additions for the UI; wg-portal's v0 API has the same two:
- * POST /user/{id}/change-password and GET /user/{id}/interfaces, endpoint_users.go):
+ * A user's own account (our additions for the UI; wg-portal's v0 API has the same two, see
+ * docs/wg-portal-behaviour.md "Own password" and "Self-service"):
  *
  *  - POST /user/by-id/{id}/change-password {OldPassword, Password, PasswordRepeat}: only the
  *    account itself (an admin resets others with PUT /user/by-id/{id}); the current password
@@ -155,7 +155,7 @@ void api_account_interfaces(struct api_ctx *c)
 	}
 	arr = json_array();
 	for (size_t i = 0; arr && i < n; i++) {
-		/* public fields only (wg-portal: domain/interface.go PublicInfo) */
+		/* public fields only, as wg-portal (docs/wg-portal-behaviour.md) */
 		json_t *o = json_pack("{s:s, s:s, s:s, s:b}", "Identifier", STR(list[i]->identifier),
 				      "DisplayName", STR(list[i]->display_name), "Mode",
 				      STR(list[i]->mode), "Disabled", list[i]->disabled);

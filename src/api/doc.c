@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The API description, where wg-portal serves its own (spec/wg-portal-compat.md 2.1;
- * wg-portal: internal/app/api/core/server.go): the Swagger 2.0 document at
+ * docs/wg-portal-behaviour.md "API description"): the Swagger 2.0 document at
  * {base}/doc/v1_swagger.yaml (application/yaml, basePath rewritten to include web.base_path),
  * the same as JSON at {base}/doc/v1_swagger.json, and a page that renders it at
  * {base}/api/v1/doc.html (wg-portal loads RapiDoc from its assets; ours is a small script of
@@ -108,7 +108,7 @@ static void doc_build(void)
 	yaml_document_t d;
 	json_t *j = NULL;
 
-	/* the served YAML: wg-portal rewrites exactly this line (server.go) */
+	/* the served YAML: wg-portal rewrites exactly this line */
 	if (at && asprintf(&doc_yaml, "%.*s\nbasePath: %s/api/v1\n%s", (int)(at - text), text,
 			   doc_base, at + strlen(anchor)) < 0)
 		doc_yaml = NULL;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Interface actions of wg-portal's UI (its v0 API, endpoint_interfaces.go / endpoint_peers.go:
+ * Interface actions of wg-portal's UI (docs/wg-portal-behaviour.md; its v0 API has them as
  * GET /interface/config/{id}, POST /interface/{id}/apply-peer-defaults,
  * POST /interface/{id}/create-default-peers, POST /peer/iface/{iface}/multiplenew), offered
  * here under API v1 so a script can do what the UI does. All admin-only (router scope).
@@ -42,43 +42,35 @@ void api_iface_config(struct api_ctx *c)
 	free(text);
 }
 
-static void answer_count(struct api_ctx *c, const char *name, size_t n)
+/* An action on interface c->id that answers {"<field>": n}. */
+static void count_action(struct api_ctx *c, int (*fn)(struct app *, const char *, size_t *,
+						    struct err *),
+			 const char *what, const char *field)
 {
-	http_json(c, 200, json_pack("{s:I}", name, (json_int_t)n));
+	struct err err = { 0 };
+	size_t n = 0;
+	int r = fn(c->app, c->id, &n, &err);
+
+	if (r == -ENOENT) {
+		http_error(c, 404, NULL, "failed to load interface: record not found");
+		return;
+	}
+	if (r < 0) {
+		http_error_err(c, &err, what);
+		return;
+	}
+	http_json(c, 200, json_pack("{s:I}", field, (json_int_t)n));
 }
 
 void api_iface_apply_defaults(struct api_ctx *c)
 {
-	struct err err = { 0 };
-	size_t n = 0;
-	int r = core_iface_apply_peer_defaults(c->app, c->id, &n, &err);
-
-	if (r == -ENOENT) {
-		http_error(c, 404, NULL, "failed to load interface: record not found");
-		return;
-	}
-	if (r < 0) {
-		http_error_err(c, &err, "failed to apply peer defaults");
-		return;
-	}
-	answer_count(c, "Changed", n);
+	count_action(c, core_iface_apply_peer_defaults, "failed to apply peer defaults", "Changed");
 }
 
 void api_iface_default_peers(struct api_ctx *c)
 {
-	struct err err = { 0 };
-	size_t n = 0;
-	int r = core_default_peers_create_iface(c->app, c->id, &n, &err);
-
-	if (r == -ENOENT) {
-		http_error(c, 404, NULL, "failed to load interface: record not found");
-		return;
-	}
-	if (r < 0) {
-		http_error_err(c, &err, "failed to create default peers");
-		return;
-	}
-	answer_count(c, "Created", n);
+	count_action(c, core_default_peers_create_iface, "failed to create default peers",
+		     "Created");
 }
 
 /* {"Identifiers": [...], "Prefix": "..."}; answers 400 itself. */

@@ -243,8 +243,8 @@ out:
 
 /*
  * PUT and DELETE are admin endpoints in wg-portal's v1 API; its UI lets users edit and delete
- * their own peers when core.self_provisioning_allowed is on (wireguard_peers.go UpdatePeer,
- * DeletePeer). We offer that here too: a non-admin gets the router's 403 without
+ * their own peers when core.self_provisioning_allowed is on (docs/wg-portal-behaviour.md
+ * "Self-service"). We offer that here too: a non-admin gets the router's 403 without
  * self-provisioning, "no permission" for a peer they do not own, and an edit takes only the
  * user-editable fields (core_peer_update_own).
  */

@@ -267,7 +267,7 @@ static int apply_scalar(struct walk *w, const struct cfg_key *k, yaml_node_t *v,
 	case CFG_K_DUR:
 		/* yaml.v3 refuses a YAML number for a time.Duration, so wg-portal does too. A bare
 		 * 0 can only mean "zero", so it is taken as "0" with a warning (the issue allows
-		 * it; docs/wg-portal-differences.md); any other bare number is an error. */
+		 * it; docs/wg-portal-behaviour.md); any other bare number is an error. */
 		if (is_plain(v) && !strcmp(s, "0")) {
 			char *msg = NULL;
 			if (asprintf(&msg, "line %d: '%s': a bare 0 is taken as \"0\" (wg-portal "

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * "Apply peer defaults" (spec/wg-portal-compat.md 2.7 ConfigOption, 3.3; wg-portal:
- * wireguard_interfaces.go ApplyPeerDefaults, domain/peer.go ApplyInterfaceDefaults): the
+ * docs/wg-portal-behaviour.md "Apply peer defaults"): the
  * interface's current PeerDef* values are copied into every one of its peers, but only into
  * fields whose Overridable flag is set (prepare sets them all; a value edited by hand is
  * pinned). The stored defaults are used (wg-portal takes the unsaved form's values).

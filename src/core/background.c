@@ -98,7 +98,7 @@ void core_iface_removed(struct app *app, const struct iface *ifc)
 	char name[32];
 
 	/* wg-portal removes the file only of an interface that was exporting one
-	 * (configfile/manager.go handleInterfaceDeleteEvent) */
+	 * (docs/wg-portal-behaviour.md "Interface files") */
 	if (!ifc->save_config || !app->cfg->advanced.config_storage_path ||
 	    !*app->cfg->advanced.config_storage_path)
 		return;
@@ -110,8 +110,8 @@ void core_default_peers_for_iface(struct app *app, const struct iface *ifc)
 {
 	const struct cfg *cfg = app->cfg;
 
-	/* wg-portal gates this on ..._on_user_creation (wireguard.go handleInterfaceCreatedEvent);
-	 * the documented ..._on_interface_creation works too (docs/wg-portal-differences.md) */
+	/* wg-portal gates this on ..._on_user_creation; the documented
+	 * ..._on_interface_creation works too (docs/wg-portal-behaviour.md "Default peers") */
 	if (!cfg->core.create_default_peer_on_interface_creation &&
 	    !cfg->core.create_default_peer_on_user_creation)
 		return;

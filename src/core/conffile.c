@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * advanced.config_storage_path (spec/wg-portal-compat.md 4.7; wg-portal:
- * internal/app/configfile/manager.go): the wg-quick file of every interface with SaveConfig is
+ * docs/wg-portal-behaviour.md "Interface files"): the wg-quick file of every interface with SaveConfig is
  * kept in that directory as <Filename> (the interface id, spec 4.4), rewritten after every
  * change of the interface or one of its peers (by the background worker, core/background.c)
  * and removed when the interface is deleted. Also the config texts the API serves: the
@@ -12,7 +12,6 @@
  * file. A directory we create is 0700.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +25,7 @@
 #include "model/peerconf.h"
 #include "store/store.h"
 #include "util/err.h"
+#include "util/fs.h"
 #include "util/log.h"
 
 static const char *storage_path(const struct app *app)
@@ -77,32 +77,6 @@ out:
 	return r;
 }
 
-/* mkdir -p, new components 0700. */
-static int make_dirs(const char *path, struct err *err)
-{
-	char *dir = strdup(path);
-	int r = 0;
-
-	if (!dir)
-		return err_set(err, -ENOMEM, "out of memory");
-	for (char *p = dir + 1;; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		char c = *p;
-		*p = '\0';
-		if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-			r = err_field(err, -errno, "advanced.config_storage_path",
-				      "cannot create directory '%s': %s", dir, strerror(errno));
-			break;
-		}
-		*p = c;
-		if (!c)
-			break;
-	}
-	free(dir);
-	return r;
-}
-
 int core_conffile_prepare(struct app *app, struct err *err)
 {
 	const char *path = storage_path(app);
@@ -111,8 +85,11 @@ int core_conffile_prepare(struct app *app, struct err *err)
 
 	if (!path)
 		return 0;
-	if ((r = make_dirs(path, err)) < 0)
+	if ((r = fs_mkdir_p(path, 0700, err)) < 0) {
+		if (err)   /* the start-up message names the key */
+			snprintf(err->field, sizeof(err->field), "advanced.config_storage_path");
 		return r;
+	}
 	if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
 		return err_field(err, -ENOTDIR, "advanced.config_storage_path",
 				 "'%s' is not a directory", path);
@@ -138,57 +115,11 @@ void core_conffile_write_all(struct app *app)
 	iface_list_free(list, n);
 }
 
-/* Writes text to dir/name through dir/.name.tmp (0600) and rename(2). */
-static int write_atomic(const char *dir, const char *name, const char *text, struct err *err)
-{
-	char *path = NULL, *tmp = NULL;
-	size_t len = strlen(text), off = 0;
-	int fd = -1, r = 0;
-
-	if (asprintf(&path, "%s/%s", dir, name) < 0 || asprintf(&tmp, "%s/.%s.tmp", dir, name) < 0) {
-		r = err_set(err, -ENOMEM, "out of memory");
-		goto out;
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0) {
-		r = err_set(err, -errno, "cannot write '%s': %s", tmp, strerror(errno));
-		goto out;
-	}
-	(void)fchmod(fd, 0600);   /* a leftover temp file may have had other bits */
-	while (off < len) {
-		ssize_t w = write(fd, text + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			r = err_set(err, -errno, "cannot write '%s': %s", tmp, strerror(errno));
-			goto out;
-		}
-		off += (size_t)w;
-	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
-		fd = -1;
-		r = err_set(err, -errno, "cannot write '%s': %s", tmp, strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0)
-		r = err_set(err, -errno, "cannot rename '%s' to '%s': %s", tmp, path,
-			    strerror(errno));
-out:
-	if (fd >= 0)
-		close(fd);
-	if (r < 0 && tmp)
-		(void)unlink(tmp);
-	free(path);
-	free(tmp);
-	return r;
-}
-
 int core_conffile_write(struct app *app, const char *iface_id, struct err *err)
 {
 	const char *dir = storage_path(app);
 	struct iface *ifc = NULL;
-	char name[32], *text = NULL;
+	char name[32], *text = NULL, *path = NULL;
 	int r;
 
 	if (!dir)
@@ -200,15 +131,18 @@ int core_conffile_write(struct app *app, const char *iface_id, struct err *err)
 		goto out;
 	iface_filename(ifc, name);
 	r = core_iface_config(app, iface_id, &text, err);
+	if (r == 0 && asprintf(&path, "%s/%s", dir, name) < 0)
+		r = err_set(err, -ENOMEM, "out of memory");
 	if (r == 0)
-		r = write_atomic(dir, name, text, err);
+		r = fs_write_file(path, text, strlen(text), 0600, true, err);
 	if (r == 0)
-		log_debug("config files: wrote '%s/%s'", dir, name);
+		log_debug("config files: wrote '%s'", path);
 out:
 	if (text) {
 		explicit_bzero(text, strlen(text));
 		free(text);
 	}
+	free(path);
 	iface_free(ifc);
 	return r;
 }

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Peers made for users rather than by them (spec/wg-portal-compat.md 3.9; wg-portal:
- * internal/app/wireguard/wireguard_peers.go CreateDefaultPeer, CreateDefaultPeers,
- * prepareDefaultPeer, CreateMultiplePeers):
+ * docs/wg-portal-behaviour.md "Default peers", "Add multiple peers"):
  *
  *  - default peers: on a server interface whose "create default peer" flag is set, for a user
  *    who is neither disabled nor locked and has no peer on that interface yet; named
@@ -133,7 +132,7 @@ int core_default_peers_create_user(struct app *app, const char *user_id, bool on
 		return 0;   /* deleted meanwhile */
 	if (r < 0)
 		return r;
-	/* login: only a user without any peer gets defaults (wireguard.go handleUserLoginEvent) */
+	/* login: only a user without any peer gets defaults (as wg-portal) */
 	if (only_if_none) {
 		r = store_peer_list_by_user(app->store, user_id, &mine, &n_mine, err);
 		if (r < 0 || n_mine)

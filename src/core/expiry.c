@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The peer-expiry sweep (spec/wg-portal-compat.md 3.7; wg-portal: wireguard.go
- * runExpiredPeersCheck/checkExpiredPeers). ExpiresAt is a day; the peer expires at 00:00 UTC of
+ * The peer-expiry sweep (spec/wg-portal-compat.md 3.7; docs/wg-portal-behaviour.md "Peer
+ * expiry"). ExpiresAt is a day; the peer expires at 00:00 UTC of
  * that day. Every enabled peer whose expiry instant has passed is disabled with reason
  * "expired" and taken off its device (or flagged disabled where the backend keeps disabled
  * peers); it is not deleted. Re-enabling a still-expired peer lasts until the next sweep.

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What a user does for themself (spec/wg-portal-compat.md 3.12; wg-portal:
- * wireguard_interfaces.go GetUserInterfaces, wireguard_peers.go UpdatePeer,
- * domain/peer.go OverwriteUserEditableFields, api/v0/backend/user_service.go ChangePassword):
+ * What a user does for themself (spec/wg-portal-compat.md 3.12; docs/wg-portal-behaviour.md
+ * "Self-service", "Own password"):
  *
  *  - the interfaces a user may provision on: with core.self_provisioning_allowed, every enabled
  *    server interface, public fields only (no keys);

@@ -32,6 +32,10 @@ int peerconf_check_value(const char *field, const char *s, struct err *err);
 int peerconf_check_list(const char *field, const struct strv *sv, struct err *err);
 int peerconf_put_list(struct buf *b, const struct strv *sv);
 int peerconf_put_opt(struct buf *b, const char *key, const char *value);
+/* The header both files share, up to and including "[Interface]": format is the word of the
+ * "This file uses ... format." line ("wgquick" for peers, "wg-quick" for interfaces, as
+ * wg-portal writes them). */
+int peerconf_put_header(struct buf *b, const char *format);
 /* Go's default time rendering used in the header lines: "2026-05-04 10:00:00 +0000 UTC". */
 void peerconf_time(long long unix_sec, char out[static 64]);
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * web.frontend_filepath (spec/wg-portal-compat.md 1.6.9; wg-portal: internal/app/api/core/
- * server.go setupFrontendRoutes): the UI is served from that directory; when it is missing or
+ * web.frontend_filepath (spec/wg-portal-compat.md 1.6.9; docs/wg-portal-behaviour.md "Config
+ * keys"): the UI is served from that directory; when it is missing or
  * empty, the embedded UI is copied there first (0755 directories, 0644 files, the gzip copies
  * beside their files as "<file>.gz", which the web-root mode serves). A directory that cannot
  * be created, read or filled makes the caller fall back to the embedded UI, as wg-portal does.
@@ -10,7 +10,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,85 +17,55 @@
 #include <unistd.h>
 
 #include "util/err.h"
-
-/* mkdir -p of path (0755). */
-static int make_dirs(const char *path, struct err *err)
-{
-	char *dir = strdup(path);
-	int r = 0;
-
-	if (!dir)
-		return err_set(err, -ENOMEM, "out of memory");
-	for (char *p = dir + 1;; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		char c = *p;
-		*p = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-			r = err_set(err, -errno, "cannot create '%s': %s", dir, strerror(errno));
-			break;
-		}
-		*p = c;
-		if (!c)
-			break;
-	}
-	free(dir);
-	return r;
-}
+#include "util/fs.h"
 
 static int write_file(const char *dir, const char *rel, const char *suffix,
 		      const unsigned char *data, size_t len, struct err *err)
 {
 	char *path = NULL, *slash;
-	size_t off = 0;
-	int fd, r = 0;
+	int r;
 
 	if (asprintf(&path, "%s/%s%s", dir, rel, suffix) < 0)
 		return err_set(err, -ENOMEM, "out of memory");
 	slash = strrchr(path, '/');
 	*slash = '\0';
-	r = make_dirs(path, err);
+	r = fs_mkdir_p(path, 0755, err);
 	*slash = '/';
-	if (r < 0)
-		goto out;
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0) {
-		r = err_set(err, -errno, "cannot write '%s': %s", path, strerror(errno));
-		goto out;
-	}
-	while (off < len) {
-		ssize_t w = write(fd, data + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			r = err_set(err, -errno, "cannot write '%s': %s", path, strerror(errno));
-			break;
-		}
-		off += (size_t)w;
-	}
-	if (close(fd) < 0 && r == 0)
-		r = err_set(err, -errno, "cannot write '%s': %s", path, strerror(errno));
-out:
+	if (r == 0)
+		r = fs_write_file(path, data, len, 0644, false, err);
 	free(path);
 	return r;
 }
 
-/* True when dir has any entry besides . and .. */
-static int dir_has_files(const char *dir, bool *ret, struct err *err)
+/* True when dir holds a file anywhere below it (empty subdirectories do not count, as in
+ * wg-portal). depth bounds the walk. */
+static int dir_has_files(const char *dir, bool *ret, int depth, struct err *err)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
+	int r = 0;
 
 	if (!d)
 		return err_set(err, -errno, "cannot read '%s': %s", dir, strerror(errno));
 	*ret = false;
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-			*ret = true;
+	while (!*ret && r == 0 && (e = readdir(d))) {
+		char *sub = NULL;
+		struct stat st;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (asprintf(&sub, "%s/%s", dir, e->d_name) < 0) {
+			r = err_set(err, -ENOMEM, "out of memory");
 			break;
 		}
+		if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode) && depth < 8)
+			r = dir_has_files(sub, ret, depth + 1, err);
+		else
+			*ret = true;   /* a file, a link, anything that is not an empty directory */
+		free(sub);
+	}
 	closedir(d);
-	return 0;
+	return r;
 }
 
 int web_export_if_empty(const char *dir, bool *ret_copied, struct err *err)
@@ -105,7 +74,7 @@ int web_export_if_empty(const char *dir, bool *ret_copied, struct err *err)
 	int r;
 
 	*ret_copied = false;
-	if ((r = make_dirs(dir, err)) < 0 || (r = dir_has_files(dir, &has, err)) < 0)
+	if ((r = fs_mkdir_p(dir, 0755, err)) < 0 || (r = dir_has_files(dir, &has, 0, err)) < 0)
 		return r;
 	if (has)
 		return 0;

@@ -533,7 +533,7 @@ def test_provisioning(st):
          "new-peer with PublicKey: stored, no private key, 'API Peer' name", r)
     r = api("GET", "/provisioning/data/peer-config?PeerId=" + q(key))
     # wg-portal writes "PrivateKey = " (wg-quick refuses it); ours is a marked comment line
-    # (docs/wg-portal-differences.md, issue 13 item 3)
+    # (docs/wg-portal-behaviour.md, issue 13 item 3)
     text = r.body.decode()
     T.ok(r.status == 200 and "\n# PrivateKey = <" in text
          and not re.search(r"^PrivateKey\s*=", text, re.M),
