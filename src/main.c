@@ -165,11 +165,11 @@ int main(int argc, char **argv)
 		log_err("database.type '%s' is not supported by this build", cfg.database.type);
 		goto out_cfg;
 	}
-	if (store_open(cfg.database.dsn, cfg.database.encryption_passphrase, &app.store, &err) < 0) {
+	if (store_open_logged(cfg.database.dsn, cfg.database.encryption_passphrase, cfg.database.debug,
+			      cfg.database.slow_query_threshold_ms, &app.store, &err) < 0) {
 		log_err("database '%s': %s", cfg.database.dsn, err.msg);
 		goto out_cfg;
 	}
-	store_set_trace(app.store, cfg.database.debug, cfg.database.slow_query_threshold_ms);
 	if (backends_init(&cfg, &err) < 0) {
 		log_err("backends: %s", err.msg);
 		goto out_store;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * database.debug and database.slow_query_threshold (issue 13): store_set_trace logs every
- * statement, or those that ran at least the threshold, with the statement text only (a bound
- * value, which may be a secret, never reaches the log). stderr is captured into a file.
+ * database.debug and database.slow_query_threshold (issue 13): a store opened with
+ * store_open_logged (what main.c does with the config) logs every statement, or those that ran
+ * at least the threshold, with the statement text only (a bound value, which may be a secret,
+ * never reaches the log). stderr is captured into a file.
  */
 #include "testlib.h"
 
@@ -66,21 +67,20 @@ static void test_store_trace__slow_statements_only(void **state)
 	char *log;
 
 	(void)state;
-	assert_int_equal(store_open(":memory:", NULL, &st, &err), 0);
-	store_set_trace(st, false, 1);
 	capture_begin(&c);
+	assert_int_equal(store_open_logged(":memory:", NULL, false, 1, &st, &err), 0);
 	assert_int_equal(store_exec(st, SLOW_SQL, &err), 0);
 	assert_int_equal(store_audit_add(st, "u", "info", "o", "secret-msg-value", &err), 0);
 	log = capture_end(&c);
-	assert_non_null(strstr(log, "slow statement"));
-	assert_non_null(strstr(log, "threshold 1 ms"));
+	assert_non_null(strstr(log, "slow query"));
 	assert_non_null(strstr(log, "WITH RECURSIVE"));
 	assert_null(strstr(log, "secret-msg-value"));
 	free(log);
+	store_close(st);
 
-	/* off: nothing */
-	store_set_trace(st, false, 0);
+	/* off ("0", the default): nothing */
 	capture_begin(&c);
+	assert_int_equal(store_open_logged(":memory:", NULL, false, 0, &st, &err), 0);
 	assert_int_equal(store_exec(st, SLOW_SQL, &err), 0);
 	log = capture_end(&c);
 	assert_string_equal(log, "");
@@ -96,9 +96,8 @@ static void test_store_trace__debug_logs_every_statement_without_values(void **s
 	char *log;
 
 	(void)state;
-	assert_int_equal(store_open(":memory:", NULL, &st, &err), 0);
-	store_set_trace(st, true, 0);
 	capture_begin(&c);
+	assert_int_equal(store_open_logged(":memory:", NULL, true, 0, &st, &err), 0);
 	assert_int_equal(store_audit_add(st, "u", "info", "o", "secret-msg-value", &err), 0);
 	log = capture_end(&c);
 	assert_non_null(strstr(log, "database: "));
