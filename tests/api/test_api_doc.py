@@ -148,13 +148,7 @@ def expect(op_id, r, label, want=None):
 # ---------------------------------------------------------------- daemon
 
 def write_config(tmp):
-    path = os.path.join(tmp, "config.yaml")
-    with open(path, "w") as f:
-        f.write(f"""core:
-  admin_user: {ADMIN}
-  admin_password: "{ADMIN_PW}"
-  admin_api_token: "{ADMIN_TOKEN}"
-  self_provisioning_allowed: true
+    return wgtest.config_file(tmp, ADMIN, ADMIN_PW, ADMIN_TOKEN, f"""  self_provisioning_allowed: true
   create_default_peer_on_user_creation: true
 advanced:
   start_cidr_v4: 10.215.0.0/24
@@ -170,7 +164,6 @@ web:
   base_path: {BASE}
   session_identifier: {COOKIE}
 """)
-    return path
 
 
 class Sess:

@@ -135,13 +135,7 @@ def wg_tools_accept(text, label):
 # ---------------------------------------------------------------- daemon
 
 def write_config(tmp):
-    path = os.path.join(tmp, "config.yaml")
-    with open(path, "w") as f:
-        f.write(f"""core:
-  admin_user: {ADMIN}
-  admin_password: "{ADMIN_PW}"
-  admin_api_token: "{ADMIN_TOKEN}"
-  self_provisioning_allowed: true
+    return wgtest.config_file(tmp, ADMIN, ADMIN_PW, ADMIN_TOKEN, f"""  self_provisioning_allowed: true
   create_default_peer_on_user_creation: true
   create_default_peer_on_login: true
 advanced:
@@ -162,7 +156,6 @@ web:
   csrf_secret: not-used-by-wg-portal-either
   frontend_filepath: {tmp}/ui
 """)
-    return path
 
 
 # ---------------------------------------------------------------- sections

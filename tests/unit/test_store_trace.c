@@ -59,52 +59,50 @@ static char *capture_end(struct capture *c)
 	return out;
 }
 
-static void test_store_trace__slow_statements_only(void **state)
+/* Opens a store with the statement log (debug, slow_ms), runs SLOW_SQL when slow is set and
+ * writes an audit entry holding a secret-like value; returns what reached stderr (heap). */
+static char *logged_run(bool debug, int64_t slow_ms, bool slow)
 {
 	struct store *st = NULL;
 	struct err err = { 0 };
 	struct capture c;
 	char *log;
 
-	(void)state;
 	capture_begin(&c);
-	assert_int_equal(store_open_logged(":memory:", NULL, false, 1, &st, &err), 0);
-	assert_int_equal(store_exec(st, SLOW_SQL, &err), 0);
+	assert_int_equal(store_open_logged(":memory:", NULL, debug, slow_ms, &st, &err), 0);
+	if (slow)
+		assert_int_equal(store_exec(st, SLOW_SQL, &err), 0);
 	assert_int_equal(store_audit_add(st, "u", "info", "o", "secret-msg-value", &err), 0);
 	log = capture_end(&c);
+	store_close(st);
+	assert_null(strstr(log, "secret-msg-value"));   /* bound values never */
+	return log;
+}
+
+static void test_store_trace__slow_statements_only(void **state)
+{
+	char *log;
+
+	(void)state;
+	log = logged_run(false, 1, true);
 	assert_non_null(strstr(log, "slow query"));
 	assert_non_null(strstr(log, "WITH RECURSIVE"));
-	assert_null(strstr(log, "secret-msg-value"));
 	free(log);
-	store_close(st);
-
 	/* off ("0", the default): nothing */
-	capture_begin(&c);
-	assert_int_equal(store_open_logged(":memory:", NULL, false, 0, &st, &err), 0);
-	assert_int_equal(store_exec(st, SLOW_SQL, &err), 0);
-	log = capture_end(&c);
+	log = logged_run(false, 0, true);
 	assert_string_equal(log, "");
 	free(log);
-	store_close(st);
 }
 
 static void test_store_trace__debug_logs_every_statement_without_values(void **state)
 {
-	struct store *st = NULL;
-	struct err err = { 0 };
-	struct capture c;
 	char *log;
 
 	(void)state;
-	capture_begin(&c);
-	assert_int_equal(store_open_logged(":memory:", NULL, true, 0, &st, &err), 0);
-	assert_int_equal(store_audit_add(st, "u", "info", "o", "secret-msg-value", &err), 0);
-	log = capture_end(&c);
+	log = logged_run(true, 0, false);
 	assert_non_null(strstr(log, "database: "));
 	assert_non_null(strstr(log, "audit_entries"));
-	assert_null(strstr(log, "secret-msg-value"));
 	free(log);
-	store_close(st);
 }
 
 int main(void)
