@@ -162,6 +162,9 @@ int store_session_purge(struct store *st, int64_t idle_before, int64_t created_b
 			struct err *err);
 /* Keeps only the newest `keep` sessions of a user. */
 int store_session_trim_user(struct store *st, const char *user_id, size_t keep, struct err *err);
+/* Ends every session of user_id except the one whose hash is keep_hash (NULL: all). */
+int store_session_delete_user(struct store *st, const char *user_id, const char *keep_hash,
+			      struct err *err);
 int store_session_count(struct store *st, size_t *ret, struct err *err);
 
 #endif

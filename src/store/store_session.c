@@ -182,6 +182,24 @@ int store_session_trim_user(struct store *st, const char *user_id, size_t keep, 
 	return r;
 }
 
+int store_session_delete_user(struct store *st, const char *user_id, const char *keep_hash,
+			      struct err *err)
+{
+	sqlite3_stmt *s;
+	int r;
+
+	store_lock(st);
+	r = prep(st, "DELETE FROM sessions WHERE user_id = ?1 AND id_hash <> ?2", &s,
+		 "end sessions", err);
+	if (r == 0) {
+		sqlite3_bind_text(s, 1, user_id ? user_id : "", -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 2, keep_hash ? keep_hash : "", -1, SQLITE_TRANSIENT);
+		r = run_done(st, s, "end sessions", err);
+	}
+	store_unlock(st);
+	return r;
+}
+
 int store_session_count(struct store *st, size_t *ret, struct err *err)
 {
 	sqlite3_stmt *s;
