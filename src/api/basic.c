@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Basic authentication of API v1 (spec/wg-portal-compat.md 2.2: user identifier + API token),
- * throttled per client address (api/throttle.h): each attempt reserves a slot before the token
- * is compared, so 60 parallel guesses are not 60 checks; a token that matches gives its slot
- * back, so busy scripts with the right token are never throttled by their own success.
+ * throttled per client address (api/throttle.h). Check, token comparison and failure count run
+ * under one lock, so 60 parallel guesses are checked one after the other and the limit holds
+ * exactly; a right token counts nothing, so a busy script is never throttled by its own
+ * success. The comparison is a BLAKE2b hash and one indexed read that takes the store's lock
+ * anyway: serialising it costs nothing measurable.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "api/throttle.h"
@@ -14,6 +17,8 @@
 #include "auth/token.h"
 #include "util/err.h"
 #include "util/log.h"
+
+static pthread_mutex_t basic_lock = PTHREAD_MUTEX_INITIALIZER;
 
 bool api_basic_authenticate(struct api_ctx *c, const char *header)
 {
@@ -30,15 +35,20 @@ bool api_basic_authenticate(struct api_ctx *c, const char *header)
 		return false;
 	}
 	api_client_group(c, group);
-	wait = api_throttle_reserve(THROTTLE_BASIC_ADDR, group);
+	pthread_mutex_lock(&basic_lock);
+	wait = api_throttle_check(THROTTLE_BASIC_ADDR, group);
+	if (!wait) {
+		r = auth_token_check(c->app->store, user, pass, &c->caller, &err);
+		if (r == -EACCES)
+			api_throttle_fail(THROTTLE_BASIC_ADDR, group);
+	}
+	pthread_mutex_unlock(&basic_lock);
+	auth_secret_free(pass);
 	if (wait) {
 		free(user);
-		auth_secret_free(pass);
 		api_too_many(c, wait, "too many failed authentication attempts");
 		return false;
 	}
-	r = auth_token_check(c->app->store, user, pass, &c->caller, &err);
-	auth_secret_free(pass);
 	if (r == -EACCES) {
 		char q[LOG_QUOTE_SIZE(64)];
 
@@ -46,10 +56,9 @@ bool api_basic_authenticate(struct api_ctx *c, const char *header)
 			  log_quote(user, q, sizeof(q)), group);
 		free(user);
 		http_error(c, 401, NULL, "invalid credentials");
-		return false; /* the reserved slot stays: a failure */
+		return false;
 	}
 	free(user);
-	api_throttle_release(THROTTLE_BASIC_ADDR, group);
 	if (r < 0) {
 		http_error_err(c, &err, "authentication failed");
 		return false;

@@ -24,7 +24,6 @@
 #include "api/http.h"
 #include "api/router.h"
 #include "httpd/guard.h"
-#include "util/log.h"
 
 struct api_request {
 	struct _u_request req;
@@ -183,16 +182,19 @@ enum MHD_Result api_dispatch_access(void *cls, struct MHD_Connection *conn, cons
 	if (*upload_size) {
 		size_t have = r->req.binary_body_length;
 
-		if (r->answered) {
-			*upload_size = 0;
+		if (r->answered || r->ctx.body_over) {
+			*upload_size = 0; /* discarded: the answer is a 413 (or already queued) */
 			return MHD_YES;
 		}
-		/* a chunked body over the limit (a declared length was checked at the head): MHD
-		 * cannot answer in the middle of a body, so the connection is dropped */
 		if (*upload_size > r->ctx.body_max - have) {
-			log_debug("http: request %s: chunked body over %zu bytes, connection closed",
-				  r->ctx.request_id, r->ctx.body_max);
-			return MHD_NO;
+			/* a chunked body over the limit: drop what we have, discard the rest */
+			r->ctx.body_over = true;
+			explicit_bzero(r->req.binary_body, have);
+			free(r->req.binary_body);
+			r->req.binary_body = NULL;
+			r->req.binary_body_length = 0;
+			*upload_size = 0;
+			return MHD_YES;
 		}
 		void *nb = realloc(r->req.binary_body, have + *upload_size + 1);
 		if (!nb)

@@ -39,6 +39,7 @@ struct api_ctx {
 	char *id_owned;               /* heap copy behind id */
 	bool is_session;              /* authenticated by the session cookie */
 	size_t body_max;              /* body limit of the route */
+	bool body_over;               /* the body exceeds it: discarded as it arrives, then 413 */
 	int64_t t0_ns;                /* monotonic start, for the request log */
 };
 

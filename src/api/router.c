@@ -5,10 +5,12 @@
  * read: routing sees the raw, still percent-encoded path (peer ids are base64 keys containing
  * '/', '+' and '=', and "{id}" captures the rest of the path and is decoded here once, spec
  * 2.4), and the order of checks follows wg-portal's middleware chain: response headers and
- * CORS, path cleaning (301), preflight (204), 404/405, body limit (413), the route's own head
- * check (login CSRF), authentication (401), scope (403), id (400). Only a request that passed
- * all of them gets its body read; router_body() then calls the handler. So nobody who is not
- * authenticated can make the server buffer a body larger than API_BODY_MAX_UNAUTH.
+ * CORS, path cleaning (301), preflight (204), 404/405, body limit of the routes without
+ * authentication (413), the route's own head check (login CSRF), authentication (401), scope
+ * (403), id (400). Only a request that passed all of them gets its body read; router_body()
+ * then answers 413 for a body over the route's limit (discarded, never buffered) or calls the
+ * handler. So nobody who is not authenticated can make the server buffer a body larger than
+ * API_BODY_MAX_UNAUTH.
  */
 #include "api/router.h"
 #include "version.h"
@@ -337,7 +339,8 @@ static bool route_head(struct api_ctx *c, const char *method, const char *path)
 		return true;
 	}
 	c->body_max = hit->scope == SCOPE_NONE ? API_BODY_MAX_UNAUTH : API_BODY_MAX;
-	if (declared_length(c) > c->body_max) {
+	if (hit->scope == SCOPE_NONE && declared_length(c) > c->body_max) {
+		/* nobody is authenticated here: refuse before reading a byte of it */
 		http_error(c, 413, NULL, "request body too large (limit %zu bytes)", c->body_max);
 		return true;
 	}
@@ -355,6 +358,10 @@ static bool route_head(struct api_ctx *c, const char *method, const char *path)
 			return true;
 		c->id = c->id_owned;
 	}
+	/* An authenticated client gets its 413 after the body, which is discarded as it comes:
+	 * answering now would close the connection with unread data, and the reset would often
+	 * destroy the answer before the client reads it. The body deadline bounds the wait. */
+	c->body_over = declared_length(c) > c->body_max;
 	c->route = hit;
 	return false;
 }
@@ -408,8 +415,7 @@ void router_body(struct api_ctx *c)
 
 	if (!hit)
 		return;
-	/* checked again for chunked bodies, whose size was unknown at the head */
-	if (c->req->binary_body_length > c->body_max) {
+	if (c->body_over || c->req->binary_body_length > c->body_max) {
 		http_error(c, 413, NULL, "request body too large (limit %zu bytes)", c->body_max);
 		return;
 	}

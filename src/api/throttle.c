@@ -55,6 +55,16 @@ void api_throttle_release(enum throttle_kind kind, const char *key)
 	ratelimit_release(table(kind), key);
 }
 
+unsigned api_throttle_check(enum throttle_kind kind, const char *key)
+{
+	return ratelimit_check(table(kind), key, mono_s());
+}
+
+void api_throttle_fail(enum throttle_kind kind, const char *key)
+{
+	ratelimit_fail(table(kind), key, mono_s());
+}
+
 void api_throttle_reset(enum throttle_kind kind, const char *key)
 {
 	ratelimit_reset(table(kind), key);

@@ -4,9 +4,11 @@
 /*
  * Throttling of password and token guessing (docs/http-hardening.md): failures are counted per
  * account and per client address (an IPv4 address or an IPv6 /64) in sliding windows of
- * THROTTLE_WINDOW_S. An attempt reserves its slot before the secret is checked, so parallel
- * attempts cannot all pass the check before any failure is counted; an attempt that succeeds
- * gives its slot back.
+ * THROTTLE_WINDOW_S. A limit must hold for parallel attempts too, so a check and the count of
+ * its failure may not be separated by the (slow) secret check: logins (argon2, 87 ms) reserve
+ * their slot before hashing and give it back on success; token checks (microseconds) run
+ * check, verification and count under one lock (api_throttle_check/fail inside the caller's
+ * critical section).
  */
 #include <stdbool.h>
 
@@ -26,6 +28,10 @@ enum throttle_kind {
 unsigned api_throttle_reserve(enum throttle_kind kind, const char *key);
 /* The reserved attempt succeeded: it does not count. */
 void api_throttle_release(enum throttle_kind kind, const char *key);
+/* Plain check (seconds to wait, 0: go) and failure count, for callers that hold their own
+ * lock across check, verification and count. */
+unsigned api_throttle_check(enum throttle_kind kind, const char *key);
+void api_throttle_fail(enum throttle_kind kind, const char *key);
 /* Forgets every failure of key (a successful login clears its account). */
 void api_throttle_reset(enum throttle_kind kind, const char *key);
 /* Answers 429 with Retry-After: "<what>, retry in N s". */
