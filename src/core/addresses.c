@@ -151,13 +151,13 @@ void core_sort_addresses(struct strv *in_use)
 	qsort(in_use->v, in_use->n, sizeof(*in_use->v), cmp_strp);
 }
 
-/* Moves cand to the next address of network n that may be handed out: -ENOSPC past the end
- * (and, for networks wider than /31 or /127, at the last address). */
+/* Moves cand to the next address of network n that may be handed out: -EADDRNOTAVAIL past
+ * the end (and, for networks wider than /31 or /127, at the last address). */
 static int cand_next(const struct ip_prefix *n, struct ip_prefix *cand)
 {
 	if (ip_addr_next(cand) < 0 || !ip_prefix_contains(n, cand) ||
 	    (n->len < ip_prefix_host_len(n->family) - 1 && ip_addr_is_last_in(n, cand)))
-		return -ENOSPC;
+		return -EADDRNOTAVAIL;
 	return 0;
 }
 
@@ -166,7 +166,7 @@ static int exhausted(const struct ip_prefix *n, struct err *err)
 	char netstr[CIDR_STR_MAX];
 
 	ip_prefix_format(n, netstr);
-	return err_set(err, -ENOSPC,
+	return err_set(err, -EADDRNOTAVAIL,
 		       "failed to allocate address: ip space on subnet %s is exhausted", netstr);
 }
 
@@ -194,7 +194,7 @@ int core_alloc_address(const struct ip_prefix *net, const struct strv *in_use,
 
 struct alloc_walk {
 	struct ip_prefix net, cand;
-	int r;          /* -ENOSPC once the candidates ran out */
+	int r;          /* -EADDRNOTAVAIL once the candidates ran out */
 };
 
 /* Used addresses arrive in ascending order: the candidate moves past each one it meets; the

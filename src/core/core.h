@@ -9,7 +9,8 @@
  * Return codes (mapped to HTTP by api/errmap.c): -EINVAL bad input (err->field names the JSON
  * field), -ENOENT not found, -EEXIST duplicate / collision, -EACCES no permission,
  * -EOPNOTSUPP the backend cannot do it (422), -EHOSTUNREACH / -EIO / -EPROTO / -ETIMEDOUT device
- * error (502/504), -ENOSPC address space exhausted.
+ * error (502/504), -EADDRNOTAVAIL address space or listen ports exhausted (500), -ENOSPC the
+ * database's disk is full (507).
  * Objects passed in are borrowed; objects returned through **ret are owned by the caller.
  */
 #include "core/app.h"

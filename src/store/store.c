@@ -42,6 +42,9 @@ int store_sql_err(struct store *st, int rc, const char *what, struct err *err)
 		return err_set(err, -ENOMEM, "%s: out of memory", what);
 	if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED)
 		return err_set(err, -EBUSY, "%s: database is busy", what);
+	/* a full disk is no device error: -ENOSPC, answered 507 (api/errmap.c) */
+	if (prim == SQLITE_FULL || (prim == SQLITE_IOERR && sqlite3_system_errno(st->db) == ENOSPC))
+		return err_set(err, -ENOSPC, "%s: database or disk is full", what);
 	return err_set(err, -EIO, "%s: %s", what, sqlite3_errmsg(st->db));
 }
 
