@@ -24,6 +24,7 @@
 #include "api/http.h"
 #include "api/router.h"
 #include "httpd/guard.h"
+#include "util/utf8.h"
 
 struct api_request {
 	struct _u_request req;
@@ -32,32 +33,6 @@ struct api_request {
 	bool head_done;     /* router_head ran */
 	bool answered;      /* an answer is queued */
 };
-
-/* True for well-formed UTF-8 (no overlongs, no surrogates, at most U+10FFFF). Values that are
- * not are left out of the maps, as ulfius did: every handler may assume text. */
-static bool utf8_valid(const unsigned char *s)
-{
-	while (*s) {
-		unsigned char c = *s;
-		int n = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2
-			: (c & 0xf8) == 0xf0 ? 3 : -1;
-		unsigned cp;
-
-		if (n < 0 || (n == 1 && c < 0xc2) || (n == 3 && c > 0xf4))
-			return false;
-		cp = n ? c & (0x3fu >> n) : c;
-		for (int i = 1; i <= n; i++) {
-			if ((s[i] & 0xc0) != 0x80)
-				return false;
-			cp = cp << 6 | (s[i] & 0x3f);
-		}
-		if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-		    (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-			return false;
-		s += n + 1;
-	}
-	return true;
-}
 
 /* Repeated keys are joined with ',' (as ulfius and RFC 9110 5.3 do). */
 static enum MHD_Result fill_map(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -68,8 +43,8 @@ static enum MHD_Result fill_map(void *cls, enum MHD_ValueKind kind, const char *
 	int r;
 
 	(void)kind;
-	if (!key || !utf8_valid((const unsigned char *)key) ||
-	    (value && !utf8_valid((const unsigned char *)value)))
+	/* values that are not UTF-8 are left out, as ulfius did: every handler may assume text */
+	if (!key || !utf8_valid(key) || (value && !utf8_valid(value)))
 		return MHD_YES;
 	have = u_map_get(map, key);
 	if (have) {

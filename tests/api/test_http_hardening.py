@@ -107,6 +107,9 @@ def test_framing(st):
     got, closed = raw_http(PORT, req)
     T.eq(http_statuses(got), [200, 200], "two pipelined requests (same Content-Length twice): "
          "both answered")
+    r = API.api("GET", "/user/by-id/%ff%fe")
+    T.ok(r.status == 404 and "??" in ((r.json() or {}).get("Message") or ""),
+         "an id that is not UTF-8: 404 whose Message names it (found by fuzz_query)", r)
     body = json.dumps({"Identifier": "chunky", "Password": "Chunky-Passw0rd-long-enough"})
     chunked = f"{len(body):x}\r\n{body}\r\n0\r\n\r\n".encode()
     req = head("POST", "/api/v1/user/new", [f"Authorization: {ADMIN_AUTH}",

@@ -12,6 +12,7 @@
 #include "util/err.h"
 #include "util/log.h"
 #include "util/strv.h"
+#include "util/utf8.h"
 
 static void test_buf__bounded(void **state)
 {
@@ -127,6 +128,23 @@ static void test_log__one_line_per_event(void **state)
 	assert_null(strchr(out, '\x1b'));
 }
 
+static void test_utf8__valid_and_scrub(void **state)
+{
+	char a[] = "ok \xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80";
+	char b[] = "id \xff\xfe end";
+	char c[] = "\xc0\xaf \xed\xa0\x80 \xf4\x90\x80\x80 \xe2\x82";
+
+	(void)state;
+	assert_true(utf8_valid(a));
+	assert_string_equal(utf8_scrub(a), "ok \xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+	assert_false(utf8_valid(b));
+	assert_string_equal(utf8_scrub(b), "id ?? end");
+	/* overlong '/', a surrogate, above U+10FFFF, a cut sequence */
+	assert_false(utf8_valid(c));
+	assert_true(utf8_valid(utf8_scrub(c)));
+	assert_true(utf8_valid(""));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -136,6 +154,7 @@ int main(void)
 		cmocka_unit_test(test_err__prefix_keeps_code_and_field),
 		cmocka_unit_test(test_log__quote_escapes_controls),
 		cmocka_unit_test(test_log__one_line_per_event),
+		cmocka_unit_test(test_utf8__valid_and_scrub),
 	};
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }
