@@ -167,4 +167,4 @@ bench:
 clean:
 	rm -rf build
 
--include $(OBJS:.o=.d) $(BUILD)/src/main.d $(UNIT_BINS:%=%.d) $(wildcard $(FUZZ_DIR)/src/*/*.d)
+-include $(OBJS:.o=.d) $(BUILD)/src/main.d $(UNIT_BINS:%=%.d) $(FUZZ_OBJS:.o=.d)

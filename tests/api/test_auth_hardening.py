@@ -42,22 +42,8 @@ ADMIN_AUTH = basic(ADMIN, ADMIN_TOKEN)
 
 def call(method, path, body=None, auth=None, headers=None, source=None, host="127.0.0.1",
          raw=None):
-    import http.client
-    conn = http.client.HTTPConnection(host, PORT, timeout=60,
-                                      source_address=(source, 0) if source else None)
-    hdrs = dict(headers or {})
-    if auth:
-        hdrs["Authorization"] = auth
-    data = raw
-    if body is not None:
-        data = json.dumps(body).encode()
-        hdrs.setdefault("Content-Type", "application/json")
-    try:
-        conn.request(method, path, body=data, headers=hdrs)
-        r = conn.getresponse()
-        return Resp(r.status, r.getheaders(), r.read())
-    finally:
-        conn.close()
+    return wgtest.Client(PORT, host=host, source=source).call(method, path, body, auth=auth,
+                                                              headers=headers, raw=raw)
 
 
 def api(method, path, body=None, **kw):
@@ -97,11 +83,7 @@ def is_error(r, status, name, field=None, prefix=None):
 def write_config(tmp):
     path = os.path.join(tmp, "config.yaml")
     with open(path, "w") as f:
-        f.write(f"""core:
-  admin_user: {ADMIN}
-  admin_password: "{ADMIN_PW}"
-  admin_api_token: "{ADMIN_TOKEN}"
-advanced:
+        f.write(wgtest.config_core(ADMIN, ADMIN_PW, ADMIN_TOKEN) + f"""advanced:
   start_cidr_v4: 10.217.0.0/24
   use_ip_v6: false
 database:

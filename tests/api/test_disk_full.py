@@ -30,11 +30,7 @@ API = wgtest.Client(PORT, basic(ADMIN, ADMIN_TOKEN), timeout=60)
 def write_config(tmp, db):
     path = os.path.join(tmp, "config.yaml")
     with open(path, "w") as f:
-        f.write(f"""core:
-  admin_user: {ADMIN}
-  admin_password: "{ADMIN_PW}"
-  admin_api_token: "{ADMIN_TOKEN}"
-advanced:
+        f.write(wgtest.config_core(ADMIN, ADMIN_PW, ADMIN_TOKEN) + f"""advanced:
   start_cidr_v4: 10.221.0.0/24
   use_ip_v6: false
 database:

@@ -44,11 +44,7 @@ API = wgtest.Client(PORT, ADMIN_AUTH, timeout=30)
 def write_config(tmp):
     path = os.path.join(tmp, "config.yaml")
     with open(path, "w") as f:
-        f.write(f"""core:
-  admin_user: {ADMIN}
-  admin_password: "{ADMIN_PW}"
-  admin_api_token: "{ADMIN_TOKEN}"
-advanced:
+        f.write(wgtest.config_core(ADMIN, ADMIN_PW, ADMIN_TOKEN) + f"""advanced:
   start_cidr_v4: 10.218.0.0/24
   use_ip_v6: false
 database:
@@ -220,128 +216,81 @@ def rss_kib(pid):
 
 # ---------------------------------------------------------------- 2. slow clients
 
-def slow_head_closed_after(port, path, bound):
-    """Sends a request head one header line per second; returns the seconds until the server
-    closed the connection, or None when it was still open after bound seconds."""
+def closed_after(port, first, piece, bound):
+    """Sends first, then piece(i) once a second; returns the seconds until the server closed
+    the connection, or None when it was still open after bound seconds."""
     s = socket.create_connection(("127.0.0.1", port), timeout=2)
     t0 = time.monotonic()
     try:
-        s.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n".encode())
+        s.sendall(first)
         i = 0
         while time.monotonic() - t0 < bound:
             try:
-                s.sendall(f"X-Slow-{i}: {'a' * 10}\r\n".encode())
+                s.sendall(piece(i))
+                r, _, _ = select.select([s], [], [], 1.0)
+                if r and not s.recv(4096):
+                    return time.monotonic() - t0
             except OSError:
                 return time.monotonic() - t0
-            r, _, _ = select.select([s], [], [], 1.0)
-            if r:
-                try:
-                    if not s.recv(4096):
-                        return time.monotonic() - t0
-                except OSError:
-                    return time.monotonic() - t0
             i += 1
         return None
     finally:
         s.close()
 
 
+def slow_head(path):
+    return (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n".encode(),
+            lambda i: f"X-Slow-{i}: {'a' * 10}\r\n".encode())
+
+
 def test_slow_single(st):
-    t = slow_head_closed_after(PORT, "/api/v1/user/all", 40)
+    t = closed_after(PORT, *slow_head("/api/v1/user/all"), 40)
     T.ok(t is not None and t < 20, "API: one header line per second: closed by the server "
          "(head deadline 10 s)", f"closed after {t}")
-    t = slow_head_closed_after(MPORT, "/metrics", 40)
+    t = closed_after(MPORT, *slow_head("/metrics"), 40)
     T.ok(t is not None and t < 20, "exporter: one header line per second: closed (10 s)",
          f"closed after {t}")
     # a body dribbled at 10 bytes per second after a complete, authenticated head
-    s = socket.create_connection(("127.0.0.1", PORT), timeout=2)
-    t0 = time.monotonic()
-    closed_at = None
+    t = closed_after(PORT, head("POST", "/api/v1/user/new",
+                                [f"Authorization: {ADMIN_AUTH}", "Content-Type: application/json",
+                                 "Content-Length: 100000"]), lambda i: b" " * 10, 50)
+    T.ok(t is not None and t < 45, "API: a body dribbled at 10 bytes/s: closed (body "
+         "deadline 30 s)", f"closed after {t}")
+
+
+def refused_of(n, port, sources, dst="127.0.0.1"):
+    """Opens n idle connections from the sources (round robin) and counts those the server
+    closed at once; also returns the status of a request from 127.0.0.1 meanwhile."""
+    fam = socket.AF_INET6 if ":" in dst else socket.AF_INET
+    socks, refused = [], 0
     try:
-        s.sendall(head("POST", "/api/v1/user/new", [f"Authorization: {ADMIN_AUTH}",
-                                                     "Content-Type: application/json",
-                                                     "Content-Length: 100000"]))
-        while time.monotonic() - t0 < 50:
+        for i in range(n):
+            s = socket.socket(fam, socket.SOCK_STREAM)
+            socks.append(s)
+            s.bind((sources[i % len(sources)], 0))
+            s.connect((dst, port))
+        time.sleep(0.5)
+        for s in socks:
+            r, _, _ = select.select([s], [], [], 0)
             try:
-                s.sendall(b" " * 10)
+                if r and not s.recv(1):
+                    refused += 1
             except OSError:
-                closed_at = time.monotonic() - t0
-                break
-            r, _, _ = select.select([s], [], [], 1.0)
-            if r:
-                try:
-                    if not s.recv(4096):
-                        closed_at = time.monotonic() - t0
-                        break
-                except OSError:
-                    closed_at = time.monotonic() - t0
-                    break
+                refused += 1
+        return refused, wgtest.Client(PORT, ADMIN_AUTH).api("GET", "/user/all").status
     finally:
-        s.close()
-    T.ok(closed_at is not None and closed_at < 45,
-         "API: a body dribbled at 10 bytes/s: closed (body deadline 30 s)",
-         f"closed after {closed_at}")
+        for s in socks:
+            s.close()
 
 
 def test_per_address(st):
-    socks, refused = [], 0
-    for _ in range(40):
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        s.bind(("127.0.0.7", 0))
-        s.connect(("127.0.0.1", PORT))
-        socks.append(s)
-    time.sleep(0.5)
-    for s in socks:
-        r, _, _ = select.select([s], [], [], 0)
-        if r:
-            try:
-                if not s.recv(1):
-                    refused += 1
-            except OSError:
-                refused += 1
+    refused, other = refused_of(40, PORT, ["127.0.0.7"])
     T.eq(refused, 8, "40 idle connections from one address: the 8 beyond 32 are closed at once")
-    r = wgtest.Client(PORT, ADMIN_AUTH).api("GET", "/user/all")
-    T.eq(r.status, 200, "a client from another address is served meanwhile")
-    for s in socks:
-        s.close()
-    # IPv6: one /64 is one client
-    socks, refused = [], 0
-    for i in range(40):
-        s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-        s.bind((f"{NET6}::{1 + i % 4}", 0))
-        s.connect(("::1", PORT))
-        socks.append(s)
-    time.sleep(0.5)
-    for s in socks:
-        r, _, _ = select.select([s], [], [], 0)
-        if r:
-            try:
-                if not s.recv(1):
-                    refused += 1
-            except OSError:
-                refused += 1
+    T.eq(other, 200, "a client from another address is served meanwhile")
+    refused, _ = refused_of(40, PORT, [f"{NET6}::{i}" for i in range(1, 5)], dst="::1")
     T.eq(refused, 8, "40 connections from 4 addresses of one IPv6 /64: 8 beyond 32 closed")
-    for s in socks:
-        s.close()
-    socks = []
-    for _ in range(10):
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        s.bind(("127.0.0.8", 0))
-        s.connect(("127.0.0.1", MPORT))
-        socks.append(s)
-    time.sleep(0.5)
-    refused = 0
-    for s in socks:
-        r, _, _ = select.select([s], [], [], 0)
-        if r:
-            try:
-                if not s.recv(1):
-                    refused += 1
-            except OSError:
-                refused += 1
+    refused, _ = refused_of(10, MPORT, ["127.0.0.8"])
     T.eq(refused, 2, "exporter: 10 connections from one address, the 2 beyond 8 closed")
-    for s in socks:
-        s.close()
 
 
 class SlowFlood:

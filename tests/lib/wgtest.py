@@ -111,20 +111,27 @@ def q(s):
 
 
 class Client:
-    """HTTP(S) client for one daemon; auth is an Authorization header value or None."""
+    """HTTP(S) client for one daemon; auth is an Authorization header value or None; source
+    binds the client side to a local address (per-address limits)."""
 
-    def __init__(self, port, auth=None, host="127.0.0.1", tls=False, timeout=60):
+    def __init__(self, port, auth=None, host="127.0.0.1", tls=False, timeout=60, source=None):
         self.port, self.auth, self.host, self.tls, self.timeout = port, auth, host, tls, timeout
+        self.source = source
 
-    def call(self, method, path, body=None, auth="default", headers=None, raw=None):
+    def connection(self, source=None):
+        src = source or self.source
+        src = (src, 0) if src else None
         if self.tls:
             ctx = ssl.create_default_context()
             ctx.check_hostname = False
             ctx.verify_mode = ssl.CERT_NONE
-            conn = http.client.HTTPSConnection(self.host, self.port, timeout=self.timeout,
-                                               context=ctx)
-        else:
-            conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+            return http.client.HTTPSConnection(self.host, self.port, timeout=self.timeout,
+                                               context=ctx, source_address=src)
+        return http.client.HTTPConnection(self.host, self.port, timeout=self.timeout,
+                                          source_address=src)
+
+    def call(self, method, path, body=None, auth="default", headers=None, raw=None, source=None):
+        conn = self.connection(source)
         hdrs = dict(headers or {})
         a = self.auth if auth == "default" else auth
         if a:
@@ -410,8 +417,7 @@ def prepared_request(port, method, path, headers, body=b"", host="127.0.0.1", so
     """(setup, go) for parallel(): setup connects (so the race starts at the request, not at
     the handshake), go sends and returns a Resp."""
     def setup():
-        c = http.client.HTTPConnection(host, port, timeout=timeout,
-                                       source_address=(source, 0) if source else None)
+        c = Client(port, host=host, timeout=timeout, source=source).connection()
         c.connect()
         return c
 
@@ -423,3 +429,9 @@ def prepared_request(port, method, path, headers, body=b"", host="127.0.0.1", so
         finally:
             c.close()
     return setup, go
+
+
+def config_core(admin, password, token):
+    """The core: section every daemon test starts with (YAML text)."""
+    return (f"core:\n  admin_user: {admin}\n  admin_password: \"{password}\"\n"
+            f"  admin_api_token: \"{token}\"\n")
