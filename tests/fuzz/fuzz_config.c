@@ -3,7 +3,8 @@
  * libFuzzer target: config.yaml (wg-portal's keys) through the whole loader, cfg_load_string():
  * ${VAR} substitution, the YAML parser, the schema walk, value conversion and validation, then
  * cfg_release(). Also the duration parser on the raw input. Invariant: a failed load leaves a
- * message; nothing leaks or crashes whatever the bytes (the file is an operator's, but it is
+ * message (negative durations parse, as in Go, and are refused by the validation); nothing
+ * leaks or crashes whatever the bytes (the file is an operator's, but it is
  * also what a migration or a config-management tool writes).
  */
 #include <stdint.h>
@@ -30,8 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (cfg_load_string(&cfg, text, "fuzz.yaml", &e) < 0 && !e.msg[0])
 		__builtin_trap();
 	cfg_release(&cfg);
-	if (cfg_parse_duration(text, &ms) == 0 && ms < 0)
-		__builtin_trap();
+	(void)cfg_parse_duration(text, &ms); /* Go syntax: "-1s" parses; validation refuses it */
 	free(text);
 	return 0;
 }
