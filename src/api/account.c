@@ -6,7 +6,8 @@
  *  - POST /user/by-id/{id}/change-password {OldPassword, Password, PasswordRepeat}: only the
  *    account itself (an admin resets others with PUT /user/by-id/{id}); the current password
  *    is checked with the login's bounds (a few hashes at once, 5 failures per 5 minutes per
- *    account, then 429); on success every other session of the user ends.
+ *    account, then 429, api/throttle.h); on success every other session of the user ends
+ *    (core_user_update does that for every password change).
  *  - GET /user/by-id/{id}/interfaces (self or admin): the interfaces the user may provision on,
  *    public fields only.
  */
@@ -17,13 +18,13 @@
 
 #include "api/handlers.h"
 #include "api/json_model.h"
+#include "api/throttle.h"
 #include "api/ui.h"
 #include "auth/basic.h"
 #include "auth/session.h"
 #include "core/core.h"
 #include "store/store.h"
 #include "util/err.h"
-#include "util/log.h"
 
 struct pw_req {
 	const char *old, *new, *repeat;
@@ -83,6 +84,7 @@ void api_account_password(struct api_ctx *c)
 	struct pw_req pr;
 	struct user *u = NULL;
 	struct err err = { 0 };
+	char keep[SESSION_HASH_HEX + 1];
 	json_t *body = NULL;
 	unsigned wait = 0;
 	int r;
@@ -101,10 +103,7 @@ void api_account_password(struct api_ctx *c)
 	}
 	r = api_password_verify(c, u, pr.old, &wait);
 	if (r == -EAGAIN) {
-		char v[24];
-		snprintf(v, sizeof(v), "%u", wait);
-		http_header(c, "Retry-After", v);
-		http_error(c, 429, NULL, "too many wrong passwords, retry in %u s", wait);
+		api_too_many(c, wait, "too many wrong passwords");
 		goto out;
 	}
 	if (r < 0) {
@@ -114,16 +113,14 @@ void api_account_password(struct api_ctx *c)
 		goto out;
 	}
 	err_clear(&err);
-	r = core_user_change_password(c->app, c->id, pr.old, pr.new, &err);
+	/* every other session of the user ends with the change (core_user_update); the browser
+	 * that made it stays logged in */
+	r = core_user_change_password(c->app, c->id, pr.old, pr.new,
+				      api_session_hash(c, keep) ? keep : NULL, &err);
 	if (r < 0) {
 		http_error_err(c, &err, "password change failed");
 		goto out;
 	}
-	err_clear(&err);
-	/* the browser that changed it stays logged in; every other session ends */
-	if (session_end_others(c->app->store, c->id, api_auth_is_session() ? api_session_id(c) : NULL,
-			       &err) < 0)
-		log_warn("auth: request %s: ending other sessions: %s", c->request_id, err.msg);
 	user_free(u);
 	u = NULL;
 	if (store_user_get(c->app->store, c->id, &u, &err) == 0)

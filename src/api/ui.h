@@ -15,8 +15,12 @@
 void api_auth_login(struct api_ctx *c);
 void api_auth_session(struct api_ctx *c);
 void api_auth_logout(struct api_ctx *c);
-/* The session id of the request's cookie (borrowed), NULL without one. */
-const char *api_session_id(const struct api_ctx *c);
+/* origin.c: head check of POST /auth/login, before its body is read: JSON content type and a
+ * same-origin (or web.external_url) Origin, else Referer. Answers 415/403 and returns false. */
+bool api_auth_login_head(struct api_ctx *c);
+/* basic.c: Basic auth (user id + API token) of header, throttled per client address. Sets
+ * c->caller; answers 401/429 itself and returns false on failure. */
+bool api_basic_authenticate(struct api_ctx *c, const char *header);
 /* Checks the password of an account already identified (change-password) with the login's
  * bounds: at most a few argon2 hashes at once and the per-account failure limit. 0 match,
  * -EACCES wrong, -EAGAIN throttled (*retry_after = seconds). */
@@ -29,6 +33,9 @@ bool api_session_cookie_present(const struct api_ctx *c);
  * for methods other than GET/HEAD/OPTIONS, checks X-CSRF-Token. Answers 401 ("not logged
  * in") or 403 ("CSRF token missing or invalid") itself and returns false then. */
 bool api_session_authenticate(struct api_ctx *c, const char *method);
+/* The id hash of the session that authenticated c (for "keep this session"); false when c
+ * was not authenticated by a session cookie. */
+bool api_session_hash(const struct api_ctx *c, char out[static 65]);
 /* True while the current request (this thread) was authenticated by a session cookie. */
 bool api_auth_is_session(void);
 void api_auth_set_session(bool on);

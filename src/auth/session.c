@@ -125,19 +125,6 @@ int session_delete(struct store *st, const char *id, struct err *err)
 	return r;
 }
 
-int session_end_others(struct store *st, const char *user_id, const char *keep_id,
-		       struct err *err)
-{
-	char hash[SESSION_HASH_HEX + 1] = "";
-	int r;
-
-	if (keep_id && session_id_is_valid(keep_id))
-		session_hash(keep_id, hash);
-	r = store_session_delete_user(st, user_id, hash[0] ? hash : NULL, err);
-	sodium_memzero(hash, sizeof(hash));
-	return r;
-}
-
 bool session_csrf_equal(const char *expected, const char *presented)
 {
 	size_t n;

@@ -45,11 +45,6 @@ int session_lookup(struct store *st, const char *id, int64_t now, char **ret_use
 /* Deletes the session of this id (no error when there is none). */
 int session_delete(struct store *st, const char *id, struct err *err);
 
-/* Ends every session of user_id except the one with id keep_id (NULL or invalid: all of them):
- * the one place that does "a credential changed, other browsers must log in again". */
-int session_end_others(struct store *st, const char *user_id, const char *keep_id,
-		       struct err *err);
-
 /* Constant-time comparison of a presented CSRF token with the session's; false for NULL,
  * empty or different-length input. */
 bool session_csrf_equal(const char *expected, const char *presented);

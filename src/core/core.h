@@ -9,7 +9,8 @@
  * Return codes (mapped to HTTP by api/errmap.c): -EINVAL bad input (err->field names the JSON
  * field), -ENOENT not found, -EEXIST duplicate / collision, -EACCES no permission,
  * -EOPNOTSUPP the backend cannot do it (422), -EHOSTUNREACH / -EIO / -EPROTO / -ETIMEDOUT device
- * error (502/504), -ENOSPC address space exhausted.
+ * error (502/504), -EADDRNOTAVAIL address space or listen ports exhausted (500), -ENOSPC the
+ * database's disk is full (507).
  * Objects passed in are borrowed; objects returned through **ret are owned by the caller.
  */
 #include <stdbool.h>
@@ -42,10 +43,12 @@ int core_peer_delete(struct app *app, const char *id, struct err *err);
 
 /* Users (spec 2.6.3, 3.8). caller = identifier of the authenticated user (self-checks).
  * password = clear password or NULL/"" (update: keep). api_token: NULL keep, "" remove,
- * else set (u->api_token is filled so the answer can echo it once). */
+ * else set (u->api_token is filled so the answer can echo it once). A new password ends
+ * every UI session of the user in the same transaction, except the one whose id hash is
+ * keep_session (the browser that made the change; NULL: none is kept). */
 int core_user_create(struct app *app, struct user *u, const char *password, struct err *err);
 int core_user_update(struct app *app, const char *caller, struct user *u, const char *password,
-		     const char *api_token, struct err *err);
+		     const char *api_token, const char *keep_session, struct err *err);
 int core_user_delete(struct app *app, const char *caller, const char *id, struct err *err);
 
 /* Peer lifecycle and defaults (spec 3.7, 3.9; core/expiry.c, core/default_peers.c,
@@ -86,9 +89,10 @@ int core_user_interfaces(struct app *app, struct iface ***ret, size_t *ret_n, st
 int core_peer_update_own(struct app *app, const char *caller, const char *old_id,
 			 const struct peer *req, struct peer **ret, struct err *err);
 /* Sets a local user's new password (min length, must differ from old_password when given);
- * the caller has checked the current password. */
+ * the caller has checked the current password. Every session of the user ends except the one
+ * whose id hash is keep_session (NULL: all), as with any password change (core_user_update). */
 int core_user_change_password(struct app *app, const char *user_id, const char *old_password,
-			      const char *new_password, struct err *err);
+			      const char *new_password, const char *keep_session, struct err *err);
 
 /* Background work (core/background.c): expiry sweeps, default peers, config files. Start after
  * the start-up restore; stop after the API and the sync threads. */

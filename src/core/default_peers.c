@@ -6,7 +6,8 @@
  *  - default peers: on a server interface whose "create default peer" flag is set, for a user
  *    who is neither disabled nor locked and has no peer on that interface yet; named
  *    "Default Peer <8 chars>", note "Default peer created for user <id>", marked automatic;
- *  - "add multiple peers": one freshly prepared peer per given user id (ids need not exist),
+ *  - "add multiple peers": one freshly prepared peer per given user id (each must exist, as
+ *    every peer owner here),
  *    named "<prefix> Peer <8 chars>", each stored before the next is prepared so every peer
  *    gets the next free addresses.
  *

@@ -101,7 +101,7 @@ out:
 }
 
 int core_user_change_password(struct app *app, const char *user_id, const char *old_password,
-			      const char *new_password, struct err *err)
+			      const char *new_password, const char *keep_session, struct err *err)
 {
 	struct user *u = NULL;
 	int min = app->cfg->auth.min_password_length;
@@ -124,7 +124,7 @@ int core_user_change_password(struct app *app, const char *user_id, const char *
 			      "that does support password changes");
 		goto out;
 	}
-	r = core_user_update(app, user_id, u, new_password, NULL, err);
+	r = core_user_update(app, user_id, u, new_password, NULL, keep_session, err);
 out:
 	user_free(u);
 	return r;

@@ -203,7 +203,7 @@ out:
 	return r;
 }
 
-int store_session_delete_user(struct store *st, const char *user_id, const char *except_hash,
+int store_session_delete_user(struct store *st, const char *user_id, const char *keep_hash,
 			      struct err *err)
 {
 	struct db_stmt *s;
@@ -214,7 +214,7 @@ int store_session_delete_user(struct store *st, const char *user_id, const char 
 		 "end sessions", err);
 	if (r == 0) {
 		db_bind_text(s, 1, user_id ? user_id : "");
-		db_bind_text(s, 2, except_hash ? except_hash : "");
+		db_bind_text(s, 2, keep_hash ? keep_hash : "");
 		r = run_done(st, s, "end sessions", err);
 	}
 	store_unlock(st);

@@ -274,6 +274,7 @@ def test_operations(tmp):
     expect("peerGet", api("GET", "/peer/by-id/" + q(pid)), "admin", 200)
     expect("peerGet", api("GET", "/peer/by-id/" + q("A" * 43 + "=")), "unknown", 404)
     expect("peerUpdate", api("PUT", "/peer/by-id/" + q(pid), dict(peer, Notes="n")), "edit", 200)
+    api("POST", "/user/new", {"Identifier": "gus", "Password": BOB_PW})
     r = expect("peerMultipleNew", api("POST", f"/peer/multiplenew/{q(IFACE)}",
                                       {"Identifiers": ["gus"], "Prefix": "Doc"}), "one user", 200)
     multi = (r.json() or [{}])[0]

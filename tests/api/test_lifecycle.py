@@ -280,6 +280,8 @@ def test_generated_files(st):
 
 
 def test_multi_and_defaults(st):
+    for u in ("gus", "hal"):
+        api("POST", "/user/new", {"Identifier": u, "Password": USER_PW})
     r = api("POST", f"/peer/multiplenew/{q(IF_A)}", {"Identifiers": ["gus", "hal"],
                                                      "Prefix": "Team"})
     j = r.json() or []
@@ -289,6 +291,9 @@ def test_multi_and_defaults(st):
          "add multiple peers: one per user, prefix, distinct addresses", j)
     r = api("POST", "/peer/multiplenew/nosuch", {"Identifiers": ["gus"]})
     T.eq(r.status, 404, "add multiple peers on an unknown interface: 404")
+    r = api("POST", f"/peer/multiplenew/{q(IF_A)}", {"Identifiers": ["nobody-here"]})
+    T.ok(r.status == 400 and (r.json() or {}).get("Field") == "UserIdentifier",
+         "add multiple peers for a user that does not exist: 400 (owners must exist)", r)
     r = api("POST", f"/peer/multiplenew/{q(IF_A)}", {"Identifiers": []})
     T.ok(r.status == 400 and (r.json() or {}).get("Field") == "Identifiers",
          "add multiple peers without users: 400 naming Identifiers", r)

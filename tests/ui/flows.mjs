@@ -295,12 +295,12 @@ export async function testIfaceActions(page) {
   await T.step('add multiple peers: one per chosen user, named with the prefix', async () => {
     await page.click('[data-test=multi-peer]')
     await page.locator(`[data-test=multi-users] input[data-user="${BOB}"]`).check({ timeout: W })
-    await page.fill('#mp-extra', 'ext-user-1')
+    await page.locator('[data-test=multi-users] input[data-user="dora"]').check({ timeout: W })
     await page.fill('#mp-prefix', 'Team')
     await page.click('[data-test=save-multi]')
     await page.locator('.toast', { hasText: '2 peers created' }).waitFor({ timeout: W_DEVICE })
     const peers = ((await api('GET', 'peer/by-interface/' + LOCAL_IF)).json || []).filter((p) => p.DisplayName.startsWith('Team Peer '))
-    return { ok: peers.length === 2 && peers.map((p) => p.UserIdentifier).sort().join() === [BOB, 'ext-user-1'].sort().join(), detail: peers.map((p) => p.DisplayName) }
+    return { ok: peers.length === 2 && peers.map((p) => p.UserIdentifier).sort().join() === [BOB, 'dora'].sort().join(), detail: peers.map((p) => p.DisplayName) }
   })
 }
 
