@@ -51,6 +51,8 @@ def call(method, path, body=None, **kw):
 
 
 def api(method, path, body=None, **kw):
+    if path == "/auth/login":   # as a browser does: its same-origin Origin (login CSRF check)
+        kw["headers"] = dict({"Origin": f"http://127.0.0.1:{PORT}"}, **(kw.get("headers") or {}))
     return call(method, "/api/v1" + path, body, **kw)
 
 
@@ -214,15 +216,17 @@ def test_document():
 
 
 def router_routes():
-    """(METHOD, documented path) of every route in src/api/router.c."""
+    """(METHOD, documented path) of every route in src/api/router.c: its two tables, entries
+    { "GET", "/path/", "entity" or NULL, SCOPE_X, handler[, head check] } and, for the suffix
+    table, { { ... }, "/suffix" }."""
     with open(os.path.join(ROOT, "src", "api", "router.c")) as f:
         src = f.read()
+    entry = r'\{\s*"(\w+)",\s*"([^"]+)",\s*("\w+"|NULL),\s*SCOPE_\w+,\s*\w+(?:,\s*\w+)?\s*\}'
     out = set()
-    for m in re.finditer(r'\{ \{ "(\w+)", "([^"]+)", ("\w+"|NULL), \w+, \w+ \},\s*"([^"]+)" \}',
-                         src):
+    for m in re.finditer(r'\{\s*' + entry + r',\s*"([^"]+)"\s*\}', src):
         out.add((m.group(1), m.group(2) + "{id}" + m.group(4)))
-    for m in re.finditer(r'^\t\{ "(\w+)", "([^"]+)", ("\w+"|NULL), SCOPE_\w+, \w+ \},', src,
-                         re.M):
+    src = re.sub(r'\{\s*' + entry + r',\s*"([^"]+)"\s*\}', "", src)
+    for m in re.finditer(entry, src):
         out.add((m.group(1), m.group(2) + ("{id}" if m.group(3) != "NULL" else "")))
     return out
 
@@ -339,6 +343,9 @@ def test_operations(tmp):
                             auth=None), "wrong password", 401)
     expect("authLogin", api("POST", "/auth/login", {"Username": "bob"}, auth=None),
            "no password", 400)
+    expect("authLogin", api("POST", "/auth/login", {"Username": "bob", "Password": BOB_PW},
+                            auth=None, headers={"Origin": "http://elsewhere.example"}),
+           "another site", 403)
     r = expect("authLogin", api("POST", "/auth/login", {"Username": "bob", "Password": BOB_PW},
                                 auth=None), "bob", 200)
     s = Sess(r)

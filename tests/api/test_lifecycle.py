@@ -81,7 +81,9 @@ class Session:
 
 
 def login(user, pw):
-    r = api("POST", "/auth/login", {"Username": user, "Password": pw}, auth=None)
+    # as a browser does: the login carries its same-origin Origin (login CSRF check)
+    r = api("POST", "/auth/login", {"Username": user, "Password": pw}, auth=None,
+            headers={"Origin": f"http://127.0.0.1:{PORT}"})
     if r.status != 200:
         return r, None
     cookie = (r.header("Set-Cookie") or "").split(";")[0]

@@ -212,7 +212,7 @@ export async function testSelfService(page) {
 
 // item 5: the own password, with the current one; other sessions end
 export async function testPassword(page) {
-  const other = await api('POST', 'auth/login', { Username: BOB, Password: BOB_PW }, { user: '' })
+  const other = await api('POST', 'auth/login', { Username: BOB, Password: BOB_PW }, { user: '', headers: { Origin: BASE } })
   const cookie = String(other.headers['set-cookie'] || '').split(';')[0]
   await page.goto(BASE + '/#/profile')
   await page.waitForSelector('[data-test=password-form]', { timeout: W })
