@@ -65,6 +65,7 @@ static const struct route routes[] = {
 	{ "POST", "/peer/new", NULL, SCOPE_ADMIN, api_peer_new },
 	{ "PUT", "/peer/by-id/", "peer", SCOPE_ADMIN, api_peer_update },
 	{ "DELETE", "/peer/by-id/", "peer", SCOPE_ADMIN, api_peer_delete },
+	{ "POST", "/peer/config-mail", NULL, SCOPE_ANY, api_peer_config_mail },
 
 	{ "GET", "/user/all", NULL, SCOPE_ADMIN, api_user_all },
 	{ "GET", "/user/by-id/", "user", SCOPE_ANY, api_user_get },
@@ -82,6 +83,8 @@ static const struct route routes[] = {
 	{ "POST", "/provisioning/new-peer", NULL, SCOPE_ANY, api_prov_new_peer },
 
 	{ "GET", "/backend/all", NULL, SCOPE_ADMIN, api_backend_all },
+	{ "GET", "/delivery/all", NULL, SCOPE_ADMIN, api_delivery_all },
+	{ "GET", "/delivery/by-id/", "delivery", SCOPE_ANY, api_delivery_get },
 
 	/* UI additions (api/ui.h) */
 	{ "POST", "/auth/login", NULL, SCOPE_NONE, api_auth_login },

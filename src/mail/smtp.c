@@ -9,10 +9,11 @@
 
 #include <curl/curl.h>
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+
+#include "util/curl_util.h"
 
 struct upload {
 	const char *p;
@@ -23,13 +24,6 @@ struct replies {
 	char last[SMTP_ANSWER_MAX];
 	char last_error[SMTP_ANSWER_MAX];   /* the last 4xx/5xx line */
 };
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-
-static void curl_init_once(void)
-{
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 static size_t read_cb(char *dst, size_t size, size_t nmemb, void *ud)
 {
@@ -105,7 +99,7 @@ int smtp_send(const struct smtp_cfg *cfg, const char *from_addr, const char *to_
 	CURL *h;
 
 	memset(res, 0, sizeof(*res));
-	pthread_once(&curl_once, curl_init_once);
+	curl_util_global_init();
 	h = curl_easy_init();
 	if (!h) {
 		snprintf(res->answer, sizeof(res->answer), "out of memory");
@@ -135,6 +129,7 @@ int smtp_send(const struct smtp_cfg *cfg, const char *from_addr, const char *to_
 	curl_easy_setopt(h, CURLOPT_USE_SSL, starttls ? (long)CURLUSESSL_ALL : (long)CURLUSESSL_NONE);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, cfg->cert_validation ? 1L : 0L);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, cfg->cert_validation ? 2L : 0L);
+	curl_util_tls_trust_from_env(h);
 	if (cfg->username && *cfg->username) {
 		curl_easy_setopt(h, CURLOPT_USERNAME, cfg->username);
 		curl_easy_setopt(h, CURLOPT_PASSWORD, cfg->password ? cfg->password : "");

@@ -219,7 +219,38 @@ static const char migration_4[] =
 	"CREATE INDEX interface_addresses_key ON interface_addresses(addr_key);\n"
 	"CREATE INDEX peer_addresses_key ON peer_addresses(addr_key);\n";
 
-static const char *const migrations[] = { migration_1, migration_2, migration_3, migration_4 };
+/*
+ * Version 5: the delivery queue and log of mails and webhooks (store_delivery.c). A row is
+ * written with the change that caused it; the due index serves the worker's poll, the object
+ * index the per-object order check, the created index the purge.
+ */
+static const char migration_5[] =
+	"CREATE TABLE deliveries (\n"
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+	"  kind TEXT NOT NULL,\n"
+	"  object_key TEXT NOT NULL,\n"
+	"  event TEXT NOT NULL DEFAULT '',\n"
+	"  entity TEXT NOT NULL DEFAULT '',\n"
+	"  identifier TEXT NOT NULL DEFAULT '',\n"
+	"  recipient TEXT NOT NULL DEFAULT '',\n"
+	"  payload TEXT NOT NULL DEFAULT '',\n"
+	"  requested_by TEXT NOT NULL DEFAULT '',\n"
+	"  status TEXT NOT NULL,\n"
+	"  attempts INTEGER NOT NULL DEFAULT 0,\n"
+	"  next_attempt_at INTEGER NOT NULL DEFAULT 0,\n"
+	"  last_error TEXT NOT NULL DEFAULT '',\n"
+	"  response_code INTEGER NOT NULL DEFAULT 0,\n"
+	"  duration_ms INTEGER NOT NULL DEFAULT 0,\n"
+	"  created_at INTEGER NOT NULL,\n"
+	"  updated_at INTEGER NOT NULL,\n"
+	"  sent_at INTEGER NOT NULL DEFAULT 0\n"
+	");\n"
+	"CREATE INDEX deliveries_due ON deliveries(kind, status, next_attempt_at);\n"
+	"CREATE INDEX deliveries_object ON deliveries(object_key, id);\n"
+	"CREATE INDEX deliveries_updated ON deliveries(updated_at);\n";
+
+static const char *const migrations[] = { migration_1, migration_2, migration_3, migration_4,
+					   migration_5 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION_LATEST,
 	       "STORE_SCHEMA_VERSION_LATEST must equal the number of migrations");

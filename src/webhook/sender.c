@@ -9,19 +9,12 @@
 
 #include <curl/curl.h>
 #include <errno.h>
-#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "util/buf.h"
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-
-static void curl_init_once(void)
-{
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-}
+#include "util/curl_util.h"
 
 void webhook_sign(const char *secret, const char *body, size_t len, char hex[static 65])
 {
@@ -92,7 +85,7 @@ int webhook_send(const struct webhook_target *t, int64_t delivery_id, const char
 	CURL *h;
 
 	memset(res, 0, sizeof(*res));
-	pthread_once(&curl_once, curl_init_once);
+	curl_util_global_init();
 	h = curl_easy_init();
 	if (!h) {
 		snprintf(res->answer, sizeof(res->answer), "out of memory");
@@ -129,6 +122,7 @@ int webhook_send(const struct webhook_target *t, int64_t delivery_id, const char
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, body_cb);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &answer);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "wgportal-webhook");
+	curl_util_tls_trust_from_env(h);
 	rc = curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_cleanup(h);
