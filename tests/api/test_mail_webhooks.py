@@ -93,7 +93,7 @@ class Receiver:
     """Records POSTs; plan is a list of actions for the next requests: an int (status) or
     ("hang", seconds). With the plan empty it answers 204."""
 
-    def __init__(self):
+    def __init__(self, port=0):
         self.requests, self.plan, self.lock = [], [], threading.Lock()
         rec = self
 
@@ -119,7 +119,7 @@ class Receiver:
             def log_message(self, *a):
                 pass
 
-        self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", port), H)
         self.srv.daemon_threads = True
         self.port = self.srv.server_address[1]
         threading.Thread(target=self.srv.serve_forever, daemon=True).start()
@@ -653,22 +653,193 @@ def test_failing_receiver(w, rcv, st):
          "the delivery log shows 4 attempts for the retried event", first)
 
 
-def test_restart_keeps_queue(w, rcv, smtp_down_port, st, mail_cfg, hook_cfg):
-    """Receiver and SMTP server down; queue; restart the daemon; bring them up; delivered."""
+def test_restart_keeps_queue(w, st, tmp, mail, hook):
+    """Receiver and SMTP server down; changes and a mail are queued; the daemon restarts;
+    after they come back everything is delivered: nothing is lost over a restart."""
+    rcv = Receiver()
+    hook = dict(hook, url=rcv.url())
+    dead_port = free_port()   # nothing listens here yet
+    w.start(dict(mail, port=dead_port), hook)
     rcv_port = rcv.port
     rcv.stop()
     pid = st["peer"]["Identifier"]
     upd = dict(st["peer"], DisplayName="While down")
+    t0 = time.time()
     T.eq(api("PUT", "/peer/by-id/" + q(pid), upd).status, 200,
          "an update is accepted while the receiver is down (sending never blocks a request)")
+    T.ok(time.time() - t0 < 2, "the request did not wait for the receiver")
     r = api("POST", "/peer/config-mail", {"Identifiers": [pid]})
     T.eq(r.status, 202, "a mail is accepted while the SMTP server is unreachable")
     did = r.json()["Deliveries"][0]["Id"] if r.status == 202 else 0
     d = delivery(did, 15, ("retrying",))
-    T.ok(d and d["Attempts"] >= 1 and d["LastError"],
-         "unreachable SMTP server: status retrying with the connect error", d)
+    T.ok(d and d["Attempts"] >= 1 and d["LastError"] and d["NextAttemptAt"],
+         "unreachable SMTP server: retrying, the connect error and the next attempt shown", d)
     w.stop("before restart")
-    return rcv_port, did
+    # both come back on the same ports, then the daemon
+    smtp = Smtp(tmp, "revived", port=dead_port)
+    T.ok(smtp.port == dead_port, "SMTP server up on the formerly dead port")
+    back = Receiver(port=rcv_port)
+    w.start(dict(mail, port=dead_port), hook)
+    got = back.wait(lambda e: e["json"]["event"] == "update" and
+                    e["json"]["payload"]["DisplayName"] == "While down", 30)
+    T.ok(got and signature_ok(got[0]), "after the restart the queued webhook is delivered")
+    d = delivery(did, 60)
+    T.ok(d and d["Status"] == "sent" and smtp.mails(),
+         "after the restart the queued mail is sent", d)
+    w.stop("after restart")
+    smtp.stop()
+    back.stop()
+
+
+def test_smtp_variants(w, st, tmp, certs, hook):
+    """STARTTLS and implicit TLS with AUTH PLAIN / LOGIN / CRAM-MD5 against the test CA."""
+    rcv = Receiver()
+    hook = dict(hook, url=rcv.url())
+    pid = st["peer"]["Identifier"]
+    ca_env = {"SSL_CERT_FILE": certs["ca"]}
+    cases = [("starttls", "plain", True), ("starttls", "login", True),
+             ("starttls", "crammd5", True), ("tls", "plain", True), ("tls", "crammd5", True)]
+    servers = {m: Smtp(tmp, f"{m}-auth", m, (SMTP_USER, SMTP_PW), certs)
+               for m in ("starttls", "tls")}
+    noauth = Smtp(tmp, "tls-noauth", "tls", None, certs)
+    try:
+        for mode, auth, _ in cases:
+            smtp = servers[mode]
+            n = len(smtp.mails())
+            mail = {"host": "127.0.0.1", "port": smtp.port, "encryption": mode,
+                    "cert_validation": True, "username": SMTP_USER, "password": SMTP_PW,
+                    "auth_type": auth, "from": "WG Portal <noreply@wgpm.test>"}
+            w.start(mail, hook, env=ca_env)
+            t0 = time.time()
+            r = api("POST", "/peer/config-mail", {"Identifiers": [pid]})
+            d = delivery(r.json()["Deliveries"][0]["Id"]) if r.status == 202 else None
+            mails = smtp.wait(n + 1)
+            ok = d and d["Status"] == "sent" and mails
+            T.ok(ok, f"{mode} + AUTH {auth}: sent, certificate checked against the test CA", d)
+            if ok:
+                meta = mails[-1]["meta"]
+                T.ok(meta["tls"] and meta["auth_mechanism"] == {"plain": "PLAIN", "login":
+                                                                "LOGIN", "crammd5":
+                                                                "CRAM-MD5"}[auth] and
+                     meta["login"] == SMTP_USER,
+                     f"{mode} + AUTH {auth}: the server saw TLS and that mechanism", meta)
+                figure(f"mail ({mode}, AUTH {auth}): API call to SMTP server "
+                       f"{1000 * (meta['received_at'] - t0):.0f} ms")
+            w.stop(f"{mode}-{auth}")
+        # wrong password: the server's answer, no retry
+        smtp = servers["starttls"]
+        w.start({"host": "127.0.0.1", "port": smtp.port, "encryption": "starttls",
+                 "username": SMTP_USER, "password": "wrong-password", "auth_type": "login",
+                 "from": "noreply@wgpm.test"}, hook, env=ca_env)
+        r = api("POST", "/peer/config-mail", {"Identifiers": [pid]})
+        d = delivery(r.json()["Deliveries"][0]["Id"]) if r.status == 202 else None
+        T.ok(d and d["Status"] == "failed" and d["Attempts"] == 1 and
+             d["LastError"].startswith("535") and d["ResponseCode"] == 535 and
+             "wrong-password" not in json.dumps(d),
+             "wrong password: failed at once with the server's 535 answer", d)
+        log = w.daemon.log()
+        w.stop("wrong password")
+        T.ok("wrong-password" not in log, "the wrong password is not in the log")
+        # certificate checks: without the CA -> failed; cert_validation false -> sent
+        w.start({"host": "127.0.0.1", "port": noauth.port, "encryption": "tls",
+                 "cert_validation": True, "from": "noreply@wgpm.test"}, hook)
+        r = api("POST", "/peer/config-mail", {"Identifiers": [pid]})
+        d = delivery(r.json()["Deliveries"][0]["Id"]) if r.status == 202 else None
+        T.ok(d and d["Status"] == "failed" and "certificate" in d["LastError"].lower(),
+             "cert_validation true and an unknown CA: failed, the TLS reason shown", d)
+        w.stop("untrusted certificate")
+        n = len(noauth.mails())
+        w.start({"host": "127.0.0.1", "port": noauth.port, "encryption": "tls",
+                 "cert_validation": False, "from": "noreply@wgpm.test"}, hook)
+        r = api("POST", "/peer/config-mail", {"Identifiers": [pid]})
+        d = delivery(r.json()["Deliveries"][0]["Id"]) if r.status == 202 else None
+        T.ok(d and d["Status"] == "sent" and noauth.wait(n + 1),
+             "cert_validation false: sent over TLS without checking the certificate", d)
+        w.stop("no certificate check")
+    finally:
+        for s_ in list(servers.values()) + [noauth]:
+            s_.stop()
+        rcv.stop()
+
+
+def test_templates_and_peer_email(w, st, tmp, mail, hook):
+    smtp = Smtp(tmp, "templates")
+    mail = dict(mail, port=smtp.port)
+    try:
+        # an empty templates_path is created and filled with the built-ins (template.go:42-57)
+        tdir = os.path.join(tmp, "templates")
+        w.start(dict(mail, templates_path=tdir), hook)
+        names = sorted(os.listdir(tdir)) if os.path.isdir(tdir) else []
+        T.eq(names, ["mail_with_attachment.gohtml", "mail_with_attachment.gotpl",
+                     "mail_with_link.gohtml", "mail_with_link.gotpl"],
+             "templates_path created and filled with the four built-in templates")
+        w.stop("templates filled")
+        # wg-portal's own link templates plus a custom attachment text template
+        for f in ("mail_with_link.gotpl", "mail_with_link.gohtml"):
+            shutil.copy(os.path.join(ROOT, "tests", "data", "gotpl", "wg-portal", f),
+                        os.path.join(tdir, f))
+        with open(os.path.join(tdir, "mail_with_attachment.gotpl"), "w") as f:
+            f.write("{{- /* custom */ -}}\nHi {{with .User}}{{.Firstname}}{{else}}you{{end}}!"
+                    "\n{{range $k, $v := .User}}{{end}}Your file: {{.ConfigFileName}} "
+                    "{{printf \"%q\" .PortalName}}\n")
+        w.start(dict(mail, templates_path=tdir, allow_peer_email=True), hook)
+        pid = st["peer"]["Identifier"]
+        n = len(smtp.mails())
+        r = api("POST", "/peer/config-mail", {"Identifiers": [pid]})
+        mails = smtp.wait(n + 1)
+        T.ok(r.status == 202 and mails, "mail with a custom template sent", r)
+        if mails:
+            text = mails[-1]["msg"].get_body(("plain",)).get_content().replace("\r\n", "\n")
+            T.ok(text.startswith("Hi Alice & <Al>!\nYour file: ") and
+                 '"WG <Portal> & Co"' in text,
+                 "the templates_path file replaced the built-in text template", text)
+        r = api("POST", "/peer/config-mail", {"Identifiers": [pid], "LinkOnly": True})
+        mails = smtp.wait(n + 2)
+        if T.ok(r.status == 202 and mails, "wg-portal's own link templates accepted and sent"):
+            html = mails[-1]["msg"].get_body(("html",)).get_content()
+            text = mails[-1]["msg"].get_body(("plain",)).get_content()
+            T.ok("Scan the attached Qrcode" in text and "configuration file (" in html,
+                 "wg-portal's link templates render as in wg-portal", text[:300])
+        # allow_peer_email: the peer's user id is an address and no such user exists
+        n = len(smtp.mails())
+        r = api("POST", "/peer/config-mail", {"Identifiers": [st["orphan_peer"]["Identifier"]]})
+        mails = smtp.wait(n + 1)
+        T.ok(r.status == 202 and r.json()["Deliveries"][0]["Recipient"] == "carol@wgpm.test"
+             and mails and mails[-1]["meta"]["rcpt_tos"] == ["carol@wgpm.test"],
+             "allow_peer_email: mailed to the user identifier", r)
+        w.stop("custom templates")
+        # a template with a syntax error stops the start with the file and line
+        with open(os.path.join(tdir, "mail_with_link.gohtml"), "w") as f:
+            f.write("<p>\n{{if .User}}\n{{.User.Email}\n</p>\n")
+        rc, log = w.start(dict(mail, templates_path=tdir), hook, expect_fail=True)
+        T.ok(rc not in (None, 0) and "mail_with_link.gohtml:3" in log and
+             "templates_path" in log,
+             "a template syntax error is a start-up error naming the file and line",
+             log[-600:])
+        w.daemon = None
+    finally:
+        smtp.stop()
+
+
+def test_deletes(w, rcv, st, mail, hook):
+    w.start(mail, hook)
+    n = len(rcv.events())
+    pid = st["bob_peer"]["Identifier"]
+    T.eq(api("DELETE", "/peer/by-id/" + q(pid)).status, 204, "peer deleted")
+    T.eq(api("DELETE", "/user/by-id/alice").status, 204, "user alice deleted")
+    T.eq(api("DELETE", "/interface/by-id/" + IFACE).status, 204, "interface deleted")
+    got = wgtest.wait_for(lambda: [e["json"] for e in rcv.events(n)
+                                   if e["json"]["entity"] == "interface"], 20)
+    evs = [(e["json"]["event"], e["json"]["entity"], e["json"]["identifier"])
+           for e in rcv.events(n)]
+    T.ok(got and ("delete", "peer", pid) in evs and ("delete", "user", "alice") in evs and
+         ("delete", "interface", IFACE) in evs and
+         ("update", "peer", st["peer"]["Identifier"]) in evs,
+         "delete events for peer, user (its peer disabled: update) and interface", evs)
+    T.ok(not [e for e in evs if e[0] == "delete" and e[1] == "peer" and
+              e[2] == st["nomail_peer"]["Identifier"]],
+         "peers removed with their interface send no event of their own", evs)
+    w.stop("deletes")
 
 
 # ---------------------------------------------------------------- main
@@ -720,6 +891,11 @@ def inner(ns):
         T.section("delivery log", test_delivery_log, w, st)
         T.section("failing receiver", test_failing_receiver, w, rcv, st)
         w.stop("plain")
+        T.section("restart keeps the queue", test_restart_keeps_queue, w, st, tmp, mail, hook)
+        T.section("SMTP over TLS with auth", test_smtp_variants, w, st, tmp, certs, hook)
+        T.section("templates and allow_peer_email", test_templates_and_peer_email, w, st, tmp,
+                  mail, hook)
+        T.section("deletes", test_deletes, w, rcv, st, mail, hook)
     finally:
         for s in (plain,):
             s.stop()

@@ -42,7 +42,9 @@ class Handler:
                 "auth_mechanism": getattr(session, "wgp_mech", None),
                 "login": session.auth_data.decode(errors="replace")
                 if isinstance(session.auth_data, bytes) else None,
-                "tls": session.ssl is not None, "received_at": time.time()}
+                "tls": session.ssl is not None or
+                server.transport.get_extra_info("ssl_object") is not None,
+                "received_at": time.time()}
         with open(base + ".json", "w") as f:
             json.dump(meta, f)
         os.rename(base + ".eml.tmp", base + ".eml")
@@ -88,12 +90,6 @@ class TLSController(Controller):
                     authenticator=make_authenticator(self.creds) if self.creds else None,
                     auth_required=self.creds is not None, auth_require_tls=False,
                     decode_data=False)
-
-    def _trigger_server(self):
-        # the base class opens a plain connection to check readiness, which an implicit TLS
-        # server cannot answer; the ready file below is the readiness signal instead
-        if self.ssl_context is None:
-            super()._trigger_server()
 
 
 def main():
