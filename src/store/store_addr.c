@@ -14,6 +14,7 @@
 
 #include "model/cidr.h"
 #include "util/err.h"
+#include "util/strv.h"
 
 #define ADDR_KEY_MAX 17
 
@@ -26,42 +27,54 @@ static int addr_key(const struct ip_prefix *p, uint8_t out[static ADDR_KEY_MAX])
 	return alen + 1;
 }
 
-int store_bind_addr_key(sqlite3_stmt *s, int col, const char *cidr)
+int store_bind_addr_key(struct db_stmt *s, int col, const char *cidr)
 {
 	struct ip_prefix p;
 	uint8_t k[ADDR_KEY_MAX];
-	int rc;
 
 	/* an unparsable (never validated) value has no key: it takes part in text comparisons
 	 * only, as before */
 	if (!cidr || ip_prefix_parse(cidr, true, &p) < 0)
-		rc = sqlite3_bind_null(s, col);
-	else
-		rc = sqlite3_bind_blob(s, col, k, addr_key(&p, k), SQLITE_TRANSIENT);
-	return rc == SQLITE_OK ? 0 : -ENOMEM;
+		return db_bind_null(s, col);
+	return db_bind_blob(s, col, k, (size_t)addr_key(&p, k));
 }
 
-/* wgp_addr_key(text): the same key in SQL, for migration 4's backfill of existing rows. */
-static void sql_addr_key(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+/* Keys the rows of one table written before migration 4: each distinct address text is read,
+ * keyed in C and written back (no SQL function, so every engine runs the same statements). */
+static int backfill_table(struct store *st, const char *select, const char *update,
+			  struct err *err)
 {
-	const char *t = argc == 1 ? (const char *)sqlite3_value_text(argv[0]) : NULL;
-	struct ip_prefix p;
-	uint8_t k[ADDR_KEY_MAX];
+	struct db_stmt *sel = NULL, *upd = NULL;
+	struct strv addrs = STRV_INIT;
+	int r;
 
-	if (!t || ip_prefix_parse(t, true, &p) < 0) {
-		sqlite3_result_null(ctx);
-		return;
+	r = db_prepare(st->db, select, &sel, err);
+	while (r == 0 && (r = db_step(sel, err)) == DB_ROW)
+		r = strv_push(&addrs, db_column_text(sel, 0) ? db_column_text(sel, 0) : "");
+	if (r == DB_DONE)
+		r = db_prepare(st->db, update, &upd, err);
+	for (size_t i = 0; r == 0 && i < addrs.n; i++) {
+		r = store_bind_addr_key(upd, 1, addrs.v[i]);
+		if (r == 0)
+			r = db_bind_text(upd, 2, addrs.v[i]);
+		if (r == 0)
+			r = db_step_done(upd, err);
 	}
-	sqlite3_result_blob(ctx, k, addr_key(&p, k), SQLITE_TRANSIENT);
+	db_finalize(sel);
+	db_finalize(upd);
+	strv_release(&addrs);
+	return r < 0 ? store_db_err(r, "key existing addresses", err) : 0;
 }
 
-int store_addr_register(struct store *st, struct err *err)
+int store_addr_backfill(struct store *st, struct err *err)
 {
-	int rc = sqlite3_create_function(st->db, "wgp_addr_key", 1,
-					 SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_addr_key,
-					 NULL, NULL);
+	int r = backfill_table(st, "SELECT DISTINCT addr FROM interface_addresses",
+			       "UPDATE interface_addresses SET addr_key = ?1 WHERE addr = ?2", err);
 
-	return rc == SQLITE_OK ? 0 : store_sql_err(st, rc, "register wgp_addr_key", err);
+	if (r == 0)
+		r = backfill_table(st, "SELECT DISTINCT addr FROM peer_addresses",
+				   "UPDATE peer_addresses SET addr_key = ?1 WHERE addr = ?2", err);
+	return r;
 }
 
 /* Both tables merged in key order: each side is read through its addr_key index, so stepping
@@ -80,7 +93,7 @@ int store_addresses_walk(struct store *st, const struct ip_prefix *net,
 	uint8_t klo[ADDR_KEY_MAX], khi[ADDR_KEY_MAX];
 	int alen = net->family == AF_INET ? 4 : 16;
 	int nlo, nhi, rc, r;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 
 	if (net->family != AF_INET && net->family != AF_INET6)
 		return err_set(err, -EINVAL, "address walk: bad family %u", net->family);
@@ -94,21 +107,22 @@ int store_addresses_walk(struct store *st, const struct ip_prefix *net,
 	r = store_stmt(st, STMT_ADDR_WALK, sql_walk, &s, err);
 	if (r < 0)
 		goto out;
-	sqlite3_bind_blob(s, 1, klo, nlo, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 2, khi, nhi, SQLITE_STATIC);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	db_bind_blob(s, 1, klo, (size_t)nlo);
+	db_bind_blob(s, 2, khi, (size_t)nhi);
+	while ((rc = db_step(s, err)) == DB_ROW) {
 		struct ip_prefix a = { .family = net->family };
-		const uint8_t *k = sqlite3_column_blob(s, 0);
+		size_t klen = 0;
+		const uint8_t *k = db_column_blob(s, 0, &klen);
 
-		if (!k || sqlite3_column_bytes(s, 0) != nlo)
+		if (!k || klen != (size_t)nlo)
 			continue; /* not a key of this family (cannot happen inside the range) */
 		memcpy(a.addr, k + 1, (size_t)alen);
 		a.len = (uint8_t)(alen * 8);
 		if (cb(&a, ctx))
 			break;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		r = store_sql_err(st, rc, "walk addresses", err);
+	if (rc < 0)
+		r = store_db_err(rc, "walk addresses", err);
 	store_stmt_done(s);
 out:
 	store_unlock(st);

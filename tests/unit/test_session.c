@@ -7,7 +7,6 @@
 #include "testlib.h"
 
 #include <errno.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,7 +115,7 @@ static void test_session__create_lookup_hash_only(void **state)
 	char id[SESSION_TOKEN_LEN + 1], csrf[SESSION_TOKEN_LEN + 1], hash[SESSION_HASH_HEX + 1];
 	char *uid = NULL, *tok = NULL;
 	struct err err = { 0 };
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 
 	assert_int_equal(session_create(fx->st, "alice", T0, id, csrf, &err), 0);
 	assert_true(session_id_is_valid(id));
@@ -130,16 +129,16 @@ static void test_session__create_lookup_hash_only(void **state)
 
 	/* the row holds the hash, never the id */
 	session_hash(id, hash);
-	assert_int_equal(sqlite3_prepare_v2(fx->st->db,
-					    "SELECT id_hash, user_id, csrf_token, created_at, "
-					    "last_seen_at FROM sessions", -1, &s, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	assert_string_equal((const char *)sqlite3_column_text(s, 0), hash);
+	assert_int_equal(db_prepare(fx->st->db,
+				    "SELECT id_hash, user_id, csrf_token, created_at, "
+				    "last_seen_at FROM sessions", &s, &err), 0);
+	assert_int_equal(db_step(s, &err), DB_ROW);
+	assert_string_equal(db_column_text(s, 0), hash);
 	for (int col = 0; col < 3; col++)
-		assert_null(strstr((const char *)sqlite3_column_text(s, col), id));
-	assert_int_equal(sqlite3_column_int64(s, 3), T0);
-	assert_int_equal(sqlite3_step(s), SQLITE_DONE);
-	sqlite3_finalize(s);
+		assert_null(strstr(db_column_text(s, col), id));
+	assert_int_equal(db_column_int64(s, 3), T0);
+	assert_int_equal(db_step(s, &err), DB_DONE);
+	db_finalize(s);
 
 	/* unknown, malformed and other-session ids */
 	char other[SESSION_TOKEN_LEN + 1];
