@@ -199,7 +199,7 @@ static int attempt_webhook(struct store_delivery *d, char *answer, size_t size, 
 
 static void attempt(int lane, struct store_delivery *d)
 {
-	char answer[SMTP_ANSWER_MAX > WEBHOOK_ANSWER_MAX ? SMTP_ANSWER_MAX : WEBHOOK_ANSWER_MAX] = "";
+	char answer[SMTP_ANSWER_MAX + WEBHOOK_ANSWER_MAX] = "";
 	char e1[96], e2[96], e3[96];
 	bool permanent = false;
 	int code = 0, r;

@@ -114,7 +114,8 @@ int tpl_html_text(struct tpl_html *h, struct buf *out, const char *s, size_t len
 int tpl_html_value(struct tpl_html *h, struct buf *out, const char *s, size_t len);
 
 /* Escapers shared with the functions html, js and urlquery. */
-int tpl_escape_html(struct buf *out, const char *s, size_t len);
+/* plus: escape '+' as html/template does (text/template's html function does not) */
+int tpl_escape_html(struct buf *out, const char *s, size_t len, bool plus);
 int tpl_escape_js_string(struct buf *out, const char *s, size_t len);
 int tpl_escape_url(struct buf *out, const char *s, size_t len, bool normalise);
 

@@ -366,24 +366,6 @@ static int fn_printf(json_t **argv, size_t argc, struct buf *out, struct err *er
 
 /* ---- escapers of text/template (html, js, urlquery) ---- */
 
-static int esc_html_text(struct buf *out, const char *s, size_t len)
-{
-	int r = 0;
-
-	for (size_t i = 0; i < len && r == 0; i++) {
-		switch (s[i]) {
-		case '"': r = buf_puts(out, "&#34;"); break;
-		case '\'': r = buf_puts(out, "&#39;"); break;
-		case '&': r = buf_puts(out, "&amp;"); break;
-		case '<': r = buf_puts(out, "&lt;"); break;
-		case '>': r = buf_puts(out, "&gt;"); break;
-		case '\0': r = buf_puts(out, "\xef\xbf\xbd"); break;
-		default: r = buf_append(out, &s[i], 1);
-		}
-	}
-	return r;
-}
-
 static int esc_query(struct buf *out, const char *s, size_t len)
 {
 	int r = 0;
@@ -446,8 +428,8 @@ static int call(const char *name, json_t **argv, size_t argc, json_t **ret, stru
 				json_int_t k = json_integer_value(argv[i]);
 				if (k < 0 || (size_t)k >= json_array_size(v)) {
 					json_decref(v);
-					return err_set(err, -EINVAL, "index out of range: %" JSON_INTEGER_FORMAT,
-						       k);
+					return err_set(err, -EINVAL, "index out of range: %lld",
+						       (long long)k);
 				}
 				next = json_incref(json_array_get(v, (size_t)k));
 			} else if (v && json_is_object(v) && argv[i] && json_is_string(argv[i])) {
@@ -481,7 +463,7 @@ static int call(const char *name, json_t **argv, size_t argc, json_t **ret, stru
 		    : fn_print(argv, argc, false, &tmp);
 	const char *s = tmp.p ? tmp.p : "";
 	if (r == 0)
-		r = !strcmp(name, "html") ? esc_html_text(out, s, tmp.len)
+		r = !strcmp(name, "html") ? tpl_escape_html(out, s, tmp.len, false)
 		  : !strcmp(name, "js") ? tpl_escape_js_string(out, s, tmp.len)
 					: esc_query(out, s, tmp.len);
 	buf_release(&tmp);

@@ -296,7 +296,9 @@ int tpl_html_text(struct tpl_html *h, struct buf *out, const char *s, size_t len
 
 /* ---- escapers ---- */
 
-static int esc_table(struct buf *out, const char *s, size_t len, bool nospace)
+/* html/template's htmlEscaper (plus: '+' too) and htmlNospaceEscaper (nospace), and
+ * text/template's HTMLEscape (neither). */
+static int esc_table(struct buf *out, const char *s, size_t len, bool nospace, bool plus)
 {
 	int r = 0;
 
@@ -307,7 +309,7 @@ static int esc_table(struct buf *out, const char *s, size_t len, bool nospace)
 		case '"': rep = "&#34;"; break;
 		case '&': rep = "&amp;"; break;
 		case '\'': rep = "&#39;"; break;
-		case '+': rep = "&#43;"; break;
+		case '+': rep = plus ? "&#43;" : NULL; break;
 		case '<': rep = "&lt;"; break;
 		case '>': rep = "&gt;"; break;
 		}
@@ -328,9 +330,9 @@ static int esc_table(struct buf *out, const char *s, size_t len, bool nospace)
 	return r;
 }
 
-int tpl_escape_html(struct buf *out, const char *s, size_t len)
+int tpl_escape_html(struct buf *out, const char *s, size_t len, bool plus)
 {
-	return esc_table(out, s, len, false);
+	return esc_table(out, s, len, false, plus);
 }
 
 int tpl_escape_js_string(struct buf *out, const char *s, size_t len)
@@ -441,9 +443,9 @@ static int attr_escape(const struct tpl_html *h, struct buf *out, const char *s,
 	if (h->state == H_VAL_UNQ) {
 		if (len == 0)
 			return buf_puts(out, FILTERED);
-		return esc_table(out, s, len, true);
+		return esc_table(out, s, len, true, true);
 	}
-	return esc_table(out, s, len, false);
+	return esc_table(out, s, len, false, true);
 }
 
 static int value_in_attr(struct tpl_html *h, struct buf *out, const char *s, size_t len)
@@ -481,7 +483,7 @@ int tpl_html_value(struct tpl_html *h, struct buf *out, const char *s, size_t le
 
 	switch (h->state) {
 	case H_TEXT:
-		return esc_table(out, s, len, false);
+		return esc_table(out, s, len, false, true);
 	case H_COMMENT:
 		return 0;
 	case H_RAW:
@@ -491,7 +493,7 @@ int tpl_html_value(struct tpl_html *h, struct buf *out, const char *s, size_t le
 			return h->js_quote ? esc_js_str(out, s, len) : esc_js_value(out, s, len);
 		if (h->raw_elem == R_STYLE)
 			return css_safe(s, len) ? buf_append(out, s, len) : buf_puts(out, FILTERED);
-		return esc_table(out, s, len, false);
+		return esc_table(out, s, len, false, true);
 	case H_TAG_NAME:
 	case H_TAG:
 	case H_ATTR_NAME:

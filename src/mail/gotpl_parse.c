@@ -11,319 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mail/gotpl-int.h"
+#include "mail/gotpl-lex.h"
 #include "util/err.h"
-
-#define TPL_NEST_MAX 64
-
-enum tok_kind {
-	T_EOF, T_RDELIM, T_FIELD, T_VAR, T_STRING, T_NUMBER, T_CHAR, T_IDENT, T_DOT, T_PIPE,
-	T_LPAREN, T_RPAREN, T_DECLARE, T_ASSIGN, T_COMMA,
-};
-
-struct tok {
-	enum tok_kind kind;
-	const char *p;           /* start in the text */
-	size_t len;
-	bool space_before;
-	bool trim_after;         /* T_RDELIM written " -}}" */
-};
-
-struct parser {
-	const char *s;
-	size_t len, pos;
-	int line;
-	const char *name;
-	struct err *err;
-	bool trim_next;          /* the last action ended with " -}}" */
-	struct tok back[2];      /* pushed-back tokens, read before the text */
-	int nback;
-	struct strv vars;        /* variables in scope, innermost last */
-	int range_depth, nest;
-	struct tpl_def *defs;    /* templates defined by this text */
-	bool failed;
-};
-
-static int fail(struct parser *ps, const char *fmt, const char *arg)
-{
-	if (!ps->failed) {
-		ps->failed = true;
-		err_set(ps->err, -EINVAL, "%s:%d: %s%s%s", ps->name, ps->line, fmt, arg ? " " : "",
-			arg ? arg : "");
-	}
-	return -EINVAL;
-}
-
-/* ---- tree destructors ---- */
-
-static void pipe_free(struct tpl_pipe *p);
-
-static void arg_release(struct tpl_arg *a)
-{
-	free(a->text);
-	strv_release(&a->chain);
-	pipe_free(a->pipe);
-}
-
-static void pipe_free(struct tpl_pipe *p)
-{
-	if (!p)
-		return;
-	for (size_t i = 0; i < p->n; i++) {
-		for (size_t k = 0; k < p->cmds[i].n; k++)
-			arg_release(&p->cmds[i].args[k]);
-		free(p->cmds[i].args);
-	}
-	free(p->cmds);
-	strv_release(&p->decl);
-	free(p);
-}
-
-void tpl_list_free(struct tpl_list *l)
-{
-	if (!l)
-		return;
-	for (size_t i = 0; i < l->n; i++) {
-		free(l->v[i].text);
-		pipe_free(l->v[i].pipe);
-		tpl_list_free(l->v[i].list);
-		tpl_list_free(l->v[i].else_list);
-	}
-	free(l->v);
-	free(l);
-}
-
-static void defs_free(struct tpl_def *d)
-{
-	while (d) {
-		struct tpl_def *next = d->next;
-		free(d->name);
-		tpl_list_free(d->root);
-		free(d);
-		d = next;
-	}
-}
-
-static struct tpl_node *list_add(struct tpl_list *l, enum tpl_node_kind kind, int line)
-{
-	if (l->n == l->cap) {
-		size_t ncap = l->cap ? l->cap * 2 : 8;
-		struct tpl_node *nv = realloc(l->v, ncap * sizeof(*nv));
-		if (!nv)
-			return NULL;
-		l->v = nv;
-		l->cap = ncap;
-	}
-	struct tpl_node *n = &l->v[l->n++];
-	memset(n, 0, sizeof(*n));
-	n->kind = kind;
-	n->line = line;
-	return n;
-}
-
-/* ---- lexer (inside an action) ---- */
-
-static bool is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-static bool is_ident(char c)
-{
-	return isalnum((unsigned char)c) || c == '_' || (unsigned char)c >= 0x80;
-}
-
-static void skip_space(struct parser *ps, bool *saw)
-{
-	while (ps->pos < ps->len && is_space(ps->s[ps->pos])) {
-		if (ps->s[ps->pos] == '\n')
-			ps->line++;
-		ps->pos++;
-		*saw = true;
-	}
-}
-
-static bool at(const struct parser *ps, const char *lit)
-{
-	size_t n = strlen(lit);
-	return ps->len - ps->pos >= n && memcmp(ps->s + ps->pos, lit, n) == 0;
-}
-
-static int lex_quoted(struct parser *ps, struct tok *t, char q)
-{
-	ps->pos++;
-	while (ps->pos < ps->len && ps->s[ps->pos] != q) {
-		if (q != '`' && ps->s[ps->pos] == '\n')
-			return fail(ps, "unterminated quoted string", NULL);
-		if (q == '`' && ps->s[ps->pos] == '\n')
-			ps->line++;
-		if (q != '`' && ps->s[ps->pos] == '\\' && ps->pos + 1 < ps->len)
-			ps->pos++;
-		ps->pos++;
-	}
-	if (ps->pos >= ps->len)
-		return fail(ps, "unterminated quoted string", NULL);
-	ps->pos++;
-	t->kind = q == '\'' ? T_CHAR : T_STRING;
-	t->len = (size_t)(ps->s + ps->pos - t->p);
-	return 0;
-}
-
-static int lex(struct parser *ps, struct tok *t)
-{
-	bool saw = false;
-
-	if (ps->nback > 0) {
-		*t = ps->back[--ps->nback];
-		return 0;
-	}
-	memset(t, 0, sizeof(*t));
-	skip_space(ps, &saw);
-	t->space_before = saw;
-	t->p = ps->s + ps->pos;
-	if (ps->pos >= ps->len)
-		return fail(ps, "unclosed action", NULL);
-	if (saw && at(ps, "-}}")) {
-		t->kind = T_RDELIM;
-		t->trim_after = true;
-		ps->pos += 3;
-		return 0;
-	}
-	if (at(ps, "}}")) {
-		t->kind = T_RDELIM;
-		ps->pos += 2;
-		return 0;
-	}
-	char c = ps->s[ps->pos];
-	switch (c) {
-	case '|': t->kind = T_PIPE; ps->pos++; t->len = 1; return 0;
-	case '(': t->kind = T_LPAREN; ps->pos++; t->len = 1; return 0;
-	case ')': t->kind = T_RPAREN; ps->pos++; t->len = 1; return 0;
-	case ',': t->kind = T_COMMA; ps->pos++; t->len = 1; return 0;
-	case '=': t->kind = T_ASSIGN; ps->pos++; t->len = 1; return 0;
-	case '"': case '`': case '\'': return lex_quoted(ps, t, c);
-	}
-	if (c == ':' && at(ps, ":=")) {
-		t->kind = T_DECLARE;
-		ps->pos += 2;
-		t->len = 2;
-		return 0;
-	}
-	if (c == '.' || c == '$') {
-		size_t st = ps->pos++;
-		while (ps->pos < ps->len && is_ident(ps->s[ps->pos]))
-			ps->pos++;
-		t->len = ps->pos - st;
-		if (c == '.' && t->len == 1) {
-			if (ps->pos < ps->len && isdigit((unsigned char)ps->s[ps->pos]))
-				goto number;
-			t->kind = T_DOT;
-		} else {
-			t->kind = c == '.' ? T_FIELD : T_VAR;
-		}
-		return 0;
-	}
-	if (isdigit((unsigned char)c) || ((c == '-' || c == '+') && ps->pos + 1 < ps->len &&
-					  (isdigit((unsigned char)ps->s[ps->pos + 1]) ||
-					   ps->s[ps->pos + 1] == '.'))) {
-number:
-		ps->pos = (size_t)(t->p - ps->s) + 1;
-		while (ps->pos < ps->len &&
-		       (isalnum((unsigned char)ps->s[ps->pos]) || ps->s[ps->pos] == '.' ||
-			ps->s[ps->pos] == '_' ||
-			((ps->s[ps->pos] == '-' || ps->s[ps->pos] == '+') &&
-			 (ps->s[ps->pos - 1] == 'e' || ps->s[ps->pos - 1] == 'E'))))
-			ps->pos++;
-		t->kind = T_NUMBER;
-		t->len = (size_t)(ps->s + ps->pos - t->p);
-		return 0;
-	}
-	if (is_ident(c)) {
-		while (ps->pos < ps->len && is_ident(ps->s[ps->pos]))
-			ps->pos++;
-		t->kind = T_IDENT;
-		t->len = (size_t)(ps->s + ps->pos - t->p);
-		return 0;
-	}
-	char bad[2] = { c, 0 };
-	return fail(ps, "unexpected character in action:", isprint((unsigned char)c) ? bad : "?");
-}
-
-static void unlex(struct parser *ps, const struct tok *t)
-{
-	ps->back[ps->nback++] = *t;
-}
-
-static int peek(struct parser *ps, struct tok *t)
-{
-	if (lex(ps, t) < 0)
-		return -EINVAL;
-	unlex(ps, t);
-	return 0;
-}
-
-static bool tok_is(const struct tok *t, const char *word)
-{
-	return t->kind == T_IDENT && t->len == strlen(word) && memcmp(t->p, word, t->len) == 0;
-}
-
-static char *tok_dup(const struct tok *t, size_t skip)
-{
-	return strndup(t->p + skip, t->len - skip);
-}
-
-/* Unquotes a Go string or char literal into a heap string. */
-static int unquote(struct parser *ps, const struct tok *t, char **ret)
-{
-	const char *s = t->p + 1, *e = t->p + t->len - 1;
-	char *out = malloc(t->len + 1), *o = out;
-
-	if (!out)
-		return -ENOMEM;
-	if (t->p[0] == '`') {
-		memcpy(out, s, (size_t)(e - s));
-		out[e - s] = '\0';
-		*ret = out;
-		return 0;
-	}
-	while (s < e) {
-		if (*s != '\\') {
-			*o++ = *s++;
-			continue;
-		}
-		s++;
-		switch (*s) {
-		case 'n': *o++ = '\n'; break;
-		case 't': *o++ = '\t'; break;
-		case 'r': *o++ = '\r'; break;
-		case 'a': *o++ = '\a'; break;
-		case 'b': *o++ = '\b'; break;
-		case 'f': *o++ = '\f'; break;
-		case 'v': *o++ = '\v'; break;
-		case '\\': case '"': case '\'': *o++ = *s; break;
-		case 'x': {
-			char hex[3] = { 0 };
-			if (e - s < 3 || !isxdigit((unsigned char)s[1]) || !isxdigit((unsigned char)s[2]))
-				goto bad;
-			memcpy(hex, s + 1, 2);
-			*o++ = (char)strtol(hex, NULL, 16);
-			s += 2;
-			break;
-		}
-		default:
-			goto bad;
-		}
-		s++;
-	}
-	*o = '\0';
-	*ret = out;
-	return 0;
-bad:
-	free(out);
-	return fail(ps, "invalid escape in string literal", NULL);
-}
-
-/* ---- variables in scope ---- */
 
 static bool var_known(const struct parser *ps, const char *name)
 {
@@ -351,12 +40,12 @@ static int add_chain(struct parser *ps, struct tpl_arg *a)
 	struct tok t;
 
 	for (;;) {
-		if (peek(ps, &t) < 0)
+		if (tpl_peek(ps, &t) < 0)
 			return -EINVAL;
 		if (t.kind != T_FIELD || t.space_before)
 			return 0;
-		lex(ps, &t);
-		char *f = tok_dup(&t, 1);
+		tpl_lex(ps, &t);
+		char *f = tpl_tok_dup(&t, 1);
 		if (!f || strv_push_take(&a->chain, f) < 0)
 			return -ENOMEM;
 	}
@@ -367,7 +56,7 @@ static int parse_number(struct parser *ps, const struct tok *t, struct tpl_arg *
 	char buf[64], *end;
 
 	if (t->len >= sizeof(buf))
-		return fail(ps, "bad number syntax", NULL);
+		return tpl_fail(ps, "bad number syntax", NULL);
 	memcpy(buf, t->p, t->len);
 	buf[t->len] = '\0';
 	for (char *p = buf, *q = buf;; p++) {   /* Go allows '_' digit separators */
@@ -388,7 +77,7 @@ static int parse_number(struct parser *ps, const struct tok *t, struct tpl_arg *
 	errno = 0;
 	a->num = strtod(buf, &end);
 	if (*end != '\0' || end == buf || errno)
-		return fail(ps, "bad number syntax:", buf);
+		return tpl_fail(ps, "bad number syntax:", buf);
 	return 0;
 }
 
@@ -403,24 +92,24 @@ static int parse_operand(struct parser *ps, const struct tok *t, struct tpl_arg 
 		return 0;
 	case T_FIELD:
 		a->kind = ARG_FIELD;
-		a->text = tok_dup(t, 1);
+		a->text = tpl_tok_dup(t, 1);
 		if (!a->text || strv_push(&a->chain, a->text) < 0)
 			return -ENOMEM;
 		return add_chain(ps, a);
 	case T_VAR:
 		a->kind = ARG_VAR;
-		a->text = tok_dup(t, 0);
+		a->text = tpl_tok_dup(t, 0);
 		if (!a->text)
 			return -ENOMEM;
 		if (!var_known(ps, a->text))
-			return fail(ps, "undefined variable", a->text);
+			return tpl_fail(ps, "undefined variable", a->text);
 		return add_chain(ps, a);
 	case T_STRING:
 		a->kind = ARG_STRING;
-		return unquote(ps, t, &a->text);
+		return tpl_unquote(ps, t, &a->text);
 	case T_CHAR: {
 		char *s = NULL;
-		if ((r = unquote(ps, t, &s)) < 0)
+		if ((r = tpl_unquote(ps, t, &s)) < 0)
 			return r;
 		a->kind = ARG_NUMBER;
 		a->is_int = true;
@@ -433,7 +122,7 @@ static int parse_operand(struct parser *ps, const struct tok *t, struct tpl_arg 
 		return parse_number(ps, t, a);
 	case T_LPAREN:
 		if (++ps->nest > TPL_NEST_MAX)
-			return fail(ps, "expression nested too deeply", NULL);
+			return tpl_fail(ps, "expression nested too deeply", NULL);
 		a->kind = ARG_PIPE;
 		r = parse_pipe(ps, T_RPAREN, false, false, &a->pipe);
 		ps->nest--;
@@ -441,24 +130,24 @@ static int parse_operand(struct parser *ps, const struct tok *t, struct tpl_arg 
 			return r;
 		return add_chain(ps, a);
 	case T_IDENT:
-		if (tok_is(t, "true") || tok_is(t, "false")) {
+		if (tpl_tok_is(t, "true") || tpl_tok_is(t, "false")) {
 			a->kind = ARG_BOOL;
-			a->bval = tok_is(t, "true");
+			a->bval = tpl_tok_is(t, "true");
 			return 0;
 		}
-		if (tok_is(t, "nil")) {
+		if (tpl_tok_is(t, "nil")) {
 			a->kind = ARG_NIL;
 			return 0;
 		}
 		a->kind = ARG_FUNC;
-		a->text = tok_dup(t, 0);
+		a->text = tpl_tok_dup(t, 0);
 		if (!a->text)
 			return -ENOMEM;
 		if (!tpl_func_known(a->text))
-			return fail(ps, "function not defined:", a->text);
+			return tpl_fail(ps, "function not defined:", a->text);
 		return 0;
 	default:
-		return fail(ps, "unexpected token in operand", NULL);
+		return tpl_fail(ps, "unexpected token in operand", NULL);
 	}
 }
 
@@ -489,25 +178,25 @@ static int parse_decl(struct parser *ps, struct tpl_pipe *p, bool range)
 {
 	struct tok t1, t2, t3, t4;
 
-	if (peek(ps, &t1) < 0 || t1.kind != T_VAR)
+	if (tpl_peek(ps, &t1) < 0 || t1.kind != T_VAR)
 		return 0;
-	lex(ps, &t1);
-	if (lex(ps, &t2) < 0)
+	tpl_lex(ps, &t1);
+	if (tpl_lex(ps, &t2) < 0)
 		return -EINVAL;
 	if (t2.kind == T_DECLARE || t2.kind == T_ASSIGN) {
-		char *name = tok_dup(&t1, 0);
+		char *name = tpl_tok_dup(&t1, 0);
 		if (!name || strv_push_take(&p->decl, name) < 0)
 			return -ENOMEM;
 		p->assign = t2.kind == T_ASSIGN;
 		if (p->assign && !var_known(ps, p->decl.v[0]))
-			return fail(ps, "undefined variable", p->decl.v[0]);
+			return tpl_fail(ps, "undefined variable", p->decl.v[0]);
 		return 1;
 	}
 	if (range && t2.kind == T_COMMA) {
-		if (lex(ps, &t3) < 0 || t3.kind != T_VAR || lex(ps, &t4) < 0 ||
+		if (tpl_lex(ps, &t3) < 0 || t3.kind != T_VAR || tpl_lex(ps, &t4) < 0 ||
 		    (t4.kind != T_DECLARE && t4.kind != T_ASSIGN))
-			return fail(ps, "too many declarations in range", NULL);
-		char *a = tok_dup(&t1, 0), *b = tok_dup(&t3, 0);
+			return tpl_fail(ps, "too many declarations in range", NULL);
+		char *a = tpl_tok_dup(&t1, 0), *b = tpl_tok_dup(&t3, 0);
 		if (!a || !b || strv_push_take(&p->decl, a) < 0 || strv_push_take(&p->decl, b) < 0) {
 			free(b);
 			return -ENOMEM;
@@ -516,8 +205,8 @@ static int parse_decl(struct parser *ps, struct tpl_pipe *p, bool range)
 		return 1;
 	}
 	/* not a declaration: give both tokens back */
-	unlex(ps, &t2);
-	unlex(ps, &t1);
+	tpl_unlex(ps, &t2);
+	tpl_unlex(ps, &t1);
 	return 0;
 }
 
@@ -534,11 +223,11 @@ static int parse_pipe(struct parser *ps, enum tok_kind end, bool decl_ok, bool r
 	if (decl_ok && (r = parse_decl(ps, p, range)) < 0)
 		goto fail;
 	for (;;) {
-		if ((r = lex(ps, &t)) < 0)
+		if ((r = tpl_lex(ps, &t)) < 0)
 			goto fail;
 		if (t.kind == end || t.kind == T_PIPE) {
 			if (cmd.n == 0) {
-				r = fail(ps, t.kind == T_PIPE ? "missing command before '|'"
+				r = tpl_fail(ps, t.kind == T_PIPE ? "missing command before '|'"
 							      : "missing value for command", NULL);
 				goto fail;
 			}
@@ -553,7 +242,7 @@ static int parse_pipe(struct parser *ps, enum tok_kind end, bool decl_ok, bool r
 			continue;
 		}
 		if (t.kind == T_RDELIM || t.kind == T_RPAREN) {
-			r = fail(ps, "unexpected end of expression", NULL);
+			r = tpl_fail(ps, "unexpected end of expression", NULL);
 			goto fail;
 		}
 		struct tpl_arg a;
@@ -561,7 +250,7 @@ static int parse_pipe(struct parser *ps, enum tok_kind end, bool decl_ok, bool r
 		if (r == 0)
 			r = cmd_add(&cmd, &a);
 		if (r < 0) {
-			arg_release(&a);
+			tpl_arg_release(&a);
 			goto fail;
 		}
 	}
@@ -576,11 +265,11 @@ static int parse_pipe(struct parser *ps, enum tok_kind end, bool decl_ok, bool r
 	return 0;
 fail:
 	for (size_t k = 0; k < cmd.n; k++)
-		arg_release(&cmd.args[k]);
+		tpl_arg_release(&cmd.args[k]);
 	free(cmd.args);
-	pipe_free(p);
+	tpl_pipe_free(p);
 	if (r == -ENOMEM && !ps->failed)
-		return fail(ps, "out of memory", NULL);
+		return tpl_fail(ps, "out of memory", NULL);
 	return r;
 }
 
@@ -596,10 +285,10 @@ static int expect_rdelim(struct parser *ps)
 {
 	struct tok t;
 
-	if (lex(ps, &t) < 0)
+	if (tpl_lex(ps, &t) < 0)
 		return -EINVAL;
 	if (t.kind != T_RDELIM)
-		return fail(ps, "unexpected token, expected }}", NULL);
+		return tpl_fail(ps, "unexpected token, expected }}", NULL);
 	ps->trim_next = t.trim_after;
 	return 0;
 }
@@ -612,14 +301,14 @@ static int parse_else(struct parser *ps, struct tpl_node *n, bool is_range, bool
 	struct tok t;
 	int r;
 
-	if (peek(ps, &t) < 0)
+	if (tpl_peek(ps, &t) < 0)
 		return -EINVAL;
-	if (!is_range && ((tok_is(&t, "if") && !is_with) || (tok_is(&t, "with") && is_with))) {
-		lex(ps, &t);
+	if (!is_range && ((tpl_tok_is(&t, "if") && !is_with) || (tpl_tok_is(&t, "with") && is_with))) {
+		tpl_lex(ps, &t);
 		n->else_list = calloc(1, sizeof(*n->else_list));
 		if (!n->else_list)
 			return -ENOMEM;
-		struct tpl_node *inner = list_add(n->else_list, n->kind, ps->line);
+		struct tpl_node *inner = tpl_list_add(n->else_list, n->kind, ps->line);
 		if (!inner)
 			return -ENOMEM;
 		return parse_control(ps, inner, false, is_with);
@@ -630,7 +319,7 @@ static int parse_else(struct parser *ps, struct tpl_node *n, bool is_range, bool
 	if ((r = parse_list(ps, &n->else_list, &how)) < 0)
 		return r;
 	if (how != END_END)
-		return fail(ps, how == END_ELSE ? "expected end; found else" : "unexpected EOF",
+		return tpl_fail(ps, how == END_ELSE ? "expected end; found else" : "unexpected EOF",
 			    NULL);
 	return 0;
 }
@@ -643,7 +332,7 @@ static int parse_control(struct parser *ps, struct tpl_node *n, bool is_range, b
 	int r;
 
 	if (++ps->nest > TPL_NEST_MAX)
-		return fail(ps, "template nested too deeply", NULL);
+		return tpl_fail(ps, "template nested too deeply", NULL);
 	r = parse_pipe(ps, T_RDELIM, true, is_range, &n->pipe);
 	if (r == 0 && is_range)
 		ps->range_depth++;
@@ -652,7 +341,7 @@ static int parse_control(struct parser *ps, struct tpl_node *n, bool is_range, b
 	if (r == 0 && is_range)
 		ps->range_depth--;
 	if (r == 0 && how == END_EOF)
-		r = fail(ps, "unexpected EOF", NULL);
+		r = tpl_fail(ps, "unexpected EOF", NULL);
 	if (r == 0 && how == END_ELSE)
 		r = parse_else(ps, n, is_range, is_with);
 	vars_pop_to(ps, mark);
@@ -674,7 +363,7 @@ static int add_def(struct parser *ps, char *name, struct tpl_list *root)
 			free(d);
 			free(name);
 			tpl_list_free(root);
-			return fail(ps, "template: multiple definition of template", o->name);
+			return tpl_fail(ps, "template: multiple definition of template", o->name);
 		}
 	d->name = name;
 	d->root = root;
@@ -694,18 +383,18 @@ static int parse_define(struct parser *ps, struct tpl_list *l, bool block)
 	size_t saved_vars = ps->vars.n;
 	int r, saved_range = ps->range_depth;
 
-	if (lex(ps, &t) < 0)
+	if (tpl_lex(ps, &t) < 0)
 		return -EINVAL;
 	if (t.kind != T_STRING)
-		return fail(ps, block ? "block name must be a string" :
+		return tpl_fail(ps, block ? "block name must be a string" :
 					"define name must be a string", NULL);
-	if ((r = unquote(ps, &t, &name)) < 0)
+	if ((r = tpl_unquote(ps, &t, &name)) < 0)
 		return r;
 	if (block) {
 		r = parse_pipe(ps, T_RDELIM, false, false, &pipe);
 	} else {
 		if (ps->nest > 0)
-			r = fail(ps, "unexpected define inside an action", NULL);
+			r = tpl_fail(ps, "unexpected define inside an action", NULL);
 		else
 			r = expect_rdelim(ps);
 	}
@@ -723,11 +412,11 @@ static int parse_define(struct parser *ps, struct tpl_list *l, bool block)
 	vars_pop_to(ps, saved_vars);
 	ps->range_depth = saved_range;
 	if (r == 0 && how != END_END)
-		r = fail(ps, how == END_ELSE ? "unexpected else in define" : "unexpected EOF", NULL);
+		r = tpl_fail(ps, how == END_ELSE ? "unexpected else in define" : "unexpected EOF", NULL);
 	if (r < 0)
 		goto fail;
 	if (block) {
-		struct tpl_node *n = list_add(l, N_TEMPLATE, ps->line);
+		struct tpl_node *n = tpl_list_add(l, N_TEMPLATE, ps->line);
 		if (!n || !(n->text = strdup(name))) {
 			r = -ENOMEM;
 			goto fail;
@@ -740,7 +429,7 @@ static int parse_define(struct parser *ps, struct tpl_list *l, bool block)
 	body = NULL;
 fail:
 	free(name);
-	pipe_free(pipe);
+	tpl_pipe_free(pipe);
 	tpl_list_free(body);
 	return r;
 }
@@ -752,19 +441,19 @@ static int parse_template_call(struct parser *ps, struct tpl_list *l)
 	char *name = NULL;
 	int r;
 
-	if (lex(ps, &t) < 0)
+	if (tpl_lex(ps, &t) < 0)
 		return -EINVAL;
 	if (t.kind != T_STRING)
-		return fail(ps, "template name must be a string", NULL);
-	if ((r = unquote(ps, &t, &name)) < 0)
+		return tpl_fail(ps, "template name must be a string", NULL);
+	if ((r = tpl_unquote(ps, &t, &name)) < 0)
 		return r;
-	n = list_add(l, N_TEMPLATE, ps->line);
+	n = tpl_list_add(l, N_TEMPLATE, ps->line);
 	if (!n) {
 		free(name);
 		return -ENOMEM;
 	}
 	n->text = name;
-	if (peek(ps, &t) < 0)
+	if (tpl_peek(ps, &t) < 0)
 		return -EINVAL;
 	if (t.kind == T_RDELIM)
 		return expect_rdelim(ps);
@@ -778,46 +467,46 @@ static int parse_action(struct parser *ps, struct tpl_list *l, enum list_end *ho
 	struct tpl_node *n;
 	int line = ps->line;
 
-	if (peek(ps, &t) < 0)
+	if (tpl_peek(ps, &t) < 0)
 		return -EINVAL;
 	if (t.kind == T_IDENT) {
-		if (tok_is(&t, "end") || tok_is(&t, "else")) {
-			lex(ps, &t);
+		if (tpl_tok_is(&t, "end") || tpl_tok_is(&t, "else")) {
+			tpl_lex(ps, &t);
 			*done = true;
-			if (tok_is(&t, "else")) {
+			if (tpl_tok_is(&t, "else")) {
 				*how = END_ELSE;
 				return 0;
 			}
 			*how = END_END;
 			return expect_rdelim(ps);
 		}
-		if (tok_is(&t, "if") || tok_is(&t, "range") || tok_is(&t, "with")) {
-			lex(ps, &t);
-			bool is_range = tok_is(&t, "range"), is_with = tok_is(&t, "with");
-			n = list_add(l, is_range ? N_RANGE : is_with ? N_WITH : N_IF, line);
+		if (tpl_tok_is(&t, "if") || tpl_tok_is(&t, "range") || tpl_tok_is(&t, "with")) {
+			tpl_lex(ps, &t);
+			bool is_range = tpl_tok_is(&t, "range"), is_with = tpl_tok_is(&t, "with");
+			n = tpl_list_add(l, is_range ? N_RANGE : is_with ? N_WITH : N_IF, line);
 			if (!n)
 				return -ENOMEM;
 			return parse_control(ps, n, is_range, is_with);
 		}
-		if (tok_is(&t, "define") || tok_is(&t, "block")) {
-			lex(ps, &t);
-			return parse_define(ps, l, tok_is(&t, "block"));
+		if (tpl_tok_is(&t, "define") || tpl_tok_is(&t, "block")) {
+			tpl_lex(ps, &t);
+			return parse_define(ps, l, tpl_tok_is(&t, "block"));
 		}
-		if (tok_is(&t, "template")) {
-			lex(ps, &t);
+		if (tpl_tok_is(&t, "template")) {
+			tpl_lex(ps, &t);
 			return parse_template_call(ps, l);
 		}
-		if (tok_is(&t, "break") || tok_is(&t, "continue")) {
-			lex(ps, &t);
+		if (tpl_tok_is(&t, "break") || tpl_tok_is(&t, "continue")) {
+			tpl_lex(ps, &t);
 			if (ps->range_depth == 0)
-				return fail(ps, "break or continue outside range", NULL);
-			n = list_add(l, tok_is(&t, "break") ? N_BREAK : N_CONTINUE, line);
+				return tpl_fail(ps, "break or continue outside range", NULL);
+			n = tpl_list_add(l, tpl_tok_is(&t, "break") ? N_BREAK : N_CONTINUE, line);
 			if (!n)
 				return -ENOMEM;
 			return expect_rdelim(ps);
 		}
 	}
-	n = list_add(l, N_ACTION, line);
+	n = tpl_list_add(l, N_ACTION, line);
 	if (!n)
 		return -ENOMEM;
 	return parse_pipe(ps, T_RDELIM, true, false, &n->pipe);
@@ -828,15 +517,15 @@ static int add_text(struct parser *ps, struct tpl_list *l, const char *a, const 
 		    bool trim_right)
 {
 	if (ps->trim_next)
-		while (a < b && is_space(*a))
+		while (a < b && tpl_is_space(*a))
 			a++;
 	ps->trim_next = false;
 	if (trim_right)
-		while (b > a && is_space(b[-1]))
+		while (b > a && tpl_is_space(b[-1]))
 			b--;
 	if (a == b)
 		return 0;
-	struct tpl_node *n = list_add(l, N_TEXT, ps->line);
+	struct tpl_node *n = tpl_list_add(l, N_TEXT, ps->line);
 	if (!n || !(n->text = malloc((size_t)(b - a) + 1)))
 		return -ENOMEM;
 	memcpy(n->text, a, (size_t)(b - a));
@@ -851,21 +540,21 @@ static int skip_comment(struct parser *ps)
 	const char *end = memmem(ps->s + ps->pos, ps->len - ps->pos, "*/", 2);
 
 	if (!end)
-		return fail(ps, "unclosed comment", NULL);
+		return tpl_fail(ps, "unclosed comment", NULL);
 	for (const char *p = ps->s + ps->pos; p < end; p++)
 		if (*p == '\n')
 			ps->line++;
 	ps->pos = (size_t)(end - ps->s) + 2;
-	if (at(ps, " -}}")) {
+	if (tpl_at(ps, " -}}")) {
 		ps->pos += 4;
 		ps->trim_next = true;
 		return 0;
 	}
-	if (at(ps, "}}")) {
+	if (tpl_at(ps, "}}")) {
 		ps->pos += 2;
 		return 0;
 	}
-	return fail(ps, "comment ends before closing delimiter", NULL);
+	return tpl_fail(ps, "comment ends before closing delimiter", NULL);
 }
 
 static int parse_list(struct parser *ps, struct tpl_list **ret, enum list_end *how)
@@ -881,7 +570,7 @@ static int parse_list(struct parser *ps, struct tpl_list **ret, enum list_end *h
 		const char *open = memmem(s, ps->len - ps->pos, "{{", 2);
 		const char *text_end = open ? open : ps->s + ps->len;
 		bool trim_left = open && (size_t)(ps->s + ps->len - open) >= 4 && open[2] == '-' &&
-				 is_space(open[3]);
+				 tpl_is_space(open[3]);
 		for (const char *p = s; p < text_end; p++)
 			if (*p == '\n')
 				ps->line++;
@@ -893,7 +582,7 @@ static int parse_list(struct parser *ps, struct tpl_list **ret, enum list_end *h
 		}
 		ps->pos = (size_t)(open - ps->s) + (trim_left ? 4 : 2);
 		ps->nback = 0;
-		if (at(ps, "/*")) {
+		if (tpl_at(ps, "/*")) {
 			if ((r = skip_comment(ps)) < 0)
 				break;
 			continue;
@@ -905,7 +594,7 @@ static int parse_list(struct parser *ps, struct tpl_list **ret, enum list_end *h
 	if (r < 0) {
 		tpl_list_free(l);
 		if (r == -ENOMEM)
-			return fail(ps, "out of memory", NULL);
+			return tpl_fail(ps, "out of memory", NULL);
 		return r;
 	}
 	*ret = l;
@@ -913,58 +602,6 @@ static int parse_list(struct parser *ps, struct tpl_list **ret, enum list_end *h
 }
 
 /* ---- the set ---- */
-
-struct gotpl_set *gotpl_set_new(bool html)
-{
-	struct gotpl_set *set = calloc(1, sizeof(*set));
-
-	if (set)
-		set->html = html;
-	return set;
-}
-
-struct gotpl_set *gotpl_set_free(struct gotpl_set *set)
-{
-	if (set) {
-		defs_free(set->defs);
-		free(set);
-	}
-	return NULL;
-}
-
-const struct tpl_def *tpl_find(const struct gotpl_set *set, const char *name)
-{
-	for (const struct tpl_def *d = set->defs; d; d = d->next)
-		if (strcmp(d->name, name) == 0)
-			return d;
-	return NULL;
-}
-
-bool gotpl_has(const struct gotpl_set *set, const char *name)
-{
-	return tpl_find(set, name) != NULL;
-}
-
-/* Moves every def of `from` into the set, replacing same-named ones. */
-static void set_merge(struct gotpl_set *set, struct tpl_def *from)
-{
-	while (from) {
-		struct tpl_def *next = from->next, **pp = &set->defs;
-		while (*pp && strcmp((*pp)->name, from->name) != 0)
-			pp = &(*pp)->next;
-		if (*pp) {
-			struct tpl_def *old = *pp;
-			from->next = old->next;
-			*pp = from;
-			old->next = NULL;
-			defs_free(old);
-		} else {
-			from->next = set->defs;
-			set->defs = from;
-		}
-		from = next;
-	}
-}
 
 int gotpl_parse(struct gotpl_set *set, const char *name, const char *text, size_t len,
 		struct err *err)
@@ -979,7 +616,7 @@ int gotpl_parse(struct gotpl_set *set, const char *name, const char *text, size_
 			       GOTPL_TEXT_MAX);
 	r = parse_list(&ps, &root, &how);
 	if (r == 0 && how != END_EOF)
-		r = fail(&ps, how == END_END ? "unexpected {{end}}" : "unexpected {{else}}", NULL);
+		r = tpl_fail(&ps, how == END_END ? "unexpected {{end}}" : "unexpected {{else}}", NULL);
 	if (r == 0) {
 		char *dup = strdup(name);
 		r = dup ? add_def(&ps, dup, root) : -ENOMEM;
@@ -988,11 +625,11 @@ int gotpl_parse(struct gotpl_set *set, const char *name, const char *text, size_
 	strv_release(&ps.vars);
 	tpl_list_free(root);
 	if (r < 0) {
-		defs_free(ps.defs);
+		tpl_defs_free(ps.defs);
 		if (r == -ENOMEM)
 			return err_set(err, r, "%s: out of memory", name);
 		return r;
 	}
-	set_merge(set, ps.defs);
+	tpl_set_merge(set, ps.defs);
 	return 0;
 }

@@ -99,9 +99,7 @@ int smtp_send(const struct smtp_cfg *cfg, const char *from_addr, const char *to_
 	CURL *h;
 
 	memset(res, 0, sizeof(*res));
-	curl_util_global_init();
-	h = curl_easy_init();
-	if (!h) {
+	if (!(h = curl_util_easy())) {
 		snprintf(res->answer, sizeof(res->answer), "out of memory");
 		return -ENOMEM;
 	}
@@ -121,7 +119,6 @@ int smtp_send(const struct smtp_cfg *cfg, const char *from_addr, const char *to_
 	curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)SMTP_TIMEOUT_S);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);   /* feeds debug_cb; it logs nothing */
 	curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, debug_cb);
@@ -129,7 +126,6 @@ int smtp_send(const struct smtp_cfg *cfg, const char *from_addr, const char *to_
 	curl_easy_setopt(h, CURLOPT_USE_SSL, starttls ? (long)CURLUSESSL_ALL : (long)CURLUSESSL_NONE);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, cfg->cert_validation ? 1L : 0L);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, cfg->cert_validation ? 2L : 0L);
-	curl_util_tls_trust_from_env(h);
 	if (cfg->username && *cfg->username) {
 		curl_easy_setopt(h, CURLOPT_USERNAME, cfg->username);
 		curl_easy_setopt(h, CURLOPT_PASSWORD, cfg->password ? cfg->password : "");

@@ -12,17 +12,19 @@ static void init_once(void)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-void curl_util_global_init(void)
-{
-	pthread_once(&curl_once, init_once);
-}
-
-void curl_util_tls_trust_from_env(CURL *h)
+CURL *curl_util_easy(void)
 {
 	const char *file = getenv("SSL_CERT_FILE"), *dir = getenv("SSL_CERT_DIR");
+	CURL *h;
 
+	pthread_once(&curl_once, init_once);
+	h = curl_easy_init();
+	if (!h)
+		return NULL;
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	if (file && *file)
 		curl_easy_setopt(h, CURLOPT_CAINFO, file);
 	if (dir && *dir)
 		curl_easy_setopt(h, CURLOPT_CAPATH, dir);
+	return h;
 }

@@ -183,7 +183,8 @@ json_t *webhook_iface_json(const struct iface *ifc)
 	/* interface.go:80: DisplayName carries the identifier, not the display name */
 	set_str(o, "DisplayName", ifc->identifier);
 	set_str(o, "Type", ifc->mode);
-	set_str(o, "DriverType", "");   /* "" for interfaces made by the API/UI: wireguard_interfaces.go:391 */
+	/* "" for interfaces made through the API/UI: wireguard_interfaces.go:391 */
+	set_str(o, "DriverType", "");
 	if (ifc->disabled)
 		json_object_set_new(o, "Disabled", go_time(ifc->updated_at));
 	set_str_omit(o, "DisabledReason", ifc->disabled_reason);

@@ -4,8 +4,8 @@
 /*
  * wg-portal's webhook models (spec/wg-portal-compat.md 6.1; internal/app/webhooks/model.go and
  * models/{user,peer,interface,peer_metrics}.go): the envelope {"event", "entity",
- * "identifier", "payload"} and the User, Peer, Interface and PeerMetrics payloads, field for field and in wg-portal's order, plain values
- * instead of the API's ConfigOption objects. Times are RFC 3339 in UTC; optional times and
+ * "identifier", "payload"} and the User, Peer, Interface and PeerMetrics payloads, field for
+ * field and in wg-portal's order, plain values instead of the API's ConfigOption objects. Times are RFC 3339 in UTC; optional times and
  * "omitempty" fields are left out when empty. docs/mail-and-webhooks.md lists each field with
  * its source line and the few places where our model has less than wg-portal's.
  */

@@ -85,9 +85,7 @@ int webhook_send(const struct webhook_target *t, int64_t delivery_id, const char
 	CURL *h;
 
 	memset(res, 0, sizeof(*res));
-	curl_util_global_init();
-	h = curl_easy_init();
-	if (!h) {
+	if (!(h = curl_util_easy())) {
 		snprintf(res->answer, sizeof(res->answer), "out of memory");
 		return -ENOMEM;
 	}
@@ -116,13 +114,11 @@ int webhook_send(const struct webhook_target *t, int64_t delivery_id, const char
 	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, body_cb);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &answer);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "wgportal-webhook");
-	curl_util_tls_trust_from_env(h);
 	rc = curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_cleanup(h);

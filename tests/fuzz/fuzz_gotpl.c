@@ -8,8 +8,7 @@
  * Build and run (clang-14 + libclang-rt-14-dev):
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu17 -Isrc -D_GNU_SOURCE \
- *     tests/fuzz/fuzz_gotpl.c src/mail/gotpl_parse.c src/mail/gotpl_exec.c \
- *     src/mail/gotpl_funcs.c src/mail/gotpl_html.c src/util/buf.c src/util/err.c \
+ *     tests/fuzz/fuzz_gotpl.c src/mail/gotpl_*.c src/util/buf.c src/util/err.c \
  *     src/util/strv.c -ljansson -lm -o build/fuzz_gotpl
  *   build/fuzz_gotpl -max_total_time=60 -max_len=4096 -dict=tests/fuzz/gotpl.dict \
  *     build/fuzz-corpus-gotpl src/mail/tpl_files tests/data/gotpl/wg-portal
