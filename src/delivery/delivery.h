@@ -58,6 +58,15 @@ int delivery_event_user(struct app *app, const char *event, const struct user *u
 int delivery_event_peer_state(struct app *app, const struct peer_status *s,
 			      const struct peer *p, struct err *err);
 
+/* For writers of statuses that do not see the old row (the ping checker): *ret_was (heap,
+ * n entries, NULL when webhooks are off) receives the peers' connected state before the
+ * write; after it, delivery_peer_states_since() queues connect/disconnect for the peers whose
+ * state changed. */
+int delivery_peer_states_before(struct app *app, const char *const *peer_ids, size_t n,
+				bool **ret_was, struct err *err);
+int delivery_peer_states_since(struct app *app, const char *const *peer_ids, const bool *was,
+			       size_t n, struct err *err);
+
 /* Queues the config mail of a stored peer to `to` (resolved with mail_config_recipient).
  * *ret_id receives the delivery id. */
 int delivery_queue_config_mail(struct app *app, const struct peer *p, const char *to,

@@ -19,6 +19,7 @@
 #include "model/peer.h"
 #include "model/stats.h"
 #include "model/user.h"
+#include "store/store.h"
 #include "store/store_delivery.h"
 #include "util/err.h"
 #include "webhook/payload.h"
@@ -126,6 +127,43 @@ int delivery_event_peer_state(struct app *app, const struct peer_status *s,
 	return queue_event(app, s->is_connected ? "connect" : "disconnect",
 			   WEBHOOK_ENTITY_PEER_METRIC, p->identifier, key,
 			   webhook_peer_metric_json(s, p), err);
+}
+
+int delivery_peer_states_before(struct app *app, const char *const *peer_ids, size_t n,
+				bool **ret_was, struct err *err)
+{
+	bool *was;
+
+	*ret_was = NULL;
+	if (!webhooks_on(app) || n == 0)
+		return 0;
+	was = calloc(n, sizeof(*was));
+	if (!was)
+		return err_set(err, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		struct peer_status ps;
+		was[i] = store_peer_status_get(app->store, peer_ids[i], &ps, NULL) == 0 &&
+			 ps.is_connected;
+	}
+	*ret_was = was;
+	return 0;
+}
+
+int delivery_peer_states_since(struct app *app, const char *const *peer_ids, const bool *was,
+			       size_t n, struct err *err)
+{
+	int r = 0;
+
+	for (size_t i = 0; was && r == 0 && i < n; i++) {
+		struct peer_status ps;
+		struct peer *p = NULL;
+		if (store_peer_status_get(app->store, peer_ids[i], &ps, NULL) < 0 ||
+		    ps.is_connected == was[i] || store_peer_get(app->store, peer_ids[i], &p, NULL) < 0)
+			continue;
+		r = delivery_event_peer_state(app, &ps, p, err);
+		peer_free(p);
+	}
+	return r;
 }
 
 int delivery_queue_config_mail(struct app *app, const struct peer *p, const char *to,

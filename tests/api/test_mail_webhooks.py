@@ -219,7 +219,7 @@ class World:
         self.daemon = None
         self.n = 0
 
-    def start(self, mail=None, webhook=None, env=None, expect_fail=False, extra=""):
+    def start(self, mail=None, webhook=None, env=None, expect_fail=False, extra="", stats=""):
         self.n += 1
         mail = mail or {}
         lines = [f"core:\n  admin_user: {ADMIN}\n  admin_password: \"{ADMIN_PW}\"\n"
@@ -229,7 +229,7 @@ class World:
                  f"database:\n  dsn: {self.tmp}/db/wgportal.sqlite\n"
                  f"web:\n  listening_address: 127.0.0.1:{PORT}\n"
                  f"  external_url: https://vpn.wgpm.test\n  site_title: WG <Portal> & Co\n"
-                 f"statistics:\n  data_collection_interval: 1s\n"
+                 f"statistics:\n  data_collection_interval: 1s\n{stats}"
                  f"backend:\n  ignored_local_interfaces: []\n"]
         lines.append("mail:\n" + "".join(f"  {k}: {json.dumps(v)}\n" for k, v in mail.items())
                      if mail else "")
@@ -821,6 +821,39 @@ def test_templates_and_peer_email(w, st, tmp, mail, hook):
         smtp.stop()
 
 
+def test_peer_metric(w, rcv, st, mail, hook):
+    """connect / disconnect from the ping checker (statistics.go:369-393)."""
+    w.start(mail, hook, stats="  use_ping_checks: true\n  ping_check_interval: 1s\n")
+    p = create_peer("bob", "Pinged")
+    n = len(rcv.events())
+    T.eq(api("PUT", "/peer/by-id/" + q(p["Identifier"]), dict(p, CheckAliveAddress="127.0.0.1"))
+         .status, 200, "peer gets a CheckAliveAddress that answers")
+    got = rcv.wait(lambda e: e["json"]["entity"] == "peer_metric" and
+                   e["json"]["identifier"] == p["Identifier"], 30)
+    T.ok(got and got[0]["json"]["event"] == "connect", "peer_metric connect arrives",
+         got and got[0]["json"])
+    if got:
+        check_envelope(got[0], "connect", "peer_metric", p["Identifier"], "peer_metric")
+        pl = got[0]["json"]["payload"]
+        T.ok(list(pl) == ["Status", "Peer"] and pl["Status"]["IsConnected"] is True and
+             pl["Status"]["IsPingable"] is True and "LastPing" in pl["Status"] and
+             list(pl["Status"])[:3] == ["UpdatedAt", "IsConnected", "IsPingable"] and
+             pl["Peer"]["Identifier"] == p["Identifier"] and
+             pl["Peer"]["CheckAliveAddress"] == "127.0.0.1",
+             "peer_metric payload: {Status: PeerStatus, Peer: Peer} (peer_metrics.go)", pl)
+    T.eq(api("PUT", "/peer/by-id/" + q(p["Identifier"]), dict(p, CheckAliveAddress="192.0.2.1"))
+         .status, 200, "the CheckAliveAddress no longer answers (no route in the namespace)")
+    got = rcv.wait(lambda e: e["json"]["entity"] == "peer_metric" and
+                   e["json"]["event"] == "disconnect", 30)
+    T.ok(got and got[0]["json"]["payload"]["Status"]["IsConnected"] is False and
+         "LastPing" not in got[0]["json"]["payload"]["Status"],
+         "peer_metric disconnect arrives when the peer stops answering", got and got[0]["json"])
+    evs = [e["json"]["event"] for e in rcv.events(n) if e["json"]["identifier"] == p["Identifier"]]
+    T.ok(evs.index("update") < evs.index("connect") < evs.index("disconnect"),
+         "the peer's update, connect and disconnect arrive in order", evs)
+    w.stop("peer_metric")
+
+
 def test_deletes(w, rcv, st, mail, hook):
     w.start(mail, hook)
     n = len(rcv.events())
@@ -895,6 +928,7 @@ def inner(ns):
         T.section("SMTP over TLS with auth", test_smtp_variants, w, st, tmp, certs, hook)
         T.section("templates and allow_peer_email", test_templates_and_peer_email, w, st, tmp,
                   mail, hook)
+        T.section("peer_metric", test_peer_metric, w, rcv, st, mail, hook)
         T.section("deletes", test_deletes, w, rcv, st, mail, hook)
     finally:
         for s in (plain,):
