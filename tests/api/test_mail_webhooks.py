@@ -337,6 +337,9 @@ def test_import_sends_nothing(w, rcv):
          "imported interface and peer: no webhook (wg-portal never sends one for imports)")
     r = api("GET", "/interface/by-id/" + IMPORT_IFACE)
     T.eq(r.status, 200, "the pre-existing interface was imported")
+    got = rcv.wait(lambda e: e["json"]["entity"] == "user" and e["json"]["identifier"] == ADMIN)
+    T.ok(got and got[0]["json"]["event"] == "create" and got[0]["json"]["payload"]["IsAdmin"],
+         "the bootstrap admin's creation is a user create webhook (spec 6.1)")
 
 
 def test_webhook_models(w, rcv, st):
@@ -404,7 +407,13 @@ def test_webhook_models(w, rcv, st):
              "InterfaceType, keys as wg-portal sends them", p)
     # disable -> update with Disabled time; then the same peer twice more, in order
     upd = dict(peer, Disabled=True, DisabledReason="test")
+    t0 = time.time()
     T.eq(api("PUT", "/peer/by-id/" + q(peer["Identifier"]), upd).status, 200, "peer disabled")
+    t_answer = time.time() - t0
+    first = rcv.wait(lambda e: e["json"]["entity"] == "peer" and e["json"]["event"] == "update")
+    if first:
+        figure(f"webhook: peer update API answer {1000 * t_answer:.0f} ms; API call to "
+               f"receiver {1000 * (first[0]['t'] - t0):.0f} ms")
     upd2 = dict(peer, Disabled=False, DisplayName="Alice Laptop 2")
     T.eq(api("PUT", "/peer/by-id/" + q(peer["Identifier"]), upd2).status, 200,
          "peer enabled again")
