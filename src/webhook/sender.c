@@ -2,8 +2,8 @@
 /*
  * Webhook POSTs with libcurl (see sender.h). The Authorization value and the signing secret
  * are secrets: they live only in the request's header list, which is wiped before it is
- * freed, and never in results or logs. The answer kept for the delivery log is the status line
- * and the first printable bytes of the body.
+ * freed, and never in results or logs. The answer kept for the delivery log is the receiver's
+ * status line only: a body could echo the request, which carries private keys.
  */
 #include "webhook/sender.h"
 
@@ -28,14 +28,25 @@ void webhook_sign(const char *secret, const char *body, size_t len, char hex[sta
 	sodium_memzero(&st, sizeof(st));
 }
 
-/* The first bytes of the answer body (a receiver's reason), bounded. */
+/* The answer body is read and dropped. */
 static size_t body_cb(char *data, size_t size, size_t nmemb, void *ud)
 {
-	struct buf *b = ud;
-	size_t n = size * nmemb, room = b->max - b->len;
+	(void)data;
+	(void)ud;
+	return size * nmemb;
+}
 
-	(void)buf_append(b, data, n < room ? n : room);
-	return n;   /* the rest is read and dropped */
+/* Keeps the last status line ("HTTP/1.1 500 Internal Server Error"), bounded. */
+static size_t header_cb(char *data, size_t size, size_t nmemb, void *ud)
+{
+	struct buf *b = ud;
+	size_t n = size * nmemb;
+
+	if (n > 5 && memcmp(data, "HTTP/", 5) == 0) {
+		b->len = 0;
+		(void)buf_append(b, data, n < b->max ? n : b->max);
+	}
+	return n;
 }
 
 static struct curl_slist *add_header(struct curl_slist *h, const char *name, const char *value,
@@ -117,7 +128,8 @@ int webhook_send(const struct webhook_target *t, int64_t delivery_id, const char
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, body_cb);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &answer);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, header_cb);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, &answer);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "wgportal-webhook");
 	rc = curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
@@ -139,10 +151,17 @@ int webhook_send(const struct webhook_target *t, int64_t delivery_id, const char
 		buf_release(&answer);
 		return 0;
 	}
-	char text[160];
-	printable(text, sizeof(text), answer.p ? answer.p : "", answer.len);
-	snprintf(res->answer, sizeof(res->answer), "HTTP %ld%s%s", status, text[0] ? ": " : "",
-		 text);
+	/* "HTTP/1.1 500 Internal Server Error" -> "HTTP 500 Internal Server Error" */
+	char line[160];
+	const char *sp = answer.p ? memchr(answer.p, ' ', answer.len) : NULL;
+	printable(line, sizeof(line), sp ? sp + 1 : "", sp ? answer.len - (size_t)(sp + 1 - answer.p)
+								 : 0);
+	for (size_t n = strlen(line); n > 0 && line[n - 1] == ' '; n--)
+		line[n - 1] = '\0';
+	if (line[0])
+		snprintf(res->answer, sizeof(res->answer), "HTTP %s", line);
+	else
+		snprintf(res->answer, sizeof(res->answer), "HTTP %ld", status);
 	buf_release(&answer);
 	res->permanent = status < 500 && status != 408 && status != 429;
 	return -EIO;

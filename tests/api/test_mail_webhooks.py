@@ -107,14 +107,17 @@ class Receiver:
                     action = rec.plan.pop(0) if rec.plan else 204
                     rec.requests.append({"t": time.time(), "headers": dict(self.headers),
                                          "body": body, "answered": action})
-                if isinstance(action, tuple):
+                if isinstance(action, tuple) and action[0] == "hang":
                     time.sleep(action[1])
                     action = 204
-                self.send_response(action)
-                self.send_header("Content-Length", "0" if action != 500 else "14")
+                # ("echo", status): answer with the request body (a careless receiver)
+                reply = body if isinstance(action, tuple) else \
+                    b"receiver down\n" if action == 500 else b""
+                status = action[1] if isinstance(action, tuple) else action
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(reply)))
                 self.end_headers()
-                if action == 500:
-                    self.wfile.write(b"receiver down\n")
+                self.wfile.write(reply)
 
             def log_message(self, *a):
                 pass
@@ -660,6 +663,23 @@ def test_failing_receiver(w, rcv, st):
     T.ok(first and first[0]["Attempts"] == 4 and first[0]["Status"] == "sent" and
          first[0]["ResponseCode"] == 204,
          "the delivery log shows 4 attempts for the retried event", first)
+    # a 400 is final; the receiver echoes the body (with the private key) in its answer
+    n1 = len(rcv.events())
+    rcv.plan[:] = [("echo", 400)]
+    upd["DisplayName"] = "Refused"
+    T.eq(api("PUT", "/peer/by-id/" + q(pid), upd).status, 200, "update refused by receiver")
+    upd["DisplayName"] = "After refused"
+    T.eq(api("PUT", "/peer/by-id/" + q(pid), upd).status, 200, "next update")
+    got = wgtest.wait_for(lambda: len(rcv.events(n1)) >= 2 and rcv.events(n1), 20)
+    T.ok(got and [e["json"]["payload"]["DisplayName"] for e in got] == ["Refused",
+                                                                         "After refused"],
+         "a 4xx is not retried, and the next event of the peer follows", got and len(got))
+    if got:
+        did = int(got[0]["headers"]["X-Wgportal-Delivery"])
+        d = api("GET", f"/delivery/by-id/{did}").json() or {}
+        T.ok(d.get("Status") == "failed" and d.get("Attempts") == 1 and
+             d.get("LastError") == "HTTP 400 Bad Request" and d.get("ResponseCode") == 400,
+             "failed with the receiver's status line; its body (our payload) is not kept", d)
 
 
 def test_restart_keeps_queue(w, st, tmp, mail, hook):
