@@ -101,6 +101,8 @@ int delivery_init(struct app *app, struct err *err)
 	r = mail_settings_init(&D.mail, cfg, err);
 	if (r < 0)
 		return r;
+	if (D.mail.from_error[0])
+		log_warn("%s: config mails will fail until it is an e-mail address", D.mail.from_error);
 	D.ready = true;
 	return 0;
 }

@@ -28,11 +28,14 @@ int mail_settings_init(struct mail_settings *m, const struct cfg *cfg, struct er
 {
 	int r;
 
+	struct err e = { 0 };
+
 	memset(m, 0, sizeof(*m));
 	m->cfg = cfg;
-	r = mail_addr_parse(cfg->mail.from, m->from_display, m->from_addr, err);
+	r = mail_addr_parse(cfg->mail.from, m->from_display, m->from_addr, &e);
 	if (r < 0)
-		return err_prefix(err, "mail.from '%.100s'", STR(cfg->mail.from));
+		snprintf(m->from_error, sizeof(m->from_error), "mail.from '%.100s': %.120s",
+			 STR(cfg->mail.from), e.msg);
 	return mail_templates_load(cfg->mail.templates_path, &m->tpl, err);
 }
 
@@ -134,6 +137,8 @@ int mail_config_compose(const struct mail_settings *m, struct store *st, const c
 
 	buf_init(&text, GOTPL_OUT_MAX);
 	buf_init(&html, GOTPL_OUT_MAX);
+	if (m->from_error[0])
+		return err_set(err, -EINVAL, "%s", m->from_error);
 	r = store_peer_get(st, peer_id, &p, err);
 	if (r < 0) {
 		if (r == -ENOENT)

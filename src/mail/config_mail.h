@@ -27,10 +27,13 @@ struct store;
 struct mail_settings {
 	const struct cfg *cfg;
 	char from_display[MAIL_ADDR_MAX], from_addr[MAIL_ADDR_MAX];
+	char from_error[256];          /* why mail.from is unusable, "" when it is fine */
 	struct mail_templates *tpl;
 };
 
-/* Checks mail.from and loads the templates (templates_path): errors here stop the start. */
+/* Loads the templates (templates_path): errors here stop the start, as in wg-portal, whose
+ * mail manager parses them at start (internal/app/mail/template.go:29-83). An unusable
+ * mail.from only fails the mails (from_error; wg-portal too fails only when sending). */
 int mail_settings_init(struct mail_settings *m, const struct cfg *cfg, struct err *err);
 void mail_settings_release(struct mail_settings *m);
 

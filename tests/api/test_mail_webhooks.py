@@ -850,6 +850,18 @@ def test_templates_and_peer_email(w, st, tmp, mail, hook):
         smtp.stop()
 
 
+def test_bad_from(w, st, mail, hook):
+    """A mail.from that is no address does not stop the start (wg-portal fails only when it
+    sends); the mails fail with the reason."""
+    w.start(dict(mail, **{"from": "WG Portal <not-an-address>"}), hook)
+    T.ok("mail.from" in w.daemon.log(), "start-up warns about mail.from")
+    r = api("POST", "/peer/config-mail", {"Identifiers": [st["peer"]["Identifier"]]})
+    d = delivery(r.json()["Deliveries"][0]["Id"]) if r.status == 202 else None
+    T.ok(d and d["Status"] == "failed" and "mail.from" in d["LastError"],
+         "unusable mail.from: the mail fails at once, naming mail.from", d)
+    w.stop("bad from")
+
+
 def test_peer_metric(w, rcv, st, mail, hook):
     """connect / disconnect from the ping checker (statistics.go:369-393)."""
     w.start(mail, hook, stats="  use_ping_checks: true\n  ping_check_interval: 1s\n")
@@ -957,6 +969,7 @@ def inner(ns):
         T.section("SMTP over TLS with auth", test_smtp_variants, w, st, tmp, certs, hook)
         T.section("templates and allow_peer_email", test_templates_and_peer_email, w, st, tmp,
                   mail, hook)
+        T.section("bad mail.from", test_bad_from, w, st, mail, hook)
         T.section("peer_metric", test_peer_metric, w, rcv, st, mail, hook)
         T.section("deletes", test_deletes, w, rcv, st, mail, hook)
     finally:
