@@ -58,17 +58,6 @@ static void cv_init(void)
 	pthread_condattr_destroy(&a);
 }
 
-/* A printable, bounded copy of a value for a log line. */
-static const char *esc(const char *in, char out[static 96])
-{
-	size_t n = 0;
-
-	for (; in && *in && n < 95; in++)
-		out[n++] = ((unsigned char)*in < 0x20 || *in == 0x7f) ? '?' : *in;
-	out[n] = '\0';
-	return out;
-}
-
 static bool has_line_break(const char *s)
 {
 	return s && strpbrk(s, "\r\n") != NULL;
@@ -202,7 +191,8 @@ static int attempt_webhook(struct store_delivery *d, char *answer, size_t size, 
 static void attempt(int lane, struct store_delivery *d)
 {
 	char answer[SMTP_ANSWER_MAX + WEBHOOK_ANSWER_MAX] = "";
-	char e1[96], e2[96], e3[96];
+	char e1[LOG_QUOTE_SIZE(64)], e2[LOG_QUOTE_SIZE(16)], e3[LOG_QUOTE_SIZE(64)];
+	char ea[LOG_QUOTE_SIZE(SMTP_ANSWER_MAX)];
 	bool permanent = false;
 	int code = 0, r;
 	int64_t t0 = delivery_now_ms(), now;
@@ -218,25 +208,27 @@ static void attempt(int lane, struct store_delivery *d)
 	free(d->status);
 	free(d->last_error);
 	d->last_error = strdup(r == 0 ? "" : answer);
+	/* the object named in every line, quoted once */
+	const char *what = lane_kind[lane], *ent = log_quote(d->entity, e1, sizeof(e1)),
+		   *ev = log_quote(d->event, e2, sizeof(e2)),
+		   *id = log_quote(d->identifier, e3, sizeof(e3)),
+		   *ans = log_quote(answer, ea, sizeof(ea));
 	if (r == 0) {
 		d->status = strdup(DELIVERY_SENT);
 		d->sent_at = now;
 		log_info("delivery: %s %s %s '%s' %s after %d attempt(s), %lld ms after it was "
-			 "queued", lane_kind[lane], esc(d->entity, e1), esc(d->event, e2),
-			 esc(d->identifier, e3), lane == LANE_MAIL ? "sent" : "delivered",
+			 "queued", what, ent, ev, id, lane == LANE_MAIL ? "sent" : "delivered",
 			 d->attempts, (long long)(now - d->created_at));
 	} else if (permanent || now - d->created_at >= DELIVERY_GIVE_UP_MS) {
 		d->status = strdup(DELIVERY_FAILED);
-		log_warn("delivery: %s %s %s '%s' failed (attempt %d), giving up: %s",
-			 lane_kind[lane], esc(d->entity, e1), esc(d->event, e2),
-			 esc(d->identifier, e3), d->attempts, esc(answer, e1));
+		log_warn("delivery: %s %s %s '%s' failed (attempt %d), giving up: %s", what, ent,
+			 ev, id, d->attempts, ans);
 	} else {
 		d->status = strdup(DELIVERY_RETRYING);
 		d->next_attempt_at = now + backoff_ms(d->attempts);
 		log_warn("delivery: %s %s %s '%s' failed (attempt %d), retrying in %lld s: %s",
-			 lane_kind[lane], esc(d->entity, e1), esc(d->event, e2),
-			 esc(d->identifier, e3), d->attempts,
-			 (long long)(backoff_ms(d->attempts) / 1000), esc(answer, e1));
+			 what, ent, ev, id, d->attempts,
+			 (long long)(backoff_ms(d->attempts) / 1000), ans);
 	}
 	if (!d->status || !d->last_error || store_delivery_update(D.app->store, d, &err) < 0)
 		log_err("delivery: cannot record the outcome of delivery %lld: %s",
