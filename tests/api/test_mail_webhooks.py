@@ -434,7 +434,10 @@ def test_webhook_models(w, rcv, st):
          [g["json"]["payload"].get("Disabled") for g in (got or [])])
     st["bob_peer"] = create_peer("bob", "Bob Phone")
     st["nomail_peer"] = create_peer("nomail", "No Mail Peer")
-    st["orphan_peer"] = create_peer("carol@wgpm.test", "Carol Tablet")
+    # a peer whose user id is an address without a user record (only a database taken over
+    # from wg-portal has those: the API refuses unknown users); its user id is rewritten in
+    # the database while the daemon is stopped (set_orphan)
+    st["orphan_peer"] = create_peer("bob", "Carol Tablet")
     st["nouser_peer"] = create_peer("", "Nobody's Peer")
 
 
@@ -567,16 +570,14 @@ def test_mail_bad_input(w, smtp, st):
     is_error(api("POST", "/peer/config-mail", {"Identifiers": [st["nouser_peer"]["Identifier"]]}),
              400, "has no user linked, no email is sent", "Identifiers",
              "a peer without user: 400")
-    is_error(api("POST", "/peer/config-mail", {"Identifiers": [st["orphan_peer"]["Identifier"]]}),
-             400, "has no valid email address", "Identifiers",
-             "user id that is an address but allow_peer_email false: 400")
     bob = basic("bob", BOB_TOKEN)
     T.eq(count(), n0, "rejected requests queued nothing")
     is_error(api("POST", "/peer/config-mail", {"Identifiers": [st["bob_peer"]["Identifier"]]},
                  auth=bob), 403, "only admins can access this endpoint", None,
              "advanced.api_admin_only: a non-admin's API token may not send mails")
     # the UI's way: a session (cookie + CSRF token), as wg-portal's own UI call
-    r = api("POST", "/auth/login", {"Username": "bob", "Password": USER_PW}, auth=None)
+    r = api("POST", "/auth/login", {"Username": "bob", "Password": USER_PW}, auth=None,
+            headers={"Origin": f"http://127.0.0.1:{PORT}"})
     cookie = (r.header("Set-Cookie") or "").split(";")[0]
     hdr = {"Cookie": cookie, "X-CSRF-Token": (r.json() or {}).get("CsrfToken", "")}
     r = api("POST", "/peer/config-mail", {"Identifiers": [st["bob_peer"]["Identifier"]]},
@@ -791,13 +792,26 @@ def test_smtp_variants(w, st, tmp, certs, hook):
         rcv.stop()
 
 
+def set_orphan(tmp, peer_id, user_id):
+    import sqlite3
+    db = sqlite3.connect(os.path.join(tmp, "db", "wgportal.sqlite"))
+    db.execute("UPDATE peers SET user_id = ? WHERE identifier = ?", (user_id, peer_id))
+    db.commit()
+    db.close()
+
+
 def test_templates_and_peer_email(w, st, tmp, mail, hook):
     smtp = Smtp(tmp, "templates")
     mail = dict(mail, port=smtp.port)
     try:
+        set_orphan(tmp, st["orphan_peer"]["Identifier"], "carol@wgpm.test")
         # an empty templates_path is created and filled with the built-ins (template.go:42-57)
         tdir = os.path.join(tmp, "templates")
         w.start(dict(mail, templates_path=tdir), hook)
+        is_error(api("POST", "/peer/config-mail",
+                     {"Identifiers": [st["orphan_peer"]["Identifier"]]}),
+                 400, "has no valid email address", "Identifiers",
+                 "user id that is an address, no such user, allow_peer_email false: 400")
         names = sorted(os.listdir(tdir)) if os.path.isdir(tdir) else []
         T.eq(names, ["mail_with_attachment.gohtml", "mail_with_attachment.gotpl",
                      "mail_with_link.gohtml", "mail_with_link.gotpl"],

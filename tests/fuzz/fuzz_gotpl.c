@@ -5,16 +5,9 @@
  * parses is executed against a fixed data object shaped like the mail data (so field chains,
  * ranges and functions really run). Invariants: a failed parse sets an error message and leaves
  * the set usable; output never exceeds GOTPL_OUT_MAX; execution ends (depth and range limits).
- * Build and run (clang-14 + libclang-rt-14-dev):
- *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu17 -Isrc -D_GNU_SOURCE \
- *     tests/fuzz/fuzz_gotpl.c src/mail/gotpl_*.c src/util/buf.c src/util/err.c \
- *     src/util/strv.c -ljansson -lm -o build/fuzz_gotpl
- *   build/fuzz_gotpl -max_total_time=60 -max_len=4096 -dict=tests/fuzz/gotpl.dict \
- *     build/fuzz-corpus-gotpl src/mail/tpl_files tests/data/gotpl/wg-portal
- *
- * With -DFUZZ_STANDALONE (any compiler) it builds a plain driver that runs each file named on
- * the command line once.
+ * Build and run: `make fuzz && tests/fuzz/run.sh 60 fuzz_gotpl` (seeds: wg-portal's templates
+ * in tests/fuzz/seeds/fuzz_gotpl/); by hand with the dictionary of template tokens:
+ *   build/fuzz/fuzz_gotpl -max_total_time=60 -dict=tests/fuzz/gotpl.dict build/fuzz-corpus/fuzz_gotpl
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -71,18 +64,4 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return 0;
 }
 
-#ifdef FUZZ_STANDALONE
-int main(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++) {
-		FILE *f = fopen(argv[i], "rb");
-		char *buf = malloc(1 << 20);
-		size_t n = f && buf ? fread(buf, 1, 1 << 20, f) : 0;
-		if (f)
-			fclose(f);
-		LLVMFuzzerTestOneInput((const uint8_t *)buf, n);
-		free(buf);
-	}
-	return 0;
-}
-#endif
+#include "fuzz_standalone.h"
