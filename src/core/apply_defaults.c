@@ -14,6 +14,7 @@
 
 #include "core/core-int.h"
 #include "core/core.h"
+#include "delivery/delivery.h"
 #include "store/store.h"
 #include "sync/sync.h"
 #include "util/err.h"
@@ -102,6 +103,9 @@ int core_iface_apply_peer_defaults(struct app *app, const char *iface_id, size_t
 		r = peer_validate(peers[i], err);
 		if (r == 0)
 			r = store_peer_update(app->store, peers[i]->identifier, peers[i], err);
+		/* wg-portal's UpdatePeer per peer publishes the peer update (webhook) */
+		if (r == 0)
+			r = delivery_event_peer(app, "update", peers[i], err);
 		count += r == 0;
 	}
 	if (r == 0 && count)
@@ -118,6 +122,7 @@ int core_iface_apply_peer_defaults(struct app *app, const char *iface_id, size_t
 	}
 	*ret_changed = count;
 	if (count) {
+		delivery_kick();
 		char il[CORE_LABEL_MAX];
 		core_iface_label(ifc, il);
 		core_audit(app, "interface", "peer defaults of %s applied to %zu peer(s)", il, count);

@@ -14,6 +14,7 @@
 #include "config/config.h"
 #include "core/core-int.h"
 #include "core/core.h"
+#include "delivery/delivery.h"
 #include "store/store.h"
 #include "sync/sync.h"
 #include "util/err.h"
@@ -82,9 +83,19 @@ int core_user_create(struct app *app, struct user *u, const char *password, stru
 	free(u->password_hash);
 	u->password_hash = hash;
 	pthread_mutex_lock(&app->write_lock);
-	r = store_user_insert(app->store, u, err);
+	r = store_begin(app->store, err);
+	if (r == 0) {
+		r = store_user_insert(app->store, u, err);
+		if (r == 0)
+			r = delivery_event_user(app, "create", u, err);
+		if (r == 0)
+			r = store_commit(app->store, err);
+		else
+			store_rollback(app->store);
+	}
 	pthread_mutex_unlock(&app->write_lock);
 	if (r == 0) {
+		delivery_kick();
 		core_audit(app, "user", "user %s created%s%s", u->identifier,
 			   u->is_admin ? " (administrator)" : "", u->disabled ? " (disabled)" : "");
 		core_default_peers_for_user(app, u->identifier);
@@ -127,6 +138,8 @@ static int user_peers_set(struct app *app, const char *user_id, bool disable, co
 			r = sync_peer(app, ifc, p, false, NULL, err);
 			iface_free(ifc);
 		}
+		if (r == 0)   /* spec 6.1: peer updates of a user cascade */
+			r = delivery_event_peer(app, "update", p, err);
 		if (r == 0)
 			audit_cascade(app, p, disable ? "disabled" : "enabled",
 				      disable ? reason : "user enabled");
@@ -246,6 +259,8 @@ int core_user_update(struct app *app, const char *caller, struct user *u, const 
 		 app->cfg->core.re_enable_peer_after_user_enable)
 		r = user_peers_set(app, u->identifier, false, "user disabled", err);
 	if (r == 0)
+		r = delivery_event_user(app, "update", u, err);
+	if (r == 0)
 		r = store_commit(app->store, err);
 	else
 		store_rollback(app->store);
@@ -253,6 +268,8 @@ int core_user_update(struct app *app, const char *caller, struct user *u, const 
 		audit_user_update(app, old, u, password, api_token);
 unlock:
 	pthread_mutex_unlock(&app->write_lock);
+	if (r == 0)
+		delivery_kick();
 	user_free(old);
 	return r;
 }
@@ -296,16 +313,23 @@ int core_user_delete(struct app *app, const char *caller, const char *id, struct
 			iface_free(ifc);
 		}
 		if (r == 0)
+			r = delivery_event_peer(app, del ? "delete" : "update", p, err);
+		if (r == 0)
 			audit_cascade(app, p, del ? "deleted" : "disabled", "user deleted");
 	}
 	if (r == 0)
 		r = store_user_delete(app->store, id, err);
 	if (r == 0)
+		r = delivery_event_user(app, "delete", old, err);
+	if (r == 0)
 		r = store_commit(app->store, err);
 	else
 		store_rollback(app->store);
 	if (r == 0)
+	if (r == 0) {
+		delivery_kick();
 		core_audit(app, "user", "user %s deleted", id);
+	}
 unlock:
 	pthread_mutex_unlock(&app->write_lock);
 	peer_list_free(peers, n);

@@ -32,7 +32,7 @@ int store_open_logged(const char *path, const char *passphrase, bool debug, int6
 		      struct store **ret, struct err *err);
 void store_close(struct store *st);
 int store_schema_version(struct store *st);
-#define STORE_SCHEMA_VERSION_LATEST 4   /* bump with every migration added */
+#define STORE_SCHEMA_VERSION_LATEST 5   /* bump with every migration added */
 
 /* Transactions nest by counting: the outermost begin/commit are BEGIN/COMMIT. The calling
  * thread holds the store mutex from begin to commit/rollback. Inner levels are savepoints: a

@@ -216,6 +216,39 @@ static const char migration_4[] =
 	"CREATE INDEX interface_addresses_key ON interface_addresses(addr_key);\n"
 	"CREATE INDEX peer_addresses_key ON peer_addresses(addr_key);\n";
 
+/*
+ * Version 5: the delivery queue and log of mails and webhooks (store_delivery.c). A row is
+ * written with the change that caused it; the due index serves the worker's poll, the object
+ * index the per-object order check, the updated index the purge. uid is a random token set by
+ * the writer so it can read back the id its insert got on every engine.
+ */
+static const char migration_5[] =
+	"CREATE TABLE deliveries (\n"
+	"  id {autoinc},\n"
+	"  uid {key} NOT NULL,\n"
+	"  kind {key} NOT NULL,\n"
+	"  object_key {key} NOT NULL,\n"
+	"  event TEXT NOT NULL DEFAULT '',\n"
+	"  entity TEXT NOT NULL DEFAULT '',\n"
+	"  identifier TEXT NOT NULL DEFAULT '',\n"
+	"  recipient TEXT NOT NULL DEFAULT '',\n"
+	"  payload TEXT NOT NULL DEFAULT '',\n"
+	"  requested_by TEXT NOT NULL DEFAULT '',\n"
+	"  status {key} NOT NULL,\n"
+	"  attempts INTEGER NOT NULL DEFAULT 0,\n"
+	"  next_attempt_at INTEGER NOT NULL DEFAULT 0,\n"
+	"  last_error TEXT NOT NULL DEFAULT '',\n"
+	"  response_code INTEGER NOT NULL DEFAULT 0,\n"
+	"  duration_ms INTEGER NOT NULL DEFAULT 0,\n"
+	"  created_at INTEGER NOT NULL,\n"
+	"  updated_at INTEGER NOT NULL,\n"
+	"  sent_at INTEGER NOT NULL DEFAULT 0\n"
+	");\n"
+	"CREATE UNIQUE INDEX deliveries_uid ON deliveries(uid);\n"
+	"CREATE INDEX deliveries_due ON deliveries(kind, status, next_attempt_at);\n"
+	"CREATE INDEX deliveries_object ON deliveries(object_key, id);\n"
+	"CREATE INDEX deliveries_updated ON deliveries(updated_at);\n";
+
 /* A migration: its DDL, then (optionally) C code for what SQL alone cannot do portably. */
 static const struct {
 	const char *sql;
@@ -225,6 +258,7 @@ static const struct {
 	{ migration_2, NULL },
 	{ migration_3, NULL },
 	{ migration_4, store_addr_backfill },
+	{ migration_5, NULL },
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION_LATEST,

@@ -295,7 +295,8 @@ def test_operations(tmp):
            api("POST", f"/interface/by-id/{q(IFACE)}/create-default-peers"), "flagged", 200)
     # users
     r = expect("userNew", api("POST", "/user/new", {"Identifier": "bob", "Password": BOB_PW,
-                                                    "ApiToken": BOB_TOKEN}), "create", 200)
+                                                    "ApiToken": BOB_TOKEN,
+                                                    "Email": "bob@doc.example"}), "create", 200)
     expect("userNew", api("POST", "/user/new", {"Identifier": "bob", "Password": BOB_PW}),
            "duplicate", 409)
     expect("userAll", api("GET", "/user/all?sort=Identifier&order=desc"), "sorted", 200)
@@ -336,6 +337,20 @@ def test_operations(tmp):
     expect("provisioningNewPeer", api("POST", "/provisioning/new-peer",
                                       {"InterfaceIdentifier": "nosuch"}), "unknown", 404)
     expect("backendAll", api("GET", "/backend/all"), "admin", 200)
+    # mail (queued only: nothing listens on mail.host's port 25 in this namespace)
+    r = expect("peerConfigMail", api("POST", "/peer/config-mail",
+                                     {"Identifiers": [bobs_peer.get("Identifier", "")]}),
+               "owner has an address", 202)
+    mail_id = str((((r.json() or {}).get("Deliveries") or [{}])[0]).get("Id", 0))
+    expect("peerConfigMail", api("POST", "/peer/config-mail", {"Identifiers": []}), "none", 400)
+    expect("peerConfigMail", api("POST", "/peer/config-mail", {"Identifiers": ["C" * 43 + "="]}),
+           "unknown peer", 404)
+    expect("deliveryAll", api("GET", "/delivery/all?kind=mail&page=1&per_page=5"), "admin", 200)
+    expect("deliveryAll", api("GET", "/delivery/all?kind=fax"), "bad kind", 400)
+    expect("deliveryAll", api("GET", "/delivery/all", auth=B), "non-admin", 403)
+    expect("deliveryGet", api("GET", "/delivery/by-id/" + mail_id), "admin", 200)
+    expect("deliveryGet", api("GET", "/delivery/by-id/" + mail_id, auth=B), "not asked by bob", 404)
+    expect("deliveryGet", api("GET", "/delivery/by-id/x"), "bad id", 400)
     # session, account, audit
     expect("uiSettings", api("GET", "/ui/settings", auth=None), "anonymous", 200)
     expect("authSession", api("GET", "/auth/session", auth=None), "no cookie", 401)

@@ -770,9 +770,8 @@ static void test_config__backends_pfsense_example(void **state)
 static void test_config__full_tree(void **state)
 {
 	static const char *const unsupported[] = {
-		"mail.host", "mail.password", "mail.templates_path", "auth.oidc", "auth.oauth",
-		"auth.ldap", "auth.webauthn.enabled", "webhook.url",
-		"webhook.timeout", "backend.local_resolvconf_prefix", "auth.hide_login_form",
+		"auth.oidc", "auth.oauth", "auth.ldap", "auth.webauthn.enabled",
+		"backend.local_resolvconf_prefix", "auth.hide_login_form",
 	};
 	/* acted on (issue 13), or accepted on purpose because wg-portal ignores them too */
 	static const char *const implemented[] = {
@@ -788,6 +787,7 @@ static void test_config__full_tree(void **state)
 		"statistics.listening_address", "statistics.use_ping_checks",
 		"statistics.ping_check_interval",
 		"web.listening_address", "web.external_url", "web.cert_file", "web.session_identifier",
+		"mail.host", "mail.password", "mail.templates_path", "webhook.url", "webhook.timeout",
 	};
 	struct cfg cfg;
 	struct err err;
