@@ -275,12 +275,21 @@ int core_peer_update_locked(struct app *app, const char *old_id, struct peer *p,
 			      p->identifier);
 		goto unlock;
 	}
-	/* the new key is not stored yet (checked above): excluding the old record is enough */
-	r = check_user(app, p, "update", err);
-	if (r == 0)
+	/* Only what changes is checked against the rest: a stored peer may name a user who is
+	 * gone (disabled peers keep the reference when their user is deleted, as in wg-portal's
+	 * handleUserDeletedEvent; taken-over databases hold any text) or overlap another peer
+	 * (wg-portal never checked), and must stay editable and expirable. The new key is not
+	 * stored yet (checked above): excluding the old record is enough. */
+	r = 0;
+	if (strcmp(STR(old->user_identifier), STR(p->user_identifier)))
+		r = check_user(app, p, "update", err);
+	if (r == 0 && (!strv_eq(&old->addresses, &p->addresses) ||
+		       strcmp(STR(old->interface_identifier), STR(p->interface_identifier)))) {
 		r = core_check_peer_addresses(app, ifc, p, old_id, err);
-	if (r == 0)
-		r = core_check_addresses(app, &p->addresses, old_id, NULL, "Addresses", err);
+		if (r == 0)
+			r = core_check_addresses(app, &p->addresses, old_id, NULL, "Addresses",
+						 err);
+	}
 	if (r < 0)
 		goto unlock;
 	p->created_at = old->created_at;
