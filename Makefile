@@ -4,6 +4,8 @@
 #   make test       install what tests need, run every suite (plain and ASan+UBSan builds)
 #   make bench      benchmarks, printed as ratios against a reference measured in the same run
 #   make SANITIZE=1 build the sanitizer flavour into build/san/
+#   make fuzz       libFuzzer targets of tests/fuzz/ (clang-14) into build/fuzz/;
+#                   tests/fuzz/run.sh SECONDS runs each of them (docs/http-hardening.md)
 
 PKGS     := libulfius libmicrohttpd jansson liborcania libyder yaml-0.1 libsodium libqrencode \
             libpng libmnl sqlite3 libcurl
@@ -54,8 +56,41 @@ UI_SRCS   := $(shell find ui -path ui/node_modules -prune -o -path ui/dist -prun
 endif
 UI_DIST   := $(shell find ui/dist -type f 2>/dev/null)
 
+# The API description (/doc/v1_swagger.yaml and its viewer /api/v1/doc.html), embedded as C
+# arrays into the library so the daemon and the unit tests carry the same text.
+DOC_SRCS  := src/api/doc/v1_swagger.yaml src/api/doc/doc.html src/api/doc/doc.js
+DOC_C     := $(GEN)/api_doc.c
+DOC_OBJ   := $(BUILD)/gen/api_doc.o
+
 .PHONY: all deps run test unit bench clean fuzz ui
 all: $(BUILD)/wgportal
+
+# libFuzzer targets: the library once more with clang-14 and fuzzer instrumentation, each
+# tests/fuzz/fuzz_*.c linked against it (a target may also #include the parser it tests).
+FUZZ_CC    ?= clang-14
+FUZZ_DIR   := build/fuzz
+FUZZ_FLAGS := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+              -fno-sanitize-recover=undefined $(CSTD) -Wall -Wextra -Werror -Wno-unused-parameter \
+              -Wno-missing-field-initializers
+FUZZ_OBJS  := $(SRCS:%.c=$(FUZZ_DIR)/%.o)
+FUZZ_SRCS  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS  := $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ_DIR)/%)
+
+fuzz: $(FUZZ_BINS)
+
+$(FUZZ_DIR)/%.o: %.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  FUZZCC  $<")
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+$(FUZZ_DIR)/libwgportal.a: $(FUZZ_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_standalone.h $(FUZZ_DIR)/libwgportal.a
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  FUZZLD  $@")
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) -Itests/fuzz $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< \
+	    $(FUZZ_DIR)/libwgportal.a $(LDLIBS)
 
 deps:
 	$(Q)scripts/install-deps.sh build
@@ -65,8 +100,21 @@ $(BUILD)/%.o: %.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(LIB): $(OBJS)
+# The built-in mail templates are linked in with .incbin (src/mail/tpl_embed.c).
+$(BUILD)/src/mail/tpl_embed.o: $(wildcard src/mail/tpl_files/*)
+
+$(LIB): $(OBJS) $(DOC_OBJ)
 	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(DOC_C): $(DOC_SRCS) scripts/embed-files.py
+	@mkdir -p $(@D)
+	$(Q)python3 scripts/embed-files.py $@ doc_text_yaml=src/api/doc/v1_swagger.yaml \
+	    doc_text_html=src/api/doc/doc.html doc_text_js=src/api/doc/doc.js
+
+$(DOC_OBJ): $(DOC_C)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 ui: $(WEB_C)
 
@@ -89,6 +137,9 @@ endif
 # Regenerated when the script, the stamp or any file of ui/dist changes; the placeholder when
 # ui/dist is missing. The rule's file list is read before npm runs, so a fresh dist is picked up
 # by a second make at the latest; the stamp dependency covers the usual case.
+# A file of the previous build that npm removed (its hash changed) is no error, just stale.
+ui/dist/%: ;
+
 $(WEB_C): scripts/embed-assets.py $(UI_STAMP) $(UI_DIST)
 	@mkdir -p $(@D)
 	$(Q)python3 scripts/embed-assets.py ui/dist $@
@@ -138,4 +189,4 @@ bench:
 clean:
 	rm -rf build
 
--include $(OBJS:.o=.d) $(BUILD)/src/main.d $(UNIT_BINS:%=%.d)
+-include $(OBJS:.o=.d) $(BUILD)/src/main.d $(UNIT_BINS:%=%.d) $(FUZZ_OBJS:.o=.d)

@@ -17,6 +17,7 @@
 #include "backends/backend.h"
 #include "config/config.h"
 #include "core/core.h"
+#include "delivery/delivery.h"
 #include "store/store.h"
 #include "metrics/exporter.h"
 #include "monitor/ping.h"
@@ -24,6 +25,7 @@
 #include "util/err.h"
 #include "util/log.h"
 #include "version.h"
+#include "web/web.h"
 
 
 static void usage(FILE *f)
@@ -50,6 +52,26 @@ static void log_config_notes(const struct cfg *cfg)
 				 "interfaces are shown as unavailable", b->id,
 				 cfg_backend_type_name(b->type));
 	}
+}
+
+/* web.frontend_filepath: the UI from that directory, filled from the embedded copy when empty;
+ * NULL (the embedded UI) when the directory cannot be used, as wg-portal falls back. */
+static const char *frontend_root(const struct cfg *cfg)
+{
+	const char *dir = cfg->web.frontend_filepath;
+	struct err err;
+	bool copied;
+
+	if (!dir || !*dir)
+		return NULL;
+	err_clear(&err);
+	if (web_export_if_empty(dir, &copied, &err) < 0) {
+		log_err("web.frontend_filepath '%s': %s; serving the embedded UI", dir, err.msg);
+		return NULL;
+	}
+	if (copied)
+		log_info("web.frontend_filepath: copied the embedded UI into '%s'", dir);
+	return dir;
 }
 
 /* stdout, once: the only place generated credentials ever appear (they are stored hashed) */
@@ -131,17 +153,19 @@ int main(int argc, char **argv)
 	}
 	log_set_level(log_level_parse(cfg.advanced.log_level));
 	log_set_json(cfg.advanced.log_json);
+	log_set_pretty(cfg.advanced.log_pretty);
 	log_info("wgportal %s starting (config: %s)", WGPORTAL_VERSION,
 		 cfg.path && *cfg.path ? cfg.path : "built-in defaults");
 	app.cfg = &cfg;
-	app.web_root = web_root;
+	app.web_root = web_root ? web_root : frontend_root(&cfg);
 	pthread_mutex_init(&app.write_lock, NULL);
 
 	if (strcmp(cfg.database.type, "sqlite")) {
 		log_err("database.type '%s' is not supported by this build", cfg.database.type);
 		goto out_cfg;
 	}
-	if (store_open(cfg.database.dsn, cfg.database.encryption_passphrase, &app.store, &err) < 0) {
+	if (store_open_logged(cfg.database.dsn, cfg.database.encryption_passphrase, cfg.database.debug,
+			      cfg.database.slow_query_threshold_ms, &app.store, &err) < 0) {
 		log_err("database '%s': %s", cfg.database.dsn, err.msg);
 		goto out_cfg;
 	}
@@ -150,6 +174,10 @@ int main(int argc, char **argv)
 		goto out_store;
 	}
 	log_config_notes(&cfg);
+	if (delivery_init(&app, &err) < 0) {
+		log_err("%s", err.msg);
+		goto out_backends;
+	}
 	for (size_t i = 0; i < backend_count(); i++) {
 		struct backend *be = backend_at(i);
 		struct backend_status bs;
@@ -171,12 +199,19 @@ int main(int argc, char **argv)
 	if (cfg.core.restore_state && sync_restore_state(&app, &err) < 0)
 		log_err("restore: %s", err.msg);
 
+	if (core_background_start(&app, &err) < 0) {
+		log_err("background work: %s", err.msg);
+		goto out_backends;
+	}
 	if (api_start(&app, &err) < 0) {
 		log_err("web: cannot listen on '%s': %s", cfg.web.listening_address, err.msg);
-		goto out_backends;
+		goto out_background;
 	}
 	if (sync_start(&app) < 0)
 		log_err("cannot start background workers");
+	/* the one place the delivery worker starts (a leader-only job on shared databases) */
+	if (delivery_start(&app) < 0)
+		log_err("cannot start the mail and webhook delivery worker");
 	if (monitor_start(&app, &err) < 0)
 		log_err("ping checks: %s", err.msg);
 	metrics_exporter_start(&app);
@@ -190,10 +225,14 @@ int main(int argc, char **argv)
 	rc = 0;
 
 	api_stop();
+	delivery_stop();
 	metrics_exporter_stop();
 	monitor_stop();
 	sync_stop(&app);
+out_background:
+	core_background_stop(&app);
 out_backends:
+	delivery_shutdown();
 	backends_shutdown();
 out_store:
 	store_close(app.store);

@@ -115,9 +115,9 @@ const struct cfg_key cfg_keys[] = {
 	    "fdfd:d3ad:c0de:1234::0/64", IMPL),
 	TOP("advanced.use_ip_v6", BOOL, C(advanced.use_ip_v6), "USE_IP_V6", "true", IMPL),
 	TOP("advanced.config_storage_path", STR, C(advanced.config_storage_path),
-	    "CONFIG_STORAGE_PATH", NULL, 0),
+	    "CONFIG_STORAGE_PATH", NULL, IMPL),
 	TOP("advanced.expiry_check_interval", DUR, C(advanced.expiry_check_interval_ms),
-	    "EXPIRY_CHECK_INTERVAL", "15m", 0),
+	    "EXPIRY_CHECK_INTERVAL", "15m", IMPL),
 	TOP("advanced.rule_prio_offset", INT, C(advanced.rule_prio_offset), "RULE_PRIO_OFFSET",
 	    "20000", IMPL),
 	TOP("advanced.route_table_offset", INT, C(advanced.route_table_offset),
@@ -133,8 +133,9 @@ const struct cfg_key cfg_keys[] = {
 	    "REKEY_TIMEOUT_INTERVAL", "180s", IMPL),
 	TOP("backend.ignored_local_interfaces", STRV, C(backend.ignored_local_interfaces),
 	    "IGNORED_LOCAL_INTERFACES", NULL, IMPL),
+	/* not acted on yet: the local backend does not apply interface DNS through resolvconf */
 	TOP("backend.local_resolvconf_prefix", STR, C(backend.local_resolvconf_prefix),
-	    "LOCAL_RESOLVCONF_PREFIX", "tun.", IMPL),
+	    "LOCAL_RESOLVCONF_PREFIX", "tun.", 0),
 	LIST("backend.mikrotik", C(backend.entries), MT, IMPL),
 	LIST("backend.pfsense", C(backend.entries), PF, IMPL),
 	LIST("backend.opnsense", C(backend.entries), OP, IMPL),
@@ -152,7 +153,7 @@ const struct cfg_key cfg_keys[] = {
 	/* database (1.6.5) */
 	TOP("database.debug", BOOL, C(database.debug), "DEBUG", "false", IMPL),
 	TOP("database.slow_query_threshold", DUR, C(database.slow_query_threshold_ms),
-	    "SLOW_QUERY_THRESHOLD", "0", 0),
+	    "SLOW_QUERY_THRESHOLD", "0", IMPL),
 	TOP("database.type", STR, C(database.type), "TYPE", "sqlite", IMPL),
 	TOP("database.dsn", STR, C(database.dsn), "DSN", "data/sqlite.db", IMPL),
 	TOP("database.encryption_passphrase", STR, C(database.encryption_passphrase),
@@ -178,20 +179,20 @@ const struct cfg_key cfg_keys[] = {
 	TOP("statistics.listening_address", STR, C(statistics.listening_address),
 	    "LISTENING_ADDRESS", ":8787", IMPL),
 
-	/* mail (1.6.7): not implemented yet */
-	TOP("mail.host", STR, C(mail.host), "HOST", "127.0.0.1", 0),
-	TOP("mail.port", INT, C(mail.port), "PORT", "25", 0),
-	TOP("mail.encryption", STR, C(mail.encryption), "ENCRYPTION", "none", 0),
-	TOP("mail.cert_validation", BOOL, C(mail.cert_validation), "CERT_VALIDATION", "true", 0),
-	TOP("mail.username", STR, C(mail.username), "USERNAME", NULL, 0),
-	TOP("mail.password", STR, C(mail.password), "PASSWORD", NULL, SEC),
-	TOP("mail.auth_type", STR, C(mail.auth_type), "AUTH_TYPE", "plain", 0),
+	/* mail (1.6.7): src/mail/, src/delivery/ */
+	TOP("mail.host", STR, C(mail.host), "HOST", "127.0.0.1", IMPL),
+	TOP("mail.port", INT, C(mail.port), "PORT", "25", IMPL),
+	TOP("mail.encryption", STR, C(mail.encryption), "ENCRYPTION", "none", IMPL),
+	TOP("mail.cert_validation", BOOL, C(mail.cert_validation), "CERT_VALIDATION", "true", IMPL),
+	TOP("mail.username", STR, C(mail.username), "USERNAME", NULL, IMPL),
+	TOP("mail.password", STR, C(mail.password), "PASSWORD", NULL, IMPL | SEC),
+	TOP("mail.auth_type", STR, C(mail.auth_type), "AUTH_TYPE", "plain", IMPL),
 	TOP("mail.from", STR, C(mail.from), "FROM", "Wireguard Portal <noreply@wireguard.local>",
-	    0),
-	TOP("mail.link_only", BOOL, C(mail.link_only), "LINK_ONLY", "false", 0),
+	    IMPL),
+	TOP("mail.link_only", BOOL, C(mail.link_only), "LINK_ONLY", "false", IMPL),
 	TOP("mail.allow_peer_email", BOOL, C(mail.allow_peer_email), "ALLOW_PEER_EMAIL", "false",
-	    0),
-	TOP("mail.templates_path", STR, C(mail.templates_path), "TEMPLATES_PATH", NULL, 0),
+	    IMPL),
+	TOP("mail.templates_path", STR, C(mail.templates_path), "TEMPLATES_PATH", NULL, IMPL),
 
 	/* auth (1.6.8) */
 	/* Used by core/ and api/ for local passwords, so not "unsupported" (unlike the rest). */
@@ -252,19 +253,26 @@ const struct cfg_key cfg_keys[] = {
 	TOP("web.site_title", STR, C(web.site_title), "SITE_TITLE", "WireGuard Portal", IMPL),
 	TOP("web.session_identifier", STR, C(web.session_identifier), "SESSION_IDENTIFIER",
 	    "wgPortalSession", IMPL),
-	TOP("web.session_secret", STR, C(web.session_secret), "SESSION_SECRET", "very_secret", SEC),
-	TOP("web.csrf_secret", STR, C(web.csrf_secret), "CSRF_SECRET", "extremely_secret", SEC),
+	/* wg-portal parses both and never reads them (wg-portal.md 2.11): accepted, inert */
+	TOP("web.session_secret", STR, C(web.session_secret), "SESSION_SECRET", "very_secret",
+	    SEC | CFG_F_INERT),
+	TOP("web.csrf_secret", STR, C(web.csrf_secret), "CSRF_SECRET", "extremely_secret",
+	    SEC | CFG_F_INERT),
 	TOP("web.request_logging", BOOL, C(web.request_logging), "REQUEST_LOGGING", "false", IMPL),
 	TOP("web.expose_host_info", BOOL, C(web.expose_host_info), "EXPOSE_HOST_INFO", "false",
 	    IMPL),
 	TOP("web.cert_file", STR, C(web.cert_file), "CERT_FILE", NULL, IMPL),
 	TOP("web.key_file", STR, C(web.key_file), "KEY_FILE", NULL, IMPL),
-	TOP("web.frontend_filepath", STR, C(web.frontend_filepath), "FRONTEND_FILEPATH", NULL, 0),
+	TOP("web.frontend_filepath", STR, C(web.frontend_filepath), "FRONTEND_FILEPATH", NULL,
+	    IMPL),
 
-	/* webhook (1.6.10) */
-	TOP("webhook.url", STR, C(webhook.url), "URL", NULL, 0),
-	TOP("webhook.authentication", STR, C(webhook.authentication), "AUTHENTICATION", NULL, SEC),
-	TOP("webhook.timeout", DUR, C(webhook.timeout_ms), "TIMEOUT", "10s", 0),
+	/* webhook (1.6.10): src/webhook/, src/delivery/. signing_secret is ours (README). */
+	TOP("webhook.url", STR, C(webhook.url), "URL", NULL, IMPL),
+	TOP("webhook.authentication", STR, C(webhook.authentication), "AUTHENTICATION", NULL,
+	    IMPL | SEC),
+	TOP("webhook.timeout", DUR, C(webhook.timeout_ms), "TIMEOUT", "10s", IMPL),
+	TOP("webhook.signing_secret", STR, C(webhook.signing_secret), "SIGNING_SECRET", NULL,
+	    IMPL | SEC),
 };
 
 const size_t cfg_n_keys = sizeof(cfg_keys) / sizeof(cfg_keys[0]);

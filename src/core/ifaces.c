@@ -15,6 +15,7 @@
 #include "config/config.h"
 #include "core/core-int.h"
 #include "core/core.h"
+#include "delivery/delivery.h"
 #include "store/store.h"
 #include "sync/sync.h"
 #include "util/err.h"
@@ -58,10 +59,10 @@ static int prepare_family(struct iface *ifc, struct iface **list, size_t n, cons
 	ip_prefix_network(&net, &net);
 	while (network_used(list, n, &net))
 		if (core_next_network(&net) < 0)
-			return err_set(err, -ENOSPC, "no free network left after %s", start);
+			return err_set(err, -EADDRNOTAVAIL, "no free network left after %s", start);
 	host = net;
 	if (ip_addr_next(&host) < 0)
-		return err_set(err, -ENOSPC, "network %s has no host address", start);
+		return err_set(err, -EADDRNOTAVAIL, "network %s has no host address", start);
 	ip_prefix_format(&host, buf);
 	if (strv_push(&ifc->addresses, buf) < 0)
 		return -ENOMEM;
@@ -105,7 +106,7 @@ int core_iface_prepare(struct app *app, const char *backend_id, struct iface **r
 	for (port = cfg->advanced.start_listen_port; port <= 65535 && port_used(list, n, port); port++)
 		;
 	if (port > 65535) {
-		r = err_set(err, -ENOSPC, "no free listen port above %d",
+		r = err_set(err, -EADDRNOTAVAIL, "no free listen port above %d",
 			    cfg->advanced.start_listen_port);
 		goto out;
 	}
@@ -118,6 +119,10 @@ int core_iface_prepare(struct app *app, const char *backend_id, struct iface **r
 	ifc->mtu = ifc->peer_def_mtu = 1420;
 	ifc->peer_def_persistent_keepalive = 16;
 	ifc->save_config = cfg->advanced.config_storage_path && *cfg->advanced.config_storage_path;
+	/* spec 3.2: set when any default-peer option is on */
+	ifc->create_default_peer = cfg->core.create_default_peer_on_login ||
+				   cfg->core.create_default_peer_on_user_creation ||
+				   cfg->core.create_default_peer_on_interface_creation;
 	r = prepare_family(ifc, list, n, cfg->advanced.start_cidr_v4, err);
 	if (r == 0 && cfg->advanced.use_ip_v6)
 		r = prepare_family(ifc, list, n, cfg->advanced.start_cidr_v6, err);
@@ -272,6 +277,8 @@ int core_iface_create(struct app *app, struct iface *ifc, struct err *err)
 	if (r == 0)
 		r = sync_iface(app, ifc->identifier, err);
 	if (r == 0)
+		r = delivery_event_iface(app, "create", ifc, err);
+	if (r == 0)
 		r = store_commit(app->store, err);
 	if (r < 0) {
 		struct err e;
@@ -288,7 +295,14 @@ int core_iface_create(struct app *app, struct iface *ifc, struct err *err)
 	if (r < 0)
 		log_warn("interface '%s': %s", ifc->identifier, err->msg);
 	r = 0;
-	core_audit(app, "interface", "interface %s created", ifc->identifier);
+	delivery_kick();
+	{
+		char il[CORE_LABEL_MAX];
+		core_iface_label(ifc, il);
+		core_audit(app, "interface", "interface %s created", il);
+	}
+	core_iface_changed(app, ifc->identifier);
+	core_default_peers_for_iface(app, ifc);
 unlock:
 	pthread_mutex_unlock(&app->write_lock);
 	return r;
@@ -329,7 +343,6 @@ int core_iface_update(struct app *app, const char *id, struct iface *ifc, struct
 	/* v1 has no Backend field: keep what is stored instead of resetting to local (2.8) */
 	if ((r = str_set(&ifc->backend, old->backend)) < 0)
 		goto unlock;
-	ifc->create_default_peer = old->create_default_peer;
 	if (!ifc->private_key[0]) {
 		memcpy(ifc->private_key, old->private_key, sizeof(ifc->private_key));
 		if (!ifc->public_key[0])
@@ -356,6 +369,8 @@ int core_iface_update(struct app *app, const char *id, struct iface *ifc, struct
 	if (r == 0)
 		r = sync_iface_change(app, id, old, err);
 	if (r == 0)
+		r = delivery_event_iface(app, "update", ifc, err);
+	if (r == 0)
 		r = store_commit(app->store, err);
 	if (r < 0) {
 		store_rollback(app->store);
@@ -368,7 +383,16 @@ int core_iface_update(struct app *app, const char *id, struct iface *ifc, struct
 	err_clear(err);
 	ifc->enabled_peers = old->enabled_peers;
 	ifc->total_peers = old->total_peers;
-	core_audit(app, "interface", "interface %s updated", id);
+	delivery_kick();
+	{
+		char il[CORE_LABEL_MAX];
+		core_iface_label(ifc, il);
+		core_audit(app, "interface", "interface %s %s", il,
+			   was_enabled && ifc->disabled   ? "disabled"
+			   : !was_enabled && !ifc->disabled ? "enabled"
+							    : "updated");
+	}
+	core_iface_changed(app, id);
 unlock:
 	pthread_mutex_unlock(&app->write_lock);
 	iface_free(old);
@@ -397,6 +421,9 @@ int core_iface_delete(struct app *app, const char *id, struct err *err)
 	r = store_iface_delete(app->store, id, err);
 	if (r == 0)
 		r = sync_iface_remove(app, old, err);
+	/* the peers go with their interface without events of their own (spec 6.1) */
+	if (r == 0)
+		r = delivery_event_iface(app, "delete", old, err);
 	if (r == 0)
 		r = store_commit(app->store, err);
 	if (r < 0) {
@@ -409,7 +436,13 @@ int core_iface_delete(struct app *app, const char *id, struct err *err)
 	    core_run_hook(old->post_down, id, "PostDown", err) < 0)
 		log_warn("interface '%s': %s", id, err->msg);
 	err_clear(err);
-	core_audit(app, "interface", "interface %s deleted", id);
+	delivery_kick();
+	{
+		char il[CORE_LABEL_MAX];
+		core_iface_label(old, il);
+		core_audit(app, "interface", "interface %s deleted", il);
+	}
+	core_iface_removed(app, old);
 unlock:
 	pthread_mutex_unlock(&app->write_lock);
 	iface_free(old);

@@ -14,6 +14,7 @@
 #include "config/config.h"
 #include "core/core-int.h"
 #include "core/core.h"
+#include "delivery/delivery.h"
 #include "store/store.h"
 #include "sync/sync.h"
 #include "util/err.h"
@@ -104,6 +105,25 @@ out:
 	return 0;
 }
 
+/* A peer's UserIdentifier names an existing user (or nobody). wg-portal stores any text. */
+static int check_user(struct app *app, const struct peer *p, const char *verb, struct err *err)
+{
+	struct user *u = NULL;
+	int r;
+
+	if (!p->user_identifier || !*p->user_identifier)
+		return 0;
+	r = store_user_get(app->store, p->user_identifier, &u, err);
+	user_free(u);
+	if (r == -ENOENT) {
+		err_clear(err);
+		return err_field(err, -EINVAL, "UserIdentifier",
+				 "%s not allowed: unknown user %s: invalid data", verb,
+				 p->user_identifier);
+	}
+	return r;
+}
+
 /* Identifier/PublicKey rules of POST /peer/new and PUT; mode derivation; validation. */
 static int normalise_peer(struct app *app, struct peer *p, const char *verb, struct iface **ret_ifc,
 			  struct err *err)
@@ -169,7 +189,11 @@ int core_peer_create(struct app *app, struct peer *p, struct err *err)
 			      p->identifier);
 		goto unlock;
 	}
-	r = core_check_addresses(app, &p->addresses, p->identifier, NULL, "Addresses", err);
+	r = check_user(app, p, "creation", err);
+	if (r == 0)
+		r = core_check_peer_addresses(app, ifc, p, p->identifier, err);
+	if (r == 0)
+		r = core_check_addresses(app, &p->addresses, p->identifier, NULL, "Addresses", err);
 	if (r < 0)
 		goto unlock;
 	p->created_at = p->updated_at = 0;
@@ -179,6 +203,8 @@ int core_peer_create(struct app *app, struct peer *p, struct err *err)
 	r = store_peer_insert(app->store, p, err);
 	if (r == 0)
 		r = sync_peer(app, ifc, NULL, p, false, err);
+	if (r == 0)   /* the webhook is queued with the change, or neither happens */
+		r = delivery_event_peer(app, "create", p, err);
 	if (r == 0)
 		r = store_commit(app->store, err);
 	if (r < 0) {
@@ -190,7 +216,13 @@ int core_peer_create(struct app *app, struct peer *p, struct err *err)
 			err_prefix(err, "creation failure");
 		}
 	} else {
-		core_audit(app, "peer", "peer %s created on %s", p->identifier, ifc->identifier);
+		delivery_kick();
+		char pl[CORE_LABEL_MAX], il[CORE_LABEL_MAX];
+		core_peer_label(p, pl);
+		core_iface_label(ifc, il);
+		core_audit(app, "peer", "peer %s created on %s%s", pl, il,
+			   p->disabled ? " (disabled)" : "");
+		core_iface_changed(app, ifc->identifier);
 	}
 unlock:
 	pthread_mutex_unlock(&app->write_lock);
@@ -199,13 +231,31 @@ unlock:
 	return r;
 }
 
-int core_peer_update(struct app *app, const char *old_id, struct peer *p, struct err *err)
+/* What an update did, in words: enabled/disabled (with the reason), re-keyed, or updated. */
+static void audit_update(struct app *app, const struct peer *old, const struct peer *p)
+{
+	char pl[CORE_LABEL_MAX];
+
+	core_peer_label(p, pl);
+	if (strcmp(old->identifier, p->identifier))
+		core_audit(app, "peer", "peer %s re-keyed (was %.8s…)", pl, old->identifier);
+	if (!old->disabled && p->disabled)
+		core_audit(app, "peer", "peer %s disabled%s%.128s%s", pl,
+			   p->disabled_reason && *p->disabled_reason ? " (" : "",
+			   STR(p->disabled_reason),
+			   p->disabled_reason && *p->disabled_reason ? ")" : "");
+	else if (old->disabled && !p->disabled)
+		core_audit(app, "peer", "peer %s enabled", pl);
+	else if (!strcmp(old->identifier, p->identifier))
+		core_audit(app, "peer", "peer %s updated", pl);
+}
+
+int core_peer_update_locked(struct app *app, const char *old_id, struct peer *p, struct err *err)
 {
 	struct iface *ifc = NULL, *old_ifc = NULL;
 	struct peer *old = NULL, *clash = NULL;
 	int r;
 
-	pthread_mutex_lock(&app->write_lock);
 	r = store_peer_get(app->store, old_id, &old, err);
 	if (r < 0) {
 		err_set(err, r, "unable to load existing peer %s: record not found", old_id);
@@ -225,8 +275,21 @@ int core_peer_update(struct app *app, const char *old_id, struct peer *p, struct
 			      p->identifier);
 		goto unlock;
 	}
-	/* the new key is not stored yet (checked above): excluding the old record is enough */
-	r = core_check_addresses(app, &p->addresses, old_id, NULL, "Addresses", err);
+	/* Only what changes is checked against the rest: a stored peer may name a user who is
+	 * gone (disabled peers keep the reference when their user is deleted, as in wg-portal's
+	 * handleUserDeletedEvent; taken-over databases hold any text) or overlap another peer
+	 * (wg-portal never checked), and must stay editable and expirable. The new key is not
+	 * stored yet (checked above): excluding the old record is enough. */
+	r = 0;
+	if (strcmp(STR(old->user_identifier), STR(p->user_identifier)))
+		r = check_user(app, p, "update", err);
+	if (r == 0 && (!strv_eq(&old->addresses, &p->addresses) ||
+		       strcmp(STR(old->interface_identifier), STR(p->interface_identifier)))) {
+		r = core_check_peer_addresses(app, ifc, p, old_id, err);
+		if (r == 0)
+			r = core_check_addresses(app, &p->addresses, old_id, NULL, "Addresses",
+						 err);
+	}
 	if (r < 0)
 		goto unlock;
 	p->created_at = old->created_at;
@@ -246,6 +309,12 @@ int core_peer_update(struct app *app, const char *old_id, struct peer *p, struct
 	} else if (r == 0) {
 		r = sync_peer(app, ifc, old, p, false, err);
 	}
+	/* a re-key is the old peer's delete and the new one's update (wg-portal
+	 * wireguard_peers.go:384-409) */
+	if (r == 0 && strcmp(old_id, p->identifier))
+		r = delivery_event_peer(app, "delete", old, err);
+	if (r == 0)
+		r = delivery_event_peer(app, "update", p, err);
 	if (r == 0)
 		r = store_commit(app->store, err);
 	if (r < 0) {
@@ -257,14 +326,27 @@ int core_peer_update(struct app *app, const char *old_id, struct peer *p, struct
 			sync_iface(app, old_ifc->identifier, &e);
 		err_prefix(err, "update failure");
 	} else {
-		core_audit(app, "peer", "peer %s updated", p->identifier);
+		delivery_kick();
+		audit_update(app, old, p);
+		core_iface_changed(app, ifc->identifier);
+		if (old_ifc)
+			core_iface_changed(app, old_ifc->identifier);
 	}
 unlock:
-	pthread_mutex_unlock(&app->write_lock);
 	peer_free(old);
 	peer_free(clash);
 	iface_free(ifc);
 	iface_free(old_ifc);
+	return r;
+}
+
+int core_peer_update(struct app *app, const char *old_id, struct peer *p, struct err *err)
+{
+	int r;
+
+	pthread_mutex_lock(&app->write_lock);
+	r = core_peer_update_locked(app, old_id, p, err);
+	pthread_mutex_unlock(&app->write_lock);
 	return r;
 }
 
@@ -290,6 +372,8 @@ int core_peer_delete(struct app *app, const char *id, struct err *err)
 	if (r == 0)
 		r = sync_peer(app, ifc, NULL, old, true, err);
 	if (r == 0)
+		r = delivery_event_peer(app, "delete", old, err);
+	if (r == 0)
 		r = store_commit(app->store, err);
 	if (r < 0) {
 		struct err e;
@@ -298,7 +382,12 @@ int core_peer_delete(struct app *app, const char *id, struct err *err)
 		sync_iface(app, ifc->identifier, &e);
 		err_prefix(err, "deletion failure");
 	} else {
-		core_audit(app, "peer", "peer %s deleted from %s", id, ifc->identifier);
+		delivery_kick();
+		char pl[CORE_LABEL_MAX], il[CORE_LABEL_MAX];
+		core_peer_label(old, pl);
+		core_iface_label(ifc, il);
+		core_audit(app, "peer", "peer %s deleted from %s", pl, il);
+		core_iface_changed(app, ifc->identifier);
 	}
 unlock:
 	pthread_mutex_unlock(&app->write_lock);

@@ -10,9 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/token.h"
 #include "config/config.h"
 #include "core/core-int.h"
 #include "core/core.h"
+#include "delivery/delivery.h"
 #include "store/store.h"
 #include "sync/sync.h"
 #include "util/err.h"
@@ -81,9 +83,37 @@ int core_user_create(struct app *app, struct user *u, const char *password, stru
 	free(u->password_hash);
 	u->password_hash = hash;
 	pthread_mutex_lock(&app->write_lock);
-	r = store_user_insert(app->store, u, err);
+	r = store_begin(app->store, err);
+	if (r == 0) {
+		r = store_user_insert(app->store, u, err);
+		if (r == 0)
+			r = delivery_event_user(app, "create", u, err);
+		if (r == 0)
+			r = store_commit(app->store, err);
+		else
+			store_rollback(app->store);
+	}
 	pthread_mutex_unlock(&app->write_lock);
+	if (r == 0) {
+		delivery_kick();
+		core_audit(app, "user", "user %s created%s%s", u->identifier,
+			   u->is_admin ? " (administrator)" : "", u->disabled ? " (disabled)" : "");
+		core_default_peers_for_user(app, u->identifier);
+	}
 	return r;
+}
+
+/* An audit line per peer a user change took along, and its interface file rewritten. Entries
+ * are written before the outer commit: a failing commit would leave them behind, which is
+ * accepted (the transaction fails only on a database error). */
+static void audit_cascade(struct app *app, const struct peer *p, const char *what,
+			  const char *reason)
+{
+	char pl[CORE_LABEL_MAX];
+
+	core_peer_label(p, pl);
+	core_audit(app, "peer", "peer %s %s (%s)", pl, what, reason);
+	core_iface_changed(app, STR(p->interface_identifier));
 }
 
 /* Applies 3.8 to the user's peers: disable (reason) or re-enable those disabled for reason. */
@@ -97,7 +127,6 @@ static int user_peers_set(struct app *app, const char *user_id, bool disable, co
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		struct iface *ifc = NULL;
 		struct peer *p = peers[i];
-
 		struct peer *before;
 
 		if (disable ? p->disabled : (!p->disabled || strcmp(STR(p->disabled_reason), reason)))
@@ -114,13 +143,47 @@ static int user_peers_set(struct app *app, const char *user_id, bool disable, co
 			iface_free(ifc);
 		}
 		peer_free(before);
+		if (r == 0)   /* spec 6.1: peer updates of a user cascade */
+			r = delivery_event_peer(app, "update", p, err);
+		if (r == 0)
+			audit_cascade(app, p, disable ? "disabled" : "enabled",
+				      disable ? reason : "user enabled");
 	}
 	peer_list_free(peers, n);
 	return r;
 }
 
+/* One audit line naming what a user update changed. */
+static void audit_user_update(struct app *app, const struct user *old, const struct user *u,
+			      const char *password, const char *api_token)
+{
+	char what[256] = "";
+	size_t n = 0;
+#define ADD(cond, text)                                                                    \
+	do {                                                                               \
+		if ((cond) && n < sizeof(what))                                            \
+			n += (size_t)snprintf(what + n, sizeof(what) - n, "%s%s", n ? ", " : "", \
+					      text);                                       \
+	} while (0)
+	ADD(!old->disabled && u->disabled, "disabled");
+	ADD(old->disabled && !u->disabled, "enabled");
+	ADD(!old->locked && u->locked, "locked");
+	ADD(old->locked && !u->locked, "unlocked");
+	ADD(!old->is_admin && u->is_admin, "made administrator");
+	ADD(old->is_admin && !u->is_admin, "administrator rights removed");
+	ADD(password && *password, "password changed");
+	ADD(api_token && *api_token, "API token created");
+	ADD(api_token && !*api_token && old->api_token_hash, "API token revoked");
+	ADD(strcmp(STR(old->email), STR(u->email)) || strcmp(STR(old->firstname), STR(u->firstname)) ||
+	    strcmp(STR(old->lastname), STR(u->lastname)) || strcmp(STR(old->phone), STR(u->phone)) ||
+	    strcmp(STR(old->department), STR(u->department)) || strcmp(STR(old->notes), STR(u->notes)),
+	    "profile updated");
+#undef ADD
+	core_audit(app, "user", "user %s %s", u->identifier, n ? what : "updated");
+}
+
 int core_user_update(struct app *app, const char *caller, struct user *u, const char *password,
-		     const char *api_token, struct err *err)
+		     const char *api_token, const char *keep_session, struct err *err)
 {
 	struct user *old = NULL;
 	bool self = caller && !strcmp(caller, STR(u->identifier));
@@ -191,17 +254,27 @@ int core_user_update(struct app *app, const char *caller, struct user *u, const 
 	if (r < 0)
 		goto unlock;
 	r = store_user_update(app->store, u, err);
+	/* a password change or reset ends the user's other sessions (whoever knew the old
+	 * password keeps no way in), nothing else: API tokens stay */
+	if (r == 0 && password && *password)
+		r = store_session_delete_user(app->store, u->identifier, keep_session, err);
 	if (r == 0 && u->disabled && !old->disabled)
 		r = user_peers_set(app, u->identifier, true, "user disabled", err);
 	else if (r == 0 && !u->disabled && old->disabled &&
 		 app->cfg->core.re_enable_peer_after_user_enable)
 		r = user_peers_set(app, u->identifier, false, "user disabled", err);
 	if (r == 0)
+		r = delivery_event_user(app, "update", u, err);
+	if (r == 0)
 		r = store_commit(app->store, err);
 	else
 		store_rollback(app->store);
+	if (r == 0)
+		audit_user_update(app, old, u, password, api_token);
 unlock:
 	pthread_mutex_unlock(&app->write_lock);
+	if (r == 0)
+		delivery_kick();
 	user_free(old);
 	return r;
 }
@@ -249,13 +322,24 @@ int core_user_delete(struct app *app, const char *caller, const char *id, struct
 			iface_free(ifc);
 		}
 		peer_free(before);
+		if (r == 0)
+			r = delivery_event_peer(app, del ? "delete" : "update", p, err);
+		if (r == 0)
+			audit_cascade(app, p, del ? "deleted" : "disabled", "user deleted");
 	}
 	if (r == 0)
 		r = store_user_delete(app->store, id, err);
 	if (r == 0)
+		r = delivery_event_user(app, "delete", old, err);
+	if (r == 0)
 		r = store_commit(app->store, err);
 	else
 		store_rollback(app->store);
+	if (r == 0)
+	if (r == 0) {
+		delivery_kick();
+		core_audit(app, "user", "user %s deleted", id);
+	}
 unlock:
 	pthread_mutex_unlock(&app->write_lock);
 	peer_list_free(peers, n);
@@ -320,8 +404,10 @@ int core_bootstrap_admin(struct app *app, char **gen_password, char **gen_token,
 			goto out;
 		}
 		api_token = token;
-	} else if (strlen(api_token) < 18) {
-		log_warn("core.admin_api_token is shorter than 18 characters");
+	} else if (strlen(api_token) < AUTH_TOKEN_MIN_LEN) {
+		/* accepted, as wg-portal does; tokens set through the API are refused below this */
+		log_warn("core.admin_api_token is shorter than %d characters and easy to guess; "
+			 "set a longer one", AUTH_TOKEN_MIN_LEN);
 	}
 	u = user_new();
 	r = -ENOMEM;

@@ -26,9 +26,13 @@ struct store;
 /* Opens (creating the parent directory 0700 and the file 0600) and migrates to the newest
  * schema. passphrase NULL or "" = secrets stored in clear. path ":memory:" works for tests. */
 int store_open(const char *path, const char *passphrase, struct store **ret, struct err *err);
+/* The same with the statement log of the config: debug = every statement (database.debug),
+ * slow_ms > 0 = those that ran at least that long (database.slow_query_threshold). */
+int store_open_logged(const char *path, const char *passphrase, bool debug, int64_t slow_ms,
+		      struct store **ret, struct err *err);
 void store_close(struct store *st);
 int store_schema_version(struct store *st);
-#define STORE_SCHEMA_VERSION_LATEST 4   /* bump with every migration added */
+#define STORE_SCHEMA_VERSION_LATEST 5   /* bump with every migration added */
 
 /* Transactions nest by counting: the outermost begin/commit are BEGIN/COMMIT. The calling
  * thread holds the store mutex from begin to commit/rollback. Inner levels are savepoints: a
@@ -41,8 +45,8 @@ void store_rollback(struct store *st);
 
 /* List queries (API additions: paging, sorting, filtering). limit 0 = all. sort is a JSON field
  * name of the model ("Identifier", "DisplayName", ...); desc reverses; filter matches a
- * substring of identifier or display name (case-insensitive). Sortable peer fields (names
- * compared case-insensitively): CreatedAt (the default, = insertion order), Identifier,
+ * substring of identifier, display name or owner (user id), case-insensitive. Sortable peer
+ * fields (names compared case-insensitively): CreatedAt (the default, = insertion order), Identifier,
  * DisplayName, UserIdentifier, InterfaceIdentifier, Disabled, ExpiresAt, Mode, PublicKey,
  * Addresses (numeric order of the first address), UpdatedAt. Anything else: -EINVAL with
  * err->field "sort". A filter longer than 256 characters: -EINVAL, field "filter". */
@@ -90,6 +94,18 @@ struct ip_prefix;
 int store_addresses_walk(struct store *st, const struct ip_prefix *net,
 			 int (*cb)(const struct ip_prefix *addr, void *ctx), void *ctx,
 			 struct err *err);
+/* The first stored address of a peer of iface_id (other than except_peer) that shares an
+ * address with one of nets[0..n): 0 when none, -EEXIST with *ret filled (nets index, owner,
+ * stored address text) when one does. Host routes are found through the address index, wider
+ * stored prefixes by a scan of the interface's network routes. */
+struct store_addr_conflict {
+	size_t index;
+	char owner[128];
+	char addr[64];
+};
+int store_peer_addr_conflict(struct store *st, const char *iface_id, const char *except_peer,
+			     const struct ip_prefix *nets, size_t n,
+			     struct store_addr_conflict *ret, struct err *err);
 /* The peer (other than except_peer_id) that already uses this address part, or -ENOENT.
  * addr may carry a prefix ("10.0.0.2/32") and any IPv6 spelling; addresses are compared in
  * canonical form. Only peer addresses are searched (interface addresses are in
@@ -162,6 +178,9 @@ int store_session_purge(struct store *st, int64_t idle_before, int64_t created_b
 			struct err *err);
 /* Keeps only the newest `keep` sessions of a user. */
 int store_session_trim_user(struct store *st, const char *user_id, size_t keep, struct err *err);
+/* Ends every session of user_id except the one whose hash is keep_hash (NULL: all). */
+int store_session_delete_user(struct store *st, const char *user_id, const char *keep_hash,
+			      struct err *err);
 int store_session_count(struct store *st, size_t *ret, struct err *err);
 
 #endif

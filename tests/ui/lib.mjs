@@ -11,8 +11,8 @@ import { generateKeyPairSync } from 'node:crypto'
 export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..')
 export const TAG = process.env.UI_TAG || String(process.pid)
 export const TMP = process.env.UI_TMP || '/tmp'
-// Ports: four the kernel calls free (other helpers run tests at the same time), or
-// UI_PORT_BASE and the three after it when set (bench/bench_ui.sh). Everything listens on the
+// Ports: five the kernel calls free (other helpers run tests at the same time), or
+// UI_PORT_BASE and the four after it when set (bench/bench_ui.sh). Everything listens on the
 // loopback of the test's own network namespace.
 async function freePorts(n) {
   const servers = []
@@ -28,11 +28,12 @@ async function freePorts(n) {
   }
 }
 const PORT_BASE = Number(process.env.UI_PORT_BASE || 0)
-const PORTS = PORT_BASE ? [0, 1, 2, 3].map((i) => PORT_BASE + i) : await freePorts(4)
+const PORTS = PORT_BASE ? [0, 1, 2, 3, 4].map((i) => PORT_BASE + i) : await freePorts(5)
 export const PORT = PORTS[0]
 export const MT_PORT = PORTS[1]
 export const PF_PORT = PORTS[2]
 export const METRICS_PORT = PORTS[3]
+export const SMTP_PORT = PORTS[4]
 export const ADMIN = 'admin@wgportal.local'
 export const ADMIN_PW = 'Adm1n-UI-Passw0rd-2026'
 export const ADMIN_TOKEN = 'ui-admin-token-0123456789abcdefgh'
