@@ -112,17 +112,11 @@ def populate(rt, st):
 
 
 def write_config(tmp, rt):
-    path = os.path.join(tmp, "config.yaml")
     common = f"""      api_url: https://127.0.0.1:{rt.sim.port}/rest
       api_verify_tls: false
       api_timeout: 3s
 """
-    with open(path, "w") as f:
-        f.write(f"""core:
-  admin_user: {ADMIN}
-  admin_password: "{ADMIN_PW}"
-  admin_api_token: "{ADMIN_TOKEN}"
-  import_existing: true
+    return wgtest.config_file(tmp, ADMIN, ADMIN_PW, ADMIN_TOKEN, f"""  import_existing: true
   restore_state: true
 advanced:
   start_cidr_v4: 10.175.0.0/24
@@ -147,7 +141,6 @@ database:
 web:
   listening_address: 127.0.0.1:{PORT}
 """)
-    return path
 
 
 def reachable(bid):

@@ -135,13 +135,7 @@ def populate(fw, st):
 
 
 def write_config(tmp, fw):
-    path = os.path.join(tmp, "config.yaml")
-    with open(path, "w") as f:
-        f.write(f"""core:
-  admin_user: {ADMIN}
-  admin_password: "{ADMIN_PW}"
-  admin_api_token: "{ADMIN_TOKEN}"
-  import_existing: true
+    return wgtest.config_file(tmp, ADMIN, ADMIN_PW, ADMIN_TOKEN, f"""  import_existing: true
   restore_state: true
 advanced:
   start_cidr_v4: 10.165.0.0/24
@@ -162,7 +156,6 @@ database:
 web:
   listening_address: 127.0.0.1:{PORT}
 """)
-    return path
 
 
 def backend_reachable():
