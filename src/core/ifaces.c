@@ -16,6 +16,7 @@
 #include "core/core-int.h"
 #include "core/core.h"
 #include "delivery/delivery.h"
+#include "model/endpoint.h"
 #include "store/store.h"
 #include "sync/sync.h"
 #include "util/err.h"
@@ -182,14 +183,14 @@ static int normalise_iface(struct app *app, struct iface *ifc, const char *verb,
 				 be->ops->type);
 	/* PeerDefEndpoint is stored with :<ListenPort> when the port is missing (2.7) */
 	if (ifc->peer_def_endpoint && *ifc->peer_def_endpoint) {
-		const char *ep = ifc->peer_def_endpoint;
-		const char *close = strrchr(ep, ']');
-		const char *colon = strrchr(ep, ':');
-		bool has_port = ep[0] == '[' ? (close && close[1] == ':')
-					     : (colon && strchr(ep, ':') == colon);
-		if (!has_port) {
-			char buf[320];
-			snprintf(buf, sizeof(buf), "%s:%d", ep, ifc->listen_port);
+		struct endpoint ep;
+		char buf[ENDPOINT_STR_MAX];
+
+		/* validated above with the port optional: parses */
+		if (endpoint_parse(ifc->peer_def_endpoint, true, &ep) == 0 && !ep.port &&
+		    ifc->listen_port > 0 && ifc->listen_port <= 65535) {
+			ep.port = (uint16_t)ifc->listen_port;
+			endpoint_format(&ep, buf);
 			if (str_set(&ifc->peer_def_endpoint, buf) < 0)
 				return -ENOMEM;
 		}

@@ -236,6 +236,12 @@ def test_interfaces(st):
                                                        PeerDefEndpoint="vpn.example.com"))
     T.ok(r.status == 200 and (r.json() or {}).get("PeerDefEndpoint") == "vpn.example.com:51900",
          "PeerDefEndpoint without port is stored with :ListenPort appended (spec 7.14)", r)
+    r = api("PUT", "/interface/by-id/" + q(name), dict(ifc, DisplayName="Renamed",
+                                                       PeerDefEndpoint="[2001:db8::9]"))
+    T.ok(r.status == 200 and (r.json() or {}).get("PeerDefEndpoint") == "[2001:db8::9]:51900",
+         "... a bracketed IPv6 address too (the one endpoint parser, issue 11)", r)
+    r = api("PUT", "/interface/by-id/" + q(name), dict(ifc, DisplayName="Renamed",
+                                                       PeerDefEndpoint="vpn.example.com"))
     st["iface"] = api("GET", "/interface/by-id/" + q(name)).json()
 
     is_error(api("GET", "/interface/by-id/nosuch"), 404,

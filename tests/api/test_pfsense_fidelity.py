@@ -16,6 +16,7 @@ Checked:
     GET /interface/prepare (default backend and ?backend=) answers that next free tun_wgN;
   - peer statistics of the second tunnel come through (/status/wireguard/tunnels, not the
     peers endpoint whose array union drops them);
+  - API v1 updates, disables and deletes interfaces and peers on the new tunnel, each applied;
   - a peer and a tunnel deleted through the API are gone from the running state: the plural
     DELETE is followed by a confirmed apply;
   - a peer another admin deletes is re-created by the healer with one write, and only it;
@@ -271,6 +272,60 @@ def sec_prepare_create(st, fw):
     st["new"] = "tun_wg2"
 
 
+def sec_crud(st, fw):
+    """Update and disable through API v1 against the real package: each lands and is applied."""
+    name = st["new"]
+
+    def tunnel():
+        s = fw.state()
+        return find(s["applied_state"]["tunnels"], name=name) or {}, s["dirty"]
+    ifc = api("GET", "/interface/by-id/" + name).json() or {}
+    r = api("PUT", "/interface/by-id/" + name, dict(ifc, ListenPort=51877, DisplayName="Branch"))
+    t, dirty = tunnel()
+    T.ok(r.status == 200 and t.get("listenport") == "51877" and t.get("descr") == "Branch"
+         and not dirty, "interface update: port and description applied", (r, t))
+    ifc = api("GET", "/interface/by-id/" + name).json() or {}
+    r = api("PUT", "/interface/by-id/" + name, dict(ifc, Disabled=True, DisabledReason="test"))
+    t, dirty = tunnel()
+    T.ok(r.status == 200 and t.get("enabled") is False and not dirty,
+         "interface disabled: the tunnel is disabled and applied", (r, t))
+    ifc = api("GET", "/interface/by-id/" + name).json() or {}
+    r = api("PUT", "/interface/by-id/" + name, dict(ifc, Disabled=False, DisabledReason=""))
+    t, dirty = tunnel()
+    T.ok(r.status == 200 and t.get("enabled") is True and not dirty,
+         "interface enabled again: applied", (r, t))
+
+    p = api("GET", "/peer/prepare/" + name).json() or {}
+    SECRETS.extend([p.get("PrivateKey"), p.get("PresharedKey")])
+    r = api("POST", "/peer/new", dict(p, DisplayName="branch-peer"))
+    key = p.get("Identifier", "")
+
+    def peer():
+        s = fw.state()
+        return find(s["applied_state"]["peers"], publickey=key) or {}, s["dirty"]
+    fp, dirty = peer()
+    T.ok(r.status == 200 and fp.get("tun") == name and fp.get("descr") == "branch-peer"
+         and fp.get("presharedkey") == p.get("PresharedKey") and not dirty,
+         "peer create on it: applied with its PSK", (r, fp))
+    stored = api("GET", "/peer/by-id/" + q(key)).json() or {}
+    r = api("PUT", "/peer/by-id/" + q(key), dict(stored, DisplayName="branch-peer-2",
+                                                  ExtraAllowedIPs=["192.168.77.0/24"]))
+    fp, dirty = peer()
+    T.ok(r.status == 200 and fp.get("descr") == "branch-peer-2"
+         and {"address": "192.168.77.0", "mask": 24} in [
+             {"address": a.get("address"), "mask": a.get("mask")} for a in fp.get("allowedips", [])]
+         and fp.get("presharedkey") == p.get("PresharedKey") and not dirty,
+         "peer update: name and allowed IPs applied, PSK kept", (r, fp))
+    stored = api("GET", "/peer/by-id/" + q(key)).json() or {}
+    r = api("PUT", "/peer/by-id/" + q(key), dict(stored, Disabled=True))
+    fp, dirty = peer()
+    T.ok(r.status == 200 and fp.get("enabled") is False and not dirty,
+         "peer disabled: applied", (r, fp))
+    r = api("DELETE", "/peer/by-id/" + q(key))
+    fp, dirty = peer()
+    T.ok(r.status == 204 and not fp and not dirty, "peer deleted: gone and applied", r)
+
+
 def sec_deletes(st, fw):
     key = st["keys"][1]
     fw.clear_log()
@@ -313,6 +368,7 @@ def main(ns):
         T.section("user edit", sec_user_edit, st, fw)
         T.section("prepare and create", sec_prepare_create, st, fw)
         if st.get("new"):
+            T.section("update, disable, delete", sec_crud, st, fw)
             T.section("deletes", sec_deletes, st, fw)
         d.check_end(T, "pfsense fidelity", secrets=[s for s in SECRETS if s])
     finally:
