@@ -17,6 +17,7 @@
 #include "backends/backend.h"
 #include "config/config.h"
 #include "core/core.h"
+#include "store/db_dsn.h"
 #include "store/store.h"
 #include "metrics/exporter.h"
 #include "monitor/ping.h"
@@ -52,6 +53,28 @@ static void log_config_notes(const struct cfg *cfg)
 				 : b->type == CFG_BACKEND_PFSENSE ? "pfsense"
 								  : "opnsense");
 	}
+}
+
+/* The configured database; errors name the DSN without its password. */
+static int open_store(const struct cfg *c, struct store **ret, struct err *err)
+{
+	struct store_config sc = {
+		.type = c->database.type,
+		.dsn = c->database.dsn,
+		.passphrase = c->database.encryption_passphrase,
+		.debug = c->database.debug,
+		.slow_query_ms = c->database.slow_query_threshold_ms,
+	};
+	int r = store_open_config(&sc, ret, err);
+
+	if (r < 0) {
+		enum db_engine e = DB_SQLITE;
+		(void)db_engine_parse(c->database.type, &e, NULL);
+		char *shown = db_dsn_redact(e, c->database.dsn);
+		log_err("database (%s) '%s': %s", c->database.type, shown ? shown : "", err->msg);
+		free(shown);
+	}
+	return r;
 }
 
 /* stdout, once: the only place generated credentials ever appear (they are stored hashed) */
@@ -139,14 +162,8 @@ int main(int argc, char **argv)
 	app.web_root = web_root;
 	pthread_mutex_init(&app.write_lock, NULL);
 
-	if (strcmp(cfg.database.type, "sqlite")) {
-		log_err("database.type '%s' is not supported by this build", cfg.database.type);
+	if (open_store(&cfg, &app.store, &err) < 0)
 		goto out_cfg;
-	}
-	if (store_open(cfg.database.dsn, cfg.database.encryption_passphrase, &app.store, &err) < 0) {
-		log_err("database '%s': %s", cfg.database.dsn, err.msg);
-		goto out_cfg;
-	}
 	if (backends_init(&cfg, &err) < 0) {
 		log_err("backends: %s", err.msg);
 		goto out_store;

@@ -4,7 +4,9 @@
 # CMOCKA_MESSAGE_OUTPUT=TAP. A suite that dies without a plan counts as one failure.
 # Suites: unit tests (plain and ASan+UBSan builds), then tests/api/*.py and tests/netns/*.sh
 # (root; network namespaces with wireguard-go) against both daemons, then the simulators'
-# self-tests in tests/sim/, then the browser tests of the web UI (tests/ui/run.sh).
+# self-tests in tests/sim/, then the browser tests of the web UI (tests/ui/run.sh), then the
+# store and API suites again against a real PostgreSQL and a real MariaDB server
+# (tests/db/run_engine.py; the two engines run in parallel, each with its own server).
 set -u
 cd "$(dirname "$0")/.."
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
@@ -56,6 +58,23 @@ for t in tests/sim/test_*.py; do
 done
 # Browser tests of the web UI (headless chromium, the UI embedded in the plain daemon).
 [ -f tests/ui/run.sh ] && run_suite "ui/run.sh" env WGPORTAL_BIN=build/wgportal bash tests/ui/run.sh
+
+# The database engines: independent of each other (own server, own namespace per daemon), so
+# both run at once; their results are counted in order once both have finished.
+engine_pids=()
+for engine in postgres mysql; do
+	run_suite "db/$engine" python3 tests/db/run_engine.py "$engine" >"$logdir/db-$engine.summary" &
+	engine_pids+=($!)
+done
+for i in "${!engine_pids[@]}"; do
+	wait "${engine_pids[$i]}"
+done
+for engine in postgres mysql; do
+	cat "$logdir/db-$engine.summary"
+	p=$(sed -n 's/^   \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$logdir/db-$engine.summary")
+	f=$(sed -n 's/^   \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$logdir/db-$engine.summary")
+	passed=$((passed + ${p:-0})); failed=$((failed + ${f:-1}))
+done
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

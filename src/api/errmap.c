@@ -2,7 +2,8 @@
 /*
  * errno -> HTTP status. One table so that every endpoint answers the same failure the same way:
  * not found 404, bad input 400, duplicate 409, permission 403, missing capability 422, body too
- * large 413, device timeout 504, device unreachable or faulty 502, everything else 500.
+ * large 413, device timeout 504, device unreachable or faulty 502, database server unreachable
+ * 503, everything else 500.
  */
 #include "api/errmap.h"
 
@@ -35,6 +36,7 @@ static const struct {
 	{ ENODEV, 502 },
 	{ ENXIO, 502 },
 	{ EBADMSG, 502 },
+	{ ENOTCONN, 503 },   /* the database server is unreachable (store reconnects) */
 };
 
 int errmap_status(int code)

@@ -152,7 +152,7 @@ const struct cfg_key cfg_keys[] = {
 	/* database (1.6.5) */
 	TOP("database.debug", BOOL, C(database.debug), "DEBUG", "false", IMPL),
 	TOP("database.slow_query_threshold", DUR, C(database.slow_query_threshold_ms),
-	    "SLOW_QUERY_THRESHOLD", "0", 0),
+	    "SLOW_QUERY_THRESHOLD", "0", IMPL),
 	TOP("database.type", STR, C(database.type), "TYPE", "sqlite", IMPL),
 	TOP("database.dsn", STR, C(database.dsn), "DSN", "data/sqlite.db", IMPL),
 	TOP("database.encryption_passphrase", STR, C(database.encryption_passphrase),

@@ -85,6 +85,8 @@ struct db_driver {
 			    struct err *err);
 	/* The quoted name of another application's table ("users" -> "public"."users"). */
 	int (*foreign_table)(struct db *db, const char *name, char *out, size_t size);
+	/* Creates the namespace our tables live in, if the engine has one (NULL: nothing to do). */
+	int (*create_namespace)(struct db *db, struct err *err);
 };
 
 extern const struct db_driver db_driver_sqlite;
@@ -126,6 +128,8 @@ struct db_stmt {
  */
 int db_sql_translate(const struct db_dialect *d, const char *sql, char **ret, int *nparams,
 		     int **slots, int *nslots);
+/* Whether name is one of our tables (those a table_prefix applies to). */
+bool db_sql_is_our_table(const char *name);
 /* Splits literal SQL at top-level ';' into statements; calls fn for each non-empty one. */
 int db_sql_split(const char *sql, int (*fn)(const char *stmt, size_t len, void *ctx), void *ctx);
 

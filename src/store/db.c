@@ -21,6 +21,8 @@
 
 static const struct db_driver *const drivers[DB_ENGINE_MAX] = {
 	[DB_SQLITE] = &db_driver_sqlite,
+	[DB_POSTGRES] = &db_driver_postgres,
+	[DB_MYSQL] = &db_driver_mysql,
 };
 
 int64_t db_now_ns(void)
@@ -113,9 +115,11 @@ static int ensure_connected(struct db *db, struct err *err)
 	db->conn = NULL;
 	r = db->drv->connect(db, err);
 	if (r < 0) {
-		if (r != -ENOTCONN)
-			err_set(err, -ENOTCONN, "database unavailable: %s", err ? err->msg : "");
-		return -ENOTCONN;
+		/* the reason of the failed attempt, as a 503 an API client understands (not a
+		 * config error about database.dsn) */
+		char why[ERR_MSG_MAX];
+		snprintf(why, sizeof(why), "%s", err ? err->msg : "");
+		return err_set(err, -ENOTCONN, "database unavailable: %s", why);
 	}
 	db->lost = false;
 	db->gen++;
@@ -130,8 +134,7 @@ int db_open(enum db_engine engine, const char *dsn, const struct db_options *opt
 	int r;
 
 	if (engine >= DB_ENGINE_MAX || !drivers[engine])
-		return err_field(err, -EINVAL, "database.type",
-				 "this build supports only database.type sqlite");
+		return err_field(err, -EINVAL, "database.type", "unsupported database engine");
 	if (!dsn || !*dsn)
 		return err_field(err, -EINVAL, "database.dsn", "database.dsn is empty");
 	db = calloc(1, sizeof(*db));
@@ -531,4 +534,13 @@ int db_foreign_table_exists(struct db *db, const char *name, bool *ret, struct e
 int db_foreign_table(struct db *db, const char *name, char *out, size_t size)
 {
 	return db->drv->foreign_table(db, name, out, size);
+}
+
+int db_create_namespace(struct db *db, struct err *err)
+{
+	int r = ensure_connected(db, err);
+
+	if (r < 0 || !db->drv->create_namespace)
+		return r;
+	return db->drv->create_namespace(db, err);
 }

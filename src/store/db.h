@@ -123,6 +123,11 @@ int db_foreign_table_exists(struct db *db, const char *name, bool *ret, struct e
  * not fit. */
 int db_foreign_table(struct db *db, const char *name, char *out, size_t size);
 
+/* Creates the namespace of our tables where the engine has one (PostgreSQL: the schema
+ * "wgportal"); called before the first migration, so a connection that only reads (a
+ * migration source, a test's admin connection) never creates anything. */
+int db_create_namespace(struct db *db, struct err *err);
+
 /* Whether the connection is currently usable (false after a loss, before the reconnect). */
 bool db_is_connected(const struct db *db);
 

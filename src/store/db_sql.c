@@ -28,6 +28,13 @@ static const char *const our_tables[] = {
 /* Lower-case identifiers that PostgreSQL or MySQL reserve and that we use as column names. */
 static const char *const reserved[] = { "user", "key", NULL };
 
+static bool in_list(const char *const *list, const char *s, size_t len);
+
+bool db_sql_is_our_table(const char *name)
+{
+	return in_list(our_tables, name, strlen(name));
+}
+
 enum tok_type { TK_END, TK_WS, TK_STR, TK_QID, TK_COMMENT, TK_PH, TK_BRACE, TK_WORD, TK_OTHER };
 
 struct tok {

@@ -156,6 +156,8 @@ void store_secret_free(struct store *st);
 /* Migrations (store_migrate.c). */
 int store_migrate_to(struct store *st, int target, struct err *err);
 int store_migration_count(void);
+/* The DDL of migration version (1-based), for tests. */
+const char *store_migration_sql(int version);
 /* Reads MAX(version) of schema_version, 0 for an empty database. */
 int store_read_version(struct store *st, int *ret, struct err *err);
 

@@ -2,13 +2,16 @@
 #ifndef STORE_STORE_H
 #define STORE_STORE_H
 /*
- * The only module that speaks SQL. SQLite in WAL mode, versioned migrations (schema_version
- * table), one connection guarded by a mutex (safe from every HTTP thread). Secrets (interface
+ * The only module that speaks SQL: SQLite (WAL mode), PostgreSQL or MySQL/MariaDB through the
+ * engine-neutral db layer (db.h, docs/database.md), versioned migrations (schema_version
+ * table), one connection guarded by a mutex (safe from every HTTP thread). While a database
+ * server is unreachable calls fail with -ENOTCONN (the API answers 503) and the connection is
+ * re-established by itself. Secrets (interface
  * and peer private keys, preshared keys) are encrypted with XChaCha20-Poly1305 when a
  * passphrase is given to store_open(); passwords and API tokens are stored only as hashes.
  *
- * Return values: 0, -ENOENT (no such record), -EEXIST (duplicate), -EINVAL, -EIO (SQLite error,
- * text in err). Lists are returned as arrays of heap objects that the caller frees with
+ * Return values: 0, -ENOENT (no such record), -EEXIST (duplicate), -EINVAL, -ENOTCONN (database
+ * server unreachable), -EIO (database error, text in err). Lists are returned as arrays of heap objects that the caller frees with
  * iface_list_free() / peer_list_free() / user_list_free().
  */
 #include <stdbool.h>
@@ -26,6 +29,16 @@ struct store;
 /* Opens (creating the parent directory 0700 and the file 0600) and migrates to the newest
  * schema. passphrase NULL or "" = secrets stored in clear. path ":memory:" works for tests. */
 int store_open(const char *path, const char *passphrase, struct store **ret, struct err *err);
+
+/* The config's database section: type "sqlite", "postgres" or "mysql" (anything else is
+ * refused naming those), dsn in the forms wg-portal accepts (docs/database.md), debug logs
+ * every statement, slow_query_ms warns about slower ones (0 = off). */
+struct store_config {
+	const char *type, *dsn, *passphrase;
+	bool debug;
+	int64_t slow_query_ms;
+};
+int store_open_config(const struct store_config *c, struct store **ret, struct err *err);
 void store_close(struct store *st);
 int store_schema_version(struct store *st);
 #define STORE_SCHEMA_VERSION_LATEST 4   /* bump with every migration added */

@@ -230,6 +230,13 @@ static const struct {
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION_LATEST,
 	       "STORE_SCHEMA_VERSION_LATEST must equal the number of migrations");
 
+const char *store_migration_sql(int version)
+{
+	if (version < 1 || version > store_migration_count())
+		return NULL;
+	return migrations[version - 1].sql;
+}
+
 int store_migration_count(void)
 {
 	return (int)(sizeof(migrations) / sizeof(migrations[0]));
@@ -300,6 +307,8 @@ int store_migrate_to(struct store *st, int target, struct err *err)
 		return err_set(err, -EPROTO,
 			       "database schema version %d is newer than this wgportal supports (%d)",
 			       cur, store_migration_count());
+	if (cur < target && (r = db_create_namespace(st->db, err)) < 0)
+		return r;
 	for (int v = cur; v < target; v++) {
 		r = store_begin(st, err);
 		if (r < 0)

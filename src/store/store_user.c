@@ -292,14 +292,14 @@ int store_user_check_token(struct store *st, const char *id, const char *token, 
 	if (store_token_hash(token ? token : "", hash) < 0)
 		return err_set(err, -EIO, "cannot hash the API token");
 	store_lock(st);
-	r = get_locked(st, id, &u, NULL);
+	r = get_locked(st, id, &u, err);
 	store_unlock(st);
 	if (r == -ENOENT || (r == 0 && (!u->api_token_hash || !token || !*token))) {
 		user_free(u);
 		return err_set(err, -EACCES, "unknown user or wrong API token");
 	}
-	if (r < 0)
-		return err_set(err, r, "cannot read user '%s'", STR(id));
+	if (r < 0) /* the database's reason (say, unavailable) travels up */
+		return err_prefix(err, "cannot read user '%s'", STR(id));
 	match = strlen(u->api_token_hash) == 64 && sodium_memcmp(hash, u->api_token_hash, 64) == 0;
 	sodium_memzero(hash, sizeof(hash));
 	if (!match) {
