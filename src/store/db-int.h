@@ -73,6 +73,9 @@ struct db_driver {
 	int (*step)(struct db_stmt *s, bool first, struct err *err);
 	/* Drops the current execution's results. */
 	void (*reset)(struct db_stmt *s);
+	int (*column_count)(struct db_stmt *s);
+	const char *(*column_name)(struct db_stmt *s, int col);
+	enum db_type (*column_type)(struct db_stmt *s, int col);
 	bool (*column_is_null)(struct db_stmt *s, int col);
 	const char *(*column_text)(struct db_stmt *s, int col);
 	int64_t (*column_int64)(struct db_stmt *s, int col);

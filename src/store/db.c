@@ -420,6 +420,21 @@ int db_step_done(struct db_stmt *s, struct err *err)
 	return r;
 }
 
+int db_column_count(struct db_stmt *s)
+{
+	return s->db->drv->column_count(s);
+}
+
+const char *db_column_name(struct db_stmt *s, int col)
+{
+	return s->db->drv->column_name(s, col);
+}
+
+enum db_type db_column_type(struct db_stmt *s, int col)
+{
+	return s->db->drv->column_is_null(s, col) ? DB_TYPE_NULL : s->db->drv->column_type(s, col);
+}
+
 bool db_column_is_null(struct db_stmt *s, int col)
 {
 	return s->db->drv->column_is_null(s, col);

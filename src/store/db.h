@@ -46,6 +46,17 @@ enum db_engine {
 struct db_options {
 	bool debug;               /* database.debug: log every statement's text at info */
 	int64_t slow_query_ms;    /* database.slow_query_threshold: warn above this; 0 = off */
+	bool read_only;           /* a migration source: nothing is created or changed (SQLite:
+				   * opened read-only, journal mode left alone; servers: read-only
+				   * session) */
+};
+
+/* What a column of the current row holds. */
+enum db_type {
+	DB_TYPE_NULL,
+	DB_TYPE_INT,
+	DB_TYPE_TEXT,
+	DB_TYPE_BLOB,
 };
 
 /* "sqlite", "postgres" (also "postgresql"), "mysql" (also "mariadb"). Anything else, "mssql"
@@ -90,6 +101,12 @@ int db_bind_null(struct db_stmt *s, int n);
 int db_step(struct db_stmt *s, struct err *err);
 /* Steps to the end and resets (a write). 0 or -errno. */
 int db_step_done(struct db_stmt *s, struct err *err);
+
+/* The result's columns: count, names (borrowed) and the type of the current row's value
+ * (servers: the column's declared type; integers and booleans are DB_TYPE_INT). */
+int db_column_count(struct db_stmt *s);
+const char *db_column_name(struct db_stmt *s, int col);
+enum db_type db_column_type(struct db_stmt *s, int col);
 
 /* The current row's columns (0-based). Text and blobs are borrowed until the next step or
  * reset. NULL reads as 0 / NULL. Integers stored as text are parsed. */

@@ -366,6 +366,7 @@ void db_mysql_dsn_release(struct db_mysql_dsn *d)
 	free(d->host);
 	free(d->socket);
 	free(d->dbname);
+	free(d->loc);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -383,6 +384,11 @@ static int my_param(struct db_mysql_dsn *d, const char *k, const char *v, struct
 			d->read_timeout_ms = ms;
 		else
 			d->write_timeout_ms = ms;
+	} else if (!strcmp(k, "loc")) {
+		free(d->loc);
+		d->loc = strdup(v);
+		if (!d->loc)
+			return err_set(err, -ENOMEM, "out of memory");
 	} else if (!strcmp(k, "tls")) {
 		if (!strcmp(v, "true"))
 			d->tls = DB_MYSQL_TLS_VERIFY;

@@ -43,6 +43,7 @@ struct db_mysql_dsn {
 	char *dbname;
 	int64_t timeout_ms, read_timeout_ms, write_timeout_ms; /* 0 = the driver's default */
 	enum db_mysql_tls tls;
+	char *loc;                   /* the zone times were written in: "UTC" (default), "Local" */
 };
 
 int db_mysql_dsn_parse(const char *dsn, struct db_mysql_dsn *ret, struct err *err);

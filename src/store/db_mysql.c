@@ -51,6 +51,8 @@ struct my_col {
 
 struct my_stmt {
 	MYSQL_STMT *h;
+	char **names;        /* [ncols] */
+	enum db_type *types; /* [ncols] */
 	MYSQL_BIND *pbind;   /* [nslots] */
 	MYSQL_BIND *rbind;   /* [ncols] */
 	struct my_col *cols; /* [ncols] */
@@ -110,13 +112,12 @@ static int my_run(struct db *db, const char *sql, struct err *err)
 
 	if (mysql_real_query(myc(db), sql, strlen(sql)) != 0)
 		return conn_err(db, err);
+	/* db_changes is about prepared statements: literal SQL (savepoints) leaves it alone */
 	res = mysql_store_result(myc(db));
 	if (res)
 		mysql_free_result(res);
 	else if (mysql_field_count(myc(db)) != 0)
 		return conn_err(db, err);
-	else
-		db->changes = (int64_t)mysql_affected_rows(myc(db));
 	return 0;
 }
 
@@ -175,6 +176,8 @@ static int my_connect(struct db *db, struct err *err)
 	db_mysql_dsn_release(&d);
 	db->conn = m;
 	r = my_run(db, SESSION_SQL_MODE, err);
+	if (r == 0 && db->opt.read_only)
+		r = my_run(db, "SET SESSION TRANSACTION READ ONLY", err);
 	if (r < 0) {
 		mysql_close(m);
 		db->conn = NULL;
@@ -205,11 +208,38 @@ static void my_finalize(struct db_stmt *s)
 		mysql_stmt_close(ms->h);
 	for (unsigned i = 0; ms->cols && i < ms->ncols; i++)
 		free(ms->cols[i].buf);
+	for (unsigned i = 0; ms->names && i < ms->ncols; i++)
+		free(ms->names[i]);
+	free(ms->names);
+	free(ms->types);
 	free(ms->cols);
 	free(ms->rbind);
 	free(ms->pbind);
 	free(ms);
 	s->drv = NULL;
+}
+
+static enum db_type column_kind(const MYSQL_FIELD *f)
+{
+	switch (f->type) {
+	case MYSQL_TYPE_TINY:
+	case MYSQL_TYPE_SHORT:
+	case MYSQL_TYPE_LONG:
+	case MYSQL_TYPE_INT24:
+	case MYSQL_TYPE_LONGLONG:
+	case MYSQL_TYPE_BIT:
+		return DB_TYPE_INT;
+	case MYSQL_TYPE_TINY_BLOB:
+	case MYSQL_TYPE_MEDIUM_BLOB:
+	case MYSQL_TYPE_LONG_BLOB:
+	case MYSQL_TYPE_BLOB:
+	case MYSQL_TYPE_STRING:
+	case MYSQL_TYPE_VAR_STRING:
+		/* charset 63 = binary: VARBINARY/BLOB; otherwise text */
+		return f->charsetnr == 63 ? DB_TYPE_BLOB : DB_TYPE_TEXT;
+	default:
+		return DB_TYPE_TEXT;
+	}
 }
 
 static int my_prepare(struct db_stmt *s, struct err *err)
@@ -235,11 +265,22 @@ static int my_prepare(struct db_stmt *s, struct err *err)
 	mysql_stmt_attr_set(ms->h, STMT_ATTR_UPDATE_MAX_LENGTH, &on);
 	meta = mysql_stmt_result_metadata(ms->h);
 	if (meta) {
+		MYSQL_FIELD *f = mysql_fetch_fields(meta);
+		bool oom = false;
+
 		ms->ncols = mysql_num_fields(meta);
-		mysql_free_result(meta);
 		ms->rbind = calloc(ms->ncols + 1, sizeof(*ms->rbind));
 		ms->cols = calloc(ms->ncols + 1, sizeof(*ms->cols));
-		if (!ms->rbind || !ms->cols) {
+		ms->names = calloc(ms->ncols + 1, sizeof(*ms->names));
+		ms->types = calloc(ms->ncols + 1, sizeof(*ms->types));
+		oom = !ms->rbind || !ms->cols || !ms->names || !ms->types;
+		for (unsigned i = 0; !oom && i < ms->ncols; i++) {
+			ms->names[i] = strdup(f[i].name);
+			oom = !ms->names[i];
+			ms->types[i] = column_kind(&f[i]);
+		}
+		mysql_free_result(meta);
+		if (oom) {
 			my_finalize(s);
 			return err_set(err, -ENOMEM, "out of memory");
 		}
@@ -382,6 +423,27 @@ static void my_reset(struct db_stmt *s)
 	}
 }
 
+static int my_column_count(struct db_stmt *s)
+{
+	struct my_stmt *ms = s->drv;
+
+	return ms ? (int)ms->ncols : 0;
+}
+
+static const char *my_column_name(struct db_stmt *s, int col)
+{
+	struct my_stmt *ms = s->drv;
+
+	return ms && col >= 0 && (unsigned)col < ms->ncols ? ms->names[col] : NULL;
+}
+
+static enum db_type my_column_type(struct db_stmt *s, int col)
+{
+	struct my_stmt *ms = s->drv;
+
+	return ms && col >= 0 && (unsigned)col < ms->ncols ? ms->types[col] : DB_TYPE_NULL;
+}
+
 static bool my_column_is_null(struct db_stmt *s, int col)
 {
 	struct my_stmt *ms = s->drv;
@@ -470,6 +532,9 @@ const struct db_driver db_driver_mysql = {
 	.finalize = my_finalize,
 	.step = my_step,
 	.reset = my_reset,
+	.column_count = my_column_count,
+	.column_name = my_column_name,
+	.column_type = my_column_type,
 	.column_is_null = my_column_is_null,
 	.column_text = my_column_text,
 	.column_int64 = my_column_int64,

@@ -99,10 +99,9 @@ static int pg_run(struct db *db, const char *sql, struct err *err)
 	ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 	int r = 0;
 
+	/* db_changes is about prepared statements: literal SQL (savepoints) leaves it alone */
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
 		r = pg_err(db, res, err);
-	else if (st == PGRES_COMMAND_OK && *PQcmdTuples(res))
-		db->changes = strtoll(PQcmdTuples(res), NULL, 10);
 	PQclear(res);
 	return r;
 }
@@ -211,6 +210,8 @@ static int pg_connect(struct db *db, struct err *err)
 	}
 	PQsetNoticeProcessor(pc->c, notice_ignore, NULL);
 	r = use_schema(db, err);
+	if (r == 0 && db->opt.read_only)
+		r = pg_run(db, "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY", err);
 	if (r < 0) {
 		PQfinish(pc->c);
 		free(pc);
@@ -412,6 +413,38 @@ static bool in_row(struct pg_stmt *ps, int col)
 	       col < PQnfields(ps->res);
 }
 
+static int pg_column_count(struct db_stmt *s)
+{
+	struct pg_stmt *ps = s->drv;
+
+	return ps && ps->res ? PQnfields(ps->res) : 0;
+}
+
+static const char *pg_column_name(struct db_stmt *s, int col)
+{
+	struct pg_stmt *ps = s->drv;
+
+	return ps && ps->res ? PQfname(ps->res, col) : NULL;
+}
+
+static enum db_type pg_column_type(struct db_stmt *s, int col)
+{
+	struct pg_stmt *ps = s->drv;
+
+	switch (PQftype(ps->res, col)) {
+	case 16: /* bool */
+	case 20: /* int8 */
+	case 21: /* int2 */
+	case 23: /* int4 */
+	case 26: /* oid */
+		return DB_TYPE_INT;
+	case OID_BYTEA:
+		return DB_TYPE_BLOB;
+	default:
+		return DB_TYPE_TEXT;
+	}
+}
+
 static bool pg_column_is_null(struct db_stmt *s, int col)
 {
 	struct pg_stmt *ps = s->drv;
@@ -535,6 +568,9 @@ const struct db_driver db_driver_postgres = {
 	.finalize = pg_finalize,
 	.step = pg_step,
 	.reset = pg_reset,
+	.column_count = pg_column_count,
+	.column_name = pg_column_name,
+	.column_type = pg_column_type,
 	.column_is_null = pg_column_is_null,
 	.column_text = pg_column_text,
 	.column_int64 = pg_column_int64,

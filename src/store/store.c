@@ -201,18 +201,6 @@ fail:
 	return r;
 }
 
-int store_open_config(const struct store_config *c, struct store **ret, struct err *err)
-{
-	struct store_open_opts o = {
-		.dsn = c->dsn,
-		.passphrase = c->passphrase,
-		.db = { .debug = c->debug, .slow_query_ms = c->slow_query_ms },
-	};
-	int r = db_engine_parse(c->type, &o.engine, err);
-
-	return r < 0 ? r : store_open_opts(&o, ret, err);
-}
-
 int store_open(const char *path, const char *passphrase, struct store **ret, struct err *err)
 {
 	struct store_open_opts o = { .engine = DB_SQLITE, .dsn = path, .passphrase = passphrase };

@@ -216,6 +216,33 @@ static const char migration_4[] =
 	"CREATE INDEX interface_addresses_key ON interface_addresses(addr_key);\n"
 	"CREATE INDEX peer_addresses_key ON peer_addresses(addr_key);\n";
 
+/*
+ * Version 5: what wg-portal v2 keeps about users besides our columns, so that taking over its
+ * database loses nothing (docs/wg-portal-import.md): a user's login sources with their provider
+ * names (wg-portal's user_authentications), passkey credentials (user_webauthn_credentials),
+ * the user's WebAuthn id and "persist local changes". No foreign keys: wg-portal's tables have
+ * none either, and store_user_delete removes a user's rows explicitly.
+ */
+static const char migration_5[] =
+	"ALTER TABLE users ADD COLUMN webauthn_id TEXT NOT NULL DEFAULT '';\n"
+	"ALTER TABLE users ADD COLUMN persist_local_changes INTEGER NOT NULL DEFAULT 0;\n"
+	"CREATE TABLE user_authentications (\n"
+	"  user_id {key} NOT NULL,\n"
+	"  source {key} NOT NULL,\n"
+	"  provider_name {key} NOT NULL DEFAULT '',\n"
+	"  created_at INTEGER NOT NULL DEFAULT 0,\n"
+	"  updated_at INTEGER NOT NULL DEFAULT 0,\n"
+	"  PRIMARY KEY (user_id, source, provider_name)\n"
+	");\n"
+	"CREATE TABLE user_passkeys (\n"
+	"  user_id {key} NOT NULL,\n"
+	"  credential_id TEXT NOT NULL,\n"
+	"  display_name TEXT NOT NULL DEFAULT '',\n"
+	"  serialized_credential TEXT NOT NULL DEFAULT '',\n"
+	"  created_at INTEGER NOT NULL DEFAULT 0\n"
+	");\n"
+	"CREATE INDEX user_passkeys_user ON user_passkeys(user_id);\n";
+
 /* A migration: its DDL, then (optionally) C code for what SQL alone cannot do portably. */
 static const struct {
 	const char *sql;
@@ -225,6 +252,7 @@ static const struct {
 	{ migration_2, NULL },
 	{ migration_3, NULL },
 	{ migration_4, store_addr_backfill },
+	{ migration_5, NULL },
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION_LATEST,

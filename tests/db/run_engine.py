@@ -26,7 +26,8 @@ import dbservers  # noqa: E402
 
 UNIT = ["test_store", "test_session", "test_ping", "test_metrics"]
 SAN_UNIT = ["test_store"]
-PY = ["tests/db/test_server.py", "tests/api/test_api.py", "tests/api/test_ui_api.py",
+PY = ["tests/db/test_server.py", "tests/api/test_wgportal_takeover.py", "tests/api/test_api.py",
+      "tests/api/test_ui_api.py",
       "tests/api/test_monitoring.py"]
 
 

@@ -134,6 +134,13 @@ static void test_db_sql__nocase_upsert_names(void **state)
 				   "FROM peers", &np, &slots, &ns);
 	assert_string_equal(out, "SELECT 'users', \"peers\", PRIMARY, KEY, x.peers, \"user\" -- ?"
 				 "\nFROM wgp_peers");
+	free(slots);
+	free(out);
+	/* a column named like a table is no table: only table positions are renamed */
+	out = xlate(&all_rewrites, "SELECT max(schema_version) FROM schema_version JOIN peers p "
+				   "ON p.identifier = peer_statuses.peer_id", &np, &slots, &ns);
+	assert_string_equal(out, "SELECT max(schema_version) FROM wgp_schema_version JOIN wgp_peers "
+				 "p ON p.identifier = wgp_peer_statuses.peer_id");
 	assert_int_equal(np, 0);
 	free(slots);
 	free(out);
