@@ -7,45 +7,42 @@
  * accepts the cookie instead of Basic auth, with X-CSRF-Token required on state-changing
  * methods (api_session_authenticate, called by the router).
  *
- * Login throttling: failures are counted per account (5 in 5 minutes) and per client address
- * (20 in 5 minutes); over either limit the answer is 429 with Retry-After, before any password
- * check. Unknown, disabled and locked users get the same 401 as a wrong password, after the
- * same argon2 work. At most LOGIN_CONCURRENCY hashes run at once (64 MiB each, deps.md 12.14).
+ * Login throttling (api/throttle.h): failures are counted per account (5 in 5 minutes) and
+ * per client address (20 in 5 minutes); every attempt reserves its slot in both before the
+ * password is checked, so parallel attempts cannot outrun the count. Over either limit the
+ * answer is 429 with Retry-After, before any password check. Unknown, disabled and locked
+ * users get the same 401 as a wrong password, after the same argon2 work. At most
+ * LOGIN_CONCURRENCY hashes run at once (64 MiB each, deps.md 12.14). A password change ends
+ * the user's other sessions (core_user_update).
  */
 #include "api/ui.h"
 
 #include <errno.h>
-#include <netdb.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <ulfius.h>
 
 #include "api/json_model.h"
+#include "api/throttle.h"
 #include "auth/basic.h"
-#include "auth/ratelimit.h"
 #include "auth/session.h"
 #include "config/config.h"
 #include "core/core.h"
+#include "httpd/guard.h"
 #include "store/store.h"
 #include "util/err.h"
 #include "util/log.h"
 
-#define LOGIN_USER_FAILURES 5
-#define LOGIN_ADDR_FAILURES 20
-#define LOGIN_WINDOW_S 300
-#define LOGIN_TABLE_KEYS 4096
 #define LOGIN_CONCURRENCY 4
 #define LOGIN_FIELD_MAX 1024
 #define DEFAULT_COOKIE "wgPortalSession"
 
 static pthread_once_t login_once = PTHREAD_ONCE_INIT;
-static struct ratelimit *rl_user, *rl_addr;
 static sem_t hash_slots;
 static char *dummy_hash;             /* equalises the work for unknown users */
 static __thread bool req_is_session;
@@ -62,19 +59,9 @@ void api_auth_set_session(bool on)
 
 static void login_init(void)
 {
-	rl_user = ratelimit_new(LOGIN_USER_FAILURES, LOGIN_WINDOW_S, LOGIN_TABLE_KEYS);
-	rl_addr = ratelimit_new(LOGIN_ADDR_FAILURES, LOGIN_WINDOW_S, LOGIN_TABLE_KEYS);
 	sem_init(&hash_slots, 0, LOGIN_CONCURRENCY);
 	if (core_password_hash("wgportal-no-such-user-placeholder", &dummy_hash) < 0)
 		dummy_hash = NULL;
-}
-
-static int64_t mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec;
 }
 
 /* The configured cookie name when it is a valid RFC 6265 token, else the default. */
@@ -93,6 +80,16 @@ static const char *cookie_name(const struct api_ctx *c)
 static const char *session_cookie(const struct api_ctx *c)
 {
 	return c->req->map_cookie ? u_map_get(c->req->map_cookie, cookie_name(c)) : NULL;
+}
+
+bool api_session_hash(const struct api_ctx *c, char out[static SESSION_HASH_HEX + 1])
+{
+	const char *v = session_cookie(c);
+
+	if (!c->is_session || !v || !session_id_is_valid(v))
+		return false;
+	session_hash(v, out);
+	return true;
 }
 
 bool api_session_cookie_present(const struct api_ctx *c)
@@ -115,19 +112,6 @@ static void set_cookie(struct api_ctx *c, const char *value, long max_age)
 	http_header(c, "Set-Cookie", h);
 	explicit_bzero(h, strlen(h));
 	free(h);
-}
-
-static void client_addr(const struct api_ctx *c, char out[static 64])
-{
-	const struct sockaddr *sa = c->req->client_address;
-	socklen_t len;
-
-	snprintf(out, 64, "unknown");
-	if (!sa)
-		return;
-	len = sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
-	if (getnameinfo(sa, len, out, 64, NULL, 0, NI_NUMERICHOST) != 0)
-		snprintf(out, 64, "unknown");
 }
 
 /* Loads the session's user; NULL (and -ENOENT) when the session is gone, the user is missing,
@@ -250,45 +234,65 @@ static int login_body(struct api_ctx *c, char **ret_user, char **ret_pass)
 	return 0;
 }
 
-static void too_many(struct api_ctx *c, unsigned wait)
+/* A password change ends the user's sessions (core_user_update). A login that checked the old
+ * password just before the change but creates its session just after would survive it, so
+ * the hash is read again once the session exists; a changed hash (or an account disabled in
+ * the meantime) ends the new session. */
+static bool session_still_valid(struct api_ctx *c, const struct user *u, const char *sid)
 {
-	char v[24];
+	struct user *cur = NULL;
+	bool same = store_user_get(c->app->store, u->identifier, &cur, NULL) == 0 &&
+		    cur->password_hash && u->password_hash &&
+		    !strcmp(cur->password_hash, u->password_hash) && !cur->disabled && !cur->locked;
 
-	snprintf(v, sizeof(v), "%u", wait);
-	http_header(c, "Retry-After", v);
-	http_error(c, 429, NULL, "too many login attempts, retry in %u s", wait);
+	user_free(cur);
+	if (!same)
+		(void)session_delete(c->app->store, sid, NULL);
+	return same;
+}
+
+/* Reserves the attempt in both throttles (account, then address); answers 429 otherwise. */
+static bool login_reserve(struct api_ctx *c, const char *user, const char *group,
+			  const char *quser, const char *addr)
+{
+	unsigned wait = api_throttle_reserve(THROTTLE_LOGIN_USER, user);
+
+	if (!wait) {
+		wait = api_throttle_reserve(THROTTLE_LOGIN_ADDR, group);
+		if (wait)
+			api_throttle_release(THROTTLE_LOGIN_USER, user);
+	}
+	if (!wait)
+		return true;
+	log_info("auth: login for '%s' from %s throttled", quser, addr);
+	api_too_many(c, wait, "too many login attempts");
+	return false;
 }
 
 void api_auth_login(struct api_ctx *c)
 {
-	char addr[64], ukey[RATELIMIT_KEY_MAX + 1], akey[80];
+	char addr[64], group[64], quser[LOG_QUOTE_SIZE(128)];
 	char sid[SESSION_TOKEN_LEN + 1], csrf[SESSION_TOKEN_LEN + 1];
 	char *user = NULL, *pass = NULL;
 	struct user *u = NULL;
 	struct err err = { 0 };
-	unsigned wait;
 	bool ok = false;
 	int r;
 
 	pthread_once(&login_once, login_init);
 	if (login_body(c, &user, &pass) < 0)
 		return;
-	client_addr(c, addr);
-	snprintf(ukey, sizeof(ukey), "u:%s", user);
-	snprintf(akey, sizeof(akey), "a:%s", addr);
-	int64_t now = mono_s();
-	wait = ratelimit_check(rl_user, ukey, now);
-	unsigned wait_a = ratelimit_check(rl_addr, akey, now);
-	if (wait_a > wait)
-		wait = wait_a;
-	if (wait) {
-		log_info("auth: login for '%s' from %s throttled", user, addr);
-		too_many(c, wait);
+	httpd_addr_format(c->req->client_address, addr);
+	api_client_group(c, group);
+	log_quote(user, quser, sizeof(quser));
+	if (!login_reserve(c, user, group, quser, addr))
 		goto out;
-	}
 
 	r = store_user_get(c->app->store, user, &u, &err);
 	if (r < 0 && r != -ENOENT) {
+		/* not the password's fault: the attempt does not count */
+		api_throttle_release(THROTTLE_LOGIN_USER, user);
+		api_throttle_release(THROTTLE_LOGIN_ADDR, group);
 		http_error_err(c, &err, "login failed");
 		goto out;
 	}
@@ -302,15 +306,14 @@ void api_auth_login(struct api_ctx *c)
 	if (ok && (u->disabled || u->locked))
 		ok = false;
 	if (!ok) {
-		now = mono_s();
-		ratelimit_fail(rl_user, ukey, now);
-		ratelimit_fail(rl_addr, akey, now);
-		log_info("auth: login failed for '%s' from %s", user, addr);
+		/* the reserved slots stay: this was a failure */
+		log_info("auth: login failed for '%s' from %s", quser, addr);
 		api_audit(c, user, "warning", "auth", "login failed from %s", addr);
 		http_error(c, 401, NULL, "invalid credentials");
 		goto out;
 	}
-	ratelimit_reset(rl_user, ukey);
+	api_throttle_reset(THROTTLE_LOGIN_USER, user);
+	api_throttle_release(THROTTLE_LOGIN_ADDR, group);
 	/* a fresh id on every login (no fixation); the old session of this browser ends */
 	if (api_session_cookie_present(c))
 		(void)session_delete(c->app->store, session_cookie(c), NULL);
@@ -320,13 +323,17 @@ void api_auth_login(struct api_ctx *c)
 		http_error_err(c, &err, "cannot create session");
 		goto out;
 	}
+	if (!session_still_valid(c, u, sid)) {
+		http_error(c, 401, NULL, "invalid credentials");
+		goto out;
+	}
 	set_cookie(c, sid, SESSION_ABSOLUTE_S);
-	log_info("auth: '%s' logged in from %s", user, addr);
+	log_info("auth: '%s' logged in from %s", quser, addr);
 	api_audit(c, u->identifier, "info", "auth", "logged in from %s", addr);
 	answer_session(c, u, csrf);
+out:
 	explicit_bzero(sid, sizeof(sid));
 	explicit_bzero(csrf, sizeof(csrf));
-out:
 	user_free(u);
 	free(user);
 	auth_secret_free(pass);

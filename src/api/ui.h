@@ -15,12 +15,21 @@
 void api_auth_login(struct api_ctx *c);
 void api_auth_session(struct api_ctx *c);
 void api_auth_logout(struct api_ctx *c);
+/* origin.c: head check of POST /auth/login, before its body is read: JSON content type and a
+ * same-origin (or web.external_url) Origin, else Referer. Answers 415/403 and returns false. */
+bool api_auth_login_head(struct api_ctx *c);
+/* basic.c: Basic auth (user id + API token) of header, throttled per client address. Sets
+ * c->caller; answers 401/429 itself and returns false on failure. */
+bool api_basic_authenticate(struct api_ctx *c, const char *header);
 /* True when the request carries a cookie named web.session_identifier. */
 bool api_session_cookie_present(const struct api_ctx *c);
 /* Cookie authentication for every other endpoint: sets c->caller from a valid session and,
  * for methods other than GET/HEAD/OPTIONS, checks X-CSRF-Token. Answers 401 ("not logged
  * in") or 403 ("CSRF token missing or invalid") itself and returns false then. */
 bool api_session_authenticate(struct api_ctx *c, const char *method);
+/* The id hash of the session that authenticated c (for "keep this session"); false when c
+ * was not authenticated by a session cookie. */
+bool api_session_hash(const struct api_ctx *c, char out[static 65]);
 /* True while the current request (this thread) was authenticated by a session cookie. */
 bool api_auth_is_session(void);
 void api_auth_set_session(bool on);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/token.h"
 #include "config/config.h"
 #include "core/core-int.h"
 #include "core/core.h"
@@ -114,7 +115,7 @@ static int user_peers_set(struct app *app, const char *user_id, bool disable, co
 }
 
 int core_user_update(struct app *app, const char *caller, struct user *u, const char *password,
-		     const char *api_token, struct err *err)
+		     const char *api_token, const char *keep_session, struct err *err)
 {
 	struct user *old = NULL;
 	bool self = caller && !strcmp(caller, STR(u->identifier));
@@ -185,6 +186,10 @@ int core_user_update(struct app *app, const char *caller, struct user *u, const 
 	if (r < 0)
 		goto unlock;
 	r = store_user_update(app->store, u, err);
+	/* a password change or reset ends the user's other sessions (whoever knew the old
+	 * password keeps no way in), nothing else: API tokens stay */
+	if (r == 0 && password && *password)
+		r = store_session_delete_user(app->store, u->identifier, keep_session, err);
 	if (r == 0 && u->disabled && !old->disabled)
 		r = user_peers_set(app, u->identifier, true, "user disabled", err);
 	else if (r == 0 && !u->disabled && old->disabled &&
@@ -309,8 +314,10 @@ int core_bootstrap_admin(struct app *app, char **gen_password, char **gen_token,
 			goto out;
 		}
 		api_token = token;
-	} else if (strlen(api_token) < 18) {
-		log_warn("core.admin_api_token is shorter than 18 characters");
+	} else if (strlen(api_token) < AUTH_TOKEN_MIN_LEN) {
+		/* accepted, as wg-portal does; tokens set through the API are refused below this */
+		log_warn("core.admin_api_token is shorter than %d characters and easy to guess; "
+			 "set a longer one", AUTH_TOKEN_MIN_LEN);
 	}
 	u = user_new();
 	r = -ENOMEM;

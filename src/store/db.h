@@ -20,8 +20,9 @@
  *     a number (INT64_MAX for "all").
  *
  * Errors: 0 or a negative errno with err set to the engine's reason: -EEXIST (unique key),
- * -EINVAL (other constraint), -EBUSY (locked, deadlock), -ENOMEM, -ENOTCONN (the server is
- * unreachable or the connection was lost: see db_open), -EIO (anything else).
+ * -EINVAL (other constraint), -EBUSY (locked, deadlock), -ENOMEM, -ENOSPC (the database's
+ * disk is full), -ENOTCONN (the server is unreachable or the connection was lost: see db_open),
+ * -EIO (anything else).
  * Bound values never appear in errors or logs; database.debug logs statement text only.
  */
 #include <stdbool.h>

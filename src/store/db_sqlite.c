@@ -45,6 +45,10 @@ static int sq_err(struct db *db, int rc, struct err *err)
 		return err_set(err, -ENOMEM, "out of memory");
 	if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED)
 		return err_set(err, -EBUSY, "database is busy");
+	/* a full disk is no device error: -ENOSPC, answered 507 (api/errmap.c) */
+	if (prim == SQLITE_FULL ||
+	    (prim == SQLITE_IOERR && db->conn && sqlite3_system_errno(conn(db)) == ENOSPC))
+		return err_set(err, -ENOSPC, "database or disk is full");
 	return err_set(err, -EIO, "%s", msg);
 }
 

@@ -203,6 +203,24 @@ out:
 	return r;
 }
 
+int store_session_delete_user(struct store *st, const char *user_id, const char *keep_hash,
+			      struct err *err)
+{
+	struct db_stmt *s;
+	int r;
+
+	store_lock(st);
+	r = prep(st, "DELETE FROM sessions WHERE user_id = ?1 AND id_hash <> ?2", &s,
+		 "end sessions", err);
+	if (r == 0) {
+		db_bind_text(s, 1, user_id ? user_id : "");
+		db_bind_text(s, 2, keep_hash ? keep_hash : "");
+		r = run_done(st, s, "end sessions", err);
+	}
+	store_unlock(st);
+	return r;
+}
+
 int store_session_count(struct store *st, size_t *ret, struct err *err)
 {
 	struct db_stmt *s;
