@@ -16,6 +16,7 @@
 #include "api/api.h"
 #include "cli/migrate.h"
 #include "backends/backend.h"
+#include "cluster/cluster.h"
 #include "config/config.h"
 #include "core/core.h"
 #include "store/store.h"
@@ -173,8 +174,18 @@ int main(int argc, char **argv)
 	app.web_root = web_root;
 	pthread_mutex_init(&app.write_lock, NULL);
 
+	/* more than one node (cluster.h): with PostgreSQL the coordination session, and the
+	 * start-up lock until the administrator exists */
+	if (cluster_open(&app, &err) < 0) {
+		log_err("cluster: %s", err.msg);
+		goto out_cluster;
+	}
 	if (open_store(&cfg, &app.store, &err) < 0)
-		goto out_cfg;
+		goto out_cluster;
+	if (cluster_join(&app, &err) < 0) {
+		log_err("cluster: %s", err.msg);
+		goto out_store;
+	}
 	if (backends_init(&cfg, &err) < 0) {
 		log_err("backends: %s", err.msg);
 		goto out_store;
@@ -189,6 +200,7 @@ int main(int argc, char **argv)
 		log_err("bootstrap admin '%s': %s", cfg.core.admin_user, err.msg);
 		goto out_backends;
 	}
+	cluster_ready(&app);
 	if (gen_password || gen_token)
 		print_admin_login(cfg.core.admin_user, gen_password, gen_token);
 	wipe_free(gen_password);
@@ -207,6 +219,8 @@ int main(int argc, char **argv)
 	if (monitor_start(&app, &err) < 0)
 		log_err("ping checks: %s", err.msg);
 	metrics_exporter_start(&app);
+	if (cluster_start(&app, &err) < 0)
+		log_err("cluster: %s", err.msg);
 	log_info("wgportal ready on %s", cfg.web.listening_address);
 
 	do {
@@ -221,10 +235,13 @@ int main(int argc, char **argv)
 	monitor_stop();
 	sync_stop(&app);
 out_backends:
+	cluster_stop(&app); /* its threads sync devices; hands the leadership on at once */
 	backends_shutdown();
 out_store:
 	store_close(app.store);
-out_cfg:
+out_cluster:
+	cluster_stop(&app); /* idempotent */
+
 	pthread_mutex_destroy(&app.write_lock);
 	cfg_release(&cfg);
 	return rc;

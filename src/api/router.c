@@ -87,6 +87,8 @@ static const struct route routes[] = {
 	{ "POST", "/provisioning/new-peer", NULL, SCOPE_ANY, api_prov_new_peer, NULL },
 
 	{ "GET", "/backend/all", NULL, SCOPE_ADMIN, api_backend_all, NULL },
+	{ "GET", "/cluster", NULL, SCOPE_ADMIN, api_cluster_get, NULL },
+	{ "DELETE", "/cluster/node/", "node", SCOPE_ADMIN, api_cluster_forget, NULL },
 
 	/* UI additions (api/ui.h) */
 	{ "POST", "/auth/login", NULL, SCOPE_NONE, api_auth_login, api_auth_login_head },

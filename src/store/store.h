@@ -75,8 +75,33 @@ int store_open_config(const struct store_config *c, struct store **ret,
 int store_migrate_from(const struct store_config *dst, const char *src_type,
 		       const char *src_dsn, struct store_copy_report *report, struct err *err);
 void store_close(struct store *st);
+/* Bounds every round trip to a database server from now on (db_set_op_timeout): a server that
+ * hangs costs a caller at most ms, then -ENOTCONN (503). 0 = no bound. */
+void store_set_op_timeout(struct store *st, int ms);
 int store_schema_version(struct store *st);
-#define STORE_SCHEMA_VERSION_LATEST 5   /* bump with every migration added */
+#define STORE_SCHEMA_VERSION_LATEST 6   /* bump with every migration added */
+
+/*
+ * Change notifications between nodes (store_changes.c, docs/cluster.md): after
+ * store_changes_enable(origin) every interface and peer write also sends a NOTIFY on
+ * STORE_CHANGE_CHANNEL inside its transaction, delivered when it commits (PostgreSQL only; on
+ * other engines this does nothing). origin: this node's name. -EINVAL for a bad name.
+ */
+#define STORE_CHANGE_CHANNEL "wgportal"
+int store_changes_enable(struct store *st, const char *origin);
+/* One notification, parsed. kind 'i': iface/backend/node/deleted; 'p': iface (empty when the
+ * peer was deleted), old_iface (when moved), peer, old_peer (when re-keyed). */
+struct store_change {
+	char origin[64];
+	char kind;
+	int64_t at_ms;                   /* wall clock of the writer */
+	char iface[256], old_iface[256];
+	char peer[64], old_peer[64];
+	char backend[128], node[128];
+	bool deleted;
+};
+/* 0 or -EINVAL (not one of ours, or malformed). */
+int store_change_parse(const char *payload, struct store_change *ret);
 
 /* Transactions nest by counting: the outermost begin/commit are BEGIN/COMMIT. The calling
  * thread holds the store mutex from begin to commit/rollback. Inner levels are savepoints: a
@@ -112,6 +137,9 @@ int store_iface_get_settings(struct store *st, const char *id, struct iface **re
 int store_iface_list(struct store *st, struct iface ***ret, size_t *n, struct err *err);
 int store_iface_insert(struct store *st, const struct iface *ifc, struct err *err);  /* -EEXIST */
 int store_iface_update(struct store *st, const struct iface *ifc, struct err *err);  /* -ENOENT */
+/* Records the node of an interface that has none (cluster takeover). -ENOENT when the
+ * interface is missing or already has a node. */
+int store_iface_set_node(struct store *st, const char *id, const char *node, struct err *err);
 /* Deletes the interface with its peers and statistics. */
 int store_iface_delete(struct store *st, const char *id, struct err *err);
 

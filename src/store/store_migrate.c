@@ -243,6 +243,35 @@ static const char migration_5[] =
 	");\n"
 	"CREATE INDEX user_passkeys_user ON user_passkeys(user_id);\n";
 
+/*
+ * Version 6: more than one node on one PostgreSQL database (docs/cluster.md). The node that
+ * hosts a local interface ('' = not assigned: one node, or a remote backend's interface, which
+ * the leader serves); the registry of nodes with their heartbeats (milliseconds since the
+ * epoch, written by the node itself); and the login and API-token throttles, which all nodes
+ * count together: one row per (kind, key) holding the times of its recent failures.
+ */
+static const char migration_6[] =
+	"ALTER TABLE interfaces ADD COLUMN node TEXT NOT NULL DEFAULT '';\n"
+	"CREATE TABLE cluster_nodes (\n"
+	"  name {key} PRIMARY KEY,\n"
+	"  instance TEXT NOT NULL DEFAULT '',\n"
+	"  pid INTEGER NOT NULL DEFAULT 0,\n"
+	"  version TEXT NOT NULL DEFAULT '',\n"
+	"  address TEXT NOT NULL DEFAULT '',\n"
+	"  started_at INTEGER NOT NULL DEFAULT 0,\n"
+	"  heartbeat_at INTEGER NOT NULL DEFAULT 0,\n"
+	"  leader_since INTEGER NOT NULL DEFAULT 0,\n"
+	"  stopped_at INTEGER NOT NULL DEFAULT 0\n"
+	");\n"
+	"CREATE TABLE throttles (\n"
+	"  kind INTEGER NOT NULL,\n"
+	"  key {key} NOT NULL,\n"
+	"  times TEXT NOT NULL DEFAULT '',\n"
+	"  updated_at INTEGER NOT NULL DEFAULT 0,\n"
+	"  PRIMARY KEY (kind, key)\n"
+	");\n"
+	"CREATE INDEX throttles_updated ON throttles(updated_at);\n";
+
 /* A migration: its DDL, then (optionally) C code for what SQL alone cannot do portably. */
 static const struct {
 	const char *sql;
@@ -253,6 +282,7 @@ static const struct {
 	{ migration_3, NULL },
 	{ migration_4, store_addr_backfill },
 	{ migration_5, NULL },
+	{ migration_6, NULL },
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION_LATEST,
