@@ -107,6 +107,7 @@ struct db {
 	enum db_engine engine;
 	struct db_options opt;
 	char *dsn;               /* kept for reconnects; wiped at close (may hold a password) */
+	char *session_options;   /* owned copy behind opt.session_options */
 	void *conn;              /* the driver's connection */
 	unsigned gen;            /* bumped by every (re)connect; statements re-prepare on change */
 	bool lost;               /* the connection is gone, not yet re-established */

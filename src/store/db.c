@@ -177,8 +177,13 @@ int db_open(enum db_engine engine, const char *dsn, const struct db_options *opt
 	db->engine = engine;
 	if (opt)
 		db->opt = *opt;
+	/* kept for every reconnect: our own copy */
+	db->opt.session_options = NULL;
 	db->dsn = strdup(dsn);
-	if (!db->dsn) {
+	if (db->dsn && opt && opt->session_options)
+		db->opt.session_options = db->session_options = strdup(opt->session_options);
+	if (!db->dsn || (opt && opt->session_options && !db->session_options)) {
+		free(db->dsn);
 		free(db);
 		return err_set(err, -ENOMEM, "out of memory");
 	}
@@ -202,6 +207,7 @@ void db_close(struct db *db)
 		explicit_bzero(db->dsn, strlen(db->dsn));
 		free(db->dsn);
 	}
+	free(db->session_options);
 	free(db);
 }
 

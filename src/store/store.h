@@ -103,6 +103,21 @@ struct store_change {
 /* 0 or -EINVAL (not one of ours, or malformed). */
 int store_change_parse(const char *payload, struct store_change *ret);
 
+/*
+ * Throttles that several nodes count together (store_throttle.c, api/throttle.c): the recent
+ * failure times (unix seconds, oldest first, at most STORE_THROTTLE_TIMES_MAX) of one (kind,
+ * key). get reads them (*n = 0 when none); update locks the row, reads the list into t, lets
+ * fn edit it (t, *n; cap = STORE_THROTTLE_TIMES_MAX) and writes it back, all in one transaction,
+ * so parallel updates of one key from any node run one after the other. update returns fn's
+ * result (>= 0) or -errno.
+ */
+#define STORE_THROTTLE_TIMES_MAX 64
+int store_throttle_get(struct store *st, int kind, const char *key, int64_t *times, size_t cap,
+		       size_t *n, struct err *err);
+int store_throttle_update(struct store *st, int kind, const char *key, int64_t now,
+			  int (*fn)(int64_t *t, size_t *n, size_t cap, void *ctx), void *ctx,
+			  struct err *err);
+
 /* Transactions nest by counting: the outermost begin/commit are BEGIN/COMMIT. The calling
  * thread holds the store mutex from begin to commit/rollback. Inner levels are savepoints: a
  * rollback there (or a failing store_* call inside a caller's transaction) undoes only that
