@@ -19,6 +19,7 @@
 #include "cluster/cluster.h"
 #include "config/config.h"
 #include "core/core.h"
+#include "delivery/delivery.h"
 #include "store/store.h"
 #include "metrics/exporter.h"
 #include "monitor/ping.h"
@@ -191,6 +192,10 @@ int main(int argc, char **argv)
 		goto out_store;
 	}
 	log_config_notes(&cfg);
+	if (delivery_init(&app, &err) < 0) {
+		log_err("%s", err.msg);
+		goto out_backends;
+	}
 	for (size_t i = 0; i < backend_count(); i++) {
 		struct backend *be = backend_at(i);
 		log_info("backend '%s' (%s): %s%s%s", be->id, be->ops->type, be->implementation,
@@ -216,6 +221,11 @@ int main(int argc, char **argv)
 	}
 	if (sync_start(&app) < 0)
 		log_err("cannot start background workers");
+	/* the one place the delivery worker starts: now with one node, on the leader with several
+	 * (cluster.h) */
+	if (cluster_leader_job(&app, "mail and webhook delivery", delivery_start, delivery_stop,
+			       delivery_kick) < 0)
+		log_err("cannot start the mail and webhook delivery worker");
 	if (monitor_start(&app, &err) < 0)
 		log_err("ping checks: %s", err.msg);
 	metrics_exporter_start(&app);
@@ -231,11 +241,13 @@ int main(int argc, char **argv)
 	rc = 0;
 
 	api_stop();
+	delivery_stop();
 	metrics_exporter_stop();
 	monitor_stop();
 	sync_stop(&app);
 out_backends:
 	cluster_stop(&app); /* its threads sync devices; hands the leadership on at once */
+	delivery_shutdown();
 	backends_shutdown();
 out_store:
 	store_close(app.store);

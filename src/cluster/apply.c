@@ -283,6 +283,8 @@ void *cluster_apply_main(void *arg)
 			break;
 		if (take && cluster_is_leader())
 			takeover(app);
+		/* leader-only jobs follow the lead (checked at least once a second) */
+		cluster_jobs_run(app, cluster_is_leader());
 		if (resync) {
 			/* everything this node serves; the queued changes are part of that */
 			err_clear(&e);
@@ -291,6 +293,8 @@ void *cluster_apply_main(void *arg)
 		} else if (n) {
 			apply_batch(app, batch, n);
 		}
+		if (n)
+			cluster_jobs_kick(); /* what the other node queued is in the database */
 	}
 	free(batch);
 	return NULL;

@@ -60,6 +60,16 @@ struct cluster_state {
 
 	int64_t last_change_ms;
 
+	/* leader-only jobs (cluster_leader_job), started and stopped by the apply worker */
+	struct cluster_job {
+		const char *name;
+		int (*start)(struct app *app);
+		void (*stop)(void);
+		void (*kick)(void);
+		bool running;
+	} jobs[CLUSTER_JOBS_MAX];
+	size_t n_jobs;
+
 	/* threads */
 	volatile bool stopping;
 	bool threads;
@@ -84,6 +94,10 @@ void cluster_apply_push(const struct store_change *c);
  * restore the remote backends). */
 void cluster_apply_resync(bool takeover);
 void cluster_apply_wake(void);
+/* The apply worker's: start the leader-only jobs (takeover) or stop them (lost the lead). */
+void cluster_jobs_run(struct app *app, bool leading);
+/* Kicks the running jobs (another node changed something). */
+void cluster_jobs_kick(void);
 void *cluster_apply_main(void *arg);
 
 #endif

@@ -102,6 +102,46 @@ int cluster_fence(struct err *err)
 			       : "lost its database session (lease expired)");
 }
 
+/* ---- leader-only jobs ---------------------------------------------------------------------- */
+
+int cluster_leader_job(struct app *app, const char *name, int (*start)(struct app *app),
+		       void (*stop)(void), void (*kick)(void))
+{
+	if (cluster_g.n_jobs == CLUSTER_JOBS_MAX)
+		return -ENOSPC;
+	cluster_g.jobs[cluster_g.n_jobs++] = (struct cluster_job){ name, start, stop, kick, false };
+	if (cluster_g.enabled)
+		return 0; /* the leader's, once there is one (apply.c) */
+	cluster_g.jobs[cluster_g.n_jobs - 1].running = true;
+	return start(app);
+}
+
+void cluster_jobs_run(struct app *app, bool leading)
+{
+	for (size_t i = 0; i < cluster_g.n_jobs; i++) {
+		struct cluster_job *j = &cluster_g.jobs[i];
+
+		if (leading && !j->running) {
+			if (j->start(app) < 0)
+				log_err("cluster: cannot start %s", j->name);
+			else
+				log_info("cluster: %s runs on this node (the leader)", j->name);
+			j->running = true;
+		} else if (!leading && j->running) {
+			j->stop();
+			j->running = false;
+			log_info("cluster: %s stopped (this node no longer leads)", j->name);
+		}
+	}
+}
+
+void cluster_jobs_kick(void)
+{
+	for (size_t i = 0; i < cluster_g.n_jobs; i++)
+		if (cluster_g.jobs[i].running && cluster_g.jobs[i].kick)
+			cluster_g.jobs[i].kick();
+}
+
 /* ---- predicates --------------------------------------------------------------------------- */
 
 bool cluster_enabled(void)
@@ -376,6 +416,8 @@ void cluster_stop(struct app *app)
 		cluster_apply_release();
 		cluster_g.threads = false;
 	}
+	cluster_jobs_run(app, false);
+	cluster_g.n_jobs = 0;
 	if (cluster_g.co) {
 		err_clear(&e);
 		pthread_mutex_lock(&cluster_g.mu);

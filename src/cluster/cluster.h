@@ -57,6 +57,19 @@ void cluster_ready(struct app *app);
 int cluster_start(struct app *app, struct err *err);
 void cluster_stop(struct app *app);
 
+/*
+ * Work that must run on one node only and starts and stops as a whole (the mail and webhook
+ * delivery worker): with one node start() runs now; with several the leader starts it when it
+ * takes over and stops it when it loses the lead (both from the cluster's worker thread, never
+ * from the heartbeat's, so a slow stop delays nothing that matters). kick (may be NULL) is
+ * called on the leader whenever another node reports a change, since what that node queued
+ * for the job is in the database now. name is for the log. Returns start()'s result with one
+ * node, else 0 (-ENOSPC: more than CLUSTER_JOBS_MAX).
+ */
+#define CLUSTER_JOBS_MAX 8
+int cluster_leader_job(struct app *app, const char *name, int (*start)(struct app *app),
+		       void (*stop)(void), void (*kick)(void));
+
 /* Whether more than one node can share the database (PostgreSQL). */
 bool cluster_enabled(void);
 /* This node's name (cluster.node_name); "" before cluster_open. */

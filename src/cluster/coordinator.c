@@ -45,6 +45,7 @@ static void lose_locked(const char *why)
 	cluster_g.leader_name[0] = '\0'; /* unknown until the registry is read again */
 	log_warn("cluster: node '%s' is no longer the leader (%s): device writes stop",
 		 cluster_g.self.name, why);
+	cluster_apply_wake(); /* its worker stops the leader-only jobs */
 }
 
 static void heartbeat(struct store_coord *co, int64_t t0, unsigned *session, int *ret)

@@ -141,6 +141,7 @@ struct cfg {
 	struct {
 		char *url, *authentication;
 		int64_t timeout_ms;
+		char *signing_secret;        /* ours: HMAC-SHA256 key of X-Wgportal-Signature */
 	} webhook;
 
 	/* Ours, not wg-portal's (README "More than one node"): this node's name among the nodes

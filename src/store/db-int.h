@@ -53,6 +53,8 @@ struct db_dialect {
 	const char *create_table_suffix;
 	const char *table_prefix;     /* prepended to our table names */
 	bool quote_reserved;          /* quote lower-case user/key/... as identifiers */
+	bool deferred_paging;         /* pages read their rowids first (db_deferred_paging) */
+	const char *analyze;          /* statistics of one table: format with %s = its name */
 };
 
 struct db_driver {

@@ -598,3 +598,18 @@ int db_create_namespace(struct db *db, struct err *err)
 		return r;
 	return db->drv->create_namespace(db, err);
 }
+
+bool db_deferred_paging(const struct db *db)
+{
+	return db->drv->dialect->deferred_paging;
+}
+
+int db_analyze(struct db *db, const char *table, struct err *err)
+{
+	char sql[128];
+
+	if (!db->drv->dialect->analyze)
+		return 0;
+	snprintf(sql, sizeof(sql), db->drv->dialect->analyze, table);
+	return db_exec(db, sql, err);
+}

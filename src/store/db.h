@@ -149,6 +149,14 @@ int db_foreign_table(struct db *db, const char *name, char *out, size_t size);
  * migration source, a test's admin connection) never creates anything. */
 int db_create_namespace(struct db *db, struct err *err);
 
+/* Whether deep pages (LIMIT n OFFSET m over an index order) are faster read as a "deferred
+ * join": the page's rowids from the index first, then their rows. True for MySQL/MariaDB,
+ * which otherwise reads every skipped row in full. */
+bool db_deferred_paging(const struct db *db);
+/* Refreshes the planner's statistics of one of our tables (after a bulk copy: a planner that
+ * still believes the table empty picks poor plans). */
+int db_analyze(struct db *db, const char *table, struct err *err);
+
 /* Whether the connection is currently usable (false after a loss, before the reconnect). */
 bool db_is_connected(const struct db *db);
 

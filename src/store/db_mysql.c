@@ -41,6 +41,8 @@ static const struct db_dialect mysql_dialect = {
 	.create_table_suffix = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
 	.table_prefix = TABLE_PREFIX,
 	.quote_reserved = true,
+	.analyze = "ANALYZE TABLE %s",
+	.deferred_paging = true,
 };
 
 struct my_col {

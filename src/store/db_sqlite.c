@@ -24,6 +24,7 @@ static const struct db_dialect sqlite_dialect = {
 	.autoinc = "INTEGER PRIMARY KEY AUTOINCREMENT",
 	.rowid_column = "",   /* every table has its implicit rowid */
 	.rowid_index = "",    /* and every index ends with it */
+	.analyze = "ANALYZE %s",
 };
 
 static sqlite3 *conn(struct db *db)

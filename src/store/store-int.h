@@ -182,6 +182,8 @@ int store_meta_put(struct store *st, const char *key, const char *value, struct 
 int store_audit_add_at(struct store *st, int64_t created_at, const char *user,
 		       const char *severity, const char *origin, const char *message,
 		       struct err *err);
+/* Refreshes the planner statistics of our bulk tables after a copy (store_status.c). */
+int store_analyze(struct store *st, struct err *err);
 /* count(*) of one of our tables (a constant name, never input). */
 int store_count(struct store *st, const char *table, int64_t *ret, struct err *err);
 

@@ -79,7 +79,7 @@ void store_close(struct store *st);
  * hangs costs a caller at most ms, then -ENOTCONN (503). 0 = no bound. */
 void store_set_op_timeout(struct store *st, int ms);
 int store_schema_version(struct store *st);
-#define STORE_SCHEMA_VERSION_LATEST 6   /* bump with every migration added */
+#define STORE_SCHEMA_VERSION_LATEST 7   /* bump with every migration added */
 
 /*
  * Change notifications between nodes (store_changes.c, docs/cluster.md): after
@@ -211,7 +211,7 @@ int store_user_find_by_email(struct store *st, const char *email, struct user **
 int store_user_insert(struct store *st, const struct user *u, struct err *err);
 int store_user_update(struct store *st, const struct user *u, struct err *err);
 int store_user_delete(struct store *st, const char *id, struct err *err);
-/* A user's login sources with provider names (migration 5; filled from wg-portal's
+/* A user's login sources with provider names (migration 6; filled from wg-portal's
  * user_authentications) and passkey credentials (from user_webauthn_credentials). Times are
  * unix seconds. add: -EEXIST for a duplicate (user, source, provider). Lists are ordered;
  * the caller frees them with the matching _free. Deleting the user deletes both. */
@@ -232,7 +232,7 @@ int store_passkey_add(struct store *st, const struct store_passkey *p, struct er
 int store_passkey_list(struct store *st, const char *user_id, struct store_passkey **ret,
 		       size_t *n, struct err *err);
 void store_passkey_list_free(struct store_passkey *v, size_t n);
-/* wg-portal's per-user WebAuthn id and "persist local changes" flag (migration 5). */
+/* wg-portal's per-user WebAuthn id and "persist local changes" flag (migration 6). */
 int store_user_extra_set(struct store *st, const char *user_id, const char *webauthn_id,
 			 bool persist_local_changes, struct err *err);
 int store_user_extra_get(struct store *st, const char *user_id, char **webauthn_id,

@@ -195,5 +195,6 @@ int store_copy_ours(struct db *src, struct store *st, const struct store_copy_op
 		store_rollback(st);
 		return r;
 	}
-	return store_commit(st, err);
+	r = store_commit(st, err);
+	return r < 0 ? r : store_analyze(st, err);
 }

@@ -217,13 +217,46 @@ static const char migration_4[] =
 	"CREATE INDEX peer_addresses_key ON peer_addresses(addr_key);\n";
 
 /*
- * Version 5: what wg-portal v2 keeps about users besides our columns, so that taking over its
+ * Version 5: the delivery queue and log of mails and webhooks (store_delivery.c). A row is
+ * written with the change that caused it; the due index serves the worker's poll, the object
+ * index the per-object order check, the updated index the purge. uid is a random token set by
+ * the writer so it can read back the id its insert got on every engine.
+ */
+static const char migration_5[] =
+	"CREATE TABLE deliveries (\n"
+	"  id {autoinc},\n"
+	"  uid {key} NOT NULL,\n"
+	"  kind {key} NOT NULL,\n"
+	"  object_key {key} NOT NULL,\n"
+	"  event TEXT NOT NULL DEFAULT '',\n"
+	"  entity TEXT NOT NULL DEFAULT '',\n"
+	"  identifier TEXT NOT NULL DEFAULT '',\n"
+	"  recipient TEXT NOT NULL DEFAULT '',\n"
+	"  payload TEXT NOT NULL DEFAULT '',\n"
+	"  requested_by TEXT NOT NULL DEFAULT '',\n"
+	"  status {key} NOT NULL,\n"
+	"  attempts INTEGER NOT NULL DEFAULT 0,\n"
+	"  next_attempt_at INTEGER NOT NULL DEFAULT 0,\n"
+	"  last_error TEXT NOT NULL DEFAULT '',\n"
+	"  response_code INTEGER NOT NULL DEFAULT 0,\n"
+	"  duration_ms INTEGER NOT NULL DEFAULT 0,\n"
+	"  created_at INTEGER NOT NULL,\n"
+	"  updated_at INTEGER NOT NULL,\n"
+	"  sent_at INTEGER NOT NULL DEFAULT 0\n"
+	");\n"
+	"CREATE UNIQUE INDEX deliveries_uid ON deliveries(uid);\n"
+	"CREATE INDEX deliveries_due ON deliveries(kind, status, next_attempt_at);\n"
+	"CREATE INDEX deliveries_object ON deliveries(object_key, id);\n"
+	"CREATE INDEX deliveries_updated ON deliveries(updated_at);\n";
+
+/*
+ * Version 6: what wg-portal v2 keeps about users besides our columns, so that taking over its
  * database loses nothing (docs/wg-portal-import.md): a user's login sources with their provider
  * names (wg-portal's user_authentications), passkey credentials (user_webauthn_credentials),
  * the user's WebAuthn id and "persist local changes". No foreign keys: wg-portal's tables have
  * none either, and store_user_delete removes a user's rows explicitly.
  */
-static const char migration_5[] =
+static const char migration_6[] =
 	"ALTER TABLE users ADD COLUMN webauthn_id TEXT NOT NULL DEFAULT '';\n"
 	"ALTER TABLE users ADD COLUMN persist_local_changes INTEGER NOT NULL DEFAULT 0;\n"
 	"CREATE TABLE user_authentications (\n"
@@ -244,13 +277,13 @@ static const char migration_5[] =
 	"CREATE INDEX user_passkeys_user ON user_passkeys(user_id);\n";
 
 /*
- * Version 6: more than one node on one PostgreSQL database (docs/cluster.md). The node that
+ * Version 7: more than one node on one PostgreSQL database (docs/cluster.md). The node that
  * hosts a local interface ('' = not assigned: one node, or a remote backend's interface, which
  * the leader serves); the registry of nodes with their heartbeats (milliseconds since the
  * epoch, written by the node itself); and the login and API-token throttles, which all nodes
  * count together: one row per (kind, key) holding the times of its recent failures.
  */
-static const char migration_6[] =
+static const char migration_7[] =
 	"ALTER TABLE interfaces ADD COLUMN node TEXT NOT NULL DEFAULT '';\n"
 	"CREATE TABLE cluster_nodes (\n"
 	"  name {key} PRIMARY KEY,\n"
@@ -283,6 +316,7 @@ static const struct {
 	{ migration_4, store_addr_backfill },
 	{ migration_5, NULL },
 	{ migration_6, NULL },
+	{ migration_7, NULL },
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION_LATEST,

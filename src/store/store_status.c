@@ -194,6 +194,19 @@ int store_audit_add(struct store *st, const char *user, const char *severity, co
 	return store_audit_add_at(st, (int64_t)time(NULL), user, severity, origin, message, err);
 }
 
+int store_analyze(struct store *st, struct err *err)
+{
+	static const char *const tables[] = { "users", "interfaces", "interface_addresses",
+					      "peers", "peer_addresses", "audit_entries" };
+	int r = 0;
+
+	store_lock(st);
+	for (size_t i = 0; r == 0 && i < sizeof(tables) / sizeof(tables[0]); i++)
+		r = db_analyze(st->db, tables[i], err);
+	store_unlock(st);
+	return r < 0 ? store_db_err(r, "update planner statistics", err) : 0;
+}
+
 int store_count(struct store *st, const char *table, int64_t *ret, struct err *err)
 {
 	struct db_stmt *s = NULL;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The throttles table (migration 6): the recent failure times of one (kind, key), for the login
+ * The throttles table (migration 7): the recent failure times of one (kind, key), for the login
  * and API-token throttles that several nodes count together (api/throttle.c, docs/cluster.md).
  * The times are unix seconds, oldest first, comma-separated in one row. An update runs in one
  * transaction that first locks the row with an upsert, so parallel updates of one key, from any

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What migration 5 added about users: login sources with their provider names, passkey
+ * What migration 6 added about users: login sources with their provider names, passkey
  * credentials, the WebAuthn id and the "persist local changes" flag, all filled from wg-portal
  * v2's tables when its database is taken over. Statements are prepared per call: these are
  * read and written rarely.

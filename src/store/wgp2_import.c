@@ -605,6 +605,8 @@ int wgp2_import(struct db *src, int version, struct store *st, const struct wgp2
 		goto out;
 	}
 	r = store_commit(st, err);
+	if (r == 0)
+		r = store_analyze(st, err);
 out:
 	want.orphans = im.read.orphans;
 	if (read)

@@ -114,7 +114,9 @@ database:
 
 def call(method, path, body=None, auth=None, timeout=20):
     c = wgtest.Client(PORT, auth, timeout=timeout)
-    return c.call(method, path, body)
+    # a login carries its same-origin Origin, as the UI's browser sends it (login CSRF check)
+    headers = {"Origin": f"http://127.0.0.1:{PORT}"} if path.endswith("/auth/login") else None
+    return c.call(method, path, body, headers=headers)
 
 
 def admin():

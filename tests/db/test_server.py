@@ -13,6 +13,7 @@ Runs in a network namespace (wgtest.in_netns) so the local backend has a real in
 With SQLite (no server) it skips.
 """
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -30,6 +31,7 @@ PORT = 18991
 ADMIN, TOKEN = "admin@example.com", "loss-test-token-0123456789"
 AUTH = wgtest.basic(ADMIN, TOKEN)
 IFACE = f"wgs{TAG}"[:15]
+DEBUG_LINE = "  debug: true\n"  # database.debug: every statement logged
 
 
 def write_config(tmp):
@@ -46,7 +48,7 @@ advanced:
 statistics:
   collect_interface_data: false
   collect_peer_data: false
-{wgtest.database_yaml(tmp)}web:
+{wgtest.database_yaml(tmp, extra=DEBUG_LINE)}web:
   listening_address: 127.0.0.1:{PORT}
 """)
     return path
@@ -198,6 +200,8 @@ def main(ns):
               f"{len(failed_users)} user and {len(failed_peers)} peer creations refused")
     finally:
         d.check_end(T, "dbloss", secrets=(dbservers.PASSWORD, TOKEN))
+    T.ok(re.search(r"info  database: SELECT .* FROM \S*users", d.log()) is not None,
+         "database.debug: the statements are logged (text only: no secret above)")
     return T.done()
 
 

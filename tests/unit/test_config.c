@@ -798,9 +798,8 @@ static void test_config__backends_pfsense_example(void **state)
 static void test_config__full_tree(void **state)
 {
 	static const char *const unsupported[] = {
-		"mail.host", "mail.password", "mail.templates_path", "auth.oidc", "auth.oauth",
-		"auth.ldap", "auth.webauthn.enabled", "webhook.url",
-		"webhook.timeout", "advanced.config_storage_path",
+		"auth.oidc", "auth.oauth",
+		"auth.ldap", "auth.webauthn.enabled", "advanced.config_storage_path",
 		"advanced.expiry_check_interval", "web.session_secret",
 		"web.csrf_secret", "web.frontend_filepath",
 	};
@@ -814,6 +813,7 @@ static void test_config__full_tree(void **state)
 		"statistics.listening_address", "statistics.use_ping_checks",
 		"statistics.ping_check_interval",
 		"web.listening_address", "web.external_url", "web.cert_file", "web.session_identifier",
+		"mail.host", "mail.password", "mail.templates_path", "webhook.url", "webhook.timeout",
 	};
 	struct cfg cfg;
 	struct err err;

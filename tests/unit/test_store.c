@@ -1463,6 +1463,92 @@ static void test_store_tx__threads(void **state)
 	peer_list_free(list, n);
 }
 
+/* ---- database.debug and database.slow_query_threshold ---- */
+
+/* Runs fn with stderr going to a file; returns what was written (heap). */
+static char *capture_stderr(void (*fn)(void *), void *arg)
+{
+	char path[] = "/tmp/wgportal-test-log-XXXXXX";
+	int fd = mkstemp(path), saved = dup(2);
+	char *out;
+
+	assert_true(fd >= 0 && saved >= 0);
+	fflush(stderr);
+	dup2(fd, 2);
+	fn(arg);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	close(fd);
+	out = test_read_file(path);
+	unlink(path);
+	assert_non_null(out);
+	return out;
+}
+
+struct logged {
+	const char *dsn;
+	bool debug;
+	int64_t slow_ms;
+};
+
+static void logged_work(void *arg)
+{
+	const struct logged *l = arg;
+	struct store_open_opts o = { .engine = engine, .dsn = l->dsn,
+				     .db = { .debug = l->debug, .slow_query_ms = l->slow_ms } };
+	/* a statement that takes well over 20 ms on each engine */
+	const char *slow = engine == DB_POSTGRES ? "SELECT pg_sleep(0.05)"
+			   : engine == DB_MYSQL ? "SELECT SLEEP(0.05)"
+			   : "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c "
+			     "WHERE x < 3000000) SELECT count(*) FROM c";
+	struct user *u = user_new();
+	struct err err = { 0 };
+	struct db_stmt *s = NULL;
+	struct store *st = NULL;
+
+	assert_int_equal(store_open_opts(&o, &st, &err), 0);
+	assert_int_equal(str_set(&u->identifier, "logged-user"), 0);
+	assert_int_equal(str_set(&u->notes, "bound value that must not be logged"), 0);
+	assert_int_equal(store_user_insert(st, u, &err), 0);
+	assert_int_equal(db_prepare(st->db, slow, &s, &err), 0);
+	assert_int_equal(db_step(s, &err), DB_ROW);
+	db_finalize(s);
+	store_close(st);
+	user_free(u);
+}
+
+static void test_store_log__debug_and_slow_queries(void **state)
+{
+	char dsn[512], *log;
+	struct logged l = { .dsn = dsn };
+
+	(void)state;
+	fresh_dsn(":memory:", dsn);
+	/* debug: every statement, as run on this engine, never a value */
+	l.debug = true;
+	log = capture_stderr(logged_work, &l);
+	assert_non_null(strstr(log, "database: INSERT INTO "));
+	assert_non_null(strstr(log, "users"));
+	assert_null(strstr(log, "bound value that must not be logged"));
+	assert_null(strstr(log, "slow query"));
+	free(log);
+	/* threshold only: the slow statement is a warning, the fast ones are not logged */
+	fresh_dsn(":memory:", dsn);
+	l.debug = false;
+	l.slow_ms = 20;
+	log = capture_stderr(logged_work, &l);
+	assert_non_null(strstr(log, "warn  database: slow query ("));
+	assert_null(strstr(log, "INSERT INTO"));
+	free(log);
+	/* neither: silence */
+	fresh_dsn(":memory:", dsn);
+	l.slow_ms = 0;
+	log = capture_stderr(logged_work, &l);
+	assert_null(strstr(log, "database:"));
+	free(log);
+}
+
 /* ---- connection loss (server engines) ---- */
 
 /* Ends the store's server session from a second connection, as a server restart or an
@@ -1690,6 +1776,7 @@ int main(void)
 		MEM_TEST(test_store_audit__add_count),
 		FILE_TEST(test_store_tx__nesting),
 		FILE_TEST(test_store_tx__threads),
+		cmocka_unit_test(test_store_log__debug_and_slow_queries),
 	};
 	/* about the SQLite file and its history; a server runs every migration on each fresh
 	 * database of the tests above */
