@@ -80,19 +80,23 @@ static void heartbeat(struct store_coord *co, int64_t t0, unsigned *session, int
 	*ret = r;
 }
 
-static void elect(struct store_coord *co, int64_t t0, unsigned session)
+static void elect(struct store_coord *co)
 {
 	struct err e;
 	bool got = false;
+	int64_t t0 = cluster_mono_ns();
+	unsigned session;
 
 	err_clear(&e);
 	if (store_coord_try_lead(co, &got, &e) < 0 || !got)
 		return;
+	/* the lock belongs to the session the query ran on (a reconnect may have just made a
+	 * new one), and that query proves the session until t0 + the server's idle limit */
+	session = store_coord_session(co);
 	pthread_mutex_lock(&cluster_g.mu);
 	cluster_g.leader = true;
 	cluster_g.lead_session = session;
 	cluster_g.active_from_ns = cluster_mono_ns() + CLUSTER_GRACE_MS * 1000000LL;
-	/* this tick's heartbeat on the same session proves the session until t0 + idle */
 	cluster_g.lease_until_ns = t0 + CLUSTER_LEASE_MS * 1000000LL;
 	cluster_g.self.leader_since_ms = cluster_wall_ms();
 	snprintf(cluster_g.leader_name, sizeof(cluster_g.leader_name), "%s", cluster_g.self.name);
@@ -192,7 +196,7 @@ void *cluster_coord_main(void *arg)
 		pthread_mutex_unlock(&cluster_g.mu);
 		if (!lead) {
 			took_over = false;
-			elect(co, t0, session);
+			elect(co);
 		}
 		pthread_mutex_lock(&cluster_g.mu);
 		lead = cluster_g.leader;
