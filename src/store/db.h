@@ -162,9 +162,10 @@ bool db_is_connected(const struct db *db);
 
 /*
  * Bounds every round trip to a database server from now on (PostgreSQL; SQLite has none, MySQL
- * its DSN's read/write timeouts): a statement the server has not answered within ms fails
- * with -ENOTCONN and the connection counts as lost, so a server that hangs (not only one that
- * refuses) never holds up a caller longer than that. The reconnect after a loss then proceeds
+ * its DSN's read/write timeouts): a statement during which the server sends nothing for ms
+ * fails with -ENOTCONN and the connection counts as lost, so a server that hangs (not only one
+ * that refuses) never holds up a caller longer than that (a large answer that keeps arriving
+ * is not cut off). The reconnect after a loss then proceeds
  * in steps of at most ms / 20, one step every 250 ms whoever calls (a connection attempt is
  * not thrown away between calls), so callers keep failing fast until the server answers
  * again. 0 = no bound (the default; a connect waits up to the DSN's connect_timeout).

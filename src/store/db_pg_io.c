@@ -88,6 +88,8 @@ int pg_io_result(struct db *db, int sent, PGresult **ret, struct err *err)
 				PQclear(keep);
 				return broken(db, err);
 			}
+			/* the bound is on silence: a large result that keeps arriving is no hang */
+			deadline = op_deadline(db);
 		}
 		res = PQgetResult(c);
 		if (!res)
