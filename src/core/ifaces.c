@@ -340,6 +340,12 @@ int core_iface_update(struct app *app, const char *id, struct iface *ifc, struct
 	/* v1 has no Backend field: keep what is stored instead of resetting to local (2.8) */
 	if ((r = str_set(&ifc->backend, old->backend)) < 0)
 		goto unlock;
+	/* a local interface stays on its host: "" or the same Node keeps it (docs/cluster.md) */
+	if (ifc->node && *ifc->node && old->node && *old->node && strcmp(ifc->node, old->node)) {
+		r = err_field(err, -EINVAL, "Node", "update not allowed: interface %s belongs to node "
+			      "'%s' and cannot move to another node", id, old->node);
+		goto unlock;
+	}
 	ifc->create_default_peer = old->create_default_peer;
 	if (!ifc->private_key[0]) {
 		memcpy(ifc->private_key, old->private_key, sizeof(ifc->private_key));

@@ -175,6 +175,13 @@ def sec_local():
                                                       ListenPort=51991))
     T.ok(r.status == 400 and (r.json() or {}).get("Field") == "Node",
          "an interface for an unknown node: 400 naming Node", r)
+    cur = L.node(b).api("GET", "/interface/by-id/" + q(iface)).json() or {}
+    r = L.node(b).api("PUT", "/interface/by-id/" + q(iface), dict(cur, Node=b))
+    T.ok(r.status == 400 and (r.json() or {}).get("Field") == "Node",
+         f"moving {a}'s interface to {b}: 400 naming Node", r)
+    r = L.node(b).api("PUT", "/interface/by-id/" + q(iface), dict(cur, DisplayName="renamed"))
+    T.ok(r.status == 200 and (r.json() or {}).get("Node") == a,
+         f"an update through {b} keeps it {a}'s", r)
 
 
 def sec_shared_state():
