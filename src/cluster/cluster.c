@@ -63,10 +63,16 @@ static struct store_config store_cfg(const struct cfg *c)
 
 /* ---- the fence --------------------------------------------------------------------------- */
 
-/* Calls that only read, or probe, a device: RouterOS runs ping as POST /tool/ping. */
+/* Calls that only read, or probe, a device: RouterOS runs ping as POST /tool/ping and reads
+ * with a query as POST <menu>/print. */
 static bool is_probe(const char *method, const char *path)
 {
-	return !strcmp(method, "GET") || (!strcmp(method, "POST") && !strncmp(path, "/tool/ping", 10));
+	size_t n = strcspn(path, "?");
+
+	if (!strcmp(method, "GET"))
+		return true;
+	return !strcmp(method, "POST") && (!strncmp(path, "/tool/ping", 10) ||
+					   (n >= 6 && !strncmp(path + n - 6, "/print", 6)));
 }
 
 /* The write gate of the device HTTP client (backends/http/http.h): before every call. */
