@@ -20,7 +20,8 @@ Checked through the nodes' REST APIs, the simulator's state and writer statistic
     restarted under parallel writes: every acknowledged write is stored and on the router, the
     nodes reconnect and a leader leads again;
   - the simulator never saw two nodes writing at once (writers.max_concurrent <= 1);
-  - a second node with a running node's name is refused; SQLite refuses a second process.
+  - a node that stopped can be removed from the registry, a running one cannot; a second node
+    with a running node's name is refused; SQLite shows one node and refuses a second process.
 Figures (failover time, follower write -> router) are printed as TAP comments; bench/bench_cluster.py
 measures them properly.
 
@@ -417,17 +418,46 @@ def sec_writers():
                                               for h in w.get("handoffs", [])))
 
 
-def sec_name_clash():
+def extra_node(name, port, label):
+    """A fourth daemon, in b's namespace on its own port, with node name `name`."""
+    L = lab()
+    host = L.node(L.names[1])
+    d = tempfile.mkdtemp(prefix=f"wgc-{label}-", dir=L.tmp)
+    with open(L.node(L.names[0]).config()) as f:
+        text = f.read()
+    text = text.replace(f"{L.node(L.names[0]).ip}:{clusterlab.API_PORT}", f"{host.ip}:{port}")
+    text = text.replace(f"node_name: {L.names[0]}", f"node_name: {name}")
+    text = text.replace("127.0.0.1:8787", f"127.0.0.1:{port + 1}")
+    cfg = os.path.join(d, "config.yaml")
+    with open(cfg, "w") as f:
+        f.write(text)
+    dm = wgtest.Daemon(d, f"cluster-{label}", ns=host.ns)
+    ok = dm.start(cfg, port, host=host.ip, timeout=20)
+    return dm, ok
+
+
+def sec_registry():
     L = lab()
     a = L.names[0]
-    d = tempfile.mkdtemp(prefix="wgc-clash-", dir=L.tmp)
-    dm = wgtest.Daemon(d, "cluster-clash", ns=L.node(L.names[1]).ns)
-    cfg = L.node(a).config().replace(f"node_name: {a}", f"node_name: {a}")
-    cfg_path = os.path.join(d, "config.yaml")
-    with open(cfg) as f, open(cfg_path, "w") as g:
-        g.write(f.read().replace(f"{L.node(a).ip}:{clusterlab.API_PORT}",
-                                 f"{L.node(L.names[1]).ip}:8099"))
-    dm.start(cfg_path, 8099, host=L.node(L.names[1]).ip, timeout=15)
+    dm, ok = extra_node("d", 8098, "extra")
+    T.ok(ok, "a fourth node 'd' joins")
+    T.ok(wait(lambda: any(x["Name"] == "d" and x["Running"] for x in
+                          (L.node(a).cluster() or {}).get("Nodes", [])), 10),
+         f"{a} lists 'd' as running")
+    r = L.node(a).api("DELETE", "/cluster/node/d")
+    T.ok(r.status == 400, "a running node cannot be removed from the list", r)
+    T.eq(dm.stop(), 0, "'d' stops on SIGTERM")
+    T.ok(wait(lambda: any(x["Name"] == "d" and not x["Running"] and x["StoppedAt"] for x in
+                          (L.node(a).cluster() or {}).get("Nodes", [])), 10),
+         f"{a} lists 'd' as stopped")
+    r = L.node(a).api("DELETE", "/cluster/node/d")
+    T.eq(r.status, 204, "DELETE /cluster/node/d removes the stopped node")
+    T.ok(wait(lambda: not any(x["Name"] == "d" for x in
+                              (L.node(a).cluster() or {}).get("Nodes", [])), 10),
+         "... it is gone from the list")
+    r = L.node(a).api("DELETE", "/cluster/node/nobody")
+    T.eq(r.status, 404, "removing an unknown node: 404")
+    dm, ok = extra_node(a, 8099, "clash")
     try:
         dm.proc.wait(15)
     except subprocess.TimeoutExpired:
@@ -448,6 +478,7 @@ def sec_sqlite():
             f.write(f"""core:
   admin_user: {clusterlab.ADMIN}
   admin_password: "{clusterlab.ADMIN_PW}"
+  admin_api_token: "{clusterlab.ADMIN_TOKEN}"
 web:
   listening_address: 127.0.0.1:{port}
 statistics:
@@ -458,6 +489,11 @@ database:
         cfgs.append(path)
     first = wgtest.Daemon(d, "cluster-sqlite-1")
     T.ok(first.start(cfgs[0], 18931), "SQLite: a first node starts")
+    c = wgtest.Client(18931, auth=wgtest.basic(clusterlab.ADMIN, clusterlab.ADMIN_TOKEN))
+    v = c.api("GET", "/cluster").json() or {}
+    T.ok(v.get("Enabled") is False and v.get("Engine") == "sqlite" and
+         len(v.get("Nodes", [])) == 1 and v.get("Leader") == v.get("Node") and v.get("IsLeader"),
+         "SQLite: GET /cluster shows one node, leading", v)
     os.symlink(db, os.path.join(d, "link.sqlite"))
     second = wgtest.Daemon(d, "cluster-sqlite-2")
     second.start(cfgs[1], 18932, timeout=10)
@@ -490,7 +526,7 @@ def inner(ns):
         T.section("PostgreSQL frozen", sec_pg_frozen)
         T.section("PostgreSQL restart", sec_pg_restart)
         T.section("writers", sec_writers)
-        T.section("name clash", sec_name_clash)
+        T.section("registry", sec_registry)
         lab().stop_nodes(T)
         secrets = clusterlab.SECRETS + [k for k in ST["keys"] if k]
         for n in lab().nodes.values():
