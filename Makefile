@@ -170,4 +170,4 @@ bench:
 clean:
 	rm -rf build
 
--include $(OBJS:.o=.d) $(BUILD)/src/main.d $(UNIT_BINS:%=%.d) $(FUZZ_OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(BUILD)/src/main.d $(UNIT_BINS:%=%.d) $(TESTLIB:.o=.d) $(FUZZ_OBJS:.o=.d)
