@@ -251,6 +251,28 @@ static bool session_still_valid(struct api_ctx *c, const struct user *u, const c
 	return same;
 }
 
+int api_password_verify(struct api_ctx *c, const struct user *u, const char *password,
+			unsigned *retry_after)
+{
+	bool ok;
+
+	(void)c;
+	pthread_once(&login_once, login_init);
+	/* the login's account throttle: the attempt counts as a failure until it succeeds */
+	*retry_after = api_throttle_reserve(THROTTLE_LOGIN_USER, u->identifier);
+	if (*retry_after)
+		return -EAGAIN;
+	while (sem_wait(&hash_slots) != 0)
+		;
+	ok = u->password_hash && *u->password_hash &&
+	     core_password_verify(u->password_hash, password) == 0;
+	sem_post(&hash_slots);
+	if (!ok)
+		return -EACCES;
+	api_throttle_release(THROTTLE_LOGIN_USER, u->identifier);
+	return 0;
+}
+
 /* Reserves the attempt in both throttles (account, then address); answers 429 otherwise. */
 static bool login_reserve(struct api_ctx *c, const char *user, const char *group,
 			  const char *quser, const char *addr)
@@ -330,6 +352,7 @@ void api_auth_login(struct api_ctx *c)
 	set_cookie(c, sid, SESSION_ABSOLUTE_S);
 	log_info("auth: '%s' logged in from %s", quser, addr);
 	api_audit(c, u->identifier, "info", "auth", "logged in from %s", addr);
+	core_user_logged_in(c->app, u->identifier);
 	answer_session(c, u, csrf);
 out:
 	explicit_bzero(sid, sizeof(sid));

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 struct cfg;
+struct core_bg;
 struct store;
 
 struct app {
@@ -19,6 +20,7 @@ struct app {
 	pthread_t heal_thread, stats_thread;
 	bool threads_started;
 	const char *web_root;         /* --web-root DIR: UI files from DIR, NULL = embedded */
+	struct core_bg *bg;           /* background worker (core/background.c), NULL = none */
 };
 
 #endif

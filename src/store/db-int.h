@@ -54,6 +54,8 @@ struct db_dialect {
 	const char *table_prefix;     /* prepended to our table names */
 	bool quote_reserved;          /* quote lower-case user/key/... as identifiers */
 	bool deferred_paging;         /* pages read their rowids first (db_deferred_paging) */
+	bool default_text_parens;     /* DEFAULT 'x' -> DEFAULT ('x'): MySQL 8 allows a default on
+				       * TEXT only as an expression (MariaDB takes both) */
 	const char *analyze;          /* statistics of one table: format with %s = its name */
 };
 

@@ -43,6 +43,7 @@ static const struct db_dialect mysql_dialect = {
 	.quote_reserved = true,
 	.analyze = "ANALYZE TABLE %s",
 	.deferred_paging = true,
+	.default_text_parens = true,
 };
 
 struct my_col {

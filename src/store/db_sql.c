@@ -323,6 +323,16 @@ static int put_word_(struct xlate *x, const char **s, size_t len)
 		*s = end;
 		return puts_(x, "ON DUPLICATE KEY UPDATE");
 	}
+	if (d->default_text_parens && word_is(w, len, "DEFAULT") && *skip_ws(w + len) == '\'') {
+		const char *lit = skip_ws(w + len);
+		struct tok t = next_tok(lit);
+
+		*s = lit + t.len;
+		r = puts_(x, "DEFAULT (");
+		if (r == 0)
+			r = put(x, lit, t.len);
+		return r < 0 ? r : puts_(x, ")");
+	}
 	if (d->integer && word_is(w, len, "INTEGER"))
 		return puts_(x, d->integer);
 	if (d->blob && word_is(w, len, "BLOB"))

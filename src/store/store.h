@@ -129,8 +129,8 @@ void store_rollback(struct store *st);
 
 /* List queries (API additions: paging, sorting, filtering). limit 0 = all. sort is a JSON field
  * name of the model ("Identifier", "DisplayName", ...); desc reverses; filter matches a
- * substring of identifier or display name (case-insensitive). Sortable peer fields (names
- * compared case-insensitively): CreatedAt (the default, = insertion order), Identifier,
+ * substring of identifier, display name or owner (user id), case-insensitive. Sortable peer
+ * fields (names compared case-insensitively): CreatedAt (the default, = insertion order), Identifier,
  * DisplayName, UserIdentifier, InterfaceIdentifier, Disabled, ExpiresAt, Mode, PublicKey,
  * Addresses (numeric order of the first address), UpdatedAt. Anything else: -EINVAL with
  * err->field "sort". A filter longer than 256 characters: -EINVAL, field "filter". */

@@ -94,6 +94,12 @@ static void test_db_sql__ddl_tokens(void **state)
 				 "NULL AUTO_INCREMENT UNIQUE\n)" MYSQL_TABLE);
 	free(slots);
 	free(out);
+	out = xlate(&all_rewrites, "ALTER TABLE users ADD COLUMN notes TEXT NOT NULL DEFAULT 'a''b'",
+		    &np, &slots, &ns);
+	assert_string_equal(out, "ALTER TABLE wgp_users ADD COLUMN notes TEXT NOT NULL DEFAULT "
+				 "('a''b')");
+	free(slots);
+	free(out);
 	out = xlate(&all_rewrites, "CREATE TABLE audit_entries (id {autoinc}, user TEXT)", &np,
 		    &slots, &ns);
 	assert_string_equal(out, "CREATE TABLE wgp_audit_entries (id BIGINT AUTO_INCREMENT "
