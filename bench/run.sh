@@ -18,6 +18,12 @@
 #      namespace wgpfb<pid>.
 #   4c. bench/bench_monitor.py (a ping round over 1,000 local peers with 10 workers vs ping -c1,
 #      /metrics render time with 10,000 peers vs wg show dump).
+#   4d. bench/bench_db.py (issue 14: a 10,000-peer wg-portal database taken over into SQLite,
+#      PostgreSQL and MariaDB; 100-row page and peer create p50/p99 per engine as ratios
+#      against SQLite), in its own namespace wgpdb<pid> with its own database servers.
+#   4e. bench/bench_cluster.py (issue 17: two nodes on a real PostgreSQL with the RouterOS
+#      simulator: failover time, median of 10; a write on a follower to the router against the
+#      leader's; API p99 with two nodes against one), in its own namespace wgcb<pid>.
 #   5. One "== bench summary" block: one "name: value" line per figure.
 #
 # Benchmarks print figures and ratios; they never fail on speed (timings depend on the machine
@@ -231,6 +237,26 @@ if [ -f bench/bench_monitor.py ]; then
 	set -e
 fi
 
+db_rc=""
+if [ -f bench/bench_db.py ]; then
+	echo
+	echo "== database benchmark (bench/bench_db.py: wg-portal take-over, API per engine)"
+	set +e
+	BENCH_DB_SUMMARY=$TMP/summary-db.txt WGPORTAL_BIN=$BIN python3 -u bench/bench_db.py
+	db_rc=$?
+	set -e
+fi
+
+cl_rc=""
+if [ -f bench/bench_cluster.py ]; then
+	echo
+	echo "== more than one node (bench/bench_cluster.py: failover, follower writes, API p99)"
+	set +e
+	BENCH_CLUSTER_SUMMARY=$TMP/summary-cluster.txt WGPORTAL_BIN=$BIN python3 -u bench/bench_cluster.py
+	cl_rc=$?
+	set -e
+fi
+
 echo
 echo "== bench summary"
 [ -s "$SUMMARY_API" ] && cat "$SUMMARY_API"
@@ -266,6 +292,19 @@ if [ -n "$mon_rc" ]; then
 else
 	echo "monitor_bench: not run (bench/bench_monitor.py missing)"
 fi
+if [ -n "$db_rc" ]; then
+	[ -s "$TMP/summary-db.txt" ] && cat "$TMP/summary-db.txt"
+	[ "$db_rc" -eq 0 ] || echo "db_bench: FAILED (exit $db_rc)"
+else
+	echo "db_bench: not run (bench/bench_db.py missing)"
+fi
+if [ -n "$cl_rc" ]; then
+	[ -s "$TMP/summary-cluster.txt" ] && cat "$TMP/summary-cluster.txt"
+	[ "$cl_rc" -eq 0 ] || echo "cluster_bench: FAILED (exit $cl_rc)"
+else
+	echo "cluster_bench: not run (bench/bench_cluster.py missing)"
+fi
 echo "bench_wall_s: $(( $(date +%s) - T_START ))"
 [ "$api_rc" -eq 0 ] && [ "${local_rc:-0}" -eq 0 ] && [ "${ui_rc:-0}" -eq 0 ] && [ "${mt_rc:-0}" -eq 0 ] &&
-	[ "${mon_rc:-0}" -eq 0 ] && [ "${pf_rc:-0}" -eq 0 ]
+	[ "${mon_rc:-0}" -eq 0 ] && [ "${pf_rc:-0}" -eq 0 ] && [ "${db_rc:-0}" -eq 0 ] &&
+	[ "${cl_rc:-0}" -eq 0 ]

@@ -14,7 +14,9 @@
 #include <sys/stat.h>
 
 #include "api/api.h"
+#include "cli/migrate.h"
 #include "backends/backend.h"
+#include "cluster/cluster.h"
 #include "config/config.h"
 #include "core/core.h"
 #include "delivery/delivery.h"
@@ -32,9 +34,13 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: wgportal [--config PATH] [--web-root DIR]\n"
+		"       wgportal [--config PATH] --migrate-from TYPE DSN\n"
 		"WireGuard Portal in C: manages WireGuard interfaces, peers and users.\n\n"
 		"  -c, --config PATH  config file (default: $WG_PORTAL_CONFIG, else config/config.yaml)\n"
 		"      --web-root DIR serve the web UI from DIR instead of the embedded copy\n"
+		"      --migrate-from TYPE DSN\n"
+		"                     copy a wg-portal v2 database or a wgportal one (TYPE sqlite,\n"
+		"                     postgres or mysql) into the configured database, then exit\n"
 		"  -V, --version      print the version\n"
 		"  -h, --help         this help\n");
 }
@@ -74,6 +80,23 @@ static const char *frontend_root(const struct cfg *cfg)
 	return dir;
 }
 
+/* The configured database; errors name the DSN without its password. */
+static int open_store(const struct cfg *c, struct store **ret, struct err *err)
+{
+	struct store_config sc = cli_store_config(c);
+	int r;
+
+	sc.progress = cli_log_progress;
+	sc.notice = cli_log_notice;
+	r = store_open_config(&sc, ret, NULL, err);
+	if (r < 0) {
+		char *shown = cli_dsn_shown(c->database.type, c->database.dsn);
+		log_err("database (%s) '%s': %s", c->database.type, shown ? shown : "", err->msg);
+		free(shown);
+	}
+	return r;
+}
+
 /* stdout, once: the only place generated credentials ever appear (they are stored hashed) */
 static void print_admin_login(const char *user, const char *pw, const char *token)
 {
@@ -102,9 +125,10 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "web-root", required_argument, NULL, 'W' },
+		{ "migrate-from", required_argument, NULL, 'M' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *config_path = NULL, *web_root = NULL;
+	const char *config_path = NULL, *web_root = NULL, *migrate_type = NULL;
 	struct cfg cfg;
 	struct app app;
 	struct err err;
@@ -116,12 +140,18 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'c': config_path = optarg; break;
 		case 'W': web_root = optarg; break;
+		case 'M': migrate_type = optarg; break;
 		case 'V': printf("wgportal %s\n", WGPORTAL_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (optind < argc) {
+	if (migrate_type && optind + 1 != argc) {
+		fprintf(stderr, "wgportal: --migrate-from TYPE DSN: %s\n",
+			optind < argc ? "one DSN after the type" : "the DSN is missing");
+		return 2;
+	}
+	if (!migrate_type && optind < argc) {
 		fprintf(stderr, "wgportal: unexpected argument '%s'\n", argv[optind]);
 		usage(stderr);
 		return 2;
@@ -154,20 +184,28 @@ int main(int argc, char **argv)
 	log_set_level(log_level_parse(cfg.advanced.log_level));
 	log_set_json(cfg.advanced.log_json);
 	log_set_pretty(cfg.advanced.log_pretty);
+	if (migrate_type) {
+		rc = cli_migrate_from(&cfg, migrate_type, argv[optind]);
+		cfg_release(&cfg);
+		return rc;
+	}
 	log_info("wgportal %s starting (config: %s)", WGPORTAL_VERSION,
 		 cfg.path && *cfg.path ? cfg.path : "built-in defaults");
 	app.cfg = &cfg;
 	app.web_root = web_root ? web_root : frontend_root(&cfg);
 	pthread_mutex_init(&app.write_lock, NULL);
 
-	if (strcmp(cfg.database.type, "sqlite")) {
-		log_err("database.type '%s' is not supported by this build", cfg.database.type);
-		goto out_cfg;
+	/* more than one node (cluster.h): with PostgreSQL the coordination session, and the
+	 * start-up lock until the administrator exists */
+	if (cluster_open(&app, &err) < 0) {
+		log_err("cluster: %s", err.msg);
+		goto out_cluster;
 	}
-	if (store_open_logged(cfg.database.dsn, cfg.database.encryption_passphrase, cfg.database.debug,
-			      cfg.database.slow_query_threshold_ms, &app.store, &err) < 0) {
-		log_err("database '%s': %s", cfg.database.dsn, err.msg);
-		goto out_cfg;
+	if (open_store(&cfg, &app.store, &err) < 0)
+		goto out_cluster;
+	if (cluster_join(&app, &err) < 0) {
+		log_err("cluster: %s", err.msg);
+		goto out_store;
 	}
 	if (backends_init(&cfg, &err) < 0) {
 		log_err("backends: %s", err.msg);
@@ -190,6 +228,7 @@ int main(int argc, char **argv)
 		log_err("bootstrap admin '%s': %s", cfg.core.admin_user, err.msg);
 		goto out_backends;
 	}
+	cluster_ready(&app);
 	if (gen_password || gen_token)
 		print_admin_login(cfg.core.admin_user, gen_password, gen_token);
 	wipe_free(gen_password);
@@ -209,12 +248,16 @@ int main(int argc, char **argv)
 	}
 	if (sync_start(&app) < 0)
 		log_err("cannot start background workers");
-	/* the one place the delivery worker starts (a leader-only job on shared databases) */
-	if (delivery_start(&app) < 0)
+	/* the one place the delivery worker starts: now with one node, on the leader with several
+	 * (cluster.h) */
+	if (cluster_leader_job(&app, "mail and webhook delivery", delivery_start, delivery_stop,
+			       delivery_kick) < 0)
 		log_err("cannot start the mail and webhook delivery worker");
 	if (monitor_start(&app, &err) < 0)
 		log_err("ping checks: %s", err.msg);
 	metrics_exporter_start(&app);
+	if (cluster_start(&app, &err) < 0)
+		log_err("cluster: %s", err.msg);
 	log_info("wgportal ready on %s", cfg.web.listening_address);
 
 	do {
@@ -232,11 +275,14 @@ int main(int argc, char **argv)
 out_background:
 	core_background_stop(&app);
 out_backends:
+	cluster_stop(&app); /* its threads sync devices; hands the leadership on at once */
 	delivery_shutdown();
 	backends_shutdown();
 out_store:
 	store_close(app.store);
-out_cfg:
+out_cluster:
+	cluster_stop(&app); /* idempotent */
+
 	pthread_mutex_destroy(&app.write_lock);
 	cfg_release(&cfg);
 	return rc;

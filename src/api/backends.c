@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* GET /backend/all (our addition): the configured backends, their capabilities and health. */
+#include <stdio.h>
 #include <string.h>
 
 #include "api/handlers.h"
 #include "backends/backend.h"
+#include "cluster/cluster.h"
 #include "monitor/rounds.h"
 
 static const struct {
@@ -76,6 +78,7 @@ static json_t *backend_json(struct backend *be)
 {
 	struct backend_status bs;
 	json_t *o, *caps;
+	char by[64];
 
 	backend_status_get(be, &bs);
 	o = json_object();
@@ -99,6 +102,14 @@ static json_t *backend_json(struct backend *be)
 	json_object_set_new(o, "Statistics", round_json(be, MONITOR_ROUND_STATS));
 	json_object_set_new(o, "PingChecks", round_json(be, MONITOR_ROUND_PING));
 	json_object_set_new(o, "Sync", round_json(be, MONITOR_ROUND_SYNC)); /* last full sync */
+	/* more than one node (docs/cluster.md): who talks to this backend beyond health probes
+	 * (local: every node to its own host; remote: the leader), and whether this node does */
+	if (!be->ops->remote)
+		snprintf(by, sizeof(by), "%s", cluster_node_name());
+	else
+		cluster_served_by(be, NULL, by);
+	json_object_set_new(o, "ServedBy", json_string(by));
+	json_object_set_new(o, "ServedHere", json_boolean(cluster_serves_backend(be)));
 	return o;
 }
 

@@ -6,6 +6,7 @@
  */
 #include "config/config-int.h"
 #include "config/config.h"
+#include "store/db.h"
 #include "util/err.h"
 
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define OFF(f) offsetof(struct cfg, f)
 #define DEFAULT_TIMEOUT_MS  30000
@@ -127,18 +129,38 @@ static int check_numbers(struct cfg_ctx *ctx)
 	return 0;
 }
 
+/* The engine names and the refusal of mssql live with the engines (store/db.c). */
 static int check_database(struct cfg_ctx *ctx)
 {
-	const char *t = ctx->cfg->database.type;
-	int line = line_of_key(ctx, "database.type");
+	struct err e = { 0 };
+	enum db_engine engine;
 
-	if (!strcmp(t, "sqlite"))
+	if (db_engine_parse(ctx->cfg->database.type, &engine, &e) == 0)
 		return 0;
-	if (!strcmp(t, "mysql") || !strcmp(t, "postgres") || !strcmp(t, "mssql"))
-		return bad(ctx, line, "database.type", "database.type '%.32s' is not supported by "
-			   "this build (only sqlite)", t);
-	return bad(ctx, line, "database.type", "unknown database type '%.32s' (expected sqlite, "
-		   "mysql, postgres or mssql)", t);
+	return bad(ctx, line_of_key(ctx, "database.type"), "database.type", "%s", e.msg);
+}
+
+/* cluster.node_name: the host name when unset. A name travels in notifications between nodes
+ * and in the API, so it is restricted to what a host name may hold. */
+static int check_cluster(struct cfg_ctx *ctx)
+{
+	char **name = &ctx->cfg->cluster.node_name;
+	char host[HOST_NAME_MAX + 1];
+	size_t n;
+
+	if (!*name || !**name) {
+		if (gethostname(host, sizeof(host)) < 0 || !*host)
+			snprintf(host, sizeof(host), "localhost");
+		host[sizeof(host) - 1] = '\0';
+		if (cfg_set_str(name, host, false) < 0)
+			return err_set(ctx->err, -ENOMEM, "out of memory");
+	}
+	n = strlen(*name);
+	if (n > CFG_NODE_NAME_MAX || strspn(*name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					       "0123456789.-_") != n)
+		return bad(ctx, line_of_key(ctx, "cluster.node_name"), "cluster.node_name",
+			   "must be 1 to %d letters, digits, '.', '-' or '_'", CFG_NODE_NAME_MAX);
+	return 0;
 }
 
 static const char *list_of(const struct cfg_backend *be)
@@ -285,6 +307,8 @@ int cfg_validate(struct cfg_ctx *ctx)
 	    (r = complete_providers(cfg->auth.ldap, cfg->auth.n_ldap, CFG_L_LDAP)) < 0)
 		return r;
 	if ((r = check_database(ctx)) < 0)
+		return r;
+	if ((r = check_cluster(ctx)) < 0)
 		return r;
 	if ((r = check_numbers(ctx)) < 0)
 		return r;

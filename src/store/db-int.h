@@ -53,12 +53,19 @@ struct db_dialect {
 	const char *create_table_suffix;
 	const char *table_prefix;     /* prepended to our table names */
 	bool quote_reserved;          /* quote lower-case user/key/... as identifiers */
+	bool deferred_paging;         /* pages read their rowids first (db_deferred_paging) */
+	bool default_text_parens;     /* DEFAULT 'x' -> DEFAULT ('x'): MySQL 8 allows a default on
+				       * TEXT only as an expression (MariaDB takes both) */
+	const char *analyze;          /* statistics of one table: format with %s = its name */
 };
 
 struct db_driver {
 	const char *name;
 	const struct db_dialect *dialect;
-	/* Opens db->conn from db->dsn. -ENOTCONN when the server cannot be reached. */
+	/* Opens db->conn from db->dsn. -ENOTCONN when the server cannot be reached. With
+	 * db->op_timeout_ms set, a driver may give up the caller after about op_timeout_ms / 20
+	 * with -EINPROGRESS and continue the same attempt at the next call (kept in db->conn;
+	 * disconnect abandons it). */
 	int (*connect)(struct db *db, struct err *err);
 	/* Closes db->conn (NULL-safe); must work on a lost connection. */
 	void (*disconnect)(struct db *db);
@@ -73,6 +80,9 @@ struct db_driver {
 	int (*step)(struct db_stmt *s, bool first, struct err *err);
 	/* Drops the current execution's results. */
 	void (*reset)(struct db_stmt *s);
+	int (*column_count)(struct db_stmt *s);
+	const char *(*column_name)(struct db_stmt *s, int col);
+	enum db_type (*column_type)(struct db_stmt *s, int col);
 	bool (*column_is_null)(struct db_stmt *s, int col);
 	const char *(*column_text)(struct db_stmt *s, int col);
 	int64_t (*column_int64)(struct db_stmt *s, int col);
@@ -85,6 +95,11 @@ struct db_driver {
 			    struct err *err);
 	/* The quoted name of another application's table ("users" -> "public"."users"). */
 	int (*foreign_table)(struct db *db, const char *name, char *out, size_t size);
+	/* Creates the namespace our tables live in, if the engine has one (NULL: nothing to do). */
+	int (*create_namespace)(struct db *db, struct err *err);
+	/* db_wait_notify (NULL: not supported). */
+	int (*wait_notify)(struct db *db, int timeout_ms, db_notify_fn *fn, void *ctx,
+			   struct err *err);
 };
 
 extern const struct db_driver db_driver_sqlite;
@@ -96,6 +111,7 @@ struct db {
 	enum db_engine engine;
 	struct db_options opt;
 	char *dsn;               /* kept for reconnects; wiped at close (may hold a password) */
+	char *session_options;   /* owned copy behind opt.session_options */
 	void *conn;              /* the driver's connection */
 	unsigned gen;            /* bumped by every (re)connect; statements re-prepare on change */
 	bool lost;               /* the connection is gone, not yet re-established */
@@ -103,6 +119,11 @@ struct db {
 	struct timespec last_attempt; /* of a reconnect */
 	int64_t changes;
 	unsigned long stmt_seq;  /* names of server-side statements */
+	int op_timeout_ms;       /* db_set_op_timeout; 0 = none */
+	/* A reconnect whose connect is still under way (the driver keeps the attempt in conn;
+	 * connect returns -EINPROGRESS until it is done). */
+	bool connecting;
+	int64_t last_step_ns;    /* of the attempt under way */
 };
 
 struct db_stmt {
@@ -126,6 +147,8 @@ struct db_stmt {
  */
 int db_sql_translate(const struct db_dialect *d, const char *sql, char **ret, int *nparams,
 		     int **slots, int *nslots);
+/* Whether name is one of our tables (those a table_prefix applies to). */
+bool db_sql_is_our_table(const char *name);
 /* Splits literal SQL at top-level ';' into statements; calls fn for each non-empty one. */
 int db_sql_split(const char *sql, int (*fn)(const char *stmt, size_t len, void *ctx), void *ctx);
 

@@ -18,9 +18,12 @@
 #include "util/log.h"
 
 #define RECONNECT_INTERVAL_NS 1000000000LL /* one attempt per second while the server is down */
+#define RECONNECT_STEP_GAP_NS 250000000LL  /* a step of an attempt under way at most this often */
 
 static const struct db_driver *const drivers[DB_ENGINE_MAX] = {
 	[DB_SQLITE] = &db_driver_sqlite,
+	[DB_POSTGRES] = &db_driver_postgres,
+	[DB_MYSQL] = &db_driver_mysql,
 };
 
 int64_t db_now_ns(void)
@@ -103,24 +106,58 @@ static int ensure_connected(struct db *db, struct err *err)
 	if (db->in_tx)
 		return err_set(err, -ENOTCONN,
 			       "database unavailable: the connection was lost during the transaction");
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	now_ns = (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec;
-	last_ns = (int64_t)db->last_attempt.tv_sec * 1000000000LL + db->last_attempt.tv_nsec;
-	if (last_ns && now_ns - last_ns < RECONNECT_INTERVAL_NS)
-		return err_set(err, -ENOTCONN, "database unavailable (reconnecting)");
-	db->last_attempt = now;
-	db->drv->disconnect(db);
-	db->conn = NULL;
+	if (db->connecting) {
+		/* one caller at a time spends a step on the attempt; the others waiting for the
+		 * store's lock behind it fail at once instead of adding their steps up */
+		if (db_now_ns() - db->last_step_ns < RECONNECT_STEP_GAP_NS)
+			return err_set(err, -ENOTCONN, "database unavailable (reconnecting)");
+	} else {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		now_ns = (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec;
+		last_ns = (int64_t)db->last_attempt.tv_sec * 1000000000LL +
+			  db->last_attempt.tv_nsec;
+		if (last_ns && now_ns - last_ns < RECONNECT_INTERVAL_NS)
+			return err_set(err, -ENOTCONN, "database unavailable (reconnecting)");
+		db->last_attempt = now;
+		db->drv->disconnect(db);
+		db->conn = NULL;
+	}
 	r = db->drv->connect(db, err);
+	db->last_step_ns = db_now_ns();
+	db->connecting = r == -EINPROGRESS;
+	if (r == -EINPROGRESS)
+		return err_set(err, -ENOTCONN, "database unavailable (reconnecting)");
 	if (r < 0) {
-		if (r != -ENOTCONN)
-			err_set(err, -ENOTCONN, "database unavailable: %s", err ? err->msg : "");
-		return -ENOTCONN;
+		/* the reason of the failed attempt, as a 503 an API client understands (not a
+		 * config error about database.dsn) */
+		char why[ERR_MSG_MAX];
+		snprintf(why, sizeof(why), "%s", err ? err->msg : "");
+		return err_set(err, -ENOTCONN, "database unavailable: %s", why);
 	}
 	db->lost = false;
 	db->gen++;
 	log_debug("database: reconnected to %s", db->drv->name);
 	return 0;
+}
+
+void db_set_op_timeout(struct db *db, int ms)
+{
+	db->op_timeout_ms = ms > 0 ? ms : 0;
+}
+
+unsigned db_session(const struct db *db)
+{
+	return db->lost ? 0 : db->gen;
+}
+
+int db_wait_notify(struct db *db, int timeout_ms, db_notify_fn *fn, void *ctx, struct err *err)
+{
+	int r;
+
+	if (!db->drv->wait_notify)
+		return err_set(err, -EOPNOTSUPP, "%s has no notifications", db->drv->name);
+	r = ensure_connected(db, err);
+	return r < 0 ? r : db->drv->wait_notify(db, timeout_ms, fn, ctx, err);
 }
 
 int db_open(enum db_engine engine, const char *dsn, const struct db_options *opt,
@@ -130,8 +167,7 @@ int db_open(enum db_engine engine, const char *dsn, const struct db_options *opt
 	int r;
 
 	if (engine >= DB_ENGINE_MAX || !drivers[engine])
-		return err_field(err, -EINVAL, "database.type",
-				 "this build supports only database.type sqlite");
+		return err_field(err, -EINVAL, "database.type", "unsupported database engine");
 	if (!dsn || !*dsn)
 		return err_field(err, -EINVAL, "database.dsn", "database.dsn is empty");
 	db = calloc(1, sizeof(*db));
@@ -141,8 +177,13 @@ int db_open(enum db_engine engine, const char *dsn, const struct db_options *opt
 	db->engine = engine;
 	if (opt)
 		db->opt = *opt;
+	/* kept for every reconnect: our own copy */
+	db->opt.session_options = NULL;
 	db->dsn = strdup(dsn);
-	if (!db->dsn) {
+	if (db->dsn && opt && opt->session_options)
+		db->opt.session_options = db->session_options = strdup(opt->session_options);
+	if (!db->dsn || (opt && opt->session_options && !db->session_options)) {
+		free(db->dsn);
 		free(db);
 		return err_set(err, -ENOMEM, "out of memory");
 	}
@@ -166,6 +207,7 @@ void db_close(struct db *db)
 		explicit_bzero(db->dsn, strlen(db->dsn));
 		free(db->dsn);
 	}
+	free(db->session_options);
 	free(db);
 }
 
@@ -417,6 +459,21 @@ int db_step_done(struct db_stmt *s, struct err *err)
 	return r;
 }
 
+int db_column_count(struct db_stmt *s)
+{
+	return s->db->drv->column_count(s);
+}
+
+const char *db_column_name(struct db_stmt *s, int col)
+{
+	return s->db->drv->column_name(s, col);
+}
+
+enum db_type db_column_type(struct db_stmt *s, int col)
+{
+	return s->db->drv->column_is_null(s, col) ? DB_TYPE_NULL : s->db->drv->column_type(s, col);
+}
+
 bool db_column_is_null(struct db_stmt *s, int col)
 {
 	return s->db->drv->column_is_null(s, col);
@@ -531,4 +588,28 @@ int db_foreign_table_exists(struct db *db, const char *name, bool *ret, struct e
 int db_foreign_table(struct db *db, const char *name, char *out, size_t size)
 {
 	return db->drv->foreign_table(db, name, out, size);
+}
+
+int db_create_namespace(struct db *db, struct err *err)
+{
+	int r = ensure_connected(db, err);
+
+	if (r < 0 || !db->drv->create_namespace)
+		return r;
+	return db->drv->create_namespace(db, err);
+}
+
+bool db_deferred_paging(const struct db *db)
+{
+	return db->drv->dialect->deferred_paging;
+}
+
+int db_analyze(struct db *db, const char *table, struct err *err)
+{
+	char sql[128];
+
+	if (!db->drv->dialect->analyze)
+		return 0;
+	snprintf(sql, sizeof(sql), db->drv->dialect->analyze, table);
+	return db_exec(db, sql, err);
 }

@@ -63,6 +63,14 @@ enum store_stmt_id {
 	STMT_IFACE_STATUS_GET,
 	STMT_AUDIT_ADD,
 	STMT_AUDIT_COUNT,
+	STMT_CHANGE_PEER_IFACE,
+	STMT_CHANGE_IFACE_ROW,
+	STMT_CHANGE_NOTIFY,
+	STMT_THROTTLE_GET,
+	STMT_THROTTLE_LOCK,
+	STMT_THROTTLE_PUT,
+	STMT_THROTTLE_DEL,
+	STMT_THROTTLE_PURGE,
 	STMT__MAX
 };
 
@@ -83,6 +91,8 @@ struct store {
 	bool encrypt;           /* secrets are sealed with key */
 	uint8_t *key;           /* STORE_KEY_LEN bytes in sodium_malloc memory, or NULL */
 	struct db_stmt *stmts[STMT__MAX];
+	bool changes_on;        /* store_changes_enable on PostgreSQL */
+	char change_origin[64];
 	struct db_stmt *peer_list[STORE_PEER_LIST_SLOTS];
 };
 
@@ -139,6 +149,17 @@ int store_bind_addr_key(struct db_stmt *s, int col, const char *cidr);
 /* Migration 4: keys the address rows written before it. */
 int store_addr_backfill(struct store *st, struct err *err);
 
+/* Change notifications (store_changes.c), sent inside the caller's transaction when enabled,
+ * else nothing. The interface a peer is stored on now ("" when none; call it before changing
+ * the row); a peer change (after writing; iface "" for a delete); an interface change (after
+ * an insert/update, before a delete with deleted = true: backend and node are read from the
+ * row). */
+int store_change_peer_iface(struct store *st, const char *peer_id, char out[static 256],
+			    struct err *err);
+int store_change_peer(struct store *st, const char *iface, const char *old_iface,
+		      const char *peer_id, const char *old_id, struct err *err);
+int store_change_iface(struct store *st, const char *iface_id, bool deleted, struct err *err);
+
 /* Secrets at rest (store_secret.c). */
 /* Derives the key, or creates salt+verifier on first use; checks the verifier otherwise. */
 int store_secret_setup(struct store *st, const char *passphrase, struct err *err);
@@ -154,9 +175,23 @@ int store_secret_open(struct store *st, const char *stored, const char *field, c
 		      char *out, size_t size, struct err *err);
 void store_secret_free(struct store *st);
 
+/* The meta table (store_secret.c): a key's value (heap, NULL when absent) / an upsert. */
+int store_meta_get(struct store *st, const char *key, char **ret, struct err *err);
+int store_meta_put(struct store *st, const char *key, const char *value, struct err *err);
+/* An audit entry with its own time (store_status.c), for entries taken over. */
+int store_audit_add_at(struct store *st, int64_t created_at, const char *user,
+		       const char *severity, const char *origin, const char *message,
+		       struct err *err);
+/* Refreshes the planner statistics of our bulk tables after a copy (store_status.c). */
+int store_analyze(struct store *st, struct err *err);
+/* count(*) of one of our tables (a constant name, never input). */
+int store_count(struct store *st, const char *table, int64_t *ret, struct err *err);
+
 /* Migrations (store_migrate.c). */
 int store_migrate_to(struct store *st, int target, struct err *err);
 int store_migration_count(void);
+/* The DDL of migration version (1-based), for tests. */
+const char *store_migration_sql(int version);
 /* Reads MAX(version) of schema_version, 0 for an empty database. */
 int store_read_version(struct store *st, int *ret, struct err *err);
 

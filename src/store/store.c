@@ -203,14 +203,7 @@ fail:
 
 int store_open(const char *path, const char *passphrase, struct store **ret, struct err *err)
 {
-	return store_open_logged(path, passphrase, false, 0, ret, err);
-}
-
-int store_open_logged(const char *path, const char *passphrase, bool debug, int64_t slow_ms,
-		      struct store **ret, struct err *err)
-{
-	struct store_open_opts o = { .engine = DB_SQLITE, .dsn = path, .passphrase = passphrase,
-				     .db = { .debug = debug, .slow_query_ms = slow_ms } };
+	struct store_open_opts o = { .engine = DB_SQLITE, .dsn = path, .passphrase = passphrase };
 
 	if (!path || !*path)
 		return err_field(err, -EINVAL, "database.dsn", "database path is empty");
@@ -229,6 +222,13 @@ void store_close(struct store *st)
 	store_secret_free(st);
 	pthread_mutex_destroy(&st->lock);
 	free(st);
+}
+
+void store_set_op_timeout(struct store *st, int ms)
+{
+	store_lock(st);
+	db_set_op_timeout(st->db, ms);
+	store_unlock(st);
 }
 
 int store_schema_version(struct store *st)

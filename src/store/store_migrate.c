@@ -249,6 +249,62 @@ static const char migration_5[] =
 	"CREATE INDEX deliveries_object ON deliveries(object_key, id);\n"
 	"CREATE INDEX deliveries_updated ON deliveries(updated_at);\n";
 
+/*
+ * Version 6: what wg-portal v2 keeps about users besides our columns, so that taking over its
+ * database loses nothing (docs/wg-portal-import.md): a user's login sources with their provider
+ * names (wg-portal's user_authentications), passkey credentials (user_webauthn_credentials),
+ * the user's WebAuthn id and "persist local changes". No foreign keys: wg-portal's tables have
+ * none either, and store_user_delete removes a user's rows explicitly.
+ */
+static const char migration_6[] =
+	"ALTER TABLE users ADD COLUMN webauthn_id TEXT NOT NULL DEFAULT '';\n"
+	"ALTER TABLE users ADD COLUMN persist_local_changes INTEGER NOT NULL DEFAULT 0;\n"
+	"CREATE TABLE user_authentications (\n"
+	"  user_id {key} NOT NULL,\n"
+	"  source {key} NOT NULL,\n"
+	"  provider_name {key} NOT NULL DEFAULT '',\n"
+	"  created_at INTEGER NOT NULL DEFAULT 0,\n"
+	"  updated_at INTEGER NOT NULL DEFAULT 0,\n"
+	"  PRIMARY KEY (user_id, source, provider_name)\n"
+	");\n"
+	"CREATE TABLE user_passkeys (\n"
+	"  user_id {key} NOT NULL,\n"
+	"  credential_id TEXT NOT NULL,\n"
+	"  display_name TEXT NOT NULL DEFAULT '',\n"
+	"  serialized_credential TEXT NOT NULL DEFAULT '',\n"
+	"  created_at INTEGER NOT NULL DEFAULT 0\n"
+	");\n"
+	"CREATE INDEX user_passkeys_user ON user_passkeys(user_id);\n";
+
+/*
+ * Version 7: more than one node on one PostgreSQL database (docs/cluster.md). The node that
+ * hosts a local interface ('' = not assigned: one node, or a remote backend's interface, which
+ * the leader serves); the registry of nodes with their heartbeats (milliseconds since the
+ * epoch, written by the node itself); and the login and API-token throttles, which all nodes
+ * count together: one row per (kind, key) holding the times of its recent failures.
+ */
+static const char migration_7[] =
+	"ALTER TABLE interfaces ADD COLUMN node TEXT NOT NULL DEFAULT '';\n"
+	"CREATE TABLE cluster_nodes (\n"
+	"  name {key} PRIMARY KEY,\n"
+	"  instance TEXT NOT NULL DEFAULT '',\n"
+	"  pid INTEGER NOT NULL DEFAULT 0,\n"
+	"  version TEXT NOT NULL DEFAULT '',\n"
+	"  address TEXT NOT NULL DEFAULT '',\n"
+	"  started_at INTEGER NOT NULL DEFAULT 0,\n"
+	"  heartbeat_at INTEGER NOT NULL DEFAULT 0,\n"
+	"  leader_since INTEGER NOT NULL DEFAULT 0,\n"
+	"  stopped_at INTEGER NOT NULL DEFAULT 0\n"
+	");\n"
+	"CREATE TABLE throttles (\n"
+	"  kind INTEGER NOT NULL,\n"
+	"  key {key} NOT NULL,\n"
+	"  times TEXT NOT NULL DEFAULT '',\n"
+	"  updated_at INTEGER NOT NULL DEFAULT 0,\n"
+	"  PRIMARY KEY (kind, key)\n"
+	");\n"
+	"CREATE INDEX throttles_updated ON throttles(updated_at);\n";
+
 /* A migration: its DDL, then (optionally) C code for what SQL alone cannot do portably. */
 static const struct {
 	const char *sql;
@@ -259,10 +315,19 @@ static const struct {
 	{ migration_3, NULL },
 	{ migration_4, store_addr_backfill },
 	{ migration_5, NULL },
+	{ migration_6, NULL },
+	{ migration_7, NULL },
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION_LATEST,
 	       "STORE_SCHEMA_VERSION_LATEST must equal the number of migrations");
+
+const char *store_migration_sql(int version)
+{
+	if (version < 1 || version > store_migration_count())
+		return NULL;
+	return migrations[version - 1].sql;
+}
 
 int store_migration_count(void)
 {
@@ -334,6 +399,8 @@ int store_migrate_to(struct store *st, int target, struct err *err)
 		return err_set(err, -EPROTO,
 			       "database schema version %d is newer than this wgportal supports (%d)",
 			       cur, store_migration_count());
+	if (cur < target && (r = db_create_namespace(st->db, err)) < 0)
+		return r;
 	for (int v = cur; v < target; v++) {
 		r = store_begin(st, err);
 		if (r < 0)

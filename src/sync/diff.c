@@ -154,6 +154,23 @@ unsigned sync_diff_peer_change(const struct dev_peer *before, struct dev_peer *a
 	return ch;
 }
 
+unsigned sync_diff_peer_elsewhere(struct dev_peer *want, struct dev_peer *have)
+{
+	unsigned ch;
+
+	prefixes_norm(want->allowed_ips, want->n_allowed_ips);
+	ch = sync_diff_peer(want, have);
+	/* the change was a user's: their label goes to the device */
+	if (str_differs(want->name, have->name))
+		ch |= DEV_PEER_CH_NAME;
+	/* a key the device hides is written when the store knows one (set by a user or made by
+	 * wgportal); an empty one stored for a hidden key is unknown, not "none" */
+	if ((want->flags & DEV_PEER_HAS_PSK) && !(have->flags & DEV_PEER_HAS_PSK) &&
+	    !key_is_zero(want->preshared_key))
+		ch |= DEV_PEER_CH_PSK;
+	return ch;
+}
+
 int sync_plan_peers(struct dev_iface *want, struct dev_iface *have, struct dev_peer **ret,
 		    size_t *ret_n)
 {

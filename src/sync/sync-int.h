@@ -19,9 +19,6 @@ bool sync_peer_on_device(const struct backend *be, const struct peer *p);
 uint32_t sync_route_table(const struct app *app, const struct iface *ifc, int ifindex);
 /* Firewall mark for an interface: its own or route_table_offset + ifindex. */
 uint32_t sync_fwmark(const struct app *app, const struct iface *ifc, int ifindex);
-/* core.import_existing for one backend (start-up, and when a backend that was down answers
- * again): interfaces not stored yet are imported with their peers. Caller holds write_lock. */
-void sync_import_backend(struct app *app, struct backend *be);
 /* The differ (diff.c). Interfaces: clears want's HAS_* bits of the fields the device already
  * has (labels kept only when before, the stored state before a user's change, differs;
  * routes and fwmark always kept). sync_iface_changes(): anything but routes/fwmark left. */
@@ -33,6 +30,10 @@ bool sync_iface_changes(const struct dev_iface *want);
  * removed peers, shallow copies of want's entries (free only the array). */
 unsigned sync_diff_peer(const struct dev_peer *want, struct dev_peer *have);
 unsigned sync_diff_peer_change(const struct dev_peer *before, struct dev_peer *after);
+/* A stored peer changed where the state before it is not known here (another cluster node):
+ * against the device's have, plus its name when it differs, plus a PSK the device hides when
+ * the store holds one. */
+unsigned sync_diff_peer_elsewhere(struct dev_peer *want, struct dev_peer *have);
 int sync_plan_peers(struct dev_iface *want, struct dev_iface *have, struct dev_peer **ret,
 		    size_t *ret_n);
 /* Appends the prefixes routed through the interface for one peer. */

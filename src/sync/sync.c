@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cluster/cluster.h"
 #include "config/config.h"
 #include "monitor/rounds.h"
 #include "store/store.h"
@@ -204,6 +205,10 @@ int sync_iface_change(struct app *app, const char *iface_id, const struct iface 
 		r = -EHOSTUNREACH;
 		goto out;
 	}
+	if (!cluster_serves_iface(ifc)) {
+		be = NULL; /* another node's device (cluster.h): it hears of the change */
+		goto out;
+	}
 	r = sync_build_dev_iface(app, ifc, peers, n, &want, err);
 	if (r < 0)
 		goto out;
@@ -381,6 +386,8 @@ int sync_peer(struct app *app, const struct iface *ifc, const struct peer *befor
 
 	if (!be)
 		return -EHOSTUNREACH;
+	if (!cluster_serves_iface(ifc))
+		return 0; /* another node's device (cluster.h): it hears of the change */
 	if (ifc->disabled && !backend_has_cap(be, BACKEND_CAP_DISABLED_PEERS))
 		return 0; /* peers of a disabled local interface are not on the device */
 	memset(dp, 0, sizeof(dp));
@@ -405,6 +412,43 @@ int sync_peer(struct app *app, const struct iface *ifc, const struct peer *befor
 		dev_peer_release(&dp[i]);
 	if (r == 0)
 		r = sync_peer_routes_delta(app, be, ifc, p, remove, old_key, err);
+	return r;
+}
+
+int sync_peer_refresh(struct app *app, const struct iface *ifc, const struct peer *p,
+		      struct err *err)
+{
+	struct backend *be = iface_backend(ifc, err);
+	struct dev_iface have;
+	struct dev_peer dp, *h = NULL;
+	int r;
+
+	if (!be)
+		return -EHOSTUNREACH;
+	if (ifc->disabled && !backend_has_cap(be, BACKEND_CAP_DISABLED_PEERS))
+		return 0; /* peers of a disabled local interface are not on the device */
+	if (!sync_peer_on_device(be, p))
+		return sync_peer(app, ifc, NULL, p, true, err);
+	memset(&have, 0, sizeof(have));
+	if ((r = backend_get_iface(be, ifc->identifier, &have, err)) < 0)
+		return r;
+	if ((r = sync_dev_peer_from(ifc, p, true, &dp)) < 0) {
+		dev_iface_release(&have);
+		return err_field(err, r, "PublicKey", "invalid peer keys");
+	}
+	for (size_t i = 0; i < have.n_peers && !h; i++)
+		if (!memcmp(have.peers[i].public_key, dp.public_key, WG_KEY_LEN))
+			h = &have.peers[i];
+	if (h && (h->flags & DEV_PEER_READONLY))
+		dp.changes = 0; /* the device's own (dynamic) peer */
+	else
+		dp.changes = h ? sync_diff_peer_elsewhere(&dp, h) : DEV_PEER_CH_ALL;
+	if (dp.changes)
+		r = backend_apply_peers(be, ifc->identifier, &dp, 1, err);
+	dev_peer_release(&dp);
+	dev_iface_release(&have);
+	if (r == 0)
+		r = sync_peer_routes_delta(app, be, ifc, p, false, NULL, err);
 	return r;
 }
 
@@ -446,6 +490,8 @@ int sync_iface_remove(struct app *app, const struct iface *ifc, struct err *err)
 
 	if (!be)
 		return -EHOSTUNREACH;
+	if (!cluster_serves_iface(ifc))
+		return 0; /* another node's device (cluster.h): it hears of the change */
 	if (backend_has_cap(be, BACKEND_CAP_ROUTES)) {
 		r = flush_routes(app, be, ifc, err);
 		if (r < 0)

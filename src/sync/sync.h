@@ -32,6 +32,11 @@ int sync_iface_change(struct app *app, const char *iface_id, const struct iface 
  * public key (re-keying) removes the old peer. */
 int sync_peer(struct app *app, const struct iface *ifc, const struct peer *before,
 	      const struct peer *p, bool remove, struct err *err);
+/* Pushes a stored peer that changed on another cluster node (the state before it is not known
+ * here): read from the device and written where it differs (sync_diff_peer_elsewhere), created
+ * when missing. A removal goes through sync_peer(). */
+int sync_peer_refresh(struct app *app, const struct iface *ifc, const struct peer *p,
+		      struct err *err);
 /* Removes the device interface of a stored interface (delete). */
 int sync_iface_remove(struct app *app, const struct iface *ifc, struct err *err);
 
@@ -39,8 +44,13 @@ int sync_iface_remove(struct app *app, const struct iface *ifc, struct err *err)
 int sync_build_dev_iface(struct app *app, const struct iface *ifc, struct peer **peers, size_t n,
 			 struct dev_iface *ret, struct err *err);
 
-/* Start-up (spec 3.10). */
+/* Start-up (spec 3.10). import_existing and restore_state leave out what another node serves
+ * (cluster.h); the leader imports and restores the remote backends when it takes over. */
 int sync_import_existing(struct app *app, struct err *err);
+/* core.import_existing for one backend (start-up, when a backend that was down answers again,
+ * a new leader): interfaces not stored yet are imported with their peers. Caller holds
+ * write_lock. */
+void sync_import_backend(struct app *app, struct backend *be);
 int sync_restore_state(struct app *app, struct err *err);
 
 /* One statistics sweep over every backend (written in one store batch). */

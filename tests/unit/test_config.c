@@ -155,6 +155,35 @@ static void test_config__duration_yaml(void **state)
 		     "webhook.timeout");
 }
 
+/* cluster.node_name (ours, docs/cluster.md): the host name by default, the variable, and only
+ * characters a host name may hold. */
+static void test_config__cluster_node_name(void **state)
+{
+	char host[256] = "";
+	struct cfg cfg;
+	struct err err;
+
+	(void)state;
+	assert_int_equal(gethostname(host, sizeof(host) - 1), 0);
+	assert_int_equal(load(&cfg, "core:\n  import_existing: false\n", &err), 0);
+	assert_string_equal(cfg.cluster.node_name, host);
+	cfg_release(&cfg);
+	assert_int_equal(load(&cfg, "cluster:\n  node_name: portal-1.example_2\n", &err), 0);
+	assert_string_equal(cfg.cluster.node_name, "portal-1.example_2");
+	cfg_release(&cfg);
+	setenv("WG_PORTAL_CLUSTER_NODE_NAME", "from-env", 1);
+	assert_int_equal(load(&cfg, "core:\n  import_existing: false\n", &err), 0);
+	assert_string_equal(cfg.cluster.node_name, "from-env");
+	cfg_release(&cfg);
+	unsetenv("WG_PORTAL_CLUSTER_NODE_NAME");
+	expect_error("cluster:\n  node_name: \"a b\"\n", "line 2: cluster.node_name: must be 1 to 63",
+		     "cluster.node_name");
+	expect_error("cluster:\n  node_name: \"a\\tb\"\n", "cluster.node_name", "cluster.node_name");
+	expect_error("cluster:\n  node_name: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+		     "must be 1 to 63", "cluster.node_name");
+	expect_error("cluster:\n  nodename: x\n", "unknown key 'nodename' in 'cluster'", NULL);
+}
+
 static void test_config__bools(void **state)
 {
 	static const struct { const char *s; bool v; } ok[] = {
@@ -641,13 +670,18 @@ static void test_config__database_type(void **state)
 	assert_int_equal(load(&cfg, "database:\n  type: sqlite\n  dsn: /tmp/x.db\n", &err), 0);
 	assert_string_equal(cfg.database.dsn, "/tmp/x.db");
 	cfg_release(&cfg);
-	expect_error("database:\n  type: postgres\n",
-		     "line 2: database.type: database.type 'postgres' is not supported by "
-		     "this build",
-		     "database.type");
-	expect_error("database:\n  type: mysql\n", "'mysql' is not supported by this build", NULL);
-	expect_error("database:\n  type: mssql\n", "'mssql' is not supported by this build", NULL);
-	expect_error("database:\n  type: oracle\n", "unknown database type 'oracle'",
+	assert_int_equal(load(&cfg, "database:\n  type: postgres\n  dsn: host=db dbname=wg\n", &err),
+			 0);
+	assert_string_equal(cfg.database.type, "postgres");
+	cfg_release(&cfg);
+	assert_int_equal(load(&cfg, "database:\n  type: mysql\n  dsn: u:p@tcp(db:3306)/wg\n", &err),
+			 0);
+	cfg_release(&cfg);
+	expect_error("database:\n  type: mssql\n",
+		     "line 2: database.type: database.type 'mssql' (Microsoft SQL Server) is not "
+		     "supported; supported types: sqlite, postgres, mysql", "database.type");
+	expect_error("database:\n  type: oracle\n",
+		     "unknown database.type 'oracle'; supported types: sqlite, postgres, mysql",
 		     "database.type");
 }
 
@@ -783,6 +817,7 @@ static void test_config__full_tree(void **state)
 		"auth.min_password_length",
 		"advanced.start_listen_port", "backend.default", "backend.mikrotik",
 		"backend.rekey_timeout_interval", "database.type", "database.dsn",
+		"database.debug", "database.slow_query_threshold",
 		"statistics.data_collection_interval", "statistics.collect_peer_data",
 		"statistics.listening_address", "statistics.use_ping_checks",
 		"statistics.ping_check_interval",
@@ -933,6 +968,7 @@ int main(void)
 		T(test_config__duration_invalid),
 		T(test_config__duration_yaml),
 		T(test_config__bools),
+		T(test_config__cluster_node_name),
 		T(test_config__ints),
 		T(test_config__strings_and_lists),
 		T(test_config__null_keeps_default),

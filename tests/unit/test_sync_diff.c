@@ -159,6 +159,31 @@ static void test_diff__user_change(void **state)
 	dev_peer_release(&b);
 }
 
+/* A change made on another cluster node (no "before" here): diffed against the device, with
+ * the user's label, and a hidden PSK written only when the store knows one. */
+static void test_diff__elsewhere(void **state)
+{
+	struct dev_peer w, h;
+
+	(void)state;
+	want_peer(&w, 7, false);
+	have_peer(&h, 7, false); /* pfSense: PSK hidden */
+	h.persistent_keepalive = 25;
+	assert_int_equal(sync_diff_peer_elsewhere(&w, &h), 0); /* imported, unknown PSK */
+	w.name = strdup("laptop");
+	assert_int_equal(sync_diff_peer_elsewhere(&w, &h), DEV_PEER_CH_NAME);
+	h.name = strdup("laptop");
+	fill_key(w.preshared_key, 3);
+	assert_int_equal(sync_diff_peer_elsewhere(&w, &h), DEV_PEER_CH_PSK);
+	dev_peer_release(&h);
+	have_peer(&h, 7, true); /* RouterOS shows it: compared */
+	h.name = strdup("laptop");
+	fill_key(h.preshared_key, 3);
+	assert_int_equal(sync_diff_peer_elsewhere(&w, &h), 0);
+	dev_peer_release(&h);
+	dev_peer_release(&w);
+}
+
 /* A full sync's plan: changed and missing peers, removals of peers the store does not hold,
  * never a read-only (dynamic) one. */
 static void test_diff__plan(void **state)
@@ -303,6 +328,7 @@ int main(void)
 		cmocka_unit_test(test_diff__dialed_peer),
 		cmocka_unit_test(test_diff__allowed_ips_and_disabled),
 		cmocka_unit_test(test_diff__user_change),
+		cmocka_unit_test(test_diff__elsewhere),
 		cmocka_unit_test(test_diff__plan),
 		cmocka_unit_test(test_diff__iface),
 	};
