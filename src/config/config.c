@@ -52,15 +52,6 @@ void cfg_release(struct cfg *cfg)
 	explicit_bzero(cfg, sizeof(*cfg));
 }
 
-const char *cfg_backend_type_name(enum cfg_backend_type t)
-{
-	switch (t) {
-	case CFG_BACKEND_MIKROTIK: return "mikrotik";
-	case CFG_BACKEND_PFSENSE: return "pfsense";
-	default: return "opnsense";
-	}
-}
-
 const struct cfg_backend *cfg_backend_find(const struct cfg *cfg, const char *id)
 {
 	if (!cfg || !id)

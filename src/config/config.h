@@ -180,7 +180,15 @@ int cfg_envsubst(const char *in, char **ret, struct err *err);
 
 /* The backend entry with that id, NULL if none. */
 const struct cfg_backend *cfg_backend_find(const struct cfg *cfg, const char *id);
-/* "mikrotik", "pfsense", "opnsense": the name of the list the entry came from. */
-const char *cfg_backend_type_name(enum cfg_backend_type t);
+/* "mikrotik", "pfsense", "opnsense": the name of the list the entry came from. Inline: the
+ * backend registry uses it without pulling in the config loader (and its database checks). */
+static inline const char *cfg_backend_type_name(enum cfg_backend_type t)
+{
+	switch (t) {
+	case CFG_BACKEND_MIKROTIK: return "mikrotik";
+	case CFG_BACKEND_PFSENSE: return "pfsense";
+	default: return "opnsense";
+	}
+}
 
 #endif
