@@ -6,7 +6,7 @@
 #   make SANITIZE=1 build the sanitizer flavour into build/san/
 
 PKGS     := libulfius libmicrohttpd jansson liborcania libyder yaml-0.1 libsodium libqrencode \
-            libpng libmnl sqlite3 libcurl
+            libpng libmnl sqlite3 libcurl gnutls ldap lber
 CC       ?= cc
 CSTD     := -std=gnu17
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
