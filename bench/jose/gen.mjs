@@ -8,7 +8,8 @@ import { writeFileSync } from 'node:fs'
 
 const out = process.argv[2] || '.'
 const b64u = (b) => Buffer.from(b).toString('base64url')
-const now = Math.floor(Date.now() / 1000)
+// argv[3]: a fixed "now" (unix seconds) for vectors checked in (tests/data/auth/jwt)
+const now = process.argv[3] ? Number(process.argv[3]) : Math.floor(Date.now() / 1000)
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 })
 const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' })
 const ed = generateKeyPairSync('ed25519')

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libFuzzer target over the passkey parsers (src/auth/cbor.c, src/auth/webauthn.c): the input
+ * is read as a CBOR item, as a COSE key, as an attestation object (with a fixed valid
+ * clientDataJSON, so the CBOR paths are reached), as authenticator data of an assertion, and
+ * as clientDataJSON. Build and run (clang-14 + libclang-rt-14-dev):
+ *
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu17 -Isrc -D_GNU_SOURCE \
+ *     tests/fuzz/fuzz_webauthn.c src/auth/cbor.c src/auth/jwt.c src/auth/sig.c src/util/err.c \
+ *     -ljansson -lsodium -lgnutls -o build/fuzz_webauthn
+ *   build/fuzz_webauthn -max_total_time=60 -max_len=4096 build/fuzz-corpus-webauthn
+ *
+ * With -DFUZZ_STANDALONE (any compiler) it runs each file named on the command line once.
+ */
+#include "auth/webauthn.c"
+
+#include <stdint.h>
+#include <stdio.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const uint8_t challenge[WA_CHALLENGE_LEN];
+	const struct wa_rp rp = { "localhost", "http://localhost:8888", false };
+	struct wa_credential *cred = calloc(1, sizeof(*cred));
+	struct sig_key *key = NULL;
+	struct cbor c;
+	long alg;
+	uint32_t count;
+	bool bs;
+	char *cdj = NULL, *enc = b64url_encode(challenge, sizeof(challenge));
+	uint8_t sig[64] = { 0 };
+
+	if (!cred || !enc || asprintf(&cdj, "{\"type\":\"webauthn.create\",\"challenge\":\"%s\","
+				      "\"origin\":\"http://localhost:8888\"}", enc) < 0)
+		goto out;
+	cbor_init(&c, data, size);
+	if (cbor_skip(&c) == 0 && (c.p < data || c.p > data + size))
+		__builtin_trap();
+	if (cose_key_parse(data, size, &key, &alg, NULL) == 0)
+		key = sig_key_free(key);
+	if (webauthn_register(&rp, challenge, cdj, strlen(cdj), data, size, cred, NULL) == 0 &&
+	    (cred->id_len == 0 || cred->id_len > WA_CRED_ID_MAX || cred->cose_key_len > WA_COSE_KEY_MAX))
+		__builtin_trap();
+	/* the assertion path with the input as authenticator data (the signature never verifies,
+	 * but parsing and the flag checks run first) and as clientDataJSON */
+	if (cred->cose_key_len) {
+		(void)webauthn_assert(&rp, challenge, cred, cdj, strlen(cdj), data, size, sig,
+				      sizeof(sig), &count, &bs, NULL);
+		(void)webauthn_assert(&rp, challenge, cred, (const char *)data, size, data, size, sig,
+				      sizeof(sig), &count, &bs, NULL);
+	}
+out:
+	free(cdj);
+	free(enc);
+	free(cred);
+	return 0;
+}
+
+#ifdef FUZZ_STANDALONE
+int main(int argc, char **argv)
+{
+	int ran = 0;
+
+	for (int i = 1; i < argc; i++) {
+		FILE *f = fopen(argv[i], "rb");
+		static uint8_t buf[1024 * 1024];
+		size_t len;
+
+		if (!f) {
+			perror(argv[i]);
+			return 1;
+		}
+		len = fread(buf, 1, sizeof(buf), f);
+		fclose(f);
+		LLVMFuzzerTestOneInput(buf, len);
+		ran++;
+	}
+	printf("ran %d inputs\n", ran);
+	return 0;
+}
+#endif
