@@ -219,7 +219,62 @@ static const char migration_4[] =
 	"CREATE INDEX interface_addresses_key ON interface_addresses(addr_key);\n"
 	"CREATE INDEX peer_addresses_key ON peer_addresses(addr_key);\n";
 
-static const char *const migrations[] = { migration_1, migration_2, migration_3, migration_4 };
+/*
+ * Version 5: sign-in methods (store_auth.h). Provider links as wg-portal's user_authentications
+ * (source + provider name per user), the LDAP interface_filter results of the last sync,
+ * passkeys with each user's WebAuthn handle, TOTP secrets (sealed) and recovery code hashes.
+ * Everything goes with its user.
+ */
+static const char migration_5[] =
+	"CREATE TABLE user_auth_links (\n"
+	"  user_id TEXT NOT NULL REFERENCES users(identifier) ON DELETE CASCADE,\n"
+	"  source TEXT NOT NULL,\n"
+	"  provider TEXT NOT NULL,\n"
+	"  created_at INTEGER NOT NULL,\n"
+	"  PRIMARY KEY (user_id, source, provider)\n"
+	");\n"
+	"CREATE INDEX user_auth_links_provider ON user_auth_links(source, provider);\n"
+	"CREATE TABLE ldap_interface_users (\n"
+	"  provider TEXT NOT NULL,\n"
+	"  iface_id TEXT NOT NULL,\n"
+	"  user_id TEXT NOT NULL,\n"
+	"  PRIMARY KEY (provider, iface_id, user_id)\n"
+	");\n"
+	"CREATE INDEX ldap_interface_users_user ON ldap_interface_users(iface_id, user_id);\n"
+	"CREATE TABLE webauthn_users (\n"
+	"  user_id TEXT PRIMARY KEY REFERENCES users(identifier) ON DELETE CASCADE,\n"
+	"  handle TEXT NOT NULL UNIQUE\n"
+	");\n"
+	"CREATE TABLE webauthn_credentials (\n"
+	"  credential_id TEXT PRIMARY KEY,\n"
+	"  user_id TEXT NOT NULL REFERENCES users(identifier) ON DELETE CASCADE,\n"
+	"  name TEXT NOT NULL DEFAULT '',\n"
+	"  public_key BLOB NOT NULL,\n"
+	"  alg INTEGER NOT NULL,\n"
+	"  sign_count INTEGER NOT NULL DEFAULT 0,\n"
+	"  aaguid TEXT NOT NULL DEFAULT '',\n"
+	"  backup_eligible INTEGER NOT NULL DEFAULT 0,\n"
+	"  backed_up INTEGER NOT NULL DEFAULT 0,\n"
+	"  created_at INTEGER NOT NULL,\n"
+	"  last_used_at INTEGER NOT NULL DEFAULT 0\n"
+	");\n"
+	"CREATE INDEX webauthn_credentials_user ON webauthn_credentials(user_id, created_at);\n"
+	"CREATE TABLE totp_secrets (\n"
+	"  user_id TEXT PRIMARY KEY REFERENCES users(identifier) ON DELETE CASCADE,\n"
+	"  secret TEXT NOT NULL,\n"
+	"  confirmed INTEGER NOT NULL DEFAULT 0,\n"
+	"  last_step INTEGER NOT NULL DEFAULT 0,\n"
+	"  created_at INTEGER NOT NULL\n"
+	");\n"
+	"CREATE TABLE totp_recovery_codes (\n"
+	"  user_id TEXT NOT NULL REFERENCES users(identifier) ON DELETE CASCADE,\n"
+	"  code_hash TEXT NOT NULL,\n"
+	"  used_at INTEGER NOT NULL DEFAULT 0,\n"
+	"  PRIMARY KEY (user_id, code_hash)\n"
+	");\n";
+
+static const char *const migrations[] = { migration_1, migration_2, migration_3, migration_4,
+					   migration_5 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION_LATEST,
 	       "STORE_SCHEMA_VERSION_LATEST must equal the number of migrations");
