@@ -17,6 +17,7 @@
 #include "backends/backend.h"
 #include "config/config.h"
 #include "core/core.h"
+#include "core/signin.h"
 #include "store/store.h"
 #include "metrics/exporter.h"
 #include "monitor/ping.h"
@@ -165,6 +166,10 @@ int main(int argc, char **argv)
 		print_admin_login(cfg.core.admin_user, gen_password, gen_token);
 	wipe_free(gen_password);
 	wipe_free(gen_token);
+	if (signin_start(&app, &err) < 0) {
+		log_err("auth: %s", err.msg);
+		goto out_backends;
+	}
 	if (cfg.core.import_existing)
 		sync_import_existing(&app, &err);
 	if (cfg.core.restore_state && sync_restore_state(&app, &err) < 0)
@@ -172,7 +177,7 @@ int main(int argc, char **argv)
 
 	if (api_start(&app, &err) < 0) {
 		log_err("web: cannot listen on '%s': %s", cfg.web.listening_address, err.msg);
-		goto out_backends;
+		goto out_signin;
 	}
 	if (sync_start(&app) < 0)
 		log_err("cannot start background workers");
@@ -192,6 +197,8 @@ int main(int argc, char **argv)
 	metrics_exporter_stop();
 	monitor_stop();
 	sync_stop(&app);
+out_signin:
+	signin_stop(&app);
 out_backends:
 	backends_shutdown();
 out_store:

@@ -11,6 +11,9 @@
  * (20 in 5 minutes); over either limit the answer is 429 with Retry-After, before any password
  * check. Unknown, disabled and locked users get the same 401 as a wrong password, after the
  * same argon2 work. At most LOGIN_CONCURRENCY hashes run at once (64 MiB each, deps.md 12.14).
+ * The other sign-in methods (auth_oidc.c, auth_passkey.c, auth_totp.c) use the same counters
+ * and open their sessions through api_session_open(), so every method ends in the same
+ * server-side session and every success and failure is audited.
  */
 #include "api/ui.h"
 
@@ -32,6 +35,7 @@
 #include "auth/session.h"
 #include "config/config.h"
 #include "core/core.h"
+#include "core/signin.h"
 #include "store/store.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -259,33 +263,107 @@ static void too_many(struct api_ctx *c, unsigned wait)
 	http_error(c, 429, NULL, "too many login attempts, retry in %u s", wait);
 }
 
-void api_auth_login(struct api_ctx *c)
+void api_client_addr(const struct api_ctx *c, char out[static 64])
+{
+	client_addr(c, out);
+}
+
+bool api_login_throttled(struct api_ctx *c, const char *user)
 {
 	char addr[64], ukey[RATELIMIT_KEY_MAX + 1], akey[80];
-	char sid[SESSION_TOKEN_LEN + 1], csrf[SESSION_TOKEN_LEN + 1];
+	int64_t now = mono_s();
+	unsigned wait = 0, wait_a;
+
+	pthread_once(&login_once, login_init);
+	client_addr(c, addr);
+	snprintf(akey, sizeof(akey), "a:%s", addr);
+	if (user) {
+		snprintf(ukey, sizeof(ukey), "u:%s", user);
+		wait = ratelimit_check(rl_user, ukey, now);
+	}
+	wait_a = ratelimit_check(rl_addr, akey, now);
+	if (wait_a > wait)
+		wait = wait_a;
+	if (!wait)
+		return false;
+	log_info("auth: login%s%s%s from %s throttled", user ? " for '" : "", user ? user : "",
+		 user ? "'" : "", addr);
+	too_many(c, wait);
+	return true;
+}
+
+void api_login_failed(struct api_ctx *c, const char *user, const char *how, const char *why)
+{
+	char addr[64], ukey[RATELIMIT_KEY_MAX + 1], akey[80];
+	int64_t now = mono_s();
+
+	pthread_once(&login_once, login_init);
+	client_addr(c, addr);
+	snprintf(akey, sizeof(akey), "a:%s", addr);
+	if (user) {
+		snprintf(ukey, sizeof(ukey), "u:%s", user);
+		ratelimit_fail(rl_user, ukey, now);
+	}
+	ratelimit_fail(rl_addr, akey, now);
+	log_info("auth: login via %s failed for '%s' from %s%s%s", how, user ? user : "", addr,
+		 why && *why ? ": " : "", why ? why : "");
+	api_audit(c, user ? user : "", "warning", "auth", "login failed via %s from %s%s%s", how,
+		  addr, why && *why ? ": " : "", why ? why : "");
+}
+
+int api_session_open(struct api_ctx *c, const struct user *u, const char *how,
+		     char csrf[static SESSION_TOKEN_LEN + 1], char *ret_sid)
+{
+	char addr[64], ukey[RATELIMIT_KEY_MAX + 1], sid[SESSION_TOKEN_LEN + 1];
+	struct err err = { 0 };
+	int r;
+
+	pthread_once(&login_once, login_init);
+	client_addr(c, addr);
+	snprintf(ukey, sizeof(ukey), "u:%s", u->identifier);
+	ratelimit_reset(rl_user, ukey);
+	/* a fresh id on every login (no fixation); the old session of this browser ends */
+	if (api_session_cookie_present(c))
+		(void)session_delete(c->app->store, session_cookie(c), NULL);
+	r = session_create(c->app->store, u->identifier, (int64_t)time(NULL), sid, csrf, &err);
+	if (r < 0) {
+		http_error_err(c, &err, "cannot create session");
+		return r;
+	}
+	set_cookie(c, sid, SESSION_ABSOLUTE_S);
+	log_info("auth: '%s' logged in via %s from %s", u->identifier, how, addr);
+	api_audit(c, u->identifier, "info", "auth", "logged in via %s from %s", how, addr);
+	if (ret_sid)
+		memcpy(ret_sid, sid, sizeof(sid));
+	explicit_bzero(sid, sizeof(sid));
+	return 0;
+}
+
+const char *api_session_cookie_value(const struct api_ctx *c)
+{
+	return session_cookie(c);
+}
+
+void api_session_answer(struct api_ctx *c, const struct user *u, const char *csrf)
+{
+	answer_session(c, u, csrf);
+}
+
+void api_auth_login(struct api_ctx *c)
+{
+	char csrf[SESSION_TOKEN_LEN + 1];
 	char *user = NULL, *pass = NULL;
 	struct user *u = NULL;
 	struct err err = { 0 };
-	unsigned wait;
+	const char *how = "password";
 	bool ok = false;
 	int r;
 
 	pthread_once(&login_once, login_init);
 	if (login_body(c, &user, &pass) < 0)
 		return;
-	client_addr(c, addr);
-	snprintf(ukey, sizeof(ukey), "u:%s", user);
-	snprintf(akey, sizeof(akey), "a:%s", addr);
-	int64_t now = mono_s();
-	wait = ratelimit_check(rl_user, ukey, now);
-	unsigned wait_a = ratelimit_check(rl_addr, akey, now);
-	if (wait_a > wait)
-		wait = wait_a;
-	if (wait) {
-		log_info("auth: login for '%s' from %s throttled", user, addr);
-		too_many(c, wait);
+	if (api_login_throttled(c, user))
 		goto out;
-	}
 
 	r = store_user_get(c->app->store, user, &u, &err);
 	if (r < 0 && r != -ENOENT) {
@@ -301,30 +379,37 @@ void api_auth_login(struct api_ctx *c)
 	sem_post(&hash_slots);
 	if (ok && (u->disabled || u->locked))
 		ok = false;
+	if (!ok && c->app->signin && c->app->cfg->auth.n_ldap) {
+		/* directories: the user's linked LDAP providers, or registration (auth.go:359) */
+		struct user *lu = NULL;
+		err_clear(&err);
+		r = signin_ldap_password(c->app, user, pass, &lu, &err);
+		if (r == 0 && !lu->disabled && !lu->locked) {
+			user_free(u);
+			u = lu;
+			ok = true;
+			how = "ldap";
+		} else if (r == 0) {
+			user_free(lu);
+		} else if (r != -EACCES) {
+			/* not the password's fault: say so, and do not count it */
+			log_warn("auth: login for '%s': %s", user, err.msg);
+			http_error(c, 503, NULL, "the sign-in directory cannot be reached, try again "
+				   "later");
+			goto out;
+		}
+	}
 	if (!ok) {
-		now = mono_s();
-		ratelimit_fail(rl_user, ukey, now);
-		ratelimit_fail(rl_addr, akey, now);
-		log_info("auth: login failed for '%s' from %s", user, addr);
-		api_audit(c, user, "warning", "auth", "login failed from %s", addr);
+		api_login_failed(c, user, "password", NULL);
 		http_error(c, 401, NULL, "invalid credentials");
 		goto out;
 	}
-	ratelimit_reset(rl_user, ukey);
-	/* a fresh id on every login (no fixation); the old session of this browser ends */
-	if (api_session_cookie_present(c))
-		(void)session_delete(c->app->store, session_cookie(c), NULL);
-	err_clear(&err);
-	r = session_create(c->app->store, u->identifier, (int64_t)time(NULL), sid, csrf, &err);
-	if (r < 0) {
-		http_error_err(c, &err, "cannot create session");
+	/* a second factor, when the user has one (or must set one up) */
+	if (api_totp_challenge(c, u, how))
 		goto out;
-	}
-	set_cookie(c, sid, SESSION_ABSOLUTE_S);
-	log_info("auth: '%s' logged in from %s", user, addr);
-	api_audit(c, u->identifier, "info", "auth", "logged in from %s", addr);
+	if (api_session_open(c, u, how, csrf, NULL) < 0)
+		goto out;
 	answer_session(c, u, csrf);
-	explicit_bzero(sid, sizeof(sid));
 	explicit_bzero(csrf, sizeof(csrf));
 out:
 	user_free(u);
@@ -349,7 +434,7 @@ void api_auth_session(struct api_ctx *c)
 void api_auth_logout(struct api_ctx *c)
 {
 	const char *method = c->req->http_verb ? c->req->http_verb : "";
-	char *csrf = NULL;
+	char *csrf = NULL, *idp_url = NULL;
 	struct user *u = session_user(c, &csrf);
 
 	if (u) {
@@ -360,11 +445,19 @@ void api_auth_logout(struct api_ctx *c)
 			return;
 		}
 		api_audit(c, u->identifier, "info", "auth", "logged out");
+		/* a session from an OpenID provider may end the provider's session too */
+		idp_url = api_oidc_logout_url(c, session_cookie(c));
 	}
 	if (api_session_cookie_present(c))
 		(void)session_delete(c->app->store, session_cookie(c), NULL);
 	user_free(u);
 	auth_secret_free(csrf);
 	set_cookie(c, "", 0);
+	if (idp_url) {
+		json_t *o = json_pack("{s:s, s:s}", "Message", "logout ok", "RedirectUrl", idp_url);
+		free(idp_url);
+		http_json(c, 200, o);
+		return;
+	}
 	http_no_content(c);
 }

@@ -87,6 +87,20 @@ static const struct route routes[] = {
 	{ "POST", "/auth/login", NULL, SCOPE_NONE, api_auth_login },
 	{ "GET", "/auth/session", NULL, SCOPE_NONE, api_auth_session },
 	{ "POST", "/auth/logout", NULL, SCOPE_NONE, api_auth_logout },
+	{ "GET", "/auth/providers", NULL, SCOPE_NONE, api_auth_providers },
+	{ "POST", "/auth/login/totp", NULL, SCOPE_NONE, api_totp_login },
+	{ "GET", "/auth/totp", NULL, SCOPE_ANY, api_totp_status },
+	{ "DELETE", "/auth/totp", NULL, SCOPE_ANY, api_totp_disable },
+	/* setup/confirm authenticate themselves: a session, or a login ticket (enrolment) */
+	{ "POST", "/auth/totp/setup", NULL, SCOPE_NONE, api_totp_setup },
+	{ "POST", "/auth/totp/confirm", NULL, SCOPE_NONE, api_totp_confirm },
+	{ "POST", "/auth/webauthn/login/start", NULL, SCOPE_NONE, api_passkey_login_start },
+	{ "POST", "/auth/webauthn/login/finish", NULL, SCOPE_NONE, api_passkey_login_finish },
+	{ "GET", "/auth/webauthn/credentials", NULL, SCOPE_ANY, api_passkey_list },
+	{ "POST", "/auth/webauthn/register/start", NULL, SCOPE_ANY, api_passkey_register_start },
+	{ "POST", "/auth/webauthn/register/finish", NULL, SCOPE_ANY, api_passkey_register_finish },
+	{ "PUT", "/auth/webauthn/credential/", "credential", SCOPE_ANY, api_passkey_update },
+	{ "DELETE", "/auth/webauthn/credential/", "credential", SCOPE_ANY, api_passkey_delete },
 	{ "GET", "/ui/settings", NULL, SCOPE_NONE, api_ui_settings },
 	{ "GET", "/ui/settings/session", NULL, SCOPE_ANY, api_ui_settings_session },
 	{ "GET", "/audit/all", NULL, SCOPE_ADMIN, api_audit_all },
@@ -96,6 +110,7 @@ static const struct route routes[] = {
 static const struct suffix_route suffix_routes[] = {
 	{ { "POST", "/user/by-id/", "user", SCOPE_ANY, api_token_create }, "/api-token" },
 	{ { "DELETE", "/user/by-id/", "user", SCOPE_ANY, api_token_delete }, "/api-token" },
+	{ { "DELETE", "/user/by-id/", "user", SCOPE_ADMIN, api_totp_reset }, "/totp" },
 	{ { "GET", "/metrics/by-interface/", "interface", SCOPE_ADMIN, api_metrics_iface_peers },
 	  "/peers" },
 };
@@ -306,6 +321,11 @@ static void route_request(struct api_ctx *c, const char *method, const char *pat
 	    (strncmp(path + blen, "/api", 4) != 0 ||
 	     (path[blen + 4] != '\0' && path[blen + 4] != '/'))) {
 		api_ui_static(c, method, path);
+		return;
+	}
+	/* wg-portal's OAuth login URLs (auth_oidc.c): registered at identity providers */
+	if (strncmp(path + blen, "/api/v0/", 8) == 0) {
+		api_v0_dispatch(c, method, path + blen + 7);
 		return;
 	}
 	if (strncmp(path + blen, API_PREFIX, plen) != 0 || path[blen + plen] != '/') {

@@ -205,6 +205,11 @@ const char *oidc_display_name(const struct oidc_provider *p)
 	return *p->cfg->display_name ? p->cfg->display_name : p->cfg->provider_name;
 }
 
+const char *oidc_provider_name(const struct oidc_provider *p)
+{
+	return p->cfg->provider_name;
+}
+
 enum oidc_kind oidc_kind(const struct oidc_provider *p)
 {
 	return p->kind;

@@ -54,6 +54,7 @@ struct oidc_provider *oidc_set_find(struct oidc_set *s, const char *id);
 
 const char *oidc_id(const struct oidc_provider *p);           /* lower-cased provider_name */
 const char *oidc_display_name(const struct oidc_provider *p);
+const char *oidc_provider_name(const struct oidc_provider *p);  /* as configured */
 enum oidc_kind oidc_kind(const struct oidc_provider *p);
 bool oidc_registration_enabled(const struct oidc_provider *p);
 /* Ready to start a login. When not, tries set-up again right away if the last attempt is more

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 struct cfg;
+struct signin;
 struct store;
 
 struct app {
@@ -19,6 +20,7 @@ struct app {
 	pthread_t heal_thread, stats_thread;
 	bool threads_started;
 	const char *web_root;         /* --web-root DIR: UI files from DIR, NULL = embedded */
+	struct signin *signin;        /* LDAP, OpenID/OAuth2, passkeys, TOTP (core/signin.h) */
 };
 
 #endif

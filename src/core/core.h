@@ -43,6 +43,11 @@ int core_user_create(struct app *app, struct user *u, const char *password, stru
 int core_user_update(struct app *app, const char *caller, struct user *u, const char *password,
 		     const char *api_token, struct err *err);
 int core_user_delete(struct app *app, const char *caller, const char *id, struct err *err);
+/* A stored user changed by an identity provider (sign-in refresh, LDAP sync): writes u's
+ * profile, admin flag, disabled state and auth sources, keeps the password, API token, notes
+ * and lock from the store, and applies 3.8 to the user's peers when the disabled flag changes.
+ * -ENOENT when the user is gone. */
+int core_user_save_external(struct app *app, struct user *u, struct err *err);
 
 /* Start-up: bootstrap admin (core.admin_*). When the admin does not exist yet and no
  * admin_password is configured, a strong password is generated and returned in *gen_password;

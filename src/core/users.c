@@ -113,6 +113,54 @@ static int user_peers_set(struct app *app, const char *user_id, bool disable, co
 	return r;
 }
 
+/* Writes u over old (created_at kept) and applies 3.8 to the user's peers when the disabled
+ * flag changes, in one transaction. The caller holds the write lock. */
+static int save_with_effects(struct app *app, const struct user *old, struct user *u,
+			     struct err *err)
+{
+	int r;
+
+	u->created_at = old->created_at;
+	u->updated_at = 0;
+	r = store_begin(app->store, err);
+	if (r < 0)
+		return r;
+	r = store_user_update(app->store, u, err);
+	if (r == 0 && u->disabled && !old->disabled)
+		r = user_peers_set(app, u->identifier, true, "user disabled", err);
+	else if (r == 0 && !u->disabled && old->disabled &&
+		 app->cfg->core.re_enable_peer_after_user_enable)
+		r = user_peers_set(app, u->identifier, false, "user disabled", err);
+	if (r == 0)
+		r = store_commit(app->store, err);
+	else
+		store_rollback(app->store);
+	return r;
+}
+
+int core_user_save_external(struct app *app, struct user *u, struct err *err)
+{
+	struct user *old = NULL;
+	int r;
+
+	pthread_mutex_lock(&app->write_lock);
+	r = store_user_get(app->store, STR(u->identifier), &old, err);
+	if (r == 0) {
+		/* what identity providers never set stays as stored */
+		str_set(&u->password_hash, old->password_hash);
+		str_set(&u->api_token_hash, old->api_token_hash);
+		str_set(&u->notes, old->notes);
+		if (u->locked != old->locked || strcmp(STR(u->locked_reason), STR(old->locked_reason))) {
+			u->locked = old->locked;
+			str_set(&u->locked_reason, old->locked_reason);
+		}
+		r = save_with_effects(app, old, u, err);
+	}
+	pthread_mutex_unlock(&app->write_lock);
+	user_free(old);
+	return r;
+}
+
 int core_user_update(struct app *app, const char *caller, struct user *u, const char *password,
 		     const char *api_token, struct err *err)
 {
@@ -179,21 +227,7 @@ int core_user_update(struct app *app, const char *caller, struct user *u, const 
 	if (u->locked && (!u->locked_reason || !*u->locked_reason))
 		str_set(&u->locked_reason, "locked by admin");
 	strv_copy(&u->auth_sources, &old->auth_sources);
-	u->created_at = old->created_at;
-	u->updated_at = 0;
-	r = store_begin(app->store, err);
-	if (r < 0)
-		goto unlock;
-	r = store_user_update(app->store, u, err);
-	if (r == 0 && u->disabled && !old->disabled)
-		r = user_peers_set(app, u->identifier, true, "user disabled", err);
-	else if (r == 0 && !u->disabled && old->disabled &&
-		 app->cfg->core.re_enable_peer_after_user_enable)
-		r = user_peers_set(app, u->identifier, false, "user disabled", err);
-	if (r == 0)
-		r = store_commit(app->store, err);
-	else
-		store_rollback(app->store);
+	r = save_with_effects(app, old, u, err);
 unlock:
 	pthread_mutex_unlock(&app->write_lock);
 	user_free(old);

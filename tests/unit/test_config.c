@@ -410,6 +410,7 @@ static void test_config__env_defaults(void **state)
 	setenv("WG_PORTAL_STATISTICS_DATA_COLLECTION_INTERVAL", "30s", 1);
 	setenv("WG_PORTAL_WEB_EXTERNAL_URL", "https://vpn.example.com/", 1);
 	setenv("WG_PORTAL_AUTH_WEBAUTHN_ENABLED", "false", 1);
+	setenv("WG_PORTAL_MAIL_LINK_ONLY", "true", 1);
 	setenv("WG_PORTAL_DATABASE_DSN", "/var/lib/x.db", 1);
 	assert_int_equal(load(&cfg, "", &err), 0);
 	assert_int_equal(cfg.advanced.start_listen_port, 51900);
@@ -425,7 +426,8 @@ static void test_config__env_defaults(void **state)
 	assert_string_equal(cfg.database.dsn, "/var/lib/x.db");
 	assert_int_equal(cfg.warnings.n, 0);
 	/* Env-set keys this build does not implement are reported like file keys. */
-	assert_true(strv_contains(&cfg.unsupported, "auth.webauthn.enabled"));
+	assert_true(strv_contains(&cfg.unsupported, "mail.link_only"));
+	assert_false(strv_contains(&cfg.unsupported, "auth.webauthn.enabled"));
 	assert_false(strv_contains(&cfg.unsupported, "advanced.start_listen_port"));
 	cfg_release(&cfg);
 }
@@ -563,7 +565,7 @@ static void test_config__ignored_sample_keys(void **state)
 	assert_int_equal(cfg.auth.ldap[0].interface_filter_ids.n, 1);
 	assert_string_equal(cfg.auth.ldap[0].interface_filter_ids.v[0], "wg0");
 	assert_string_equal(cfg.auth.ldap[0].interface_filter_filters.v[0], "(memberOf=vpn)");
-	assert_true(strv_contains(&cfg.unsupported, "auth.ldap"));
+	assert_false(strv_contains(&cfg.unsupported, "auth.ldap"));
 	cfg_release(&cfg);
 }
 
@@ -764,15 +766,15 @@ static void test_config__backends_pfsense_example(void **state)
 static void test_config__full_tree(void **state)
 {
 	static const char *const unsupported[] = {
-		"mail.host", "mail.password", "mail.templates_path", "auth.oidc", "auth.oauth",
-		"auth.ldap", "auth.webauthn.enabled", "webhook.url",
+		"mail.host", "mail.password", "mail.templates_path", "webhook.url",
 		"webhook.timeout", "advanced.config_storage_path",
 		"advanced.expiry_check_interval", "web.session_secret",
 		"web.csrf_secret", "web.frontend_filepath", "database.slow_query_threshold",
 	};
 	static const char *const implemented[] = {
 		"core.admin_user", "core.admin_password", "advanced.log_level",
-		"auth.min_password_length",
+		"auth.min_password_length", "auth.oidc", "auth.oauth", "auth.ldap",
+		"auth.webauthn.enabled", "auth.hide_login_form",
 		"advanced.start_listen_port", "backend.default", "backend.mikrotik",
 		"backend.rekey_timeout_interval", "database.type", "database.dsn",
 		"statistics.data_collection_interval", "statistics.collect_peer_data",
