@@ -310,7 +310,20 @@ static int disable_missing(struct app *app, const struct cfg_auth_provider *p,
 	return r;
 }
 
-/* updateInterfaceLdapFilters: who may self-provision on each filtered interface. */
+/* A filter in parentheses, whether written with them or not. */
+static char *parenthesised(const char *f)
+{
+	char *out = NULL;
+
+	if (*f == '(')
+		return strdup(f);
+	return asprintf(&out, "(%s)", f) < 0 ? NULL : out;
+}
+
+/* updateInterfaceLdapFilters: who may self-provision on each filtered interface. wg-portal
+ * combines "(&(%s)(%s))" of sync_filter and the interface's filter (ldap_sync.go:265), which
+ * doubles the parentheses of filters written with them, as its documentation writes them
+ * ("(memberOf=...)"), and slapd refuses that; here each part is parenthesised once. */
 static int interface_filters(struct app *app, const struct cfg_auth_provider *p,
 			     struct err *err)
 {
@@ -318,12 +331,18 @@ static int interface_filters(struct app *app, const struct cfg_auth_provider *p,
 		struct ext_user *v = NULL;
 		struct strv ids = STRV_INIT;
 		size_t n = 0, skipped = 0;
-		char *filter = NULL;
+		char *filter = NULL, *a = NULL, *b = parenthesised(p->interface_filter_filters.v[i]);
 		struct err e = { 0 };
 		int r;
 
-		if (asprintf(&filter, "(&(%s)(%s))", p->sync_filter,
-			     p->interface_filter_filters.v[i]) < 0)
+		if (b && *p->sync_filter && (a = parenthesised(p->sync_filter)) &&
+		    asprintf(&filter, "(&%s%s)", a, b) < 0)
+			filter = NULL;
+		else if (b && !*p->sync_filter)
+			filter = strdup(b);
+		free(a);
+		free(b);
+		if (!filter)
 			return err_set(err, -ENOMEM, "out of memory");
 		r = ldap_search_users(p, filter, &v, &n, &skipped, &e);
 		free(filter);

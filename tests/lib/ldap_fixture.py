@@ -39,6 +39,7 @@ USERS = {
     "dave": ("dave@example.org", "Dave-LDAP-pass-4", "Dave", "Dunn", "", []),
     "dave2": ("dave@example.org", "Dave-LDAP-pass-4", "Dave", "Double", "", []),
     "okstar": ("o(k)*@example.org", "Star-LDAP-pass-5", "Oscar", "Kay", "", []),
+    "erin": ("erin@example.org", "Erin-LDAP-pass-6", "Erin", "Eck", "", []),
 }
 LOGIN_FILTER = "(&(objectClass=inetOrgPerson)(mail={{login_identifier}})(!(employeeType=disabled)))"
 SYNC_FILTER = "(&(objectClass=inetOrgPerson)(!(employeeType=disabled)))"
@@ -195,6 +196,12 @@ access to *
                 self.proc.kill()
                 self.proc.wait()
         self.proc = None
+
+    def modify(self, ldif_text):
+        """Applies an LDIF change as the directory's root (the test changing the directory)."""
+        subprocess.run(["ldapmodify", "-x", "-H", self.url, "-D", f"cn=root,{SUFFIX}",
+                        "-w", "root-pw"], input=ldif_text.encode(), check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
     def info(self):
         return {"url": self.url, "ldaps_url": self.ldaps_url, "ca": self.ca,
