@@ -142,16 +142,19 @@ static void redirect_state(struct api_ctx *c, const char *ret, const char *state
 	free(url);
 }
 
+/* The binding cookie goes through ulfius' cookie list, not a Set-Cookie header: the session
+ * cookie of the same answer is such a header, and a second one would replace it. */
 static void binding_cookie(struct api_ctx *c, const char *value, long max_age)
 {
 	bool secure = !strncasecmp(c->app->cfg->web.external_url, "https://", 8);
-	char *h = NULL;
+	char path[300];
 
-	if (asprintf(&h, "%s=%s; Path=%s/api/v0/auth/login/; Max-Age=%ld; HttpOnly; SameSite=Lax%s",
-		     BINDING_COOKIE, value, base_path(c), max_age, secure ? "; Secure" : "") < 0)
-		return;
-	http_header(c, "Set-Cookie", h);
-	free(h);
+	snprintf(path, sizeof(path), "%s/api/v0/auth/login/", base_path(c));
+	/* Lax: the provider brings the browser back from another site (docs/auth.md) */
+	ulfius_add_same_site_cookie_to_response(c->resp, BINDING_COOKIE, value,
+						max_age ? NULL : "Thu, 01 Jan 1970 00:00:00 GMT",
+						(unsigned)max_age, NULL, path, secure, 1,
+						U_COOKIE_SAME_SITE_LAX);
 }
 
 static const char *binding_value(const struct api_ctx *c)
@@ -417,7 +420,10 @@ char *api_oidc_logout_url(struct api_ctx *c, const char *session_id)
 			 NULL) < 0)
 		return NULL;
 	p = oidc_set_find(c->app->signin->idps, l.provider);
-	if (p && asprintf(&post, "%s%s/#/login", c->app->cfg->web.external_url, base_path(c)) >= 0)
+	/* the UI's root, without a fragment: providers refuse post-logout URIs with one
+	 * (oidc-provider: "post_logout_redirect_uris must not contain fragments"); wg-portal
+	 * sends "<ui>/#/login" (endpoint_authentication.go:435) */
+	if (p && asprintf(&post, "%s%s/", c->app->cfg->web.external_url, base_path(c)) >= 0)
 		url = oidc_logout_url(p, l.id_token, post);
 	free(post);
 	explicit_bzero(&l, sizeof(l));
