@@ -168,6 +168,8 @@ static int check_code(struct api_ctx *c, const char *user_id, const char *code,
 	sodium_memzero(t.secret, sizeof(t.secret));
 	if (cr == 0)
 		return store_totp_use_step(c->app->store, user_id, step, err);
+	if (cr == -EALREADY)
+		return err_set(err, -EACCES, "this code was used already, wait for the next one");
 	if (totp_recovery_hash(code, hash)) {
 		*ret_recovery = true;
 		return store_totp_use_recovery(c->app->store, user_id, hash, (int64_t)time(NULL),

@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <ldap.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,19 +94,54 @@ static int set_ca(LDAP *ld)
 	return rc;
 }
 
-static int set_tls(LDAP *ld, const struct cfg_auth_provider *p, struct err *err)
+/* One TLS context per provider, made on first use and shared by every later connection
+ * (LDAP_OPT_X_TLS_CTX, reference-counted by libldap): the CA bundle and client certificate are
+ * read once, not at every sign-in. This also bounds a libldap 2.5.13 defect: the client
+ * certificate chain and key it loads into a context are never freed (tls_g.c, tlsg_ctx_init;
+ * tests/lsan.supp). Changed certificate files take effect after a restart. */
+#define TLS_CACHE_MAX 64
+static struct {
+	const struct cfg_auth_provider *p;
+	void *ctx;
+} tls_cache[TLS_CACHE_MAX];
+static pthread_mutex_t tls_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static int new_ctx(LDAP *ld, const struct cfg_auth_provider *p)
 {
-	int req = p->cert_validation ? LDAP_OPT_X_TLS_DEMAND : LDAP_OPT_X_TLS_NEVER, zero = 0, rc;
+	int zero = 0, rc;
 
 	rc = p->cert_validation ? set_ca(ld) : LDAP_OPT_SUCCESS;
-	if (rc == LDAP_OPT_SUCCESS)
-		rc = ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &req);
 	if (rc == LDAP_OPT_SUCCESS && *p->tls_certificate_path)
 		rc = ldap_set_option(ld, LDAP_OPT_X_TLS_CERTFILE, p->tls_certificate_path);
 	if (rc == LDAP_OPT_SUCCESS && *p->tls_key_path)
 		rc = ldap_set_option(ld, LDAP_OPT_X_TLS_KEYFILE, p->tls_key_path);
 	if (rc == LDAP_OPT_SUCCESS)
 		rc = ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &zero);
+	return rc;
+}
+
+static int set_tls(LDAP *ld, const struct cfg_auth_provider *p, struct err *err)
+{
+	int req = p->cert_validation ? LDAP_OPT_X_TLS_DEMAND : LDAP_OPT_X_TLS_NEVER, rc;
+	size_t i;
+
+	/* per handle as well: libldap checks the host name by the handle's setting */
+	rc = ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &req);
+	pthread_mutex_lock(&tls_mu);
+	for (i = 0; i < TLS_CACHE_MAX && tls_cache[i].p && tls_cache[i].p != p; i++)
+		;
+	if (rc == LDAP_OPT_SUCCESS && i < TLS_CACHE_MAX && tls_cache[i].p == p) {
+		rc = ldap_set_option(ld, LDAP_OPT_X_TLS_CTX, tls_cache[i].ctx);
+	} else if (rc == LDAP_OPT_SUCCESS) {
+		rc = new_ctx(ld, p);
+		void *ctx = NULL;
+		if (rc == LDAP_OPT_SUCCESS && i < TLS_CACHE_MAX &&
+		    ldap_get_option(ld, LDAP_OPT_X_TLS_CTX, &ctx) == LDAP_OPT_SUCCESS && ctx) {
+			tls_cache[i].p = p;
+			tls_cache[i].ctx = ctx;   /* our reference, kept for the process */
+		}
+	}
+	pthread_mutex_unlock(&tls_mu);
 	if (rc != LDAP_OPT_SUCCESS)
 		return err_set(err, -EINVAL, "cannot set up TLS (client certificate '%s' / key '%s' "
 			       "readable?)", p->tls_certificate_path, p->tls_key_path);

@@ -44,6 +44,7 @@ int totp_check(const uint8_t secret[TOTP_SECRET_LEN], const char *code, int64_t 
 {
 	char typed[TOTP_DIGITS + 1], want[TOTP_DIGITS + 1];
 	int64_t step = now / TOTP_PERIOD_S, hit = -1;
+	bool used = false;
 	size_t n = 0;
 
 	for (const char *p = code ? code : ""; *p; p++) {
@@ -60,12 +61,14 @@ int totp_check(const uint8_t secret[TOTP_SECRET_LEN], const char *code, int64_t 
 	for (int64_t s = step - TOTP_WINDOW; s <= step + TOTP_WINDOW; s++) {
 		snprintf(want, sizeof(want), "%06u",
 			 hotp(TOTP_SHA1, secret, TOTP_SECRET_LEN, (uint64_t)s, TOTP_DIGITS));
-		if (sodium_memcmp(want, typed, TOTP_DIGITS) == 0 && s > last_step && hit < 0)
+		bool match = sodium_memcmp(want, typed, TOTP_DIGITS) == 0;
+		if (match && s > last_step && hit < 0)
 			hit = s;
+		used |= match && s <= last_step;
 	}
 	sodium_memzero(want, sizeof(want));
 	if (hit < 0)
-		return -EACCES;
+		return used ? -EALREADY : -EACCES;
 	*ret_step = hit;
 	return 0;
 }

@@ -30,8 +30,9 @@ uint32_t totp_at(enum totp_hash h, const uint8_t *key, size_t key_len, int64_t t
 
 /* Checks a 6-digit code (spaces ignored) against secret at time now. 0 and *ret_step (the
  * matching time step, to be stored as the new last step) when it matches a step in
- * [now-1, now+1] that is greater than last_step; -EACCES otherwise (also for replays),
- * -EINVAL when the text is not 6 digits. Constant time in the secret. */
+ * [now-1, now+1] that is greater than last_step; -EALREADY when it matches only a step that
+ * was used already (a replay), -EACCES otherwise, -EINVAL when the text is not 6 digits.
+ * Constant time in the secret. */
 int totp_check(const uint8_t secret[TOTP_SECRET_LEN], const char *code, int64_t now,
 	       int64_t last_step, int64_t *ret_step);
 

@@ -306,7 +306,7 @@ int store_passkey_list(struct store *st, const char *user_id, struct store_passk
 
 	store_lock(st);
 	r = prep(st, "SELECT " PASSKEY_COLS " FROM webauthn_credentials WHERE user_id = ?1 "
-		 "ORDER BY created_at, credential_id", &s, "list passkeys", err, 1, user_id);
+		 "ORDER BY created_at, rowid", &s, "list passkeys", err, 1, user_id);
 	while (r == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		nv = realloc(v, (cnt + 1) * sizeof(*v));
 		if (!nv) {

@@ -181,8 +181,10 @@ class Daemon:
         if self.ns:
             cmd = ["ip", "netns", "exec", self.ns] + cmd
         self.logf = open(self.log_path, "ab")
+        env = dict(os.environ)
+        env.setdefault("LSAN_OPTIONS", "suppressions=" + os.path.join(ROOT, "tests", "lsan.supp"))
         self.proc = subprocess.Popen(cmd, stdout=self.logf, stderr=subprocess.STDOUT,
-                                     cwd=self.tmp)
+                                     cwd=self.tmp, env=env)
         return wait_port(port, host, timeout, self.proc)
 
     def running(self):

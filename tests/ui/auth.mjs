@@ -156,7 +156,8 @@ async function main() {
     slapd = await startSlapd()
     const cfg = writeConfig(port, idpPort, slapd.info)
     const bin = process.env.WGPORTAL_BIN || 'build/wgportal'
-    daemon = start('auth-wgportal', path.isAbsolute(bin) ? bin : path.join(ROOT, bin), ['--config', cfg])
+    daemon = start('auth-wgportal', path.isAbsolute(bin) ? bin : path.join(ROOT, bin), ['--config', cfg],
+      { env: { LSAN_OPTIONS: process.env.LSAN_OPTIONS || 'suppressions=' + path.join(ROOT, 'tests/lsan.supp') } })
     const up = await waitFor(async () => (await call(port, 'GET', 'ui/settings')).status === 200, 60000, 200)
     if (!T.ok(up, 'wgportal starts (provider still down)', readLog(daemon).slice(-1500))) return
     await call(port, 'POST', 'user/new', { Identifier: CAROL, Email: 'carol@local.test', Password: CAROL_PW, Firstname: 'Carol' })
