@@ -270,6 +270,7 @@ static void login_callback(struct api_ctx *c, struct oidc_provider *p)
 {
 	char *state = http_query(c, "state"), *code = http_query(c, "code");
 	char *idp_err = http_query(c, "error"), *idp_desc = http_query(c, "error_description");
+	char *iss = http_query(c, "iss");
 	char key[8 + OIDC_STATE_LEN + 1], bind[SESSION_HASH_HEX + 1] = "", how[160];
 	char csrf[SESSION_TOKEN_LEN + 1], sid[SESSION_TOKEN_LEN + 1];
 	const char *browser = binding_value(c);
@@ -283,7 +284,7 @@ static void login_callback(struct api_ctx *c, struct oidc_provider *p)
 
 	snprintf(how, sizeof(how), "%s %s", oidc_kind(p) == OIDC_KIND_OIDC ? "oidc" : "oauth",
 		 oidc_id(p));
-	if (!state || !code || !idp_err || !idp_desc) {
+	if (!state || !code || !idp_err || !idp_desc || !iss) {
 		http_json(c, 500, NULL);
 		goto out;
 	}
@@ -308,6 +309,11 @@ static void login_callback(struct api_ctx *c, struct oidc_provider *p)
 		api_login_failed(c, NULL, how, "login state of another browser or provider");
 		redirect_state(c, st.return_to, "err", "the login was started in another browser, "
 			       "please try again");
+		goto out;
+	}
+	if (!oidc_iss_matches(p, iss)) {
+		api_login_failed(c, NULL, how, "authorization response from another issuer (iss)");
+		redirect_state(c, st.return_to, "err", "the answer came from another provider");
 		goto out;
 	}
 	if (*idp_err) {
@@ -351,6 +357,7 @@ out:
 	free(state);
 	free(idp_err);
 	free(idp_desc);
+	free(iss);
 }
 
 void api_v0_dispatch(struct api_ctx *c, const char *method, const char *rest)

@@ -427,6 +427,18 @@ bool oidc_ready(struct oidc_provider *p, char *why, size_t why_len)
 	return ready;
 }
 
+bool oidc_iss_matches(struct oidc_provider *p, const char *iss)
+{
+	bool ok;
+
+	if (!iss || !*iss || p->kind != OIDC_KIND_OIDC)
+		return true;
+	pthread_mutex_lock(&p->mu);
+	ok = p->ready && p->issuer && !strcmp(iss, p->issuer);
+	pthread_mutex_unlock(&p->mu);
+	return ok;
+}
+
 static void random_token(char out[OIDC_STATE_LEN + 1])
 {
 	uint8_t raw[32];
@@ -582,6 +594,9 @@ static int exchange(struct oidc_provider *p, const struct oidc_round_trip *rt, c
 		token_error(rep, why, sizeof(why));
 		r = err_set(err, -EACCES, "the provider refused the authorization code: HTTP %ld, %s",
 			    rep->status, why);
+		if (p->cfg->log_sensitive_info)
+			log_debug("auth: provider '%s': token endpoint answered HTTP %ld: %s", p->id,
+				  rep->status, why);
 		idp_reply_release(rep);
 		return r;
 	}
@@ -619,6 +634,28 @@ static int verify_id_token(struct oidc_provider *p, const char *token, const cha
 	return r == -ENOKEY ? -EACCES : r;
 }
 
+/* log_sensitive_info (auth_oidc.go:197-200 logs the token itself): the decoded header and
+ * claims of a refused ID token at debug level. The signature is left out: a token with its
+ * signature is a credential and never reaches a log. */
+static void log_refused_token(const struct oidc_provider *p, const char *token, const char *why)
+{
+	const char *d1 = strchr(token, '.'), *d2 = d1 ? strchr(d1 + 1, '.') : NULL;
+	uint8_t *h = NULL, *c = NULL;
+	size_t hl = 0, cl = 0;
+
+	if (!p->cfg->log_sensitive_info || !d2 ||
+	    b64url_decode(token, (size_t)(d1 - token), &h, &hl) < 0 ||
+	    b64url_decode(d1 + 1, (size_t)(d2 - d1 - 1), &c, &cl) < 0) {
+		free(h);
+		return;
+	}
+	log_debug("auth: OIDC provider '%s': ID token refused (%s): header %.*s, claims %.*s",
+		  p->id, why, (int)(hl > 512 ? 512 : hl), (const char *)h,
+		  (int)(cl > 2048 ? 2048 : cl), (const char *)c);
+	free(h);
+	free(c);
+}
+
 /* OpenID: ID token claims, completed by userinfo (auth_oidc.go:184-264). */
 static int oidc_claims(struct oidc_provider *p, const struct oidc_round_trip *rt,
 		       json_t *tokens, json_t **ret, char **ret_id_token, struct err *err)
@@ -632,8 +669,10 @@ static int oidc_claims(struct oidc_provider *p, const struct oidc_round_trip *rt
 
 	if (!id_token)
 		return err_set(err, -EPROTO, "token does not contain id_token");
-	if ((r = verify_id_token(p, id_token, rt->nonce, &claims, err)) < 0)
+	if ((r = verify_id_token(p, id_token, rt->nonce, &claims, err)) < 0) {
+		log_refused_token(p, id_token, err->msg);
 		return r;
+	}
 	if (p->userinfo_ep && idp_get(p->userinfo_ep, access, &rep, &uerr) == 0) {
 		const char *sub = json_string_value(json_object_get(claims, "sub"));
 		const char *usub = json_string_value(json_object_get(rep.json, "sub"));

@@ -62,6 +62,10 @@ bool oidc_registration_enabled(const struct oidc_provider *p);
  * and copies the reason into why. */
 bool oidc_ready(struct oidc_provider *p, char *why, size_t why_len);
 
+/* RFC 9207: an "iss" parameter of the authorization response must name this provider (mix-up
+ * attacks). True when absent, or when it equals the discovered issuer. */
+bool oidc_iss_matches(struct oidc_provider *p, const char *iss);
+
 /* The round trip's secrets, kept server-side between begin and finish. */
 struct oidc_round_trip {
 	char state[OIDC_STATE_LEN + 1];

@@ -380,6 +380,13 @@ def bad_round_trips(base, idp):
     # a state is single-use
     st, h, body, url = b.follow(f"{base}/api/v0/auth/login/keycloak/callback?state={state}&code=x")
     T.eq(login_state(url)[0], "err", "a state works once")
+    # RFC 9207: an answer naming another issuer (mix-up)
+    st, h, body = b.req(f"{base}/api/v0/auth/login/keycloak/init?redirect=false")
+    state = json.loads(body)["State"]
+    st, h, body, url = b.follow(f"{base}/api/v0/auth/login/keycloak/callback?state={state}"
+                                "&code=x&iss=https%3A%2F%2Fevil.example")
+    s, why = login_state(url)
+    T.ok(s == "err" and "another provider" in why, "iss of another issuer: refused", why)
 
 
 def logout(base):
