@@ -61,6 +61,18 @@ static int64_t mono_s(void)
 	return (int64_t)ts.tv_sec;
 }
 
+static void reset_endpoints(struct oidc_provider *p)
+{
+	free(p->issuer);
+	free(p->auth_ep);
+	free(p->token_ep);
+	free(p->userinfo_ep);
+	free(p->end_session_ep);
+	free(p->jwks_uri);
+	p->issuer = p->auth_ep = p->token_ep = p->userinfo_ep = NULL;
+	p->end_session_ep = p->jwks_uri = NULL;
+}
+
 static void provider_free(struct oidc_provider *p)
 {
 	if (!p)
@@ -70,12 +82,7 @@ static void provider_free(struct oidc_provider *p)
 	jwks_free(p->jwks);
 	free(p->id);
 	free(p->redirect_uri);
-	free(p->issuer);
-	free(p->auth_ep);
-	free(p->token_ep);
-	free(p->userinfo_ep);
-	free(p->end_session_ep);
-	free(p->jwks_uri);
+	reset_endpoints(p);
 	free(p);
 }
 
@@ -344,18 +351,6 @@ out:
 	idp_reply_release(&rep);
 	free(url);
 	return r;
-}
-
-static void reset_endpoints(struct oidc_provider *p)
-{
-	free(p->issuer);
-	free(p->auth_ep);
-	free(p->token_ep);
-	free(p->userinfo_ep);
-	free(p->end_session_ep);
-	free(p->jwks_uri);
-	p->issuer = p->auth_ep = p->token_ep = p->userinfo_ep = NULL;
-	p->end_session_ep = p->jwks_uri = NULL;
 }
 
 /* One set-up attempt; the caller holds no lock. Only one thread attempts at a time. */

@@ -98,34 +98,35 @@ static int collect(struct store *st, sqlite3_stmt *s, struct strv *a, struct str
 	return r;
 }
 
-int store_auth_link_list(struct store *st, const char *user_id, struct strv *ret_sources,
-			 struct strv *ret_providers, struct err *err)
+/* Runs a read under the lock and collects its first one or two columns. */
+static int read_lists(struct store *st, const char *sql, const char *what, const char *a,
+		      const char *b, struct strv *col0, struct strv *col1, struct err *err)
 {
 	sqlite3_stmt *s;
 	int r;
 
 	store_lock(st);
-	r = prep(st, "SELECT source, provider FROM user_auth_links WHERE user_id = ?1 "
-		 "ORDER BY created_at, source, provider", &s, "read provider links", err, 1, user_id);
+	r = prep(st, sql, &s, what, err, 2, a, b);
 	if (r == 0)
-		r = collect(st, s, ret_sources, ret_providers, "read provider links", err);
+		r = collect(st, s, col0, col1, what, err);
 	store_unlock(st);
 	return r;
+}
+
+int store_auth_link_list(struct store *st, const char *user_id, struct strv *ret_sources,
+			 struct strv *ret_providers, struct err *err)
+{
+	return read_lists(st, "SELECT source, provider FROM user_auth_links WHERE user_id = ?1 "
+			  "ORDER BY created_at, source, provider", "read provider links", user_id,
+			  NULL, ret_sources, ret_providers, err);
 }
 
 int store_auth_link_users(struct store *st, const char *source, const char *provider,
 			  struct strv *ret, struct err *err)
 {
-	sqlite3_stmt *s;
-	int r;
-
-	store_lock(st);
-	r = prep(st, "SELECT user_id FROM user_auth_links WHERE source = ?1 AND provider = ?2 "
-		 "ORDER BY user_id", &s, "read provider users", err, 2, source, provider);
-	if (r == 0)
-		r = collect(st, s, ret, NULL, "read provider users", err);
-	store_unlock(st);
-	return r;
+	return read_lists(st, "SELECT user_id FROM user_auth_links WHERE source = ?1 AND "
+			  "provider = ?2 ORDER BY user_id", "read provider users", source, provider,
+			  ret, NULL, err);
 }
 
 /* ---- LDAP interface_filter ---------------------------------------------------------------- */

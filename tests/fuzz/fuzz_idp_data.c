@@ -123,26 +123,4 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return 0;
 }
 
-#ifdef FUZZ_STANDALONE
-int main(int argc, char **argv)
-{
-	int ran = 0;
-
-	for (int i = 1; i < argc; i++) {
-		FILE *f = fopen(argv[i], "rb");
-		static uint8_t buf[1024 * 1024];
-		size_t len;
-
-		if (!f) {
-			perror(argv[i]);
-			return 1;
-		}
-		len = fread(buf, 1, sizeof(buf), f);
-		fclose(f);
-		LLVMFuzzerTestOneInput(buf, len);
-		ran++;
-	}
-	printf("ran %d inputs\n", ran);
-	return 0;
-}
-#endif
+#include "fuzz_main.h"
