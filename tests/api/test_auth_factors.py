@@ -16,146 +16,24 @@ once, ticket reuse and expiry, the account limit, disabling with a code, the adm
 auth.totp.required_for_admins (enrolment at login). Output is TAP.
 """
 import base64
-import hashlib
-import hmac
-import json
 import os
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
 import threading
-import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
 import ldap_fixture  # noqa: E402  (free_port)
 import wgtest  # noqa: E402
-
-from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519  # noqa: E402
+from signin import Authenticator, Session, b64u, totp, unb64u  # noqa: E402
 
 T = wgtest.Tap()
 ADMIN = "admin@wgportal.local"
 ADMIN_PW = "Adm1n-Factors-Passw0rd-2026!"
 ADMIN_TOKEN = "T0k3nFactorsAdm1nAbcdefghijklmnop"
 USER_PW = "Us3r-Factors-Passw0rd-long!"
-
-
-def b64u(b):
-    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
-
-
-def unb64u(s):
-    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
-
-
-# ---- minimal CBOR encoder (what an authenticator sends) -----------------------------------
-def cbor(v):
-    def head(major, n):
-        if n < 24:
-            return bytes([major << 5 | n])
-        if n < 256:
-            return bytes([major << 5 | 24, n])
-        if n < 65536:
-            return bytes([major << 5 | 25]) + struct.pack(">H", n)
-        return bytes([major << 5 | 26]) + struct.pack(">I", n)
-    if isinstance(v, bool):
-        return bytes([0xf5 if v else 0xf4])
-    if isinstance(v, int):
-        return head(0, v) if v >= 0 else head(1, -1 - v)
-    if isinstance(v, bytes):
-        return head(2, len(v)) + v
-    if isinstance(v, str):
-        return head(3, len(v.encode())) + v.encode()
-    if isinstance(v, list):
-        return head(4, len(v)) + b"".join(cbor(x) for x in v)
-    if isinstance(v, dict):
-        return head(5, len(v)) + b"".join(cbor(k) + cbor(x) for k, x in v.items())
-    raise TypeError(v)
-
-
-class Authenticator:
-    """A software passkey: one credential, a sign counter, user verification on."""
-
-    def __init__(self, kind="es256"):
-        self.kind = kind
-        self.key = ec.generate_private_key(ec.SECP256R1()) if kind == "es256" \
-            else ed25519.Ed25519PrivateKey.generate()
-        self.cred_id = os.urandom(32)
-        self.count = 0
-        self.handle = None
-
-    def cose(self):
-        if self.kind == "es256":
-            n = self.key.public_key().public_numbers()
-            return cbor({1: 2, 3: -7, -1: 1, -2: n.x.to_bytes(32, "big"),
-                         -3: n.y.to_bytes(32, "big")})
-        raw = self.key.public_key().public_bytes(serialization.Encoding.Raw,
-                                                 serialization.PublicFormat.Raw)
-        return cbor({1: 1, 3: -8, -1: 6, -2: raw})
-
-    def auth_data(self, rp_id, flags, with_cred):
-        ad = hashlib.sha256(rp_id.encode()).digest() + bytes([flags | (0x40 if with_cred else 0)])
-        ad += struct.pack(">I", self.count)
-        if with_cred:
-            ad += bytes(16) + struct.pack(">H", len(self.cred_id)) + self.cred_id + self.cose()
-        return ad
-
-    def sign(self, data):
-        if self.kind == "es256":
-            return self.key.sign(data, ec.ECDSA(hashes.SHA256()))
-        return self.key.sign(data)
-
-    def create(self, options, origin, flags=0x05):
-        pk = options["publicKey"]
-        self.handle = pk["user"]["id"]
-        cdj = json.dumps({"type": "webauthn.create", "challenge": pk["challenge"],
-                          "origin": origin, "crossOrigin": False}).encode()
-        att = cbor({"fmt": "none", "attStmt": {},
-                    "authData": self.auth_data(pk["rp"]["id"], flags, True)})
-        return {"id": b64u(self.cred_id), "rawId": b64u(self.cred_id), "type": "public-key",
-                "response": {"clientDataJSON": b64u(cdj), "attestationObject": b64u(att)}}
-
-    def get(self, options, origin, bump=1, handle=None, flags=0x05):
-        pk = options["publicKey"]
-        self.count += bump
-        cdj = json.dumps({"type": "webauthn.get", "challenge": pk["challenge"],
-                          "origin": origin}).encode()
-        ad = self.auth_data(pk["rpId"], flags, False)
-        sig = self.sign(ad + hashlib.sha256(cdj).digest())
-        return {"id": b64u(self.cred_id), "rawId": b64u(self.cred_id), "type": "public-key",
-                "response": {"clientDataJSON": b64u(cdj), "authenticatorData": b64u(ad),
-                             "signature": b64u(sig), "userHandle": handle or self.handle}}
-
-
-class Session:
-    def __init__(self, port):
-        self.c = wgtest.Client(port)
-        self.cookie, self.csrf = "", ""
-
-    def take(self, r):
-        for k, v in r.headers:
-            if k.lower() == "set-cookie" and v.startswith("wgPortalSession=") and \
-                    "Max-Age=0" not in v:
-                self.cookie = v.split(";")[0]
-        j = r.json() if r.status == 200 else None
-        if isinstance(j, dict) and j.get("CsrfToken"):
-            self.csrf = j["CsrfToken"]
-        return r
-
-    def api(self, method, path, body=None):
-        return self.take(self.c.api(method, path, body, auth=None,
-                                    headers={"Cookie": self.cookie, "X-CSRF-Token": self.csrf}))
-
-
-def totp(secret_b32, t=None, step=0):
-    key = base64.b32decode(secret_b32 + "=" * (-len(secret_b32) % 8))
-    c = int((t or time.time()) // 30) + step
-    mac = hmac.new(key, struct.pack(">Q", c), hashlib.sha1).digest()
-    off = mac[-1] & 15
-    return "%06d" % ((struct.unpack(">I", mac[off:off + 4])[0] & 0x7fffffff) % 1000000)
 
 
 def write_config(tmp, port):

@@ -15,17 +15,13 @@ expired, nonce), a state of another browser, a made-up state, an error from the 
 return URLs of other origins refused; logout with the provider's end-session URL; audit.
 Output is TAP; WGPORTAL_BIN selects the binary.
 """
-import html
-import http.cookiejar
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -33,6 +29,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
 import ldap_fixture  # noqa: E402  (free_port)
 import wgtest  # noqa: E402
+from signin import Browser  # noqa: E402
 
 T = wgtest.Tap()
 ADMIN = "admin@wgportal.local"
@@ -41,57 +38,6 @@ ADMIN_TOKEN = "T0k3nOidcAdm1nAbcdefghijklmnopqrs"
 OIDC_SECRET = "S3cret+with:colon/slash and space"
 OAUTH_SECRET = "oauth-post-secret-0123456789"
 IDP_HOST = "127.0.0.2"
-
-
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *a, **kw):
-        return None
-
-
-class Browser:
-    """Cookie jar + manual redirects, so every hop can be looked at."""
-
-    def __init__(self):
-        self.jar = http.cookiejar.CookieJar()
-        self.op = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar),
-                                              NoRedirect)
-        self.hops = []
-
-    def req(self, url, data=None, headers=None):
-        r = urllib.request.Request(url, data=urllib.parse.urlencode(data).encode()
-                                   if isinstance(data, dict) else data, headers=headers or {})
-        try:
-            resp = self.op.open(r, timeout=30)
-        except urllib.error.HTTPError as e:
-            resp = e
-        body = resp.read()
-        return resp.status, dict(resp.headers), body
-
-    def follow(self, url, data=None, limit=15):
-        """Follows redirects; returns (status, headers, body, final url)."""
-        for _ in range(limit):
-            st, h, body = self.req(url, data)
-            self.hops.append((st, url))
-            loc = h.get("Location")
-            if st in (301, 302, 303, 307) and loc:
-                url = urllib.parse.urljoin(url, loc)
-                data = None
-                if not url.startswith("http"):
-                    return st, h, body, url
-                continue
-            return st, h, body, url
-        raise RuntimeError("too many redirects")
-
-    def submit_form(self, page_url, body, fields):
-        """Posts the page's form (action from the HTML) with fields."""
-        m = re.search(rb'<form[^>]*action="([^"]+)"', body)
-        if not m:
-            raise RuntimeError("no form on " + page_url + ": " + body[:300].decode(errors="replace"))
-        action = urllib.parse.urljoin(page_url, html.unescape(m.group(1).decode()))
-        return self.follow(action, fields)
-
-    def cookie(self, name):
-        return next((c.value for c in self.jar if c.name == name), None)
 
 
 def write_config(tmp, port, idp_port):
@@ -272,7 +218,7 @@ def flow(base, account, provider="keycloak", ret=True, browser=None, before_call
     q = "redirect=true" + ("&return=" + urllib.parse.quote(base + "/#/login?next=%2Fpeers",
                                                            safe="") if ret else "")
     st, h, body, url = b.follow(f"{base}/api/v0/auth/login/{provider}/init?{q}")
-    if url.startswith(f"http://{IDP_HOST}") and b"prompt" in body:
+    if url.startswith(f"http://{IDP_HOST}") and b'value="login"' in body:
         st, h, body, url = b.submit_form(url, body, {"prompt": "login", "login": account,
                                                      "password": "anything"})
     if url.startswith(f"http://{IDP_HOST}") and b'value="consent"' in body:
