@@ -78,7 +78,7 @@ static json_t *credential_json(const struct store_passkey *k)
 	time_t t = (time_t)k->created_at, l = (time_t)k->last_used_at;
 	struct tm tm;
 
-	/* wg-portal's format (models_authentication.go:62: "2006-01-02 15:04:05") */
+	/* wg-portal's format (models_authentication.go:66: "2006-01-02 15:04:05") */
 	strftime(created, sizeof(created), "%Y-%m-%d %H:%M:%S", gmtime_r(&t, &tm));
 	strftime(used, sizeof(used), "%Y-%m-%d %H:%M:%S", gmtime_r(&l, &tm));
 	return json_pack("{s:s, s:s, s:s, s:s}", "ID", k->id, "Name", k->name, "CreatedAt", created,

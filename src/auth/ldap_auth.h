@@ -42,7 +42,7 @@ int ldap_search_users(const struct cfg_auth_provider *p, const char *filter,
 		      struct ext_user **ret, size_t *ret_n, size_t *ret_skipped, struct err *err);
 void ldap_users_free(struct ext_user *v, size_t n);
 
-/* Start-up check of admin_group (config post-processing of wg-portal, config/auth.go:110):
+/* Start-up check of admin_group (config post-processing of wg-portal, internal/config/auth.go:229):
  * "" is valid; otherwise it must parse as a DN. */
 int ldap_dn_check(const char *dn, struct err *err);
 /* DN equality as go-ldap's DN.Equal. false when either does not parse. */

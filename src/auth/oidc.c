@@ -2,7 +2,7 @@
 /*
  * OpenID Connect / OAuth2 relying party (auth/oidc.h). wg-portal's counterparts:
  * internal/app/auth/auth_oidc.go (discovery, verifier, userinfo merge), auth_oauth.go (plain
- * OAuth2 with user_info_url), auth.go:458-618 (the two login steps).
+ * OAuth2 with user_info_url), internal/app/auth/auth.go:458-618 (the two login steps).
  */
 #include "auth/oidc.h"
 

@@ -6,7 +6,7 @@
  * authorization-code flow with PKCE, as a relying party (docs/auth.md "OpenID Connect").
  *
  * A set holds every configured provider under its lower-cased provider_name (a second one
- * with the same name, across oidc and oauth, is skipped: wg-portal auth.go:205-246). OpenID
+ * with the same name, across oidc and oauth, is skipped: wg-portal internal/app/auth/auth.go:205-246). OpenID
  * providers need discovery from base_url (issuer must equal base_url, go-oidc's rule) and their
  * JWKS before they are ready; set-up is retried (oidc_set_setup) and never stops the daemon.
  * Plain OAuth2 providers are ready at once.

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Start and stop of the sign-in methods (core/signin.h): start-up checks, the OpenID set-up
- * thread (wg-portal auth.go:140-187: an immediate attempt, then every 30 s for the providers
+ * thread (wg-portal internal/app/auth/auth.go:140-187: an immediate attempt, then every 30 s for the providers
  * that failed) and the LDAP sync threads (ldap_sync.go:18-55: a first run at start, then every
  * sync_interval).
  */

@@ -8,7 +8,7 @@
  * turn what a provider says into wgportal users.
  *
  * signin_start() checks what must be right before the daemon serves (each LDAP admin_group
- * parses as a DN, each admin regex compiles; wg-portal config/auth.go:110 stops start-up on a
+ * parses as a DN, each admin regex compiles; wg-portal internal/config/auth.go:229 stops start-up on a
  * bad DN, and so do we), then sets up the OpenID providers in the background (retried every
  * 30 s, never fatal) and starts one sync thread per LDAP provider with sync_interval > 0.
  */
@@ -48,7 +48,7 @@ int signin_start(struct app *app, struct err *err);
 void signin_stop(struct app *app);
 
 /*
- * A user an identity provider vouched for (wg-portal auth.go:629-806 processUserInfo): an
+ * A user an identity provider vouched for (wg-portal internal/app/auth/auth.go:629-806 processUserInfo): an
  * unknown user is created when allow_register (no password, no admin unless the provider says
  * so), a known one gets the provider linked and, unless disabled or locked, the profile and
  * (when the provider knows) the admin flag refreshed. *ret is the stored user; the caller
@@ -60,7 +60,7 @@ int signin_external_user(struct app *app, const struct ext_user *info, const cha
 			 struct err *err);
 
 /*
- * The LDAP part of a password sign-in (auth.go:359-452): for a stored user, every linked LDAP
+ * The LDAP part of a password sign-in (internal/app/auth/auth.go:359-452): for a stored user, every linked LDAP
  * provider is asked; for an unknown one, every provider with registration_enabled, creating the
  * user on success. 0 with *ret when a directory accepted the password; -EACCES when none did;
  * -EHOSTUNREACH / -ETIMEDOUT when a directory that could have decided was unreachable (err

@@ -223,7 +223,7 @@ int ext_user_sanitize(struct ext_user *u)
 	    replace(&u->department, sanitize_string, SANITIZE_NAME_MAX) < 0)
 		return -ENOMEM;
 	/* a group name that cleaning had to change (beyond trimming) is dropped, not kept
-	 * altered (auth.go:59-76) */
+	 * altered (internal/domain/auth.go:59-76) */
 	for (size_t i = 0; i < u->groups.n && r == 0; i++) {
 		char *g = sanitize_string(u->groups.v[i], SANITIZE_GROUP_MAX);
 		char *t = strdup(u->groups.v[i]);
