@@ -4,6 +4,8 @@
 #   make test       install what tests need, run every suite (plain and ASan+UBSan builds)
 #   make bench      benchmarks, printed as ratios against a reference measured in the same run
 #   make SANITIZE=1 build the sanitizer flavour into build/san/
+#   make fuzz       libFuzzer targets of tests/fuzz/ (clang-14) into build/fuzz/;
+#                   tests/fuzz/run.sh SECONDS runs each of them (docs/http-hardening.md)
 
 PKGS     := libulfius libmicrohttpd jansson liborcania libyder yaml-0.1 libsodium libqrencode \
             libpng libmnl sqlite3 libcurl gnutls ldap lber
@@ -56,6 +58,33 @@ UI_DIST   := $(shell find ui/dist -type f 2>/dev/null)
 
 .PHONY: all deps run test unit bench clean fuzz ui
 all: $(BUILD)/wgportal
+
+# libFuzzer targets: the library once more with clang-14 and fuzzer instrumentation, each
+# tests/fuzz/fuzz_*.c linked against it (a target may also #include the parser it tests).
+FUZZ_CC    ?= clang-14
+FUZZ_DIR   := build/fuzz
+FUZZ_FLAGS := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+              -fno-sanitize-recover=undefined $(CSTD) -Wall -Wextra -Werror -Wno-unused-parameter \
+              -Wno-missing-field-initializers
+FUZZ_OBJS  := $(SRCS:%.c=$(FUZZ_DIR)/%.o)
+FUZZ_SRCS  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS  := $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ_DIR)/%)
+
+fuzz: $(FUZZ_BINS)
+
+$(FUZZ_DIR)/%.o: %.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  FUZZCC  $<")
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+$(FUZZ_DIR)/libwgportal.a: $(FUZZ_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_standalone.h $(FUZZ_DIR)/libwgportal.a
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  FUZZLD  $@")
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) -Itests/fuzz $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< \
+	    $(FUZZ_DIR)/libwgportal.a $(LDLIBS)
 
 deps:
 	$(Q)scripts/install-deps.sh build
@@ -138,4 +167,4 @@ bench:
 clean:
 	rm -rf build
 
--include $(OBJS:.o=.d) $(BUILD)/src/main.d $(UNIT_BINS:%=%.d)
+-include $(OBJS:.o=.d) $(BUILD)/src/main.d $(UNIT_BINS:%=%.d) $(FUZZ_OBJS:.o=.d)

@@ -47,7 +47,7 @@ function get(path, headers) {
 // host: the address this session talks to. The polling sessions use one address each
 // (10.93.0.N on the namespace's lo, see bench_ui.sh), as users behind different addresses do;
 // from one address, 20 browsers keep more keep-alive connections open than the daemon allows
-// per client address (64).
+// per client address (32).
 async function newSession(browser, host = '127.0.0.1') {
   const base = `http://${host}:${PORT}`
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', baseURL: base })
@@ -57,7 +57,8 @@ async function newSession(browser, host = '127.0.0.1') {
       if (document.querySelector('[data-test=peer-table] tr[data-peer]')) { window.__wgpFirstRow = performance.now(); mo.disconnect() }
     }).observe(document, { subtree: true, childList: true })
   })
-  const r = await ctx.request.post(base + '/api/v1/auth/login', { data: { Username: ADMIN, Password: ADMIN_PW }, timeout: 30000 })
+  // a browser's login carries its Origin (the server refuses a login without a same-origin one)
+  const r = await ctx.request.post(base + '/api/v1/auth/login', { data: { Username: ADMIN, Password: ADMIN_PW }, headers: { Origin: base }, timeout: 30000 })
   if (r.status() !== 200) throw new Error('login: HTTP ' + r.status())
   const page = await ctx.newPage()
   page.setDefaultTimeout(30000)

@@ -7,49 +7,49 @@
  * accepts the cookie instead of Basic auth, with X-CSRF-Token required on state-changing
  * methods (api_session_authenticate, called by the router).
  *
- * Login throttling: failures are counted per account (5 in 5 minutes) and per client address
- * (20 in 5 minutes); over either limit the answer is 429 with Retry-After, before any password
- * check. Unknown, disabled and locked users get the same 401 as a wrong password, after the
- * same argon2 work. At most LOGIN_CONCURRENCY hashes run at once (64 MiB each, deps.md 12.14).
- * The other sign-in methods (auth_oidc.c, auth_passkey.c, auth_totp.c) use the same counters
- * and open their sessions through api_session_open(), so every method ends in the same
- * server-side session and every success and failure is audited.
+ * Login throttling (api/throttle.h): failures are counted per account (5 in 5 minutes) and
+ * per client address (20 in 5 minutes); every attempt reserves its slot in both before the
+ * password is checked, so parallel attempts cannot outrun the count. Over either limit the
+ * answer is 429 with Retry-After, before any password check. Unknown, disabled and locked
+ * users get the same 401 as a wrong password, after the same argon2 work. At most
+ * LOGIN_CONCURRENCY hashes run at once (64 MiB each, deps.md 12.14). A password change ends
+ * the user's other sessions (core_user_update).
+ *
+ * The other sign-in methods (auth_oidc.c, auth_passkey.c, auth_totp.c; docs/auth.md) reserve
+ * and count their attempts in the same throttles (api_login_reserve) and open their sessions
+ * through api_session_open(), so every method ends in the same server-side session and every
+ * success and failure is audited. A correct password followed by a second factor does not
+ * clear the account's failures: wrong one-time codes keep counting across password logins.
  */
 #include "api/ui.h"
 
 #include <errno.h>
-#include <netdb.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <ulfius.h>
 
 #include "api/json_model.h"
+#include "api/throttle.h"
 #include "auth/basic.h"
-#include "auth/ratelimit.h"
 #include "auth/session.h"
 #include "config/config.h"
 #include "core/core.h"
 #include "core/signin.h"
+#include "httpd/guard.h"
 #include "store/store.h"
 #include "util/err.h"
 #include "util/log.h"
 
-#define LOGIN_USER_FAILURES 5
-#define LOGIN_ADDR_FAILURES 20
-#define LOGIN_WINDOW_S 300
-#define LOGIN_TABLE_KEYS 4096
 #define LOGIN_CONCURRENCY 4
 #define LOGIN_FIELD_MAX 1024
 #define DEFAULT_COOKIE "wgPortalSession"
 
 static pthread_once_t login_once = PTHREAD_ONCE_INIT;
-static struct ratelimit *rl_user, *rl_addr;
 static sem_t hash_slots;
 static char *dummy_hash;             /* equalises the work for unknown users */
 static __thread bool req_is_session;
@@ -66,19 +66,9 @@ void api_auth_set_session(bool on)
 
 static void login_init(void)
 {
-	rl_user = ratelimit_new(LOGIN_USER_FAILURES, LOGIN_WINDOW_S, LOGIN_TABLE_KEYS);
-	rl_addr = ratelimit_new(LOGIN_ADDR_FAILURES, LOGIN_WINDOW_S, LOGIN_TABLE_KEYS);
 	sem_init(&hash_slots, 0, LOGIN_CONCURRENCY);
 	if (core_password_hash("wgportal-no-such-user-placeholder", &dummy_hash) < 0)
 		dummy_hash = NULL;
-}
-
-static int64_t mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec;
 }
 
 /* The configured cookie name when it is a valid RFC 6265 token, else the default. */
@@ -97,6 +87,16 @@ static const char *cookie_name(const struct api_ctx *c)
 static const char *session_cookie(const struct api_ctx *c)
 {
 	return c->req->map_cookie ? u_map_get(c->req->map_cookie, cookie_name(c)) : NULL;
+}
+
+bool api_session_hash(const struct api_ctx *c, char out[static SESSION_HASH_HEX + 1])
+{
+	const char *v = session_cookie(c);
+
+	if (!c->is_session || !v || !session_id_is_valid(v))
+		return false;
+	session_hash(v, out);
+	return true;
 }
 
 bool api_session_cookie_present(const struct api_ctx *c)
@@ -119,19 +119,6 @@ static void set_cookie(struct api_ctx *c, const char *value, long max_age)
 	http_header(c, "Set-Cookie", h);
 	explicit_bzero(h, strlen(h));
 	free(h);
-}
-
-static void client_addr(const struct api_ctx *c, char out[static 64])
-{
-	const struct sockaddr *sa = c->req->client_address;
-	socklen_t len;
-
-	snprintf(out, 64, "unknown");
-	if (!sa)
-		return;
-	len = sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
-	if (getnameinfo(sa, len, out, 64, NULL, 0, NI_NUMERICHOST) != 0)
-		snprintf(out, 64, "unknown");
 }
 
 /* Loads the session's user; NULL (and -ENOENT) when the session is gone, the user is missing,
@@ -254,59 +241,71 @@ static int login_body(struct api_ctx *c, char **ret_user, char **ret_pass)
 	return 0;
 }
 
-static void too_many(struct api_ctx *c, unsigned wait)
+/* A password change ends the user's sessions (core_user_update). A login that checked the old
+ * password just before the change but creates its session just after would survive it, so
+ * the hash is read again once the session exists; a changed hash (or an account disabled in
+ * the meantime) ends the new session. */
+static bool session_still_valid(struct api_ctx *c, const struct user *u, const char *sid)
 {
-	char v[24];
+	struct user *cur = NULL;
+	bool same = store_user_get(c->app->store, u->identifier, &cur, NULL) == 0 &&
+		    !cur->disabled && !cur->locked &&
+		    /* only a local password can have changed under a login that checked it */
+		    (!u->password_hash || (cur->password_hash &&
+					   !strcmp(cur->password_hash, u->password_hash)));
 
-	snprintf(v, sizeof(v), "%u", wait);
-	http_header(c, "Retry-After", v);
-	http_error(c, 429, NULL, "too many login attempts, retry in %u s", wait);
+	user_free(cur);
+	if (!same)
+		(void)session_delete(c->app->store, sid, NULL);
+	return same;
 }
 
 void api_client_addr(const struct api_ctx *c, char out[static 64])
 {
-	client_addr(c, out);
+	httpd_addr_format(c->req->client_address, out);
 }
 
-bool api_login_throttled(struct api_ctx *c, const char *user)
+bool api_login_reserve(struct api_ctx *c, const char *user)
 {
-	char addr[64], ukey[RATELIMIT_KEY_MAX + 1], akey[80];
-	int64_t now = mono_s();
-	unsigned wait = 0, wait_a;
+	char addr[64], group[64], quser[LOG_QUOTE_SIZE(128)];
+	unsigned wait = user ? api_throttle_reserve(THROTTLE_LOGIN_USER, user) : 0;
 
-	pthread_once(&login_once, login_init);
-	client_addr(c, addr);
-	snprintf(akey, sizeof(akey), "a:%s", addr);
-	if (user) {
-		snprintf(ukey, sizeof(ukey), "u:%s", user);
-		wait = ratelimit_check(rl_user, ukey, now);
+	api_client_group(c, group);
+	if (!wait) {
+		wait = api_throttle_reserve(THROTTLE_LOGIN_ADDR, group);
+		if (wait && user)
+			api_throttle_release(THROTTLE_LOGIN_USER, user);
 	}
-	wait_a = ratelimit_check(rl_addr, akey, now);
-	if (wait_a > wait)
-		wait = wait_a;
 	if (!wait)
-		return false;
-	log_info("auth: login%s%s%s from %s throttled", user ? " for '" : "", user ? user : "",
-		 user ? "'" : "", addr);
-	too_many(c, wait);
-	return true;
+		return true;
+	httpd_addr_format(c->req->client_address, addr);
+	log_info("auth: login%s%s%s from %s throttled", user ? " for '" : "",
+		 user ? log_quote(user, quser, sizeof(quser)) : "", user ? "'" : "", addr);
+	api_too_many(c, wait, "too many login attempts");
+	return false;
+}
+
+void api_login_release(struct api_ctx *c, const char *user, bool clear_account)
+{
+	char group[64];
+
+	api_client_group(c, group);
+	if (user && clear_account)
+		api_throttle_reset(THROTTLE_LOGIN_USER, user);
+	else if (user)
+		api_throttle_release(THROTTLE_LOGIN_USER, user);
+	api_throttle_release(THROTTLE_LOGIN_ADDR, group);
 }
 
 void api_login_failed(struct api_ctx *c, const char *user, const char *how, const char *why)
 {
-	char addr[64], ukey[RATELIMIT_KEY_MAX + 1], akey[80];
-	int64_t now = mono_s();
+	char addr[64], quser[LOG_QUOTE_SIZE(128)], qwhy[LOG_QUOTE_SIZE(256)];
 
-	pthread_once(&login_once, login_init);
-	client_addr(c, addr);
-	snprintf(akey, sizeof(akey), "a:%s", addr);
-	if (user) {
-		snprintf(ukey, sizeof(ukey), "u:%s", user);
-		ratelimit_fail(rl_user, ukey, now);
-	}
-	ratelimit_fail(rl_addr, akey, now);
-	log_info("auth: login via %s failed for '%s' from %s%s%s", how, user ? user : "", addr,
-		 why && *why ? ": " : "", why ? why : "");
+	/* the reserved slots stay: this was a failure */
+	httpd_addr_format(c->req->client_address, addr);
+	log_info("auth: login via %s failed for '%s' from %s%s%s", how,
+		 log_quote(user ? user : "", quser, sizeof(quser)), addr, why && *why ? ": " : "",
+		 why && *why ? log_quote(why, qwhy, sizeof(qwhy)) : "");
 	api_audit(c, user ? user : "", "warning", "auth", "login failed via %s from %s%s%s", how,
 		  addr, why && *why ? ": " : "", why ? why : "");
 }
@@ -314,14 +313,11 @@ void api_login_failed(struct api_ctx *c, const char *user, const char *how, cons
 int api_session_open(struct api_ctx *c, const struct user *u, const char *how,
 		     char csrf[static SESSION_TOKEN_LEN + 1], char *ret_sid)
 {
-	char addr[64], ukey[RATELIMIT_KEY_MAX + 1], sid[SESSION_TOKEN_LEN + 1];
+	char addr[64], quser[LOG_QUOTE_SIZE(128)], sid[SESSION_TOKEN_LEN + 1];
 	struct err err = { 0 };
 	int r;
 
-	pthread_once(&login_once, login_init);
-	client_addr(c, addr);
-	snprintf(ukey, sizeof(ukey), "u:%s", u->identifier);
-	ratelimit_reset(rl_user, ukey);
+	httpd_addr_format(c->req->client_address, addr);
 	/* a fresh id on every login (no fixation); the old session of this browser ends */
 	if (api_session_cookie_present(c))
 		(void)session_delete(c->app->store, session_cookie(c), NULL);
@@ -330,8 +326,14 @@ int api_session_open(struct api_ctx *c, const struct user *u, const char *how,
 		http_error_err(c, &err, "cannot create session");
 		return r;
 	}
+	if (!session_still_valid(c, u, sid)) {
+		explicit_bzero(sid, sizeof(sid));
+		http_error(c, 401, NULL, "invalid credentials");
+		return -EACCES;
+	}
 	set_cookie(c, sid, SESSION_ABSOLUTE_S);
-	log_info("auth: '%s' logged in via %s from %s", u->identifier, how, addr);
+	log_info("auth: '%s' logged in via %s from %s",
+		 log_quote(u->identifier, quser, sizeof(quser)), how, addr);
 	api_audit(c, u->identifier, "info", "auth", "logged in via %s from %s", how, addr);
 	if (ret_sid)
 		memcpy(ret_sid, sid, sizeof(sid));
@@ -362,11 +364,13 @@ void api_auth_login(struct api_ctx *c)
 	pthread_once(&login_once, login_init);
 	if (login_body(c, &user, &pass) < 0)
 		return;
-	if (api_login_throttled(c, user))
+	if (!api_login_reserve(c, user))
 		goto out;
 
 	r = store_user_get(c->app->store, user, &u, &err);
 	if (r < 0 && r != -ENOENT) {
+		/* not the password's fault: the attempt does not count */
+		api_login_release(c, user, false);
 		http_error_err(c, &err, "login failed");
 		goto out;
 	}
@@ -380,7 +384,8 @@ void api_auth_login(struct api_ctx *c)
 	if (ok && (u->disabled || u->locked))
 		ok = false;
 	if (!ok && c->app->signin && c->app->cfg->auth.n_ldap) {
-		/* directories: the user's linked LDAP providers, or registration (auth.go:359) */
+		/* directories: the user's linked LDAP providers, or registration
+		 * (internal/app/auth/auth.go:359-452) */
 		struct user *lu = NULL;
 		err_clear(&err);
 		r = signin_ldap_password(c->app, user, pass, &lu, &err);
@@ -393,7 +398,10 @@ void api_auth_login(struct api_ctx *c)
 			user_free(lu);
 		} else if (r != -EACCES) {
 			/* not the password's fault: say so, and do not count it */
-			log_warn("auth: login for '%s': %s", user, err.msg);
+			char quser[LOG_QUOTE_SIZE(128)];
+			log_warn("auth: login for '%s': %s", log_quote(user, quser, sizeof(quser)),
+				 err.msg);
+			api_login_release(c, user, false);
 			http_error(c, 503, NULL, "the sign-in directory cannot be reached, try again "
 				   "later");
 			goto out;
@@ -404,14 +412,19 @@ void api_auth_login(struct api_ctx *c)
 		http_error(c, 401, NULL, "invalid credentials");
 		goto out;
 	}
-	/* a second factor, when the user has one (or must set one up) */
-	if (api_totp_challenge(c, u, how))
+	/* a second factor, when the user has one (or must set one up): this attempt does not
+	 * count, but the account's earlier failures stay for the code step */
+	if (api_totp_required(c, u)) {
+		api_login_release(c, user, false);
+		api_totp_challenge(c, u, how);
 		goto out;
+	}
+	api_login_release(c, user, true);
 	if (api_session_open(c, u, how, csrf, NULL) < 0)
 		goto out;
 	answer_session(c, u, csrf);
-	explicit_bzero(csrf, sizeof(csrf));
 out:
+	explicit_bzero(csrf, sizeof(csrf));
 	user_free(u);
 	free(user);
 	auth_secret_free(pass);

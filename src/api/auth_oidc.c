@@ -288,7 +288,7 @@ static void login_callback(struct api_ctx *c, struct oidc_provider *p)
 		http_json(c, 500, NULL);
 		goto out;
 	}
-	if (api_login_throttled(c, NULL))
+	if (!api_login_reserve(c, NULL))
 		goto out;
 	if (strlen(state) <= OIDC_STATE_LEN) {
 		snprintf(key, sizeof(key), "oidc:%s", state);
@@ -331,12 +331,20 @@ static void login_callback(struct api_ctx *c, struct oidc_provider *p)
 		if (r == 0 && (u->disabled || u->locked))
 			r = err_set(&err, -EACCES, "user is locked");
 	}
-	if (r < 0) {
-		api_login_failed(c, info.identifier, how, err.msg);
-		redirect_state(c, st.return_to, "err", r == -EHOSTUNREACH || r == -ETIMEDOUT ?
-			       "the sign-in provider cannot be reached, try again later" : err.msg);
+	if (r == -EHOSTUNREACH || r == -ETIMEDOUT) {
+		/* not the client's fault: the attempt does not count */
+		api_login_release(c, NULL, false);
+		log_warn("auth: login via %s: %s", how, err.msg);
+		redirect_state(c, st.return_to, "err", "the sign-in provider cannot be reached, "
+			       "try again later");
 		goto out;
 	}
+	if (r < 0) {
+		api_login_failed(c, info.identifier, how, err.msg);
+		redirect_state(c, st.return_to, "err", err.msg);
+		goto out;
+	}
+	api_login_release(c, u->identifier, true);
 	if (api_session_open(c, u, how, csrf, sid) < 0)
 		goto out;
 	remember_idp(c, sid, oidc_id(p), id_token);
@@ -389,6 +397,11 @@ void api_v0_dispatch(struct api_ctx *c, const char *method, const char *rest)
 		login_init(c, p);
 	else
 		login_callback(c, p);
+}
+
+void api_v0_route(struct api_ctx *c)
+{
+	api_v0_dispatch(c, c->req->http_verb ? c->req->http_verb : "", c->id ? c->id : "");
 }
 
 json_t *api_oidc_providers_json(struct api_ctx *c)

@@ -118,7 +118,7 @@ void api_passkey_login_start(struct api_ctx *c)
 	char *ch, key[16 + 64];
 	json_t *o;
 
-	if (!enabled(c) || api_login_throttled(c, NULL))
+	if (!enabled(c))
 		return;
 	ch = challenge_new(raw);
 	if (!ch) {
@@ -261,10 +261,10 @@ void api_passkey_login_finish(struct api_ctx *c)
 	struct err err = { 0 };
 	json_t *body = NULL;
 
-	if (!enabled(c) || api_login_throttled(c, NULL))
+	if (!enabled(c) || http_body_object(c, &body) < 0)
 		return;
-	if (http_body_object(c, &body) < 0)
-		return;
+	if (!api_login_reserve(c, NULL))
+		goto out;
 	if (parse_assertion(body, &a) < 0) {
 		http_error(c, 400, "response", "invalid passkey response: id, type and base64url "
 			   "clientDataJSON, authenticatorData and signature are required");
@@ -275,6 +275,7 @@ void api_passkey_login_finish(struct api_ctx *c)
 		http_error(c, 401, NULL, "passkey sign-in failed: %s", err.msg);
 		goto out;
 	}
+	api_login_release(c, u->identifier, true);
 	if (api_session_open(c, u, "passkey", csrf, NULL) == 0)
 		api_session_answer(c, u, csrf);
 	explicit_bzero(csrf, sizeof(csrf));

@@ -60,31 +60,37 @@ static bool required_for(const struct api_ctx *c, const struct user *u)
 	return u->is_admin && c->app->cfg->auth.totp_required_for_admins;
 }
 
-bool api_totp_challenge(struct api_ctx *c, const struct user *u, const char *how)
+bool api_totp_required(struct api_ctx *c, const struct user *u)
+{
+	struct store_totp t;
+	int r = store_totp_get(c->app->store, u->identifier, &t, NULL);
+	bool confirmed = r == 0 && t.confirmed;
+
+	sodium_memzero(t.secret, sizeof(t.secret));
+	return confirmed || required_for(c, u);
+}
+
+void api_totp_challenge(struct api_ctx *c, const struct user *u, const char *how)
 {
 	struct store_totp t;
 	struct ticket tk = { 0 };
 	char tok[SESSION_TOKEN_LEN + 1], key[64];
 	int r = store_totp_get(c->app->store, u->identifier, &t, NULL);
-	bool confirmed = r == 0 && t.confirmed;
 
 	sodium_memzero(t.secret, sizeof(t.secret));
-	if (!confirmed && !required_for(c, u))
-		return false;
 	snprintf(tk.user_id, sizeof(tk.user_id), "%s", u->identifier);
 	snprintf(tk.how, sizeof(tk.how), "%s", how);
-	tk.enrol = !confirmed;
+	tk.enrol = !(r == 0 && t.confirmed);
 	session_random_token(tok);
 	ticket_key(key, tok);
 	if (pending_put(c->app->signin->rounds, key, &tk, sizeof(tk), (int64_t)time(NULL),
 			TICKET_TTL_S) < 0) {
 		http_json(c, 500, NULL);
-		return true;
+		return;
 	}
 	http_json(c, 200, json_pack("{s:s, s:s}", "SecondFactor", tk.enrol ? "totp-enrol" : "totp",
 				    "Ticket", tok));
 	explicit_bzero(tok, sizeof(tok));
-	return true;
 }
 
 /* Ticket and Code from the body (Code may be absent when code_required is false). */
@@ -201,7 +207,7 @@ void api_totp_login(struct api_ctx *c)
 		http_error(c, 401, NULL, "the sign-in expired, please sign in again");
 		goto out;
 	}
-	if (api_login_throttled(c, tk.user_id))
+	if (!api_login_reserve(c, tk.user_id))
 		goto out;
 	r = tk.enrol ? confirm(c, tk.user_id, code, &codes, &err) :
 		       check_code(c, tk.user_id, code, &recovery, &err);
@@ -218,6 +224,7 @@ void api_totp_login(struct api_ctx *c)
 		goto out;
 	}
 	snprintf(how, sizeof(how), "%s+%s", tk.how, recovery ? "recovery code" : "totp");
+	api_login_release(c, tk.user_id, true);
 	if (api_session_open(c, u, how, csrf, NULL) < 0)
 		goto out;
 	json_t *o = json_pack("{s:o, s:s}", "User", json_from_user(u, false), "CsrfToken", csrf);
@@ -331,14 +338,17 @@ void api_totp_confirm(struct api_ctx *c)
 			   "POST /auth/login/totp");
 		goto out;
 	}
-	if (profile_user(c, NULL, user_id) < 0 || api_login_throttled(c, user_id))
+	if (profile_user(c, NULL, user_id) < 0 || !api_login_reserve(c, user_id))
 		goto out;
 	if (confirm(c, user_id, code, &codes, &err) < 0) {
 		if (err.code == -EACCES)
 			api_login_failed(c, user_id, "totp enrolment", err.msg);
+		else
+			api_login_release(c, user_id, false);
 		http_error(c, err.code == -EACCES ? 400 : 404, "Code", "%s", err.msg);
 		goto out;
 	}
+	api_login_release(c, user_id, false);
 	api_audit(c, user_id, "info", "auth", "enabled TOTP");
 	http_json(c, 200, json_pack("{s:O}", "RecoveryCodes", codes));
 out:
@@ -355,13 +365,14 @@ void api_totp_disable(struct api_ctx *c)
 
 	if (!c->app->signin || body_fields(c, &body, &ticket, &code, true) < 0)
 		goto out;
-	if (api_login_throttled(c, api_caller_id(c)))
+	if (!api_login_reserve(c, api_caller_id(c)))
 		goto out;
 	if (check_code(c, api_caller_id(c), code, &recovery, &err) < 0) {
 		api_login_failed(c, api_caller_id(c), "totp", err.msg);
 		http_error(c, 400, "Code", "%s", err.msg);
 		goto out;
 	}
+	api_login_release(c, api_caller_id(c), false);
 	if (store_totp_delete(c->app->store, api_caller_id(c), &err) < 0) {
 		http_error_err(c, &err, "cannot disable TOTP");
 		goto out;

@@ -2,7 +2,9 @@
 /*
  * errno -> HTTP status. One table so that every endpoint answers the same failure the same way:
  * not found 404, bad input 400, duplicate 409, permission 403, missing capability 422, body too
- * large 413, device timeout 504, device unreachable or faulty 502, everything else 500.
+ * large 413, our own disk full 507 (not a gateway's fault: RFC 4918 11.5, "unable to store the
+ * representation"), device timeout 504, device unreachable or faulty 502, everything else
+ * 500. -ENOSPC means storage only; exhausted address space or ports are -EADDRNOTAVAIL (500).
  */
 #include "api/errmap.h"
 
@@ -22,7 +24,8 @@ static const struct {
 	{ EOPNOTSUPP, 422 },
 	{ E2BIG, 413 },
 	{ EMSGSIZE, 413 },
-	{ ENOSPC, 500 },
+	{ ENOSPC, 507 },
+	{ EDQUOT, 507 },
 	{ ETIMEDOUT, 504 },
 	{ EHOSTUNREACH, 502 },
 	{ ENETUNREACH, 502 },

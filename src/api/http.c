@@ -19,6 +19,7 @@
 #include "api/json_model.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "util/utf8.h"
 
 const char *api_caller_id(const struct api_ctx *c)
 {
@@ -79,13 +80,19 @@ void http_json(struct api_ctx *c, int status, json_t *v)
 static void http_error_msg(struct api_ctx *c, int status, const char *field, const char *msg)
 {
 	json_t *o = json_object();
+	char *text = NULL;
 
+	/* a message quoting a request value that is not UTF-8 (a percent-decoded id) would be
+	 * refused by jansson and the answer would lose its Message */
+	if (!utf8_valid(msg) && (text = strdup(msg)))
+		msg = utf8_scrub(text);
 	if (o) {
 		json_object_set_new(o, "Code", json_integer(status));
 		json_object_set_new(o, "Message", json_string(msg));
 		if (field && *field)
 			json_object_set_new(o, "Field", json_string(field));
 	}
+	free(text);
 	http_json(c, status, o);
 }
 

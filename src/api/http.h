@@ -20,6 +20,9 @@ struct err;
 
 /* Request body limit (1 MiB): larger bodies are answered 413. */
 #define API_BODY_MAX (1024 * 1024)
+/* Body limit of the routes that need no authentication (login): its JSON is two short
+ * strings; nobody unauthenticated gets to park a megabyte in our memory. */
+#define API_BODY_MAX_UNAUTH (4 * 1024)
 /* Nesting limit for request JSON (our models nest 3 levels). */
 #define API_JSON_DEPTH_MAX 16
 
@@ -31,6 +34,13 @@ struct api_ctx {
 	const char *id;               /* decoded, trimmed {id} path parameter or NULL */
 	char request_id[9];
 	int status;                   /* status of the answer, for the request log */
+	/* between the two phases of the router (router.h) */
+	const void *route;            /* the matched route, NULL when the head was answered */
+	char *id_owned;               /* heap copy behind id */
+	bool is_session;              /* authenticated by the session cookie */
+	size_t body_max;              /* body limit of the route */
+	bool body_over;               /* the body exceeds it: discarded as it arrives, then 413 */
+	int64_t t0_ns;                /* monotonic start, for the request log */
 };
 
 static inline bool api_is_admin(const struct api_ctx *c)

@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The REST API v1 route table and dispatcher. ulfius hands every request to router_dispatch()
- * (registered as its default endpoint) so that routing sees the raw, still percent-encoded path:
- * peer ids are base64 keys containing '/', '+' and '=', and "{id}" captures the rest of the path
- * and is decoded here once (spec 2.4). Order of checks follows wg-portal's middleware chain:
- * response headers and CORS, path cleaning (301), preflight (204), 404/405, body limit (413),
- * authentication (401), scope (403), id (400), handler.
+ * The REST API v1 route table and dispatcher. api/dispatch.c hands every request here in two
+ * phases. router_head() runs as soon as the request head is in, before any byte of the body is
+ * read: routing sees the raw, still percent-encoded path (peer ids are base64 keys containing
+ * '/', '+' and '=', and "{id}" captures the rest of the path and is decoded here once, spec
+ * 2.4), and the order of checks follows wg-portal's middleware chain: response headers and
+ * CORS, path cleaning (301), preflight (204), 404/405, body limit of the routes without
+ * authentication (413), the route's own head check (login CSRF), authentication (401), scope
+ * (403), id (400). Only a request that passed all of them gets its body read; router_body()
+ * then answers 413 for a body over the route's limit (discarded, never buffered) or calls the
+ * handler. So nobody who is not authenticated can make the server buffer a body larger than
+ * API_BODY_MAX_UNAUTH.
  */
 #include "api/router.h"
 #include "version.h"
@@ -22,8 +27,6 @@
 #include "api/handlers.h"
 #include "api/http.h"
 #include "api/ui.h"
-#include "auth/basic.h"
-#include "auth/token.h"
 #include "config/config.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -40,6 +43,8 @@ struct route {
 	const char *id_entity;  /* non-NULL: the path ends with {id}; names it in "missing x id" */
 	enum route_scope scope;
 	void (*fn)(struct api_ctx *c);
+	/* optional check of the head before the body is read; answers and returns false to stop */
+	bool (*head_check)(struct api_ctx *c);
 };
 
 /* Routes whose raw path is path + {id} + suffix ("/user/by-id/{id}/api-token"). They are tried
@@ -51,68 +56,74 @@ struct suffix_route {
 };
 
 static const struct route routes[] = {
-	{ "GET", "/interface/all", NULL, SCOPE_ADMIN, api_iface_all },
-	{ "GET", "/interface/by-id/", "interface", SCOPE_ADMIN, api_iface_get },
-	{ "GET", "/interface/prepare", NULL, SCOPE_ADMIN, api_iface_prepare },
-	{ "POST", "/interface/new", NULL, SCOPE_ADMIN, api_iface_new },
-	{ "PUT", "/interface/by-id/", "interface", SCOPE_ADMIN, api_iface_update },
-	{ "DELETE", "/interface/by-id/", "interface", SCOPE_ADMIN, api_iface_delete },
+	{ "GET", "/interface/all", NULL, SCOPE_ADMIN, api_iface_all, NULL },
+	{ "GET", "/interface/by-id/", "interface", SCOPE_ADMIN, api_iface_get, NULL },
+	{ "GET", "/interface/prepare", NULL, SCOPE_ADMIN, api_iface_prepare, NULL },
+	{ "POST", "/interface/new", NULL, SCOPE_ADMIN, api_iface_new, NULL },
+	{ "PUT", "/interface/by-id/", "interface", SCOPE_ADMIN, api_iface_update, NULL },
+	{ "DELETE", "/interface/by-id/", "interface", SCOPE_ADMIN, api_iface_delete, NULL },
 
-	{ "GET", "/peer/by-interface/", "interface", SCOPE_ADMIN, api_peer_by_iface },
-	{ "GET", "/peer/by-user/", "user", SCOPE_ANY, api_peer_by_user },
-	{ "GET", "/peer/by-id/", "peer", SCOPE_ANY, api_peer_get },
-	{ "GET", "/peer/prepare/", "interface", SCOPE_ADMIN, api_peer_prepare },
-	{ "POST", "/peer/new", NULL, SCOPE_ADMIN, api_peer_new },
-	{ "PUT", "/peer/by-id/", "peer", SCOPE_ADMIN, api_peer_update },
-	{ "DELETE", "/peer/by-id/", "peer", SCOPE_ADMIN, api_peer_delete },
+	{ "GET", "/peer/by-interface/", "interface", SCOPE_ADMIN, api_peer_by_iface, NULL },
+	{ "GET", "/peer/by-user/", "user", SCOPE_ANY, api_peer_by_user, NULL },
+	{ "GET", "/peer/by-id/", "peer", SCOPE_ANY, api_peer_get, NULL },
+	{ "GET", "/peer/prepare/", "interface", SCOPE_ADMIN, api_peer_prepare, NULL },
+	{ "POST", "/peer/new", NULL, SCOPE_ADMIN, api_peer_new, NULL },
+	{ "PUT", "/peer/by-id/", "peer", SCOPE_ADMIN, api_peer_update, NULL },
+	{ "DELETE", "/peer/by-id/", "peer", SCOPE_ADMIN, api_peer_delete, NULL },
 
-	{ "GET", "/user/all", NULL, SCOPE_ADMIN, api_user_all },
-	{ "GET", "/user/by-id/", "user", SCOPE_ANY, api_user_get },
-	{ "POST", "/user/new", NULL, SCOPE_ADMIN, api_user_new },
-	{ "PUT", "/user/by-id/", "user", SCOPE_ADMIN, api_user_update },
-	{ "DELETE", "/user/by-id/", "user", SCOPE_ADMIN, api_user_delete },
+	{ "GET", "/user/all", NULL, SCOPE_ADMIN, api_user_all, NULL },
+	{ "GET", "/user/by-id/", "user", SCOPE_ANY, api_user_get, NULL },
+	{ "POST", "/user/new", NULL, SCOPE_ADMIN, api_user_new, NULL },
+	{ "PUT", "/user/by-id/", "user", SCOPE_ADMIN, api_user_update, NULL },
+	{ "DELETE", "/user/by-id/", "user", SCOPE_ADMIN, api_user_delete, NULL },
 
-	{ "GET", "/metrics/by-interface/", "interface", SCOPE_ADMIN, api_metrics_iface },
-	{ "GET", "/metrics/by-user/", "user", SCOPE_ANY, api_metrics_user },
-	{ "GET", "/metrics/by-peer/", "peer", SCOPE_ANY, api_metrics_peer },
+	{ "GET", "/metrics/by-interface/", "interface", SCOPE_ADMIN, api_metrics_iface, NULL },
+	{ "GET", "/metrics/by-user/", "user", SCOPE_ANY, api_metrics_user, NULL },
+	{ "GET", "/metrics/by-peer/", "peer", SCOPE_ANY, api_metrics_peer, NULL },
 
-	{ "GET", "/provisioning/data/user-info", NULL, SCOPE_ANY, api_prov_user_info },
-	{ "GET", "/provisioning/data/peer-config", NULL, SCOPE_ANY, api_prov_peer_config },
-	{ "GET", "/provisioning/data/peer-qr", NULL, SCOPE_ANY, api_prov_peer_qr },
-	{ "POST", "/provisioning/new-peer", NULL, SCOPE_ANY, api_prov_new_peer },
+	{ "GET", "/provisioning/data/user-info", NULL, SCOPE_ANY, api_prov_user_info, NULL },
+	{ "GET", "/provisioning/data/peer-config", NULL, SCOPE_ANY, api_prov_peer_config, NULL },
+	{ "GET", "/provisioning/data/peer-qr", NULL, SCOPE_ANY, api_prov_peer_qr, NULL },
+	{ "POST", "/provisioning/new-peer", NULL, SCOPE_ANY, api_prov_new_peer, NULL },
 
-	{ "GET", "/backend/all", NULL, SCOPE_ADMIN, api_backend_all },
+	{ "GET", "/backend/all", NULL, SCOPE_ADMIN, api_backend_all, NULL },
 
 	/* UI additions (api/ui.h) */
-	{ "POST", "/auth/login", NULL, SCOPE_NONE, api_auth_login },
-	{ "GET", "/auth/session", NULL, SCOPE_NONE, api_auth_session },
-	{ "POST", "/auth/logout", NULL, SCOPE_NONE, api_auth_logout },
-	{ "GET", "/auth/providers", NULL, SCOPE_NONE, api_auth_providers },
-	{ "POST", "/auth/login/totp", NULL, SCOPE_NONE, api_totp_login },
-	{ "GET", "/auth/totp", NULL, SCOPE_ANY, api_totp_status },
-	{ "DELETE", "/auth/totp", NULL, SCOPE_ANY, api_totp_disable },
+	{ "POST", "/auth/login", NULL, SCOPE_NONE, api_auth_login, api_auth_login_head },
+	{ "GET", "/auth/session", NULL, SCOPE_NONE, api_auth_session, NULL },
+	{ "POST", "/auth/logout", NULL, SCOPE_NONE, api_auth_logout, NULL },
+	/* sign-in methods (docs/auth.md); the steps that end in a session have the login's
+	 * head check (JSON, same-origin Origin/Referer: no login CSRF) */
+	{ "GET", "/auth/providers", NULL, SCOPE_NONE, api_auth_providers, NULL },
+	{ "POST", "/auth/login/totp", NULL, SCOPE_NONE, api_totp_login, api_auth_login_head },
+	{ "GET", "/auth/totp", NULL, SCOPE_ANY, api_totp_status, NULL },
+	{ "DELETE", "/auth/totp", NULL, SCOPE_ANY, api_totp_disable, NULL },
 	/* setup/confirm authenticate themselves: a session, or a login ticket (enrolment) */
-	{ "POST", "/auth/totp/setup", NULL, SCOPE_NONE, api_totp_setup },
-	{ "POST", "/auth/totp/confirm", NULL, SCOPE_NONE, api_totp_confirm },
-	{ "POST", "/auth/webauthn/login/start", NULL, SCOPE_NONE, api_passkey_login_start },
-	{ "POST", "/auth/webauthn/login/finish", NULL, SCOPE_NONE, api_passkey_login_finish },
-	{ "GET", "/auth/webauthn/credentials", NULL, SCOPE_ANY, api_passkey_list },
-	{ "POST", "/auth/webauthn/register/start", NULL, SCOPE_ANY, api_passkey_register_start },
-	{ "POST", "/auth/webauthn/register/finish", NULL, SCOPE_ANY, api_passkey_register_finish },
-	{ "PUT", "/auth/webauthn/credential/", "credential", SCOPE_ANY, api_passkey_update },
-	{ "DELETE", "/auth/webauthn/credential/", "credential", SCOPE_ANY, api_passkey_delete },
-	{ "GET", "/ui/settings", NULL, SCOPE_NONE, api_ui_settings },
-	{ "GET", "/ui/settings/session", NULL, SCOPE_ANY, api_ui_settings_session },
-	{ "GET", "/audit/all", NULL, SCOPE_ADMIN, api_audit_all },
+	{ "POST", "/auth/totp/setup", NULL, SCOPE_NONE, api_totp_setup, api_auth_login_head },
+	{ "POST", "/auth/totp/confirm", NULL, SCOPE_NONE, api_totp_confirm, api_auth_login_head },
+	{ "POST", "/auth/webauthn/login/start", NULL, SCOPE_NONE, api_passkey_login_start, NULL },
+	{ "POST", "/auth/webauthn/login/finish", NULL, SCOPE_NONE, api_passkey_login_finish,
+	  api_auth_login_head },
+	{ "GET", "/auth/webauthn/credentials", NULL, SCOPE_ANY, api_passkey_list, NULL },
+	{ "POST", "/auth/webauthn/register/start", NULL, SCOPE_ANY, api_passkey_register_start,
+	  NULL },
+	{ "POST", "/auth/webauthn/register/finish", NULL, SCOPE_ANY, api_passkey_register_finish,
+	  NULL },
+	{ "PUT", "/auth/webauthn/credential/", "credential", SCOPE_ANY, api_passkey_update, NULL },
+	{ "DELETE", "/auth/webauthn/credential/", "credential", SCOPE_ANY, api_passkey_delete,
+	  NULL },
+	{ "GET", "/ui/settings", NULL, SCOPE_NONE, api_ui_settings, NULL },
+	{ "GET", "/ui/settings/session", NULL, SCOPE_ANY, api_ui_settings_session, NULL },
+	{ "GET", "/audit/all", NULL, SCOPE_ADMIN, api_audit_all, NULL },
 };
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
 
 static const struct suffix_route suffix_routes[] = {
-	{ { "POST", "/user/by-id/", "user", SCOPE_ANY, api_token_create }, "/api-token" },
-	{ { "DELETE", "/user/by-id/", "user", SCOPE_ANY, api_token_delete }, "/api-token" },
-	{ { "DELETE", "/user/by-id/", "user", SCOPE_ADMIN, api_totp_reset }, "/totp" },
-	{ { "GET", "/metrics/by-interface/", "interface", SCOPE_ADMIN, api_metrics_iface_peers },
-	  "/peers" },
+	{ { "POST", "/user/by-id/", "user", SCOPE_ANY, api_token_create, NULL }, "/api-token" },
+	{ { "DELETE", "/user/by-id/", "user", SCOPE_ANY, api_token_delete, NULL }, "/api-token" },
+	{ { "DELETE", "/user/by-id/", "user", SCOPE_ADMIN, api_totp_reset, NULL }, "/totp" },
+	{ { "GET", "/metrics/by-interface/", "interface", SCOPE_ADMIN, api_metrics_iface_peers,
+	    NULL }, "/peers" },
 };
 #define N_SUFFIX_ROUTES (sizeof(suffix_routes) / sizeof(suffix_routes[0]))
 
@@ -252,37 +263,27 @@ static void answer_preflight(struct api_ctx *c)
 	http_no_content(c);
 }
 
-/* Authentication of spec 2.2; answers 401 itself and returns false on failure. Without an
+/* Authentication of spec 2.2; answers 401/429 itself and returns false on failure. Without an
  * Authorization header, the UI's session cookie is accepted instead (with CSRF check). */
 static bool authenticate(struct api_ctx *c, const char *method)
 {
-	char *user = NULL, *pass = NULL;
-	struct err err = { 0 };
-	int r;
+	bool ok;
 
-	if (!req_header(c->req, "Authorization") && api_session_cookie_present(c))
-		return api_session_authenticate(c, method);
-	r = auth_basic_parse(req_header(c->req, "Authorization"), &user, &pass);
-	if (r < 0 || !*user || !*pass) {
-		free(user);
-		auth_secret_free(pass);
-		http_error(c, 401, NULL, "missing credentials");
-		return false;
+	if (!req_header(c->req, "Authorization") && api_session_cookie_present(c)) {
+		ok = api_session_authenticate(c, method);
+		c->is_session = ok;
+		return ok;
 	}
-	r = auth_token_check(c->app->store, user, pass, &c->caller, &err);
-	auth_secret_free(pass);
-	if (r == -EACCES) {
-		log_debug("api: request %s: authentication failed for '%s'", c->request_id, user);
-		free(user);
-		http_error(c, 401, NULL, "invalid credentials");
-		return false;
-	}
-	free(user);
-	if (r < 0) {
-		http_error_err(c, &err, "authentication failed");
-		return false;
-	}
-	return true;
+	return api_basic_authenticate(c, req_header(c->req, "Authorization"));
+}
+
+/* The body size the client announced; 0 without Content-Length (chunked bodies are counted
+ * while they arrive, api/dispatch.c). */
+static unsigned long long declared_length(const struct api_ctx *c)
+{
+	const char *v = req_header(c->req, "Content-Length");
+
+	return v ? strtoull(v, NULL, 10) : 0;
 }
 
 /* Decodes the {id} rest of the raw path. Answers 400 itself on failure. */
@@ -306,14 +307,15 @@ static char *decode_id(struct api_ctx *c, const struct route *rt, const char *ra
 	return id;
 }
 
-static void route_request(struct api_ctx *c, const char *method, const char *path)
+/* Returns true when the request was answered; false when the handler of c->route runs once
+ * the body is in. */
+static bool route_head(struct api_ctx *c, const char *method, const char *path)
 {
 	const struct cfg *cfg = c->app->cfg;
 	const char *base = cfg->web.base_path ? cfg->web.base_path : "";
 	size_t blen = strlen(base), plen = strlen(API_PREFIX);
 	const struct route *hit = NULL;
 	char allow[128] = "";
-	char *id = NULL;
 	bool path_known = false;
 
 	/* Everything outside {base}/api is the browser UI (static files, SPA fallback). */
@@ -321,16 +323,27 @@ static void route_request(struct api_ctx *c, const char *method, const char *pat
 	    (strncmp(path + blen, "/api", 4) != 0 ||
 	     (path[blen + 4] != '\0' && path[blen + 4] != '/'))) {
 		api_ui_static(c, method, path);
-		return;
+		return true;
 	}
-	/* wg-portal's OAuth login URLs (auth_oidc.c): registered at identity providers */
+	/* wg-portal's OAuth login URLs (auth_oidc.c): registered at identity providers. They run
+	 * after the (empty) body like any route, so the body deadline does not cover the calls to
+	 * the provider the callback makes. */
 	if (strncmp(path + blen, "/api/v0/", 8) == 0) {
-		api_v0_dispatch(c, method, path + blen + 7);
-		return;
+		static const struct route v0 = { "GET", "/api/v0/", NULL, SCOPE_NONE, api_v0_route,
+						 NULL };
+		c->body_max = API_BODY_MAX_UNAUTH;
+		if (declared_length(c) > c->body_max) {
+			http_error(c, 413, NULL, "request body too large (limit %zu bytes)",
+				   c->body_max);
+			return true;
+		}
+		c->id = path + blen + 7;   /* borrowed: the rest of the path, for api_v0_route */
+		c->route = &v0;
+		return false;
 	}
 	if (strncmp(path + blen, API_PREFIX, plen) != 0 || path[blen + plen] != '/') {
 		http_text(c, 404, "404 page not found");
-		return;
+		return true;
 	}
 	const char *rest = path + blen + plen;
 	/* a matching suffix route hides the plain {id} routes of the same prefix */
@@ -360,59 +373,116 @@ static void route_request(struct api_ctx *c, const char *method, const char *pat
 		} else {
 			http_text(c, 404, "404 page not found");
 		}
-		return;
+		return true;
 	}
-	/* The server keeps at most API_BODY_MAX + 1 bytes: more means the client sent too much. */
-	if (c->req->binary_body_length > API_BODY_MAX) {
-		http_error(c, 413, NULL, "request body too large (limit %d bytes)", API_BODY_MAX);
-		return;
+	c->body_max = hit->scope == SCOPE_NONE ? API_BODY_MAX_UNAUTH : API_BODY_MAX;
+	if (hit->scope == SCOPE_NONE && declared_length(c) > c->body_max) {
+		/* nobody is authenticated here: refuse before reading a byte of it */
+		http_error(c, 413, NULL, "request body too large (limit %zu bytes)", c->body_max);
+		return true;
 	}
+	if (hit->head_check && !hit->head_check(c))
+		return true;
 	if (hit->scope != SCOPE_NONE && !authenticate(c, method))
-		return;
+		return true;
 	if (hit->scope == SCOPE_ADMIN && !api_is_admin(c)) {
 		http_error(c, 403, NULL, "not enough permissions");
-		return;
+		return true;
 	}
 	if (hit->id_entity) {
-		id = decode_id(c, hit, rest);
-		if (!id)
-			return;
-		c->id = id;
+		c->id_owned = decode_id(c, hit, rest);
+		if (!c->id_owned)
+			return true;
+		c->id = c->id_owned;
 	}
-	hit->fn(c);
-	c->id = NULL;
-	free(id);
+	/* An authenticated client gets its 413 after the body, which is discarded as it comes:
+	 * answering now would close the connection with unread data, and the reset would often
+	 * destroy the answer before the client reads it. The body deadline bounds the wait. */
+	c->body_over = declared_length(c) > c->body_max;
+	c->route = hit;
+	return false;
 }
 
-int router_dispatch(const struct _u_request *req, struct _u_response *resp, void *user_data)
+static int64_t mono_ns(void)
 {
-	struct api_ctx c = { .app = user_data, .req = req, .resp = resp, .status = 500 };
-	const char *method = req->http_verb ? req->http_verb : "";
-	const char *path = req->url_path ? req->url_path : "";
-	struct timespec t0, t1;
+	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	request_id(c.request_id);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void router_start(struct api_ctx *c)
+{
+	c->t0_ns = mono_ns();
+	c->status = 500;
+	request_id(c->request_id);
 	api_auth_set_session(false);
-	common_headers(&c);
+	common_headers(c);
+}
 
-	if (path[0] != '/')
-		http_text(&c, 404, "404 page not found");
-	else if (redirect_unclean(&c, path))
-		;
-	else if (is_preflight(&c, method))
-		answer_preflight(&c);
-	else
-		route_request(&c, method, path);
+void router_head_refuse(struct api_ctx *c, int status, const char *why)
+{
+	router_start(c);
+	http_error(c, status, NULL, "malformed request: %s", why);
+}
 
-	c.caller = user_free(c.caller);
-	api_auth_set_session(false);
-	if (c.app->cfg->web.request_logging) {
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
-			    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
-		/* Path only: no query (it may carry ids of other users), never headers or bodies. */
-		log_info("http: %s %s %d %.1fms id=%s", method, path, c.status, ms, c.request_id);
+bool router_head(struct api_ctx *c)
+{
+	const char *method = c->req->http_verb ? c->req->http_verb : "";
+	const char *path = c->req->url_path ? c->req->url_path : "";
+
+	router_start(c);
+
+	if (path[0] != '/') {
+		http_text(c, 404, "404 page not found");
+		return true;
 	}
-	return U_CALLBACK_COMPLETE;
+	if (redirect_unclean(c, path))
+		return true;
+	if (is_preflight(c, method)) {
+		answer_preflight(c);
+		return true;
+	}
+	return route_head(c, method, path);
+}
+
+void router_body(struct api_ctx *c)
+{
+	const struct route *hit = c->route;
+
+	if (!hit)
+		return;
+	if (c->body_over || c->req->binary_body_length > c->body_max) {
+		http_error(c, 413, NULL, "request body too large (limit %zu bytes)", c->body_max);
+		return;
+	}
+	api_auth_set_session(c->is_session);
+	hit->fn(c);
+	api_auth_set_session(false);
+}
+
+void router_done(struct api_ctx *c)
+{
+	const char *method = c->req->http_verb ? c->req->http_verb : "";
+	const char *path = c->req->url_path ? c->req->url_path : "";
+
+	if (c->app->cfg->web.request_logging) {
+		double ms = (double)(mono_ns() - c->t0_ns) / 1e6;
+		char m[LOG_QUOTE_SIZE(16)], p[LOG_QUOTE_SIZE(256)];
+
+		/* Path only: no query (it may carry ids of other users), never headers or bodies;
+		 * both cut and escaped, they come from the client. */
+		log_info("http: %s %s %d %.1fms id=%s", log_quote(method, m, sizeof(m)),
+			 log_quote(path, p, sizeof(p)), c->status, ms, c->request_id);
+	}
+	router_release(c);
+}
+
+void router_release(struct api_ctx *c)
+{
+	c->caller = user_free(c->caller);
+	c->id = NULL;
+	free(c->id_owned);
+	c->id_owned = NULL;
+	c->route = NULL;
 }

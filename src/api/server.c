@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The HTTP(S) listener: ulfius on libmicrohttpd, one thread per connection with poll (deps.md 3:
- * our handlers block on argon2 and device calls, so a small pool would stall unrelated requests),
- * bounded by connection limits, a per-connection timeout and a 1 MiB body limit. Every request
- * goes to router_dispatch() through ulfius' default endpoint.
+ * The HTTP(S) listener: libmicrohttpd with one thread per connection and poll (deps.md 3: our
+ * handlers block on argon2 and device calls, so a small pool would stall unrelated requests).
+ * Requests go to our own access handler (api/dispatch.c), which routes and authenticates the
+ * head before it reads a body. Bounded by a total connection limit, a per-address limit, a
+ * deadline for each request's head and body and MHD's idle timeout (httpd/guard.h,
+ * docs/http-hardening.md).
  */
 #include "api/api.h"
 
@@ -17,24 +19,29 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <ulfius.h>
 
-#include "api/http.h"
-#include "api/router.h"
+#include "api/dispatch.h"
 #include "config/config.h"
+#include "httpd/guard.h"
 #include "util/err.h"
 #include "util/log.h"
 
-/* A browser keeps ~6 keep-alive connections: 128 per address lets ~20 UI sessions share one
- * NAT address (an office) while one client still cannot take every slot. */
+/* A browser keeps up to 6 connections per site and usually uses 1-3: 32 per address (IPv6:
+ * per /64) serves a handful of UI sessions behind one NAT address, while 5 addresses of an
+ * attacker hold at most 160 of the 512 slots. Idle keep-alive connections close after 30 s;
+ * a request's head must be complete 10 s after the connection opened (30 + 10 s after the
+ * previous answer), its body 30 s after the head (1 MiB at 35 KB/s). */
 #define API_CONN_LIMIT 512
-#define API_CONN_PER_IP 128
+#define API_CONN_PER_ADDR 32
 #define API_CONN_TIMEOUT_S 30
+#define API_HEAD_S 10
+#define API_BODY_S 30
 #define API_PEM_MAX (1024 * 1024)
 
 static struct {
 	bool running;
-	struct _u_instance inst;
+	struct MHD_Daemon *d;
+	struct httpd_guard *guard;
 	struct sockaddr_storage addr;
 	char *key_pem, *cert_pem;
 	int port;
@@ -160,34 +167,37 @@ static int bound_port(struct MHD_Daemon *d)
 	return 0;
 }
 
-static int start_daemon(bool dual_stack, bool tls)
+static struct MHD_Daemon *start_daemon(struct app *app, bool dual_stack, bool tls)
 {
 	unsigned int flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
 			     MHD_USE_POLL | MHD_USE_ERROR_LOG;
-	struct MHD_OptionItem ops[12];
+	struct MHD_OptionItem ops[14];
 	int i = 0;
 
 	if (srv.addr.ss_family == AF_INET6)
 		flags |= dual_stack ? MHD_USE_DUAL_STACK : MHD_USE_IPv6;
 	if (tls)
 		flags |= MHD_USE_TLS;
-	ops[i++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED,
-					     (intptr_t)mhd_request_completed, NULL };
 	ops[i++] = (struct MHD_OptionItem){ MHD_OPTION_URI_LOG_CALLBACK,
-					     (intptr_t)ulfius_uri_logger, NULL };
+					     (intptr_t)api_dispatch_uri, app };
+	ops[i++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED,
+					     (intptr_t)api_dispatch_completed, app };
+	ops[i++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_CONNECTION,
+					     (intptr_t)httpd_guard_notify, srv.guard };
 	ops[i++] = (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL };
 	ops[i++] = (struct MHD_OptionItem){ MHD_OPTION_SOCK_ADDR, 0, &srv.addr };
 	ops[i++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, API_CONN_LIMIT, NULL };
-	ops[i++] = (struct MHD_OptionItem){ MHD_OPTION_PER_IP_CONNECTION_LIMIT, API_CONN_PER_IP,
-					     NULL };
 	ops[i++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, API_CONN_TIMEOUT_S,
 					     NULL };
+	/* HTTP/1.1 without Host is refused: the login's same-origin check relies on it */
+	ops[i++] = (struct MHD_OptionItem){ MHD_OPTION_STRICT_FOR_CLIENT, 1, NULL };
 	if (tls) {
 		ops[i++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, srv.key_pem };
 		ops[i++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, srv.cert_pem };
 	}
 	ops[i++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
-	return ulfius_start_framework_with_mhd_options(&srv.inst, flags, ops);
+	return MHD_start_daemon(flags, 0, httpd_guard_accept, srv.guard, api_dispatch_access, app,
+				MHD_OPTION_ARRAY, ops, MHD_OPTION_END);
 }
 
 int api_start(struct app *app, struct err *err)
@@ -212,24 +222,15 @@ int api_start(struct app *app, struct err *err)
 		if (r < 0)
 			goto fail;
 	}
-	/* ulfius wants a non-zero port here; MHD binds to srv.addr (port 0 = ephemeral). */
-	if (ulfius_init_instance(&srv.inst, 1, NULL, NULL) != U_OK) {
-		r = err_set(err, -ENOMEM, "ulfius init failed");
+	srv.guard = httpd_guard_new(&(struct httpd_guard_limits){
+		.name = "http", .per_addr = API_CONN_PER_ADDR, .head_s = API_HEAD_S,
+		.body_s = API_BODY_S, .idle_s = API_CONN_TIMEOUT_S });
+	if (!srv.guard) {
+		r = err_set(err, -ENOMEM, "cannot start the connection guard");
 		goto fail;
 	}
-	/* +1: ulfius truncates bodies silently at this size, so a body that reaches it was larger
-	 * than API_BODY_MAX and is answered 413 by the router. */
-	srv.inst.max_post_body_size = API_BODY_MAX + 1;
-	srv.inst.max_post_param_size = 0;
-	srv.inst.allowed_post_processor = U_POST_PROCESS_NONE;
-	srv.inst.timeout = API_CONN_TIMEOUT_S;
-	if (ulfius_set_default_endpoint(&srv.inst, router_dispatch, app) != U_OK) {
-		ulfius_clean_instance(&srv.inst);
-		r = err_set(err, -ENOMEM, "ulfius default endpoint failed");
-		goto fail;
-	}
-	r = start_daemon(all, tls);
-	if (r != U_OK && all) {
+	srv.d = start_daemon(app, all, tls);
+	if (!srv.d && all) {
 		/* No IPv6 in this namespace: fall back to IPv4 on all addresses. */
 		struct sockaddr_in *in4 = (struct sockaddr_in *)&srv.addr;
 		uint16_t port = ((struct sockaddr_in6 *)&srv.addr)->sin6_port;
@@ -237,15 +238,15 @@ int api_start(struct app *app, struct err *err)
 		in4->sin_family = AF_INET;
 		in4->sin_addr.s_addr = htonl(INADDR_ANY);
 		in4->sin_port = port;
-		r = start_daemon(false, tls);
+		srv.d = start_daemon(app, false, tls);
 	}
-	if (r != U_OK) {
-		ulfius_clean_instance(&srv.inst);
+	if (!srv.d) {
+		srv.guard = httpd_guard_free(srv.guard);
 		r = err_set(err, -EADDRNOTAVAIL, "address in use or not available%s",
 			    tls ? ", or unusable TLS certificate/key" : "");
 		goto fail;
 	}
-	srv.port = bound_port(srv.inst.mhd_daemon);
+	srv.port = bound_port(srv.d);
 	srv.running = true;
 	log_info("http: listening on %s (port %d, %s), API at %s/api/v1",
 		 cfg->web.listening_address, srv.port, tls ? "https" : "http",
@@ -261,8 +262,9 @@ void api_stop(void)
 {
 	if (!srv.running)
 		return;
-	ulfius_stop_framework(&srv.inst);
-	ulfius_clean_instance(&srv.inst);
+	MHD_stop_daemon(srv.d);
+	srv.d = NULL;
+	srv.guard = httpd_guard_free(srv.guard);
 	pem_free(&srv.cert_pem);
 	pem_free(&srv.key_pem);
 	srv.running = false;

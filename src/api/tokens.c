@@ -61,7 +61,7 @@ static struct user *load_target(struct api_ctx *c)
 static int set_token(struct api_ctx *c, struct user *u, const char *token)
 {
 	struct err err = { 0 };
-	int r = core_user_update(c->app, api_caller_id(c), u, NULL, token, &err);
+	int r = core_user_update(c->app, api_caller_id(c), u, NULL, token, NULL, &err);
 
 	if (r < 0)
 		http_error_err(c, &err, "cannot change API token");

@@ -12,7 +12,10 @@
 #include "api/handlers.h"
 #include "api/json_model.h"
 #include "api/paging.h"
+#include "api/ui.h"
 #include "auth/basic.h"
+#include "auth/session.h"
+#include "auth/token.h"
 #include "config/config.h"
 #include "core/core.h"
 #include "store/store.h"
@@ -140,6 +143,16 @@ static int default_reasons(struct user *u)
 	return 0;
 }
 
+/* A token set through the API (not "": that removes it) must be hard to guess. */
+static bool token_ok(struct api_ctx *c, const char *token, const char *what)
+{
+	if (!token || !*token || strlen(token) >= AUTH_TOKEN_MIN_LEN)
+		return true;
+	http_error(c, 400, "ApiToken", "%s: API token too short, minimum length is %d\n"
+		   "invalid data", what, AUTH_TOKEN_MIN_LEN);
+	return false;
+}
+
 static bool password_ok(struct api_ctx *c, const char *password, const char *what)
 {
 	int min = c->app->cfg->auth.min_password_length;
@@ -182,7 +195,8 @@ void api_user_new(struct api_ctx *c)
 		http_error(c, 400, "Password", "creation not allowed: missing password: invalid data");
 		goto out;
 	}
-	if (!password_ok(c, b.password, "creation not allowed"))
+	if (!password_ok(c, b.password, "creation not allowed") ||
+	    !token_ok(c, b.api_token, "creation not allowed"))
 		goto out;
 	if (default_reasons(b.u) < 0) {
 		http_json(c, 500, NULL);
@@ -210,9 +224,11 @@ out:
 
 void api_user_update(struct api_ctx *c)
 {
+	char hash[SESSION_HASH_HEX + 1];
 	struct user_body b;
 	struct user *old = NULL;
 	struct err err = { 0 };
+	bool keep;
 	int r;
 
 	if (body_user(c, &b) < 0)
@@ -232,14 +248,18 @@ void api_user_update(struct api_ctx *c)
 		goto out;
 	}
 	user_free(old);
-	if (b.password && *b.password && !password_ok(c, b.password, "update not allowed"))
+	if ((b.password && *b.password && !password_ok(c, b.password, "update not allowed")) ||
+	    !token_ok(c, b.api_token, "update not allowed"))
 		goto out;
 	if (default_reasons(b.u) < 0) {
 		http_json(c, 500, NULL);
 		goto out;
 	}
+	/* the browser that changes its own user's password stays logged in */
+	keep = strcmp(c->id, api_caller_id(c)) == 0 && api_session_hash(c, hash);
 	err_clear(&err);
-	r = core_user_update(c->app, api_caller_id(c), b.u, b.password, b.api_token, &err);
+	r = core_user_update(c->app, api_caller_id(c), b.u, b.password, b.api_token,
+			     keep ? hash : NULL, &err);
 	if (r < 0) {
 		http_error_err(c, &err, "update failure");
 		goto out;

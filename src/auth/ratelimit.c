@@ -86,35 +86,37 @@ static void expire(struct ratelimit *rl, struct rl_entry *e, int64_t now)
 		e->used = false;
 }
 
+/* Seconds until key may try again (0: now). Called with the lock held; expires old failures. */
+static unsigned wait_locked(struct ratelimit *rl, struct rl_entry *e, int64_t now)
+{
+	if (!e)
+		return 0;
+	expire(rl, e, now);
+	if (e->used && e->n >= rl->max) {
+		unsigned oldest = (e->head + rl->max - e->n) % rl->max;
+		int64_t left = e->t[oldest] + (int64_t)rl->window - now;
+		return left < 1 ? 1 : (unsigned)left;
+	}
+	return 0;
+}
+
 unsigned ratelimit_check(struct ratelimit *rl, const char *key, int64_t now)
 {
-	struct rl_entry *e;
-	unsigned wait = 0;
+	unsigned wait;
 
 	if (!rl || !key)
 		return 0;
 	pthread_mutex_lock(&rl->lock);
-	e = find(rl, key);
-	if (e) {
-		expire(rl, e, now);
-		if (e->used && e->n >= rl->max) {
-			unsigned oldest = (e->head + rl->max - e->n) % rl->max;
-			int64_t left = e->t[oldest] + (int64_t)rl->window - now;
-			wait = left < 1 ? 1 : (unsigned)left;
-		}
-	}
+	wait = wait_locked(rl, find(rl, key), now);
 	pthread_mutex_unlock(&rl->lock);
 	return wait;
 }
 
-void ratelimit_fail(struct ratelimit *rl, const char *key, int64_t now)
+/* Records one failure of key at now. Called with the lock held. */
+static void record_locked(struct ratelimit *rl, const char *key, int64_t now)
 {
-	struct rl_entry *e, *victim = NULL;
+	struct rl_entry *e = find(rl, key), *victim = NULL;
 
-	if (!rl || !key)
-		return;
-	pthread_mutex_lock(&rl->lock);
-	e = find(rl, key);
 	if (e)
 		expire(rl, e, now);
 	if (!e || !e->used) {
@@ -136,6 +138,46 @@ void ratelimit_fail(struct ratelimit *rl, const char *key, int64_t now)
 	if (e->n < rl->max)
 		e->n++;
 	e->last = now;
+}
+
+void ratelimit_fail(struct ratelimit *rl, const char *key, int64_t now)
+{
+	if (!rl || !key)
+		return;
+	pthread_mutex_lock(&rl->lock);
+	record_locked(rl, key, now);
+	pthread_mutex_unlock(&rl->lock);
+}
+
+unsigned ratelimit_reserve(struct ratelimit *rl, const char *key, int64_t now)
+{
+	unsigned wait;
+
+	if (!rl || !key)
+		return 0;
+	pthread_mutex_lock(&rl->lock);
+	wait = wait_locked(rl, find(rl, key), now);
+	if (!wait)
+		record_locked(rl, key, now);
+	pthread_mutex_unlock(&rl->lock);
+	return wait;
+}
+
+void ratelimit_release(struct ratelimit *rl, const char *key)
+{
+	struct rl_entry *e;
+
+	if (!rl || !key)
+		return;
+	pthread_mutex_lock(&rl->lock);
+	e = find(rl, key);
+	/* the newest entry: parallel reservations of one key differ by their order only, so
+	 * which one is taken back does not change the count */
+	if (e && e->n > 0) {
+		e->head = (e->head + rl->max - 1) % rl->max;
+		if (--e->n == 0)
+			e->used = false;
+	}
 	pthread_mutex_unlock(&rl->lock);
 }
 

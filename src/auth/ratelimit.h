@@ -23,6 +23,13 @@ struct ratelimit *ratelimit_free(struct ratelimit *rl);
 unsigned ratelimit_check(struct ratelimit *rl, const char *key, int64_t now);
 /* Records one failure for key at now. */
 void ratelimit_fail(struct ratelimit *rl, const char *key, int64_t now);
+/* Check and record in one step, for attempts that run in parallel: when key may try now, one
+ * failure is recorded at once and 0 returned (the attempt holds a slot until it is released);
+ * otherwise nothing is recorded and the seconds to wait are returned. A check followed by
+ * ratelimit_fail() after the attempt would let every parallel attempt pass the check. */
+unsigned ratelimit_reserve(struct ratelimit *rl, const char *key, int64_t now);
+/* Takes back one reserved attempt that succeeded (it does not count as a failure). */
+void ratelimit_release(struct ratelimit *rl, const char *key);
 /* Forgets key's failures (after a successful login). */
 void ratelimit_reset(struct ratelimit *rl, const char *key);
 

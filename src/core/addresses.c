@@ -39,6 +39,88 @@ int core_check_addresses(struct app *app, const struct strv *addrs, const char *
 	return 0;
 }
 
+/* Rules of a peer's own address list that need nothing but the list: at most
+ * CORE_PEER_ADDR_MAX entries, no /0, no limited broadcast, no address listed twice. */
+static int check_list(const struct strv *addrs, struct ip_prefix *nets, struct err *err)
+{
+	if (addrs->n > CORE_PEER_ADDR_MAX)
+		return err_field(err, -EINVAL, "Addresses",
+				 "too many addresses: %zu (at most %d per peer)", addrs->n,
+				 CORE_PEER_ADDR_MAX);
+	for (size_t i = 0; i < addrs->n; i++) {
+		struct ip_prefix *p = &nets[i];
+		char a[CIDR_STR_MAX];
+
+		if (ip_prefix_parse(addrs->v[i], true, p) < 0)
+			return err_field(err, -EINVAL, "Addresses", "invalid address '%s'",
+					 addrs->v[i]);
+		ip_prefix_format(p, a);
+		if (p->len == 0)
+			return err_field(err, -EINVAL, "Addresses",
+					 "address %s covers every address; a peer's addresses are "
+					 "its own (use AllowedIPs for routes)", a);
+		if (p->family == AF_INET && p->len == 32 && !memcmp(p->addr, "\xff\xff\xff\xff", 4))
+			return err_field(err, -EINVAL, "Addresses",
+					 "address %s is the broadcast address", a);
+		for (size_t j = 0; j < i; j++)
+			if (ip_addr_equal(&nets[j], p))
+				return err_field(err, -EINVAL, "Addresses",
+						 "address %s is listed twice", a);
+	}
+	return 0;
+}
+
+/* Against the interface's own addresses: a peer address may not contain the interface's
+ * address, and a single host may not be the broadcast address of the interface's subnet. */
+static int check_iface(const struct iface *ifc, const struct ip_prefix *p, struct err *err)
+{
+	char a[CIDR_STR_MAX], ia[CIDR_STR_MAX];
+
+	ip_prefix_format(p, a);
+	for (size_t k = 0; k < ifc->addresses.n; k++) {
+		struct ip_prefix net;
+
+		if (ip_prefix_parse(ifc->addresses.v[k], true, &net) < 0 || net.family != p->family)
+			continue;
+		ip_addr_format(&net, ia);
+		if (ip_prefix_contains(p, &net))
+			return err_field(err, -EEXIST, "Addresses",
+					 "address %s overlaps the address %s of interface %s", a, ia,
+					 STR(ifc->identifier));
+		if (p->family == AF_INET && p->len == 32 && net.len < 31 &&
+		    ip_addr_is_last_in(&net, p))
+			return err_field(err, -EINVAL, "Addresses",
+					 "address %s is the broadcast address of %s", a,
+					 ifc->addresses.v[k]);
+	}
+	return 0;
+}
+
+int core_check_peer_addresses(struct app *app, const struct iface *ifc, const struct peer *p,
+			      const char *except_peer, struct err *err)
+{
+	struct ip_prefix nets[CORE_PEER_ADDR_MAX];
+	struct store_addr_conflict hit;
+	int r = check_list(&p->addresses, nets, err);
+
+	for (size_t i = 0; r == 0 && i < p->addresses.n; i++)
+		r = check_iface(ifc, &nets[i], err);
+	if (r < 0 || !p->addresses.n)
+		return r;
+	r = store_peer_addr_conflict(app->store, STR(ifc->identifier), except_peer, nets,
+				     p->addresses.n, &hit, err);
+	if (r == -EEXIST) {
+		char a[CIDR_STR_MAX];
+
+		ip_prefix_format(&nets[hit.index], a);
+		err_clear(err);
+		return err_field(err, -EEXIST, "Addresses",
+				 "address %s overlaps %s of peer %s on interface %s", a, hit.addr,
+				 hit.owner, STR(ifc->identifier));
+	}
+	return r;
+}
+
 int core_next_network(struct ip_prefix *net)
 {
 	int bytes = net->family == AF_INET ? 4 : 16;
@@ -69,13 +151,13 @@ void core_sort_addresses(struct strv *in_use)
 	qsort(in_use->v, in_use->n, sizeof(*in_use->v), cmp_strp);
 }
 
-/* Moves cand to the next address of network n that may be handed out: -ENOSPC past the end
- * (and, for networks wider than /31 or /127, at the last address). */
+/* Moves cand to the next address of network n that may be handed out: -EADDRNOTAVAIL past
+ * the end (and, for networks wider than /31 or /127, at the last address). */
 static int cand_next(const struct ip_prefix *n, struct ip_prefix *cand)
 {
 	if (ip_addr_next(cand) < 0 || !ip_prefix_contains(n, cand) ||
 	    (n->len < ip_prefix_host_len(n->family) - 1 && ip_addr_is_last_in(n, cand)))
-		return -ENOSPC;
+		return -EADDRNOTAVAIL;
 	return 0;
 }
 
@@ -84,7 +166,7 @@ static int exhausted(const struct ip_prefix *n, struct err *err)
 	char netstr[CIDR_STR_MAX];
 
 	ip_prefix_format(n, netstr);
-	return err_set(err, -ENOSPC,
+	return err_set(err, -EADDRNOTAVAIL,
 		       "failed to allocate address: ip space on subnet %s is exhausted", netstr);
 }
 
@@ -112,7 +194,7 @@ int core_alloc_address(const struct ip_prefix *net, const struct strv *in_use,
 
 struct alloc_walk {
 	struct ip_prefix net, cand;
-	int r;          /* -ENOSPC once the candidates ran out */
+	int r;          /* -EADDRNOTAVAIL once the candidates ran out */
 };
 
 /* Used addresses arrive in ascending order: the candidate moves past each one it meets; the

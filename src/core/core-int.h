@@ -19,6 +19,13 @@ void core_audit(struct app *app, const char *origin, const char *fmt, ...)
  * except_peer / except_iface: the record being updated. -EEXIST naming `field` on collision. */
 int core_check_addresses(struct app *app, const struct strv *addrs, const char *except_peer,
 			 const char *except_iface, const char *field, struct err *err);
+/* The rules of issue 12 for a peer's Addresses on interface ifc (docs/http-hardening.md): at
+ * most CORE_PEER_ADDR_MAX entries, none listed twice, no /0, no broadcast address (-EINVAL);
+ * no overlap with the interface's own addresses or another peer of the interface (-EEXIST,
+ * naming both addresses). except_peer: the record being updated. */
+#define CORE_PEER_ADDR_MAX 64
+int core_check_peer_addresses(struct app *app, const struct iface *ifc, const struct peer *p,
+			      const char *except_peer, struct err *err);
 /* Sorts an address list for core_alloc_address(). */
 void core_sort_addresses(struct strv *in_use);
 /* Next free host address in network `net` (spec 3.4, stopping before the last address). */

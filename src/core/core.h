@@ -9,7 +9,8 @@
  * Return codes (mapped to HTTP by api/errmap.c): -EINVAL bad input (err->field names the JSON
  * field), -ENOENT not found, -EEXIST duplicate / collision, -EACCES no permission,
  * -EOPNOTSUPP the backend cannot do it (422), -EHOSTUNREACH / -EIO / -EPROTO / -ETIMEDOUT device
- * error (502/504), -ENOSPC address space exhausted.
+ * error (502/504), -EADDRNOTAVAIL address space or listen ports exhausted (500), -ENOSPC the
+ * database's disk is full (507).
  * Objects passed in are borrowed; objects returned through **ret are owned by the caller.
  */
 #include "core/app.h"
@@ -38,10 +39,12 @@ int core_peer_delete(struct app *app, const char *id, struct err *err);
 
 /* Users (spec 2.6.3, 3.8). caller = identifier of the authenticated user (self-checks).
  * password = clear password or NULL/"" (update: keep). api_token: NULL keep, "" remove,
- * else set (u->api_token is filled so the answer can echo it once). */
+ * else set (u->api_token is filled so the answer can echo it once). A new password ends
+ * every UI session of the user in the same transaction, except the one whose id hash is
+ * keep_session (the browser that made the change; NULL: none is kept). */
 int core_user_create(struct app *app, struct user *u, const char *password, struct err *err);
 int core_user_update(struct app *app, const char *caller, struct user *u, const char *password,
-		     const char *api_token, struct err *err);
+		     const char *api_token, const char *keep_session, struct err *err);
 int core_user_delete(struct app *app, const char *caller, const char *id, struct err *err);
 /* A stored user changed by an identity provider (sign-in refresh, LDAP sync): writes u's
  * profile, admin flag, disabled state and auth sources, keeps the password, API token, notes

@@ -66,10 +66,10 @@ static int prepare_family(struct iface *ifc, struct iface **list, size_t n, cons
 	ip_prefix_network(&net, &net);
 	while (network_used(list, n, &net))
 		if (core_next_network(&net) < 0)
-			return err_set(err, -ENOSPC, "no free network left after %s", start);
+			return err_set(err, -EADDRNOTAVAIL, "no free network left after %s", start);
 	host = net;
 	if (ip_addr_next(&host) < 0)
-		return err_set(err, -ENOSPC, "network %s has no host address", start);
+		return err_set(err, -EADDRNOTAVAIL, "network %s has no host address", start);
 	ip_prefix_format(&host, buf);
 	if (strv_push(&ifc->addresses, buf) < 0)
 		return -ENOMEM;
@@ -104,7 +104,7 @@ int core_iface_prepare(struct app *app, struct iface **ret, struct err *err)
 	for (port = cfg->advanced.start_listen_port; port <= 65535 && port_used(list, n, port); port++)
 		;
 	if (port > 65535) {
-		r = err_set(err, -ENOSPC, "no free listen port above %d",
+		r = err_set(err, -EADDRNOTAVAIL, "no free listen port above %d",
 			    cfg->advanced.start_listen_port);
 		goto out;
 	}

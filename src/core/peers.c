@@ -104,6 +104,25 @@ out:
 	return 0;
 }
 
+/* A peer's UserIdentifier names an existing user (or nobody). wg-portal stores any text. */
+static int check_user(struct app *app, const struct peer *p, const char *verb, struct err *err)
+{
+	struct user *u = NULL;
+	int r;
+
+	if (!p->user_identifier || !*p->user_identifier)
+		return 0;
+	r = store_user_get(app->store, p->user_identifier, &u, err);
+	user_free(u);
+	if (r == -ENOENT) {
+		err_clear(err);
+		return err_field(err, -EINVAL, "UserIdentifier",
+				 "%s not allowed: unknown user %s: invalid data", verb,
+				 p->user_identifier);
+	}
+	return r;
+}
+
 /* Identifier/PublicKey rules of POST /peer/new and PUT; mode derivation; validation. */
 static int normalise_peer(struct app *app, struct peer *p, const char *verb, struct iface **ret_ifc,
 			  struct err *err)
@@ -169,7 +188,11 @@ int core_peer_create(struct app *app, struct peer *p, struct err *err)
 			      p->identifier);
 		goto unlock;
 	}
-	r = core_check_addresses(app, &p->addresses, p->identifier, NULL, "Addresses", err);
+	r = check_user(app, p, "creation", err);
+	if (r == 0)
+		r = core_check_peer_addresses(app, ifc, p, p->identifier, err);
+	if (r == 0)
+		r = core_check_addresses(app, &p->addresses, p->identifier, NULL, "Addresses", err);
 	if (r < 0)
 		goto unlock;
 	p->created_at = p->updated_at = 0;
@@ -226,7 +249,11 @@ int core_peer_update(struct app *app, const char *old_id, struct peer *p, struct
 		goto unlock;
 	}
 	/* the new key is not stored yet (checked above): excluding the old record is enough */
-	r = core_check_addresses(app, &p->addresses, old_id, NULL, "Addresses", err);
+	r = check_user(app, p, "update", err);
+	if (r == 0)
+		r = core_check_peer_addresses(app, ifc, p, old_id, err);
+	if (r == 0)
+		r = core_check_addresses(app, &p->addresses, old_id, NULL, "Addresses", err);
 	if (r < 0)
 		goto unlock;
 	p->created_at = old->created_at;

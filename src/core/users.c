@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/token.h"
 #include "config/config.h"
 #include "core/core-int.h"
 #include "core/core.h"
@@ -114,9 +115,11 @@ static int user_peers_set(struct app *app, const char *user_id, bool disable, co
 }
 
 /* Writes u over old (created_at kept) and applies 3.8 to the user's peers when the disabled
- * flag changes, in one transaction. The caller holds the write lock. */
+ * flag changes, in one transaction. A password change or reset ends the user's other sessions
+ * (whoever knew the old password keeps no way in; end_sessions, keeping keep_session), nothing
+ * else: API tokens stay. The caller holds the write lock. */
 static int save_with_effects(struct app *app, const struct user *old, struct user *u,
-			     struct err *err)
+			     bool end_sessions, const char *keep_session, struct err *err)
 {
 	int r;
 
@@ -126,6 +129,8 @@ static int save_with_effects(struct app *app, const struct user *old, struct use
 	if (r < 0)
 		return r;
 	r = store_user_update(app->store, u, err);
+	if (r == 0 && end_sessions)
+		r = store_session_delete_user(app->store, u->identifier, keep_session, err);
 	if (r == 0 && u->disabled && !old->disabled)
 		r = user_peers_set(app, u->identifier, true, "user disabled", err);
 	else if (r == 0 && !u->disabled && old->disabled &&
@@ -154,7 +159,7 @@ int core_user_save_external(struct app *app, struct user *u, struct err *err)
 			u->locked = old->locked;
 			str_set(&u->locked_reason, old->locked_reason);
 		}
-		r = save_with_effects(app, old, u, err);
+		r = save_with_effects(app, old, u, false, NULL, err);
 	}
 	pthread_mutex_unlock(&app->write_lock);
 	user_free(old);
@@ -162,7 +167,7 @@ int core_user_save_external(struct app *app, struct user *u, struct err *err)
 }
 
 int core_user_update(struct app *app, const char *caller, struct user *u, const char *password,
-		     const char *api_token, struct err *err)
+		     const char *api_token, const char *keep_session, struct err *err)
 {
 	struct user *old = NULL;
 	bool self = caller && !strcmp(caller, STR(u->identifier));
@@ -227,7 +232,7 @@ int core_user_update(struct app *app, const char *caller, struct user *u, const 
 	if (u->locked && (!u->locked_reason || !*u->locked_reason))
 		str_set(&u->locked_reason, "locked by admin");
 	strv_copy(&u->auth_sources, &old->auth_sources);
-	r = save_with_effects(app, old, u, err);
+	r = save_with_effects(app, old, u, password && *password, keep_session, err);
 unlock:
 	pthread_mutex_unlock(&app->write_lock);
 	user_free(old);
@@ -343,8 +348,10 @@ int core_bootstrap_admin(struct app *app, char **gen_password, char **gen_token,
 			goto out;
 		}
 		api_token = token;
-	} else if (strlen(api_token) < 18) {
-		log_warn("core.admin_api_token is shorter than 18 characters");
+	} else if (strlen(api_token) < AUTH_TOKEN_MIN_LEN) {
+		/* accepted, as wg-portal does; tokens set through the API are refused below this */
+		log_warn("core.admin_api_token is shorter than %d characters and easy to guess; "
+			 "set a longer one", AUTH_TOKEN_MIN_LEN);
 	}
 	u = user_new();
 	r = -ENOMEM;

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * libmicrohttpd directly (no router needed for one path): one internal polling thread, a small
- * connection limit and timeout, since scrapes are short and rare. Each scrape renders the page
- * into one buffer that MHD frees with the response.
+ * connection limit and timeout, since scrapes are short and rare. The exporter needs no login
+ * and listens on every address by default, so the connection guard (httpd/guard.h) limits
+ * connections per address and gives each request head a deadline: slow or many connections
+ * from one address cannot stop the scrapes. Each scrape renders the page into one buffer that
+ * MHD frees with the response.
  */
 #include "metrics/exporter.h"
 
@@ -18,16 +21,22 @@
 
 #include "config/config.h"
 #include "core/app.h"
+#include "httpd/guard.h"
 #include "metrics/render.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/log.h"
 
 #define METRICS_PAGE_MAX (256u * 1024 * 1024)
-#define METRICS_CONN_LIMIT 32
+/* A scraper uses one connection at a time; 8 per address leaves room for a few scrapers
+ * behind one address while 5 addresses of an attacker hold at most 40 of the 64 slots. */
+#define METRICS_CONN_LIMIT 64
+#define METRICS_CONN_PER_ADDR 8
+#define METRICS_TIMEOUT_S 10
 
 static struct {
 	struct MHD_Daemon *d;
+	struct httpd_guard *guard;
 	struct app *app;
 	int port;
 } ex;
@@ -82,8 +91,8 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, char *body,
-			     size_t len, const char *type)
+static enum MHD_Result reply_close(struct MHD_Connection *conn, unsigned status, char *body,
+				   size_t len, const char *type, bool close)
 {
 	struct MHD_Response *rsp =
 		MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
@@ -94,9 +103,37 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, char 
 		return MHD_NO;
 	}
 	MHD_add_response_header(rsp, "Content-Type", type);
+	if (close)
+		MHD_add_response_header(rsp, MHD_HTTP_HEADER_CONNECTION, "close");
 	r = MHD_queue_response(conn, status, rsp);
 	MHD_destroy_response(rsp);
 	return r;
+}
+
+static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, char *body,
+			     size_t len, const char *type)
+{
+	return reply_close(conn, status, body, len, type, false);
+}
+
+/* The head is in: framing (RFC 9112) and no body, since a scrape has none. Answers 400 and
+ * closes the connection on a problem (MHD then never reads a body). */
+static enum MHD_Result check_head(struct MHD_Connection *conn, const char *version)
+{
+	const char *bad = httpd_framing_error(conn, version);
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						     MHD_HTTP_HEADER_CONTENT_LENGTH);
+	char msg[160];
+
+	if (!bad && (MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						 MHD_HTTP_HEADER_TRANSFER_ENCODING) ||
+		     (cl && strcmp(cl, "0"))))
+		bad = "a scrape has no body";
+	if (!bad)
+		return MHD_YES;
+	snprintf(msg, sizeof(msg), "400 bad request: %s\n", bad);
+	return reply_close(conn, MHD_HTTP_BAD_REQUEST, strdup(msg), strlen(msg),
+			   "text/plain; charset=utf-8", true);
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
@@ -109,14 +146,15 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	int r;
 
 	(void)cls;
-	(void)version;
 	(void)upload;
 	if (!*state) {
 		/* first call: headers only; answer on the next one (MHD protocol) */
 		*state = (void *)1;
-		return MHD_YES;
+		httpd_guard_head_done(conn);
+		return check_head(conn, version);
 	}
 	*upload_len = 0;
+	httpd_guard_body_done(conn);
 	if (strcmp(url, "/metrics") != 0)
 		return reply(conn, MHD_HTTP_NOT_FOUND, strdup("404 page not found\n"), 19,
 			     "text/plain; charset=utf-8");
@@ -151,15 +189,26 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	log_debug("metrics: mhd: %s", line);
 }
 
+static void completed(void *cls, struct MHD_Connection *conn, void **state,
+		      enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)toe;
+	*state = NULL;
+	httpd_guard_request_done(conn);
+}
+
 static struct MHD_Daemon *start(struct sockaddr_storage *ss, unsigned extra)
 {
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG |
 			 extra;
 
-	return MHD_start_daemon(flags, 0, NULL, NULL, handle, NULL,
+	return MHD_start_daemon(flags, 0, httpd_guard_accept, ex.guard, handle, NULL,
 				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)ss,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned)METRICS_CONN_LIMIT,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)METRICS_TIMEOUT_S,
+				MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+				MHD_OPTION_NOTIFY_CONNECTION, httpd_guard_notify, ex.guard,
 				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 				MHD_OPTION_END);
 }
@@ -178,6 +227,13 @@ void metrics_exporter_start(struct app *app)
 			"Prometheus exporter is not started", addr ? addr : "");
 		return;
 	}
+	ex.guard = httpd_guard_new(&(struct httpd_guard_limits){
+		.name = "metrics", .per_addr = METRICS_CONN_PER_ADDR, .head_s = METRICS_TIMEOUT_S,
+		.body_s = METRICS_TIMEOUT_S, .idle_s = METRICS_TIMEOUT_S });
+	if (!ex.guard) {
+		log_err("metrics: out of memory; running without the Prometheus exporter");
+		return;
+	}
 	ex.d = start(&ss, ss.ss_family == AF_INET6 ? (all ? MHD_USE_DUAL_STACK : MHD_USE_IPv6)
 						    : 0);
 	if (!ex.d && all) {
@@ -191,6 +247,7 @@ void metrics_exporter_start(struct app *app)
 		ex.d = start(&ss, 0);
 	}
 	if (!ex.d) {
+		ex.guard = httpd_guard_free(ex.guard);
 		log_err("metrics: cannot listen on '%s' (address in use or not available); "
 			"running without the Prometheus exporter", addr);
 		return;
@@ -205,6 +262,7 @@ void metrics_exporter_stop(void)
 	if (ex.d)
 		MHD_stop_daemon(ex.d);
 	ex.d = NULL;
+	ex.guard = httpd_guard_free(ex.guard);
 	ex.port = 0;
 	metrics_render_release();
 }

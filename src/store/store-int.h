@@ -3,8 +3,9 @@
 #define STORE_STORE_INT_H
 /*
  * Private to src/store/: the store object, the prepared-statement cache, the lock helpers,
- * secret sealing and the migration runner. Nothing outside src/store/ (and its unit test)
- * includes this header.
+ * secret sealing and the migration runner. Nothing outside src/store/ (and its unit tests and
+ * the migration tool) includes this header. SQL goes through the engine-neutral db layer
+ * (db.h); no file here names an engine.
  *
  * Locking: st->lock is a recursive mutex. Every public call takes it for its whole duration
  * (store_lock/store_unlock); store_begin takes it once more and keeps it until the outermost
@@ -12,11 +13,11 @@
  * statements on the shared connection.
  */
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "store/db.h"
 #include "store/store.h"
 
 struct err;
@@ -49,6 +50,7 @@ enum store_stmt_id {
 	STMT_ADDR_IN_USE,
 	STMT_ADDR_OWNER,
 	STMT_ADDR_WALK,
+	STMT_ADDR_NEAR,
 	STMT_USER_GET,
 	STMT_USER_LIST,
 	STMT_USER_BY_EMAIL,
@@ -71,7 +73,7 @@ enum store_stmt_id {
 #define STORE_KEY_LEN 32
 
 struct store {
-	sqlite3 *db;
+	struct db *db;
 	pthread_mutex_t lock;
 	unsigned int tx_depth;  /* nesting of store_begin; 0 = no transaction */
 	/* An inner commit failed and already closed its level: the caller's customary
@@ -80,47 +82,62 @@ struct store {
 	bool inner_commit_failed;
 	bool encrypt;           /* secrets are sealed with key */
 	uint8_t *key;           /* STORE_KEY_LEN bytes in sodium_malloc memory, or NULL */
-	sqlite3_stmt *stmts[STMT__MAX];
-	sqlite3_stmt *peer_list[STORE_PEER_LIST_SLOTS];
+	struct db_stmt *stmts[STMT__MAX];
+	struct db_stmt *peer_list[STORE_PEER_LIST_SLOTS];
 };
+
+/* How to open a store (store_open() is the SQLite shorthand). */
+struct store_open_opts {
+	enum db_engine engine;
+	const char *dsn;
+	const char *passphrase;       /* NULL or "" = secrets stored in clear */
+	struct db_options db;         /* database.debug, database.slow_query_threshold */
+	int migrate_to;               /* schema version to migrate to; 0 = the latest */
+	bool skip_secret_setup;       /* leave meta's key material alone (copying a store) */
+};
+int store_open_opts(const struct store_open_opts *o, struct store **ret, struct err *err);
 
 void store_lock(struct store *st);
 void store_unlock(struct store *st);
+/* Around a write of one statement: takes the lock and, inside a caller's transaction, opens a
+ * savepoint, so a failing statement (say -EEXIST) leaves the caller's transaction usable
+ * (PostgreSQL would abort all of it). Outside one the statement commits by itself.
+ * store_single_end releases or rolls back the savepoint as r says, unlocks and returns r. */
+int store_single_begin(struct store *st, struct err *err);
+int store_single_end(struct store *st, int r, struct err *err);
 
 /* The cached statement for id (prepared from sql on first use, so each module keeps its own
  * SQL text next to its code), reset and with bindings cleared, in *ret. 0 or -errno. */
-int store_stmt(struct store *st, enum store_stmt_id id, const char *sql, sqlite3_stmt **ret,
+int store_stmt(struct store *st, enum store_stmt_id id, const char *sql, struct db_stmt **ret,
 	       struct err *err);
 /* Same for a caller-owned cache slot (*slot prepared unless already there). */
-int store_stmt_cached(struct store *st, sqlite3_stmt **slot, const char *sql, sqlite3_stmt **ret,
-		      struct err *err);
+int store_stmt_cached(struct store *st, struct db_stmt **slot, const char *sql,
+		      struct db_stmt **ret, struct err *err);
 /* Resets a statement after use so it holds no read snapshot and no bound values. */
-void store_stmt_done(sqlite3_stmt *s);
+void store_stmt_done(struct db_stmt *s);
 
-/* Maps a SQLite result code to -errno and fills err: constraint -> -EEXIST, else -EIO.
- * what names the operation ("insert peer"). */
-int store_sql_err(struct store *st, int rc, const char *what, struct err *err);
-/* Runs one statement to completion (SQLITE_DONE) and resets it. */
-int store_step_done(struct store *st, sqlite3_stmt *s, const char *what, struct err *err);
+/* Prefixes the db layer's reason in err with the operation ("insert peer") and returns r. */
+int store_db_err(int r, const char *what, struct err *err);
+/* Runs one statement to completion and resets it. */
+int store_step_done(struct store *st, struct db_stmt *s, const char *what, struct err *err);
 /* Executes literal SQL (no user data ever). */
 int store_exec(struct store *st, const char *sql, struct err *err);
 
 /* Column readers: empty or NULL text -> NULL string / empty list. Return 0 or -ENOMEM. */
-int store_col_str(sqlite3_stmt *s, int col, char **field);
-int store_col_strv(sqlite3_stmt *s, int col, struct strv *field);
+int store_col_str(struct db_stmt *s, int col, char **field);
+int store_col_strv(struct db_stmt *s, int col, struct strv *field);
 /* Copies text into a fixed buffer; -EIO when it does not fit (corrupt row). */
-int store_col_fixed(sqlite3_stmt *s, int col, char *out, size_t size);
+int store_col_fixed(struct db_stmt *s, int col, char *out, size_t size);
 /* Binds a list joined with ","; -ENOMEM on OOM. */
-int store_bind_strv(sqlite3_stmt *s, int col, const struct strv *sv);
+int store_bind_strv(struct db_stmt *s, int col, const struct strv *sv);
 /* Binds text, "" for NULL. */
-int store_bind_str(sqlite3_stmt *s, int col, const char *v);
-
+int store_bind_str(struct db_stmt *s, int col, const char *v);
 /* The address part of "10.0.0.1/24" in canonical text ("10.0.0.1"); out >= 64 bytes. */
 void store_addr_part(const char *cidr, char out[static 64]);
-/* Address keys (store_addr.c): binds the addr_key blob of cidr (NULL when unparsable), and
- * registers the SQL function wgp_addr_key(text) on the connection (used by migration 4). */
-int store_bind_addr_key(sqlite3_stmt *s, int col, const char *cidr);
-int store_addr_register(struct store *st, struct err *err);
+/* Address keys (store_addr.c): binds the addr_key blob of cidr (NULL when unparsable). */
+int store_bind_addr_key(struct db_stmt *s, int col, const char *cidr);
+/* Migration 4: keys the address rows written before it. */
+int store_addr_backfill(struct store *st, struct err *err);
 
 /* Secrets at rest (store_secret.c). */
 /* Derives the key, or creates salt+verifier on first use; checks the verifier otherwise. */

@@ -1,19 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The store object: opening the SQLite file (directory 0700, file 0600, WAL pragmas),
- * running migrations and the secret setup, the recursive lock, nesting transactions
- * (BEGIN IMMEDIATE outermost, SAVEPOINTs inside so an inner failure undoes only its own work),
- * the prepared-statement cache and the small column/bind helpers every table file uses.
+ * The store object: opening the database through the db layer, running migrations and the
+ * secret setup, the recursive lock, nesting transactions (a transaction outermost, savepoints
+ * inside so an inner failure undoes only its own work), the prepared-statement cache and the
+ * small column/bind helpers every table file uses.
  */
 #include "store/store-int.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "model/cidr.h"
 #include "util/err.h"
@@ -30,92 +27,103 @@ void store_unlock(struct store *st)
 	pthread_mutex_unlock(&st->lock);
 }
 
-int store_sql_err(struct store *st, int rc, const char *what, struct err *err)
+int store_single_begin(struct store *st, struct err *err)
 {
-	int prim = rc & 0xff;
+	int r;
 
-	if (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE)
-		return err_set(err, -EEXIST, "%s: already exists", what);
-	if (prim == SQLITE_CONSTRAINT)
-		return err_set(err, -EINVAL, "%s: %s", what, sqlite3_errmsg(st->db));
-	if (prim == SQLITE_NOMEM)
-		return err_set(err, -ENOMEM, "%s: out of memory", what);
-	if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED)
-		return err_set(err, -EBUSY, "%s: database is busy", what);
-	return err_set(err, -EIO, "%s: %s", what, sqlite3_errmsg(st->db));
+	store_lock(st);
+	if (st->tx_depth == 0)
+		return 0;
+	r = store_begin(st, err);
+	if (r < 0)
+		store_unlock(st);
+	return r;
+}
+
+int store_single_end(struct store *st, int r, struct err *err)
+{
+	/* depth > 0 here means store_single_begin opened a level (it was > 0 then) */
+	if (st->tx_depth > 0) {
+		if (r == 0)
+			r = store_commit(st, err);
+		else
+			store_rollback(st);
+	}
+	store_unlock(st);
+	return r;
+}
+
+int store_db_err(int r, const char *what, struct err *err)
+{
+	if (err && err->code == r)
+		err_prefix(err, "%s", what);
+	else
+		err_set(err, r, "%s: database error", what);
+	return r;
 }
 
 int store_exec(struct store *st, const char *sql, struct err *err)
 {
-	int rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+	int r = db_exec(st->db, sql, err);
 
-	if (rc != SQLITE_OK)
-		return store_sql_err(st, rc, "database", err);
-	return 0;
+	return r < 0 ? store_db_err(r, "database", err) : 0;
 }
 
-int store_stmt_cached(struct store *st, sqlite3_stmt **slot, const char *sql, sqlite3_stmt **ret,
-		      struct err *err)
+int store_stmt_cached(struct store *st, struct db_stmt **slot, const char *sql,
+		      struct db_stmt **ret, struct err *err)
 {
-	int rc;
+	int r;
 
 	if (*slot) {
-		sqlite3_reset(*slot);
-		sqlite3_clear_bindings(*slot);
+		db_reset(*slot);
 		*ret = *slot;
 		return 0;
 	}
-	rc = sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL);
-	if (rc != SQLITE_OK) {
+	r = db_prepare(st->db, sql, slot, err);
+	if (r < 0) {
 		*slot = NULL;
-		return store_sql_err(st, rc, "prepare", err);
+		return store_db_err(r, "prepare", err);
 	}
 	*ret = *slot;
 	return 0;
 }
 
-int store_stmt(struct store *st, enum store_stmt_id id, const char *sql, sqlite3_stmt **ret,
+int store_stmt(struct store *st, enum store_stmt_id id, const char *sql, struct db_stmt **ret,
 	       struct err *err)
 {
 	return store_stmt_cached(st, &st->stmts[id], sql, ret, err);
 }
 
-void store_stmt_done(sqlite3_stmt *s)
+void store_stmt_done(struct db_stmt *s)
 {
-	if (!s)
-		return;
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
+	db_reset(s);
 }
 
-int store_step_done(struct store *st, sqlite3_stmt *s, const char *what, struct err *err)
+int store_step_done(struct store *st, struct db_stmt *s, const char *what, struct err *err)
 {
-	int rc = sqlite3_step(s);
-	int r = 0;
+	int r = db_step_done(s, err);
 
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		r = store_sql_err(st, rc, what, err);
-	store_stmt_done(s);
-	return r;
+	(void)st;
+	return r < 0 ? store_db_err(r, what, err) : 0;
 }
 
-int store_col_str(sqlite3_stmt *s, int col, char **field)
+int store_col_str(struct db_stmt *s, int col, char **field)
 {
-	const char *t = (const char *)sqlite3_column_text(s, col);
+	const char *t = db_column_text(s, col);
 
 	return str_set(field, (t && *t) ? t : NULL);
 }
 
-int store_col_strv(sqlite3_stmt *s, int col, struct strv *field)
+int store_col_strv(struct db_stmt *s, int col, struct strv *field)
 {
-	const char *t = (const char *)sqlite3_column_text(s, col);
+	const char *t = db_column_text(s, col);
 
 	return strv_split(field, t ? t : "", ",");
 }
 
-int store_col_fixed(sqlite3_stmt *s, int col, char *out, size_t size)
+int store_col_fixed(struct db_stmt *s, int col, char *out, size_t size)
 {
-	const char *t = (const char *)sqlite3_column_text(s, col);
+	const char *t = db_column_text(s, col);
 	size_t len = t ? strlen(t) : 0;
 
 	if (len >= size)
@@ -125,19 +133,18 @@ int store_col_fixed(sqlite3_stmt *s, int col, char *out, size_t size)
 	return 0;
 }
 
-int store_bind_str(sqlite3_stmt *s, int col, const char *v)
+int store_bind_str(struct db_stmt *s, int col, const char *v)
 {
-	return sqlite3_bind_text(s, col, v ? v : "", -1, SQLITE_TRANSIENT) == SQLITE_OK ? 0 : -ENOMEM;
+	return db_bind_text(s, col, v ? v : "");
 }
 
-int store_bind_strv(sqlite3_stmt *s, int col, const struct strv *sv)
+int store_bind_strv(struct db_stmt *s, int col, const struct strv *sv)
 {
 	char *j = strv_join(sv, ",");
 
 	if (!j)
 		return -ENOMEM;
-	/* sqlite takes ownership of j and frees it with free(). */
-	return sqlite3_bind_text(s, col, j, -1, free) == SQLITE_OK ? 0 : -ENOMEM;
+	return db_bind_text_take(s, col, j);
 }
 
 void store_addr_part(const char *cidr, char out[static 64])
@@ -160,91 +167,12 @@ void store_addr_part(const char *cidr, char out[static 64])
 	out[len] = '\0';
 }
 
-/* mkdir -p of path's directory part, each created component 0700. */
-static int make_parent_dirs(const char *path, struct err *err)
-{
-	char *dir = strdup(path);
-	char *slash;
-	int r = 0;
-
-	if (!dir)
-		return err_set(err, -ENOMEM, "out of memory");
-	slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
-		goto out;
-	*slash = '\0';
-	for (char *p = dir + 1; ; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		char c = *p;
-		*p = '\0';
-		if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-			r = err_field(err, -errno, "database.dsn", "cannot create directory '%s': %s",
-				      dir, strerror(errno));
-			goto out;
-		}
-		*p = c;
-		if (c == '\0')
-			break;
-	}
-out:
-	free(dir);
-	return r;
-}
-
-/* Creates the file 0600 before SQLite does (it would use 0644 & umask), and narrows an
- * existing file to 0600. */
-static int prepare_file(const char *path, struct err *err)
-{
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-
-	if (fd < 0)
-		return err_field(err, -errno, "database.dsn", "cannot open database '%s': %s", path,
-				 strerror(errno));
-	if (fchmod(fd, 0600) < 0) {
-		int e = errno;
-		close(fd);
-		return err_field(err, -e, "database.dsn", "cannot chmod database '%s': %s", path,
-				 strerror(e));
-	}
-	close(fd);
-	return 0;
-}
-
-static int apply_pragmas(struct store *st, struct err *err)
-{
-	int r;
-
-	sqlite3_extended_result_codes(st->db, 1);
-	sqlite3_busy_timeout(st->db, 5000);
-	r = store_exec(st, "PRAGMA foreign_keys=ON", err);
-	if (r == 0)
-		r = store_exec(st, "PRAGMA journal_mode=WAL", err);
-	if (r == 0)
-		r = store_exec(st, "PRAGMA synchronous=NORMAL", err);
-	if (r == 0)
-		r = store_exec(st, "PRAGMA busy_timeout=5000", err);
-	return r;
-}
-
-int store_open(const char *path, const char *passphrase, struct store **ret, struct err *err)
+int store_open_opts(const struct store_open_opts *o, struct store **ret, struct err *err)
 {
 	pthread_mutexattr_t attr;
 	struct store *st;
-	bool mem;
-	int r, rc;
+	int r;
 
-	if (!path || !*path)
-		return err_field(err, -EINVAL, "database.dsn", "database path is empty");
-	mem = !strcmp(path, ":memory:");
-	if (!mem) {
-		r = make_parent_dirs(path, err);
-		if (r < 0)
-			return r;
-		r = prepare_file(path, err);
-		if (r < 0)
-			return r;
-	}
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return err_set(err, -ENOMEM, "out of memory");
@@ -253,27 +181,19 @@ int store_open(const char *path, const char *passphrase, struct store **ret, str
 	pthread_mutex_init(&st->lock, &attr);
 	pthread_mutexattr_destroy(&attr);
 
-	/* NOMUTEX: st->lock already serialises every use of the connection. */
-	rc = sqlite3_open_v2(path, &st->db,
-			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc != SQLITE_OK) {
-		r = err_field(err, -EIO, "database.dsn", "cannot open database '%s': %s", path,
-			      st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+	r = db_open(o->engine, o->dsn, &o->db, &st->db, err);
+	if (r < 0)
 		goto fail;
+	r = store_migrate_to(st, o->migrate_to ? o->migrate_to : STORE_SCHEMA_VERSION_LATEST, err);
+	if (r < 0)
+		goto fail;
+	if (!o->skip_secret_setup) {
+		r = store_secret_setup(st, o->passphrase, err);
+		if (r < 0)
+			goto fail;
 	}
-	r = apply_pragmas(st, err);
-	if (r == 0)
-		r = store_addr_register(st, err);
-	if (r < 0)
-		goto fail;
-	r = store_migrate_to(st, STORE_SCHEMA_VERSION_LATEST, err);
-	if (r < 0)
-		goto fail;
-	r = store_secret_setup(st, passphrase, err);
-	if (r < 0)
-		goto fail;
-	log_debug("store: opened '%s' (schema %d, secrets %s)", path, STORE_SCHEMA_VERSION_LATEST,
-		  st->encrypt ? "encrypted" : "plain");
+	log_debug("store: opened %s database (schema %d, secrets %s)", db_engine_name(o->engine),
+		  STORE_SCHEMA_VERSION_LATEST, st->encrypt ? "encrypted" : "plain");
 	*ret = st;
 	return 0;
 fail:
@@ -281,15 +201,24 @@ fail:
 	return r;
 }
 
+int store_open(const char *path, const char *passphrase, struct store **ret, struct err *err)
+{
+	struct store_open_opts o = { .engine = DB_SQLITE, .dsn = path, .passphrase = passphrase };
+
+	if (!path || !*path)
+		return err_field(err, -EINVAL, "database.dsn", "database path is empty");
+	return store_open_opts(&o, ret, err);
+}
+
 void store_close(struct store *st)
 {
 	if (!st)
 		return;
 	for (size_t i = 0; i < STMT__MAX; i++)
-		sqlite3_finalize(st->stmts[i]);
+		db_finalize(st->stmts[i]);
 	for (size_t i = 0; i < STORE_PEER_LIST_SLOTS; i++)
-		sqlite3_finalize(st->peer_list[i]);
-	sqlite3_close(st->db);
+		db_finalize(st->peer_list[i]);
+	db_close(st->db);
 	store_secret_free(st);
 	pthread_mutex_destroy(&st->lock);
 	free(st);
@@ -309,18 +238,19 @@ int store_schema_version(struct store *st)
 /*
  * Transactions. The lock taken by store_begin is released by the matching commit/rollback, so
  * the outermost level holds the connection for the whole transaction. Inner levels are
- * SAVEPOINTs: a failed store_peer_insert inside a caller's transaction (say -EEXIST) undoes
- * only its own statements and the caller may still commit the rest.
+ * savepoints (named by level): a failed store_peer_insert inside a caller's transaction (say
+ * -EEXIST) undoes only its own statements and the caller may still commit the rest. This is
+ * also what keeps a PostgreSQL transaction usable after a failed statement.
  */
 int store_begin(struct store *st, struct err *err)
 {
 	int r;
 
 	store_lock(st);
-	r = store_exec(st, st->tx_depth == 0 ? "BEGIN IMMEDIATE" : "SAVEPOINT store_sp", err);
+	r = st->tx_depth == 0 ? db_begin(st->db, err) : db_savepoint(st->db, st->tx_depth, err);
 	if (r < 0) {
 		store_unlock(st);
-		return r;
+		return store_db_err(r, "begin transaction", err);
 	}
 	st->inner_commit_failed = false;
 	st->tx_depth++;
@@ -340,17 +270,16 @@ int store_commit(struct store *st, struct err *err)
 	}
 	st->inner_commit_failed = false;
 	if (st->tx_depth > 1) {
-		r = store_exec(st, "RELEASE store_sp", err);
+		r = db_release(st->db, st->tx_depth - 1, err);
 		if (r < 0) {
-			(void)sqlite3_exec(st->db, "ROLLBACK TO store_sp; RELEASE store_sp", NULL,
-					   NULL, NULL);
+			db_rollback_to(st->db, st->tx_depth - 1);
 			st->inner_commit_failed = true;
 		}
 	} else {
-		r = store_exec(st, "COMMIT", err);
-		if (r < 0 && !sqlite3_get_autocommit(st->db))
-			(void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		r = db_commit(st->db, err);
 	}
+	if (r < 0)
+		store_db_err(r, "commit", err);
 	st->tx_depth--;
 	store_unlock(st);
 	store_unlock(st);
@@ -365,11 +294,10 @@ void store_rollback(struct store *st)
 		store_unlock(st);
 		return;
 	}
-	if (st->tx_depth > 1) {
-		(void)sqlite3_exec(st->db, "ROLLBACK TO store_sp; RELEASE store_sp", NULL, NULL, NULL);
-	} else if (!sqlite3_get_autocommit(st->db)) {
-		(void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-	}
+	if (st->tx_depth > 1)
+		db_rollback_to(st->db, st->tx_depth - 1);
+	else
+		db_rollback(st->db);
 	st->tx_depth--;
 	store_unlock(st);
 	store_unlock(st);

@@ -90,6 +90,18 @@ struct ip_prefix;
 int store_addresses_walk(struct store *st, const struct ip_prefix *net,
 			 int (*cb)(const struct ip_prefix *addr, void *ctx), void *ctx,
 			 struct err *err);
+/* The first stored address of a peer of iface_id (other than except_peer) that shares an
+ * address with one of nets[0..n): 0 when none, -EEXIST with *ret filled (nets index, owner,
+ * stored address text) when one does. Host routes are found through the address index, wider
+ * stored prefixes by a scan of the interface's network routes. */
+struct store_addr_conflict {
+	size_t index;
+	char owner[128];
+	char addr[64];
+};
+int store_peer_addr_conflict(struct store *st, const char *iface_id, const char *except_peer,
+			     const struct ip_prefix *nets, size_t n,
+			     struct store_addr_conflict *ret, struct err *err);
 /* The peer (other than except_peer_id) that already uses this address part, or -ENOENT.
  * addr may carry a prefix ("10.0.0.2/32") and any IPv6 spelling; addresses are compared in
  * canonical form. Only peer addresses are searched (interface addresses are in
@@ -162,6 +174,9 @@ int store_session_purge(struct store *st, int64_t idle_before, int64_t created_b
 			struct err *err);
 /* Keeps only the newest `keep` sessions of a user. */
 int store_session_trim_user(struct store *st, const char *user_id, size_t keep, struct err *err);
+/* Ends every session of user_id except the one whose hash is keep_hash (NULL: all). */
+int store_session_delete_user(struct store *st, const char *user_id, const char *keep_hash,
+			      struct err *err);
 int store_session_count(struct store *st, size_t *ret, struct err *err);
 
 #endif

@@ -57,7 +57,7 @@ static const char sql_peer_status_delete[] =
 	"(SELECT identifier FROM peers WHERE iface_id = ?1)";
 static const char sql_status_delete[] = "DELETE FROM interface_statuses WHERE iface_id = ?";
 
-static int read_row(struct store *st, sqlite3_stmt *s, struct iface **ret, struct err *err)
+static int read_row(struct store *st, struct db_stmt *s, struct iface **ret, struct err *err)
 {
 	struct iface *ifc = iface_new();
 	const char *id;
@@ -68,9 +68,9 @@ static int read_row(struct store *st, sqlite3_stmt *s, struct iface **ret, struc
 	r |= store_col_str(s, c++, &ifc->identifier);
 	r |= store_col_str(s, c++, &ifc->display_name);
 	r |= store_col_str(s, c++, &ifc->mode);
-	id = (const char *)sqlite3_column_text(s, 0);
+	id = db_column_text(s, 0);
 	if (r == 0) {
-		int rs = store_secret_open(st, (const char *)sqlite3_column_text(s, c++),
+		int rs = store_secret_open(st, db_column_text(s, c++),
 					   "iface.private_key", id, ifc->private_key,
 					   sizeof(ifc->private_key), err);
 		if (rs < 0) {
@@ -82,15 +82,15 @@ static int read_row(struct store *st, sqlite3_stmt *s, struct iface **ret, struc
 		iface_free(ifc);
 		return err_set(err, -EIO, "stored public key of interface '%s' is malformed", id);
 	}
-	ifc->disabled = sqlite3_column_int(s, c++) != 0;
+	ifc->disabled = db_column_int64(s, c++) != 0;
 	r |= store_col_str(s, c++, &ifc->disabled_reason);
-	ifc->save_config = sqlite3_column_int(s, c++) != 0;
-	ifc->listen_port = sqlite3_column_int(s, c++);
+	ifc->save_config = db_column_int64(s, c++) != 0;
+	ifc->listen_port = db_column_int64(s, c++);
 	r |= store_col_strv(s, c++, &ifc->addresses);
 	r |= store_col_strv(s, c++, &ifc->dns);
 	r |= store_col_strv(s, c++, &ifc->dns_search);
-	ifc->mtu = sqlite3_column_int(s, c++);
-	ifc->firewall_mark = (uint32_t)sqlite3_column_int64(s, c++);
+	ifc->mtu = db_column_int64(s, c++);
+	ifc->firewall_mark = (uint32_t)db_column_int64(s, c++);
 	r |= store_col_str(s, c++, &ifc->routing_table);
 	r |= store_col_str(s, c++, &ifc->pre_up);
 	r |= store_col_str(s, c++, &ifc->post_up);
@@ -101,20 +101,20 @@ static int read_row(struct store *st, sqlite3_stmt *s, struct iface **ret, struc
 	r |= store_col_strv(s, c++, &ifc->peer_def_dns_search);
 	r |= store_col_str(s, c++, &ifc->peer_def_endpoint);
 	r |= store_col_strv(s, c++, &ifc->peer_def_allowed_ips);
-	ifc->peer_def_mtu = sqlite3_column_int(s, c++);
-	ifc->peer_def_persistent_keepalive = sqlite3_column_int(s, c++);
-	ifc->peer_def_firewall_mark = (uint32_t)sqlite3_column_int64(s, c++);
+	ifc->peer_def_mtu = db_column_int64(s, c++);
+	ifc->peer_def_persistent_keepalive = db_column_int64(s, c++);
+	ifc->peer_def_firewall_mark = (uint32_t)db_column_int64(s, c++);
 	r |= store_col_str(s, c++, &ifc->peer_def_routing_table);
 	r |= store_col_str(s, c++, &ifc->peer_def_pre_up);
 	r |= store_col_str(s, c++, &ifc->peer_def_post_up);
 	r |= store_col_str(s, c++, &ifc->peer_def_pre_down);
 	r |= store_col_str(s, c++, &ifc->peer_def_post_down);
 	r |= store_col_str(s, c++, &ifc->backend);
-	ifc->create_default_peer = sqlite3_column_int(s, c++) != 0;
-	ifc->created_at = (time_t)sqlite3_column_int64(s, c++);
-	ifc->updated_at = (time_t)sqlite3_column_int64(s, c++);
-	ifc->enabled_peers = sqlite3_column_int(s, c++);
-	ifc->total_peers = sqlite3_column_int(s, c++);
+	ifc->create_default_peer = db_column_int64(s, c++) != 0;
+	ifc->created_at = (time_t)db_column_int64(s, c++);
+	ifc->updated_at = (time_t)db_column_int64(s, c++);
+	ifc->enabled_peers = db_column_int64(s, c++);
+	ifc->total_peers = db_column_int64(s, c++);
 	if (r != 0) {
 		iface_free(ifc);
 		return err_set(err, -ENOMEM, "out of memory");
@@ -125,7 +125,7 @@ static int read_row(struct store *st, sqlite3_stmt *s, struct iface **ret, struc
 
 /* Binds all IFACE_NCOLS columns. insert: a zero created_at becomes now (update keeps the
  * stored value through the CASE in sql_update). */
-static int bind_row(struct store *st, sqlite3_stmt *s, const struct iface *ifc, bool insert,
+static int bind_row(struct store *st, struct db_stmt *s, const struct iface *ifc, bool insert,
 		    struct err *err)
 {
 	time_t now = time(NULL);
@@ -140,17 +140,17 @@ static int bind_row(struct store *st, sqlite3_stmt *s, const struct iface *ifc, 
 	r |= store_bind_str(s, c++, ifc->identifier);
 	r |= store_bind_str(s, c++, ifc->display_name);
 	r |= store_bind_str(s, c++, ifc->mode);
-	r |= sqlite3_bind_text(s, c++, sealed, -1, free) == SQLITE_OK ? 0 : -ENOMEM;
+	r |= db_bind_text_take(s, c++, sealed);
 	r |= store_bind_str(s, c++, ifc->public_key);
-	r |= sqlite3_bind_int(s, c++, ifc->disabled);
+	r |= db_bind_int64(s, c++, ifc->disabled);
 	r |= store_bind_str(s, c++, ifc->disabled_reason);
-	r |= sqlite3_bind_int(s, c++, ifc->save_config);
-	r |= sqlite3_bind_int(s, c++, ifc->listen_port);
+	r |= db_bind_int64(s, c++, ifc->save_config);
+	r |= db_bind_int64(s, c++, ifc->listen_port);
 	r |= store_bind_strv(s, c++, &ifc->addresses);
 	r |= store_bind_strv(s, c++, &ifc->dns);
 	r |= store_bind_strv(s, c++, &ifc->dns_search);
-	r |= sqlite3_bind_int(s, c++, ifc->mtu);
-	r |= sqlite3_bind_int64(s, c++, ifc->firewall_mark);
+	r |= db_bind_int64(s, c++, ifc->mtu);
+	r |= db_bind_int64(s, c++, ifc->firewall_mark);
 	r |= store_bind_str(s, c++, ifc->routing_table);
 	r |= store_bind_str(s, c++, ifc->pre_up);
 	r |= store_bind_str(s, c++, ifc->post_up);
@@ -161,18 +161,18 @@ static int bind_row(struct store *st, sqlite3_stmt *s, const struct iface *ifc, 
 	r |= store_bind_strv(s, c++, &ifc->peer_def_dns_search);
 	r |= store_bind_str(s, c++, ifc->peer_def_endpoint);
 	r |= store_bind_strv(s, c++, &ifc->peer_def_allowed_ips);
-	r |= sqlite3_bind_int(s, c++, ifc->peer_def_mtu);
-	r |= sqlite3_bind_int(s, c++, ifc->peer_def_persistent_keepalive);
-	r |= sqlite3_bind_int64(s, c++, ifc->peer_def_firewall_mark);
+	r |= db_bind_int64(s, c++, ifc->peer_def_mtu);
+	r |= db_bind_int64(s, c++, ifc->peer_def_persistent_keepalive);
+	r |= db_bind_int64(s, c++, ifc->peer_def_firewall_mark);
 	r |= store_bind_str(s, c++, ifc->peer_def_routing_table);
 	r |= store_bind_str(s, c++, ifc->peer_def_pre_up);
 	r |= store_bind_str(s, c++, ifc->peer_def_post_up);
 	r |= store_bind_str(s, c++, ifc->peer_def_pre_down);
 	r |= store_bind_str(s, c++, ifc->peer_def_post_down);
 	r |= store_bind_str(s, c++, ifc->backend);
-	r |= sqlite3_bind_int(s, c++, ifc->create_default_peer);
-	r |= sqlite3_bind_int64(s, c++, ifc->created_at ? ifc->created_at : (insert ? now : 0));
-	r |= sqlite3_bind_int64(s, c++, ifc->updated_at ? ifc->updated_at : now);
+	r |= db_bind_int64(s, c++, ifc->create_default_peer);
+	r |= db_bind_int64(s, c++, ifc->created_at ? ifc->created_at : (insert ? now : 0));
+	r |= db_bind_int64(s, c++, ifc->updated_at ? ifc->updated_at : now);
 	if (r != 0)
 		return err_set(err, -ENOMEM, "out of memory");
 	return 0;
@@ -180,22 +180,22 @@ static int bind_row(struct store *st, sqlite3_stmt *s, const struct iface *ifc, 
 
 static int write_addresses(struct store *st, const struct iface *ifc, struct err *err)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	char addr[64];
 	int r;
 
 	r = store_stmt(st, STMT_IFACE_ADDR_DELETE, sql_addr_delete, &s, err);
 	if (r < 0)
 		return r;
-	sqlite3_bind_text(s, 1, STR(ifc->identifier), -1, SQLITE_STATIC);
+	db_bind_text(s, 1, STR(ifc->identifier));
 	r = store_step_done(st, s, "update interface addresses", err);
 	for (size_t i = 0; r == 0 && i < ifc->addresses.n; i++) {
 		r = store_stmt(st, STMT_IFACE_ADDR_INSERT, sql_addr_insert, &s, err);
 		if (r < 0)
 			return r;
 		store_addr_part(ifc->addresses.v[i], addr);
-		sqlite3_bind_text(s, 1, STR(ifc->identifier), -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, addr, -1, SQLITE_STATIC);
+		db_bind_text(s, 1, STR(ifc->identifier));
+		db_bind_text(s, 2, addr);
 		r = store_bind_addr_key(s, 3, ifc->addresses.v[i]);
 		if (r == 0)
 			r = store_step_done(st, s, "update interface addresses", err);
@@ -208,21 +208,21 @@ static int write_addresses(struct store *st, const struct iface *ifc, struct err
 static int iface_get(struct store *st, enum store_stmt_id sid, const char *sql, const char *id,
 		     struct iface **ret, struct err *err)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc, r;
 
 	store_lock(st);
 	r = store_stmt(st, sid, sql, &s, err);
 	if (r < 0)
 		goto out;
-	sqlite3_bind_text(s, 1, STR(id), -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+	db_bind_text(s, 1, STR(id));
+	rc = db_step(s, err);
+	if (rc == DB_ROW)
 		r = read_row(st, s, ret, err);
-	else if (rc == SQLITE_DONE)
+	else if (rc == DB_DONE)
 		r = err_set(err, -ENOENT, "interface '%s' not found", STR(id));
 	else
-		r = store_sql_err(st, rc, "get interface", err);
+		r = store_db_err(rc, "get interface", err);
 	store_stmt_done(s);
 out:
 	store_unlock(st);
@@ -244,14 +244,14 @@ int store_iface_list(struct store *st, struct iface ***ret, size_t *n, struct er
 {
 	struct iface **list = NULL, **nl;
 	size_t cnt = 0;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc, r = 0;
 
 	store_lock(st);
 	r = store_stmt(st, STMT_IFACE_LIST, sql_list, &s, err);
 	if (r < 0)
 		goto out;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = db_step(s, err)) == DB_ROW) {
 		nl = realloc(list, (cnt + 1) * sizeof(*list));
 		if (!nl) {
 			r = err_set(err, -ENOMEM, "out of memory");
@@ -263,8 +263,8 @@ int store_iface_list(struct store *st, struct iface ***ret, size_t *n, struct er
 			break;
 		cnt++;
 	}
-	if (r == 0 && rc != SQLITE_DONE)
-		r = store_sql_err(st, rc, "list interfaces", err);
+	if (r == 0 && rc < 0)
+		r = store_db_err(rc, "list interfaces", err);
 	store_stmt_done(s);
 out:
 	store_unlock(st);
@@ -279,7 +279,7 @@ out:
 
 static int iface_write(struct store *st, const struct iface *ifc, bool insert, struct err *err)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int r;
 
 	if (!ifc->identifier || !*ifc->identifier)
@@ -299,7 +299,7 @@ static int iface_write(struct store *st, const struct iface *ifc, bool insert, s
 	if (r == -EEXIST)
 		r = err_field(err, -EEXIST, "Identifier", "interface '%s' already exists",
 			      ifc->identifier);
-	if (r == 0 && !insert && sqlite3_changes(st->db) == 0)
+	if (r == 0 && !insert && db_changes(st->db) == 0)
 		r = err_set(err, -ENOENT, "interface '%s' not found", ifc->identifier);
 	if (r == 0)
 		r = write_addresses(st, ifc, err);
@@ -324,12 +324,12 @@ int store_iface_update(struct store *st, const struct iface *ifc, struct err *er
 static int exec_id(struct store *st, enum store_stmt_id sid, const char *sql, const char *id,
 		   const char *what, struct err *err)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int r = store_stmt(st, sid, sql, &s, err);
 
 	if (r < 0)
 		return r;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	db_bind_text(s, 1, id);
 	return store_step_done(st, s, what, err);
 }
 
@@ -351,7 +351,7 @@ int store_iface_delete(struct store *st, const char *id, struct err *err)
 			    "delete interface", err);
 	if (r == 0) {
 		r = exec_id(st, STMT_IFACE_DELETE, sql_delete, STR(id), "delete interface", err);
-		if (r == 0 && sqlite3_changes(st->db) == 0)
+		if (r == 0 && db_changes(st->db) == 0)
 			r = err_set(err, -ENOENT, "interface '%s' not found", STR(id));
 	}
 	if (r < 0) {

@@ -26,11 +26,11 @@ static const char migration_1[] =
 	"  applied_at INTEGER NOT NULL\n"
 	");\n"
 	"CREATE TABLE meta (\n"
-	"  key TEXT PRIMARY KEY,\n"
+	"  key {key} PRIMARY KEY,\n"
 	"  value TEXT NOT NULL\n"
 	");\n"
 	"CREATE TABLE interfaces (\n"
-	"  identifier TEXT PRIMARY KEY,\n"
+	"  identifier {key} PRIMARY KEY,\n"
 	"  display_name TEXT NOT NULL DEFAULT '',\n"
 	"  mode TEXT NOT NULL DEFAULT '',\n"
 	"  private_key TEXT NOT NULL DEFAULT '',\n"
@@ -68,16 +68,16 @@ static const char migration_1[] =
 	"  updated_at INTEGER NOT NULL DEFAULT 0\n"
 	");\n"
 	"CREATE TABLE interface_addresses (\n"
-	"  iface_id TEXT NOT NULL REFERENCES interfaces(identifier) ON DELETE CASCADE,\n"
-	"  addr TEXT NOT NULL\n"
+	"  iface_id {key} NOT NULL REFERENCES interfaces(identifier) ON DELETE CASCADE,\n"
+	"  addr {key} NOT NULL\n"
 	");\n"
 	"CREATE INDEX interface_addresses_iface ON interface_addresses(iface_id);\n"
 	"CREATE INDEX interface_addresses_addr ON interface_addresses(addr);\n"
 	"CREATE TABLE peers (\n"
-	"  identifier TEXT PRIMARY KEY,\n"
-	"  iface_id TEXT NOT NULL,\n"
+	"  identifier {key} PRIMARY KEY,\n"
+	"  iface_id {key} NOT NULL,\n"
 	"  display_name TEXT NOT NULL DEFAULT '',\n"
-	"  user_id TEXT NOT NULL DEFAULT '',\n"
+	"  user_id {key} NOT NULL DEFAULT '',\n"
 	"  disabled INTEGER NOT NULL DEFAULT 0,\n"
 	"  disabled_reason TEXT NOT NULL DEFAULT '',\n"
 	"  expires_at TEXT NOT NULL DEFAULT '',\n"
@@ -118,20 +118,20 @@ static const char migration_1[] =
 	"  automatic INTEGER NOT NULL DEFAULT 0,\n"
 	"  addr_sort BLOB,\n"
 	"  created_at INTEGER NOT NULL DEFAULT 0,\n"
-	"  updated_at INTEGER NOT NULL DEFAULT 0\n"
+	"  updated_at INTEGER NOT NULL DEFAULT 0{rowid}\n"
 	");\n"
 	"CREATE INDEX peers_iface_id ON peers(iface_id, identifier);\n"
 	"CREATE INDEX peers_iface_disabled ON peers(iface_id, disabled);\n"
 	"CREATE INDEX peers_user ON peers(user_id);\n"
 	"CREATE TABLE peer_addresses (\n"
-	"  peer_id TEXT NOT NULL REFERENCES peers(identifier) ON DELETE CASCADE,\n"
-	"  iface_id TEXT NOT NULL,\n"
-	"  addr TEXT NOT NULL\n"
+	"  peer_id {key} NOT NULL REFERENCES peers(identifier) ON DELETE CASCADE,\n"
+	"  iface_id {key} NOT NULL,\n"
+	"  addr {key} NOT NULL\n"
 	");\n"
 	"CREATE INDEX peer_addresses_peer ON peer_addresses(peer_id);\n"
 	"CREATE INDEX peer_addresses_addr ON peer_addresses(addr);\n"
 	"CREATE TABLE users (\n"
-	"  identifier TEXT PRIMARY KEY,\n"
+	"  identifier {key} PRIMARY KEY,\n"
 	"  email TEXT NOT NULL DEFAULT '',\n"
 	"  auth_sources TEXT NOT NULL DEFAULT '',\n"
 	"  is_admin INTEGER NOT NULL DEFAULT 0,\n"
@@ -151,8 +151,8 @@ static const char migration_1[] =
 	");\n"
 	"CREATE INDEX users_email ON users(email COLLATE NOCASE);\n"
 	"CREATE TABLE peer_statuses (\n"
-	"  peer_id TEXT PRIMARY KEY,\n"
-	"  iface_id TEXT NOT NULL DEFAULT '',\n"
+	"  peer_id {key} PRIMARY KEY,\n"
+	"  iface_id {key} NOT NULL DEFAULT '',\n"
 	"  bytes_received INTEGER NOT NULL DEFAULT 0,\n"
 	"  bytes_transmitted INTEGER NOT NULL DEFAULT 0,\n"
 	"  last_handshake INTEGER NOT NULL DEFAULT 0,\n"
@@ -166,7 +166,7 @@ static const char migration_1[] =
 	");\n"
 	"CREATE INDEX peer_statuses_iface ON peer_statuses(iface_id);\n"
 	"CREATE TABLE interface_statuses (\n"
-	"  iface_id TEXT PRIMARY KEY,\n"
+	"  iface_id {key} PRIMARY KEY,\n"
 	"  bytes_received INTEGER NOT NULL DEFAULT 0,\n"
 	"  bytes_transmitted INTEGER NOT NULL DEFAULT 0,\n"
 	"  updated_at INTEGER NOT NULL DEFAULT 0\n"
@@ -178,7 +178,7 @@ static const char migration_1[] =
  */
 static const char migration_2[] =
 	"CREATE TABLE audit_entries (\n"
-	"  id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+	"  id {autoinc},\n"
 	"  created_at INTEGER NOT NULL,\n"
 	"  user TEXT NOT NULL DEFAULT '',\n"
 	"  severity TEXT NOT NULL DEFAULT '',\n"
@@ -186,8 +186,8 @@ static const char migration_2[] =
 	"  message TEXT NOT NULL DEFAULT ''\n"
 	");\n"
 	"CREATE INDEX audit_entries_created ON audit_entries(created_at);\n"
-	"CREATE INDEX peers_iface_name ON peers(iface_id, display_name COLLATE NOCASE);\n"
-	"CREATE INDEX peers_iface_created ON peers(iface_id, created_at);\n";
+	"CREATE INDEX peers_iface_name ON peers(iface_id, display_name COLLATE NOCASE{,rowid});\n"
+	"CREATE INDEX peers_iface_created ON peers(iface_id, created_at{,rowid});\n";
 
 /*
  * Version 3: server-side UI sessions. Only a hash of the session id is stored (the cookie value
@@ -195,11 +195,11 @@ static const char migration_2[] =
  */
 static const char migration_3[] =
 	"CREATE TABLE sessions (\n"
-	"  id_hash TEXT PRIMARY KEY,\n"
-	"  user_id TEXT NOT NULL REFERENCES users(identifier) ON DELETE CASCADE,\n"
+	"  id_hash {key} PRIMARY KEY,\n"
+	"  user_id {key} NOT NULL REFERENCES users(identifier) ON DELETE CASCADE,\n"
 	"  csrf_token TEXT NOT NULL,\n"
 	"  created_at INTEGER NOT NULL,\n"
-	"  last_seen_at INTEGER NOT NULL\n"
+	"  last_seen_at INTEGER NOT NULL{rowid}\n"
 	");\n"
 	"CREATE INDEX sessions_user ON sessions(user_id, created_at);\n"
 	"CREATE INDEX sessions_last_seen ON sessions(last_seen_at);\n";
@@ -207,74 +207,81 @@ static const char migration_3[] =
 /*
  * Version 4: numeric address keys (family byte + address bytes) next to the address text,
  * indexed, so allocation walks one network in address order and stops at the first free
- * address (store_addr.c). Existing rows are keyed by wgp_addr_key(), a function of the
- * connection (store_addr_register); the schema itself never names it, so other SQLite tools
- * still read and write the file.
+ * address (store_addr.c). Existing rows are keyed in C afterwards (store_addr_backfill), so
+ * the schema names no function of ours and other tools still read and write the database.
  */
 static const char migration_4[] =
 	"ALTER TABLE interface_addresses ADD COLUMN addr_key BLOB;\n"
 	"ALTER TABLE peer_addresses ADD COLUMN addr_key BLOB;\n"
-	"UPDATE interface_addresses SET addr_key = wgp_addr_key(addr);\n"
-	"UPDATE peer_addresses SET addr_key = wgp_addr_key(addr);\n"
 	"CREATE INDEX interface_addresses_key ON interface_addresses(addr_key);\n"
 	"CREATE INDEX peer_addresses_key ON peer_addresses(addr_key);\n";
 
 /*
  * Version 5: sign-in methods (store_auth.h). Provider links as wg-portal's user_authentications
  * (source + provider name per user), the LDAP interface_filter results of the last sync,
- * passkeys with each user's WebAuthn handle, TOTP secrets (sealed) and recovery code hashes.
- * Everything goes with its user.
+ * passkeys with each user's WebAuthn handle (COSE keys as base64 text: a BLOB is
+ * VARBINARY(255) on MySQL, too small for an RSA key), TOTP secrets (sealed) and recovery code
+ * hashes. Everything goes with its user.
  */
 static const char migration_5[] =
 	"CREATE TABLE user_auth_links (\n"
-	"  user_id TEXT NOT NULL REFERENCES users(identifier) ON DELETE CASCADE,\n"
-	"  source TEXT NOT NULL,\n"
-	"  provider TEXT NOT NULL,\n"
+	"  user_id {key} NOT NULL REFERENCES users(identifier) ON DELETE CASCADE,\n"
+	"  source {key} NOT NULL,\n"
+	"  provider {key} NOT NULL,\n"
 	"  created_at INTEGER NOT NULL,\n"
 	"  PRIMARY KEY (user_id, source, provider)\n"
 	");\n"
 	"CREATE INDEX user_auth_links_provider ON user_auth_links(source, provider);\n"
 	"CREATE TABLE ldap_interface_users (\n"
-	"  provider TEXT NOT NULL,\n"
-	"  iface_id TEXT NOT NULL,\n"
-	"  user_id TEXT NOT NULL,\n"
+	"  provider {key} NOT NULL,\n"
+	"  iface_id {key} NOT NULL,\n"
+	"  user_id {key} NOT NULL,\n"
 	"  PRIMARY KEY (provider, iface_id, user_id)\n"
 	");\n"
 	"CREATE INDEX ldap_interface_users_user ON ldap_interface_users(iface_id, user_id);\n"
 	"CREATE TABLE webauthn_users (\n"
-	"  user_id TEXT PRIMARY KEY REFERENCES users(identifier) ON DELETE CASCADE,\n"
-	"  handle TEXT NOT NULL UNIQUE\n"
+	"  user_id {key} PRIMARY KEY REFERENCES users(identifier) ON DELETE CASCADE,\n"
+	"  handle {key} NOT NULL UNIQUE\n"
 	");\n"
 	"CREATE TABLE webauthn_credentials (\n"
-	"  credential_id TEXT PRIMARY KEY,\n"
-	"  user_id TEXT NOT NULL REFERENCES users(identifier) ON DELETE CASCADE,\n"
-	"  name TEXT NOT NULL DEFAULT '',\n"
-	"  public_key BLOB NOT NULL,\n"
+	"  credential_id {key} PRIMARY KEY,\n"
+	"  user_id {key} NOT NULL REFERENCES users(identifier) ON DELETE CASCADE,\n"
+	"  name TEXT NOT NULL,\n"
+	"  public_key TEXT NOT NULL,\n"
 	"  alg INTEGER NOT NULL,\n"
 	"  sign_count INTEGER NOT NULL DEFAULT 0,\n"
-	"  aaguid TEXT NOT NULL DEFAULT '',\n"
+	"  aaguid TEXT NOT NULL,\n"
 	"  backup_eligible INTEGER NOT NULL DEFAULT 0,\n"
 	"  backed_up INTEGER NOT NULL DEFAULT 0,\n"
 	"  created_at INTEGER NOT NULL,\n"
-	"  last_used_at INTEGER NOT NULL DEFAULT 0\n"
+	"  last_used_at INTEGER NOT NULL DEFAULT 0{rowid}\n"
 	");\n"
-	"CREATE INDEX webauthn_credentials_user ON webauthn_credentials(user_id, created_at);\n"
+	"CREATE INDEX webauthn_credentials_user ON webauthn_credentials(user_id, created_at{,rowid});\n"
 	"CREATE TABLE totp_secrets (\n"
-	"  user_id TEXT PRIMARY KEY REFERENCES users(identifier) ON DELETE CASCADE,\n"
+	"  user_id {key} PRIMARY KEY REFERENCES users(identifier) ON DELETE CASCADE,\n"
 	"  secret TEXT NOT NULL,\n"
 	"  confirmed INTEGER NOT NULL DEFAULT 0,\n"
 	"  last_step INTEGER NOT NULL DEFAULT 0,\n"
 	"  created_at INTEGER NOT NULL\n"
 	");\n"
 	"CREATE TABLE totp_recovery_codes (\n"
-	"  user_id TEXT NOT NULL REFERENCES users(identifier) ON DELETE CASCADE,\n"
-	"  code_hash TEXT NOT NULL,\n"
+	"  user_id {key} NOT NULL REFERENCES users(identifier) ON DELETE CASCADE,\n"
+	"  code_hash {key} NOT NULL,\n"
 	"  used_at INTEGER NOT NULL DEFAULT 0,\n"
 	"  PRIMARY KEY (user_id, code_hash)\n"
 	");\n";
 
-static const char *const migrations[] = { migration_1, migration_2, migration_3, migration_4,
-					   migration_5 };
+/* A migration: its DDL, then (optionally) C code for what SQL alone cannot do portably. */
+static const struct {
+	const char *sql;
+	int (*after)(struct store *st, struct err *err);
+} migrations[] = {
+	{ migration_1, NULL },
+	{ migration_2, NULL },
+	{ migration_3, NULL },
+	{ migration_4, store_addr_backfill },
+	{ migration_5, NULL },
+};
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION_LATEST,
 	       "STORE_SCHEMA_VERSION_LATEST must equal the number of migrations");
@@ -286,56 +293,56 @@ int store_migration_count(void)
 
 int store_read_version(struct store *st, int *ret, struct err *err)
 {
-	sqlite3_stmt *s = NULL;
-	int rc, v = 0;
+	struct db_stmt *s = NULL;
+	bool exists = false;
+	int r, v = 0;
 
-	rc = sqlite3_prepare_v2(st->db,
-				"SELECT count(*) FROM sqlite_master WHERE type='table' AND "
-				"name='schema_version'", -1, &s, NULL);
-	if (rc != SQLITE_OK)
-		return store_sql_err(st, rc, "read schema version", err);
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(s);
-		return store_sql_err(st, rc, "read schema version", err);
-	}
-	v = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
-	if (v == 0) {
+	r = db_table_exists(st->db, "schema_version", &exists, err);
+	if (r < 0)
+		return store_db_err(r, "read schema version", err);
+	if (!exists) {
 		*ret = 0;
 		return 0;
 	}
-	rc = sqlite3_prepare_v2(st->db, "SELECT coalesce(max(version), 0) FROM schema_version", -1,
-				&s, NULL);
-	if (rc != SQLITE_OK)
-		return store_sql_err(st, rc, "read schema version", err);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		v = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW)
-		return store_sql_err(st, rc, "read schema version", err);
+	r = db_prepare(st->db, "SELECT coalesce(max(version), 0) FROM schema_version", &s, err);
+	if (r == 0) {
+		r = db_step(s, err);
+		if (r == DB_ROW) {
+			v = (int)db_column_int64(s, 0);
+			r = 0;
+		} else if (r == DB_DONE) {
+			r = 0;
+		}
+	}
+	db_finalize(s);
+	if (r < 0)
+		return store_db_err(r, "read schema version", err);
 	*ret = v;
 	return 0;
 }
 
 static int record_version(struct store *st, int version, struct err *err)
 {
-	sqlite3_stmt *s = NULL;
-	int rc, r;
+	struct db_stmt *s = NULL;
+	int r;
 
-	rc = sqlite3_prepare_v2(st->db,
-				"INSERT INTO schema_version(version, applied_at) VALUES (?, ?)", -1,
-				&s, NULL);
-	if (rc != SQLITE_OK)
-		return store_sql_err(st, rc, "record schema version", err);
-	sqlite3_bind_int(s, 1, version);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)time(NULL));
+	r = db_prepare(st->db, "INSERT INTO schema_version(version, applied_at) VALUES (?, ?)", &s,
+		       err);
+	if (r < 0)
+		return store_db_err(r, "record schema version", err);
+	db_bind_int64(s, 1, version);
+	db_bind_int64(s, 2, (int64_t)time(NULL));
 	r = store_step_done(st, s, "record schema version", err);
-	sqlite3_finalize(s);
+	db_finalize(s);
 	return r;
 }
 
+/*
+ * Each migration runs in one transaction with its schema_version row. (MySQL commits DDL
+ * implicitly: there a migration failing half-way leaves its first tables without the version
+ * row, and the error names the version. Its after() hooks therefore use plain statements, no
+ * nested store_begin.)
+ */
 int store_migrate_to(struct store *st, int target, struct err *err)
 {
 	int cur, r;
@@ -353,7 +360,9 @@ int store_migrate_to(struct store *st, int target, struct err *err)
 		r = store_begin(st, err);
 		if (r < 0)
 			return r;
-		r = store_exec(st, migrations[v], err);
+		r = store_exec(st, migrations[v].sql, err);
+		if (r == 0 && migrations[v].after)
+			r = migrations[v].after(st, err);
 		if (r == 0)
 			r = record_version(st, v + 1, err);
 		if (r < 0) {

@@ -30,49 +30,54 @@ static const char sql_ping_targets[] =
 	"SELECT p.identifier, p.iface_id, i.backend, p.check_alive_address, p.addresses "
 	"FROM peers p JOIN interfaces i ON i.identifier = p.iface_id "
 	"WHERE p.disabled = 0 AND i.disabled = 0 ORDER BY i.backend, p.iface_id, p.identifier";
-/* ?1 peer ?2 iface ?3 pingable ?4 now ?5 stats_available ?6 rekey seconds. SET expressions
- * see the row as it was, so is_connected on the right is the previous state. */
+/* ?1 peer ?2 iface ?3 pingable (0/1) ?4 now ?5 stats_available ?6 rekey seconds. SET
+ * expressions see the row as it was, so is_connected on the right is the previous state
+ * (MySQL assigns left to right: is_connected is therefore set after its last reader).
+ * Selecting the values FROM the peer's own row inserts nothing for a peer deleted meanwhile;
+ * truth values are integers compared with 0 (PostgreSQL has no integer booleans). */
 static const char sql_ping_put[] =
 	"INSERT INTO peer_statuses (peer_id, iface_id, is_pingable, last_ping, is_connected, "
 	"last_session_start, stats_available, updated_at) "
-	"SELECT ?1, ?2, ?3, CASE WHEN ?3 THEN ?4 ELSE 0 END, ?3, CASE WHEN ?3 THEN ?4 ELSE 0 END, "
-	"?5, ?4 WHERE EXISTS (SELECT 1 FROM peers WHERE identifier = ?1) "
+	"SELECT ?1, ?2, ?3, CASE WHEN ?3 <> 0 THEN ?4 ELSE 0 END, ?3, "
+	"CASE WHEN ?3 <> 0 THEN ?4 ELSE 0 END, ?5, ?4 FROM peers WHERE identifier = ?1 "
 	"ON CONFLICT(peer_id) DO UPDATE SET is_pingable = ?3, "
-	"last_ping = CASE WHEN ?3 THEN ?4 ELSE 0 END, "
-	"last_session_start = CASE WHEN (?3 OR (last_handshake > 0 AND ?4 - last_handshake <= ?6)) "
-	"AND NOT is_connected THEN (CASE WHEN last_handshake > 0 AND ?4 - last_handshake <= ?6 "
-	"THEN last_handshake ELSE ?4 END) ELSE last_session_start END, "
-	"is_connected = (?3 OR (last_handshake > 0 AND ?4 - last_handshake <= ?6)), "
+	"last_ping = CASE WHEN ?3 <> 0 THEN ?4 ELSE 0 END, "
+	"last_session_start = CASE WHEN (?3 <> 0 OR (last_handshake > 0 AND "
+	"?4 - last_handshake <= ?6)) AND is_connected = 0 THEN (CASE WHEN last_handshake > 0 AND "
+	"?4 - last_handshake <= ?6 THEN last_handshake ELSE ?4 END) ELSE last_session_start END, "
+	"is_connected = CASE WHEN ?3 <> 0 OR (last_handshake > 0 AND ?4 - last_handshake <= ?6) "
+	"THEN 1 ELSE 0 END, "
 	"updated_at = ?4";
 
-static const char *col(sqlite3_stmt *s, int i)
+static const char *col(struct db_stmt *s, int i)
 {
-	const char *t = (const char *)sqlite3_column_text(s, i);
+	const char *t = db_column_text(s, i);
 
 	return t ? t : "";
 }
 
 static int iterate(struct store *st, const char *sql, const char *what,
-		   int (*row)(sqlite3_stmt *, void *), void *ctx, struct err *err)
+		   int (*row)(struct db_stmt *, void *), void *ctx, struct err *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int rc, r = 0;
 
 	store_lock(st);
-	rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
-	if (rc != SQLITE_OK) {
-		r = store_sql_err(st, rc, what, err);
+	rc = db_prepare(st->db, sql, &s, err);
+	if (rc < 0) {
+		s = NULL;
+		r = store_db_err(rc, what, err);
 		goto out;
 	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = db_step(s, err)) == DB_ROW) {
 		r = row(s, ctx);
 		if (r < 0)
 			goto out;
 	}
-	if (rc != SQLITE_DONE)
-		r = store_sql_err(st, rc, what, err);
+	if (rc < 0)
+		r = store_db_err(rc, what, err);
 out:
-	sqlite3_finalize(s);
+	db_finalize(s);
 	store_unlock(st);
 	return r;
 }
@@ -113,13 +118,13 @@ static uint32_t *find(struct status_table *t, const char *id)
 	return &t->index[i];
 }
 
-static int count_row(sqlite3_stmt *s, void *arg)
+static int count_row(struct db_stmt *s, void *arg)
 {
-	*(size_t *)arg = (size_t)sqlite3_column_int64(s, 0);
+	*(size_t *)arg = (size_t)db_column_int64(s, 0);
 	return 0;
 }
 
-static int status_row(sqlite3_stmt *s, void *arg)
+static int status_row(struct db_stmt *s, void *arg)
 {
 	struct status_table *t = arg;
 	const char *id = col(s, 0);
@@ -134,16 +139,16 @@ static int status_row(sqlite3_stmt *s, void *arg)
 		return 0;
 	r = &t->rows[t->n];
 	memcpy(r->id, id, len + 1);
-	r->is_connected = sqlite3_column_int(s, 1) != 0;
-	r->last_handshake = sqlite3_column_int64(s, 2);
-	r->bytes_received = (uint64_t)sqlite3_column_int64(s, 3);
-	r->bytes_transmitted = (uint64_t)sqlite3_column_int64(s, 4);
-	r->stats_available = sqlite3_column_int(s, 5) != 0;
+	r->is_connected = db_column_int64(s, 1) != 0;
+	r->last_handshake = db_column_int64(s, 2);
+	r->bytes_received = (uint64_t)db_column_int64(s, 3);
+	r->bytes_transmitted = (uint64_t)db_column_int64(s, 4);
+	r->stats_available = db_column_int64(s, 5) != 0;
 	*slot = (uint32_t)++t->n;
 	return 0;
 }
 
-static int peer_row(sqlite3_stmt *s, void *arg)
+static int peer_row(struct db_stmt *s, void *arg)
 {
 	struct status_table *t = arg;
 	const char *id = col(s, 2);
@@ -210,13 +215,13 @@ struct iface_iter {
 	void *ctx;
 };
 
-static int iface_row(sqlite3_stmt *s, void *arg)
+static int iface_row(struct db_stmt *s, void *arg)
 {
 	struct iface_iter *it = arg;
 	struct store_metric_iface m = {
 		.iface_id = col(s, 0),
-		.bytes_received = (uint64_t)sqlite3_column_int64(s, 1),
-		.bytes_transmitted = (uint64_t)sqlite3_column_int64(s, 2),
+		.bytes_received = (uint64_t)db_column_int64(s, 1),
+		.bytes_transmitted = (uint64_t)db_column_int64(s, 2),
 	};
 
 	return it->fn(&m, it->ctx);
@@ -247,7 +252,7 @@ static void target_addr(const char *check, const char *addrs, char out[static 64
 	out[n] = '\0';
 }
 
-static int target_row(sqlite3_stmt *s, void *arg)
+static int target_row(struct db_stmt *s, void *arg)
 {
 	struct target_list *l = arg;
 	struct store_ping_target *t;
@@ -293,7 +298,7 @@ int store_ping_targets(struct store *st, struct store_ping_target **ret, size_t 
 int store_ping_results_put(struct store *st, const struct store_ping_result *v, size_t n,
 			   int64_t now, int64_t rekey_s, struct err *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int rc, r;
 
 	if (n == 0)
@@ -301,26 +306,27 @@ int store_ping_results_put(struct store *st, const struct store_ping_result *v, 
 	r = store_begin(st, err);
 	if (r < 0)
 		return r;
-	rc = sqlite3_prepare_v2(st->db, sql_ping_put, -1, &s, NULL);
-	if (rc != SQLITE_OK) {
-		r = store_sql_err(st, rc, "write ping results", err);
+	rc = db_prepare(st->db, sql_ping_put, &s, err);
+	if (rc < 0) {
+		s = NULL;
+		r = store_db_err(rc, "write ping results", err);
 		goto fail;
 	}
 	for (size_t i = 0; i < n; i++) {
-		sqlite3_bind_text(s, 1, v[i].peer_id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, v[i].iface_id, -1, SQLITE_STATIC);
-		sqlite3_bind_int(s, 3, v[i].pingable);
-		sqlite3_bind_int64(s, 4, now);
-		sqlite3_bind_int(s, 5, v[i].stats_available);
-		sqlite3_bind_int64(s, 6, rekey_s);
+		db_bind_text(s, 1, v[i].peer_id);
+		db_bind_text(s, 2, v[i].iface_id);
+		db_bind_int64(s, 3, v[i].pingable);
+		db_bind_int64(s, 4, now);
+		db_bind_int64(s, 5, v[i].stats_available);
+		db_bind_int64(s, 6, rekey_s);
 		r = store_step_done(st, s, "write ping result", err);
 		if (r < 0)
 			goto fail;
 	}
-	sqlite3_finalize(s);
+	db_finalize(s);
 	return store_commit(st, err);
 fail:
-	sqlite3_finalize(s);
+	db_finalize(s);
 	store_rollback(st);
 	return r;
 }

@@ -58,9 +58,12 @@ static const char sql_status_delete[] = "DELETE FROM peer_statuses WHERE peer_id
 static const char sql_by_user[] =
 	"SELECT " PEER_COLS " FROM peers WHERE user_id = ? ORDER BY created_at, rowid";
 static const char sql_count[] = "SELECT count(*) FROM peers WHERE iface_id = ?1";
+/* lower() on both sides: LIKE is case-insensitive in SQLite only */
+#define PEER_FILTER \
+	"(lower(identifier) LIKE lower(?2) ESCAPE '\\' OR " \
+	"lower(display_name) LIKE lower(?2) ESCAPE '\\')"
 static const char sql_count_filter[] =
-	"SELECT count(*) FROM peers WHERE iface_id = ?1 AND "
-	"(identifier LIKE ?2 ESCAPE '\\' OR display_name LIKE ?2 ESCAPE '\\')";
+	"SELECT count(*) FROM peers WHERE iface_id = ?1 AND " PEER_FILTER;
 static const char sql_in_use[] =
 	"SELECT addr FROM interface_addresses UNION SELECT addr FROM peer_addresses ORDER BY 1";
 static const char sql_owner[] =
@@ -89,7 +92,7 @@ _Static_assert(sizeof(sort_cols) / sizeof(sort_cols[0]) <= STORE_PEER_SORT_MAX,
 
 #define FILTER_MAX 256 /* characters; a longer filter is refused */
 
-static int read_row(struct store *st, sqlite3_stmt *s, struct peer **ret, struct err *err)
+static int read_row(struct store *st, struct db_stmt *s, struct peer **ret, struct err *err)
 {
 	struct peer *p = peer_new();
 	const char *id;
@@ -97,7 +100,7 @@ static int read_row(struct store *st, sqlite3_stmt *s, struct peer **ret, struct
 
 	if (!p)
 		return err_set(err, -ENOMEM, "out of memory");
-	id = (const char *)sqlite3_column_text(s, 0);
+	id = db_column_text(s, 0);
 	if (store_col_fixed(s, c++, p->identifier, sizeof(p->identifier)) < 0) {
 		peer_free(p);
 		return err_set(err, -EIO, "stored peer identifier is malformed");
@@ -105,25 +108,25 @@ static int read_row(struct store *st, sqlite3_stmt *s, struct peer **ret, struct
 	r |= store_col_str(s, c++, &p->interface_identifier);
 	r |= store_col_str(s, c++, &p->display_name);
 	r |= store_col_str(s, c++, &p->user_identifier);
-	p->disabled = sqlite3_column_int(s, c++) != 0;
+	p->disabled = db_column_int64(s, c++) != 0;
 	r |= store_col_str(s, c++, &p->disabled_reason);
 	r |= store_col_str(s, c++, &p->expires_at);
 	r |= store_col_str(s, c++, &p->notes);
 	r |= store_col_str(s, c++, &p->endpoint.value);
-	p->endpoint.overridable = sqlite3_column_int(s, c++) != 0;
+	p->endpoint.overridable = db_column_int64(s, c++) != 0;
 	r |= store_col_str(s, c++, &p->endpoint_public_key.value);
-	p->endpoint_public_key.overridable = sqlite3_column_int(s, c++) != 0;
+	p->endpoint_public_key.overridable = db_column_int64(s, c++) != 0;
 	r |= store_col_strv(s, c++, &p->allowed_ips.value);
-	p->allowed_ips.overridable = sqlite3_column_int(s, c++) != 0;
+	p->allowed_ips.overridable = db_column_int64(s, c++) != 0;
 	r |= store_col_strv(s, c++, &p->extra_allowed_ips);
 	if (r == 0)
-		r = store_secret_open(st, (const char *)sqlite3_column_text(s, c), "peer.preshared_key",
+		r = store_secret_open(st, db_column_text(s, c), "peer.preshared_key",
 				      id, p->preshared_key, sizeof(p->preshared_key), err);
 	c++;
-	p->persistent_keepalive.value = sqlite3_column_int64(s, c++);
-	p->persistent_keepalive.overridable = sqlite3_column_int(s, c++) != 0;
+	p->persistent_keepalive.value = db_column_int64(s, c++);
+	p->persistent_keepalive.overridable = db_column_int64(s, c++) != 0;
 	if (r == 0)
-		r = store_secret_open(st, (const char *)sqlite3_column_text(s, c), "peer.private_key",
+		r = store_secret_open(st, db_column_text(s, c), "peer.private_key",
 				      id, p->private_key, sizeof(p->private_key), err);
 	c++;
 	if (r < 0) {
@@ -138,27 +141,27 @@ static int read_row(struct store *st, sqlite3_stmt *s, struct peer **ret, struct
 	r |= store_col_strv(s, c++, &p->addresses);
 	r |= store_col_str(s, c++, &p->check_alive_address);
 	r |= store_col_strv(s, c++, &p->dns.value);
-	p->dns.overridable = sqlite3_column_int(s, c++) != 0;
+	p->dns.overridable = db_column_int64(s, c++) != 0;
 	r |= store_col_strv(s, c++, &p->dns_search.value);
-	p->dns_search.overridable = sqlite3_column_int(s, c++) != 0;
-	p->mtu.value = sqlite3_column_int64(s, c++);
-	p->mtu.overridable = sqlite3_column_int(s, c++) != 0;
-	p->firewall_mark.value = sqlite3_column_int64(s, c++);
-	p->firewall_mark.overridable = sqlite3_column_int(s, c++) != 0;
+	p->dns_search.overridable = db_column_int64(s, c++) != 0;
+	p->mtu.value = db_column_int64(s, c++);
+	p->mtu.overridable = db_column_int64(s, c++) != 0;
+	p->firewall_mark.value = db_column_int64(s, c++);
+	p->firewall_mark.overridable = db_column_int64(s, c++) != 0;
 	r |= store_col_str(s, c++, &p->routing_table.value);
-	p->routing_table.overridable = sqlite3_column_int(s, c++) != 0;
+	p->routing_table.overridable = db_column_int64(s, c++) != 0;
 	r |= store_col_str(s, c++, &p->pre_up.value);
-	p->pre_up.overridable = sqlite3_column_int(s, c++) != 0;
+	p->pre_up.overridable = db_column_int64(s, c++) != 0;
 	r |= store_col_str(s, c++, &p->post_up.value);
-	p->post_up.overridable = sqlite3_column_int(s, c++) != 0;
+	p->post_up.overridable = db_column_int64(s, c++) != 0;
 	r |= store_col_str(s, c++, &p->pre_down.value);
-	p->pre_down.overridable = sqlite3_column_int(s, c++) != 0;
+	p->pre_down.overridable = db_column_int64(s, c++) != 0;
 	r |= store_col_str(s, c++, &p->post_down.value);
-	p->post_down.overridable = sqlite3_column_int(s, c++) != 0;
-	p->automatic = sqlite3_column_int(s, c++) != 0;
+	p->post_down.overridable = db_column_int64(s, c++) != 0;
+	p->automatic = db_column_int64(s, c++) != 0;
 	c++; /* addr_sort: a derived sort key, not a model field */
-	p->created_at = (time_t)sqlite3_column_int64(s, c++);
-	p->updated_at = (time_t)sqlite3_column_int64(s, c++);
+	p->created_at = (time_t)db_column_int64(s, c++);
+	p->updated_at = (time_t)db_column_int64(s, c++);
 	if (r != 0) {
 		peer_free(p);
 		return err_set(err, -ENOMEM, "out of memory");
@@ -169,47 +172,47 @@ static int read_row(struct store *st, sqlite3_stmt *s, struct peer **ret, struct
 
 /* Sort key of the first address: family byte (4 before 6) then the 16 address bytes, so
  * ORDER BY addr_sort orders numerically (10.0.0.2 before 10.0.0.10). NULL when unparsable. */
-static int bind_addr_sort(sqlite3_stmt *s, int col, const struct peer *p)
+static int bind_addr_sort(struct db_stmt *s, int col, const struct peer *p)
 {
 	struct ip_prefix ip;
 	uint8_t key[17];
 
 	if (p->addresses.n == 0 || ip_prefix_parse(p->addresses.v[0], true, &ip) < 0)
-		return sqlite3_bind_null(s, col);
+		return db_bind_null(s, col);
 	key[0] = ip.family == AF_INET ? 4 : 6;
 	memcpy(key + 1, ip.addr, 16);
 	if (ip.family == AF_INET)
 		memset(key + 5, 0, 12);
-	return sqlite3_bind_blob(s, col, key, sizeof(key), SQLITE_TRANSIENT);
+	return db_bind_blob(s, col, key, sizeof(key));
 }
 
-static int bind_opt_str(sqlite3_stmt *s, int *c, const struct opt_str *o)
+static int bind_opt_str(struct db_stmt *s, int *c, const struct opt_str *o)
 {
 	int r = store_bind_str(s, (*c)++, o->value);
 
-	r |= sqlite3_bind_int(s, (*c)++, o->overridable);
+	r |= db_bind_int64(s, (*c)++, o->overridable);
 	return r;
 }
 
-static int bind_opt_strv(sqlite3_stmt *s, int *c, const struct opt_strv *o)
+static int bind_opt_strv(struct db_stmt *s, int *c, const struct opt_strv *o)
 {
 	int r = store_bind_strv(s, (*c)++, &o->value);
 
-	r |= sqlite3_bind_int(s, (*c)++, o->overridable);
+	r |= db_bind_int64(s, (*c)++, o->overridable);
 	return r;
 }
 
-static int bind_opt_int(sqlite3_stmt *s, int *c, const struct opt_int *o)
+static int bind_opt_int(struct db_stmt *s, int *c, const struct opt_int *o)
 {
-	int r = sqlite3_bind_int64(s, (*c)++, o->value);
+	int r = db_bind_int64(s, (*c)++, o->value);
 
-	r |= sqlite3_bind_int(s, (*c)++, o->overridable);
+	r |= db_bind_int64(s, (*c)++, o->overridable);
 	return r;
 }
 
 /* Binds all 45 columns. created_at: the given value, or default_created when 0 (0 in an update
  * keeps the stored value). A zero updated_at becomes now. */
-static int bind_row(struct store *st, sqlite3_stmt *s, const struct peer *p,
+static int bind_row(struct store *st, struct db_stmt *s, const struct peer *p,
 		    time_t default_created, struct err *err)
 {
 	char *psk = NULL, *priv = NULL;
@@ -226,7 +229,7 @@ static int bind_row(struct store *st, sqlite3_stmt *s, const struct peer *p,
 	r |= store_bind_str(s, c++, p->interface_identifier);
 	r |= store_bind_str(s, c++, p->display_name);
 	r |= store_bind_str(s, c++, p->user_identifier);
-	r |= sqlite3_bind_int(s, c++, p->disabled);
+	r |= db_bind_int64(s, c++, p->disabled);
 	r |= store_bind_str(s, c++, p->disabled_reason);
 	r |= store_bind_str(s, c++, p->expires_at);
 	r |= store_bind_str(s, c++, p->notes);
@@ -234,9 +237,9 @@ static int bind_row(struct store *st, sqlite3_stmt *s, const struct peer *p,
 	r |= bind_opt_str(s, &c, &p->endpoint_public_key);
 	r |= bind_opt_strv(s, &c, &p->allowed_ips);
 	r |= store_bind_strv(s, c++, &p->extra_allowed_ips);
-	r |= sqlite3_bind_text(s, c++, psk, -1, free);
+	r |= db_bind_text_take(s, c++, psk);
 	r |= bind_opt_int(s, &c, &p->persistent_keepalive);
-	r |= sqlite3_bind_text(s, c++, priv, -1, free);
+	r |= db_bind_text_take(s, c++, priv);
 	r |= store_bind_str(s, c++, p->public_key);
 	r |= store_bind_str(s, c++, p->mode);
 	r |= store_bind_strv(s, c++, &p->addresses);
@@ -250,10 +253,10 @@ static int bind_row(struct store *st, sqlite3_stmt *s, const struct peer *p,
 	r |= bind_opt_str(s, &c, &p->post_up);
 	r |= bind_opt_str(s, &c, &p->pre_down);
 	r |= bind_opt_str(s, &c, &p->post_down);
-	r |= sqlite3_bind_int(s, c++, p->automatic);
+	r |= db_bind_int64(s, c++, p->automatic);
 	r |= bind_addr_sort(s, c++, p);
-	r |= sqlite3_bind_int64(s, c++, p->created_at ? p->created_at : default_created);
-	r |= sqlite3_bind_int64(s, c++, p->updated_at ? p->updated_at : time(NULL));
+	r |= db_bind_int64(s, c++, p->created_at ? p->created_at : default_created);
+	r |= db_bind_int64(s, c++, p->updated_at ? p->updated_at : time(NULL));
 	if (r != 0)
 		return err_set(err, -ENOMEM, "out of memory");
 	return 0;
@@ -262,18 +265,18 @@ static int bind_row(struct store *st, sqlite3_stmt *s, const struct peer *p,
 static int exec_id(struct store *st, enum store_stmt_id sid, const char *sql, const char *id,
 		   const char *what, struct err *err)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int r = store_stmt(st, sid, sql, &s, err);
 
 	if (r < 0)
 		return r;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	db_bind_text(s, 1, id);
 	return store_step_done(st, s, what, err);
 }
 
 static int write_addresses(struct store *st, const struct peer *p, struct err *err)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	char addr[64];
 	int r;
 
@@ -284,9 +287,9 @@ static int write_addresses(struct store *st, const struct peer *p, struct err *e
 		if (r < 0)
 			return r;
 		store_addr_part(p->addresses.v[i], addr);
-		sqlite3_bind_text(s, 1, p->identifier, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, STR(p->interface_identifier), -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 3, addr, -1, SQLITE_STATIC);
+		db_bind_text(s, 1, p->identifier);
+		db_bind_text(s, 2, STR(p->interface_identifier));
+		db_bind_text(s, 3, addr);
 		r = store_bind_addr_key(s, 4, p->addresses.v[i]);
 		if (r == 0)
 			r = store_step_done(st, s, "update peer addresses", err);
@@ -299,15 +302,15 @@ static int write_addresses(struct store *st, const struct peer *p, struct err *e
 /* 1 when the peer exists, 0 when not, or -errno. */
 static int peer_exists(struct store *st, const char *id, struct err *err)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int r, rc;
 
 	r = store_stmt(st, STMT_PEER_EXISTS, sql_exists, &s, err);
 	if (r < 0)
 		return r;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	r = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : store_sql_err(st, rc, "get peer", err);
+	db_bind_text(s, 1, id);
+	rc = db_step(s, err);
+	r = rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : store_db_err(rc, "get peer", err);
 	store_stmt_done(s);
 	return r;
 }
@@ -315,7 +318,7 @@ static int peer_exists(struct store *st, const char *id, struct err *err)
 static int insert_locked(struct store *st, const struct peer *p, time_t created,
 			 struct err *err)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int r;
 
 	r = store_stmt(st, STMT_PEER_INSERT, sql_insert, &s, err);
@@ -363,21 +366,21 @@ static int rekey_locked(struct store *st, const char *old_id, const struct peer 
 			struct err *err)
 {
 	time_t created = 0;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int r, rc;
 
 	r = store_stmt(st, STMT_PEER_CREATED_AT, sql_created_at, &s, err);
 	if (r < 0)
 		return r;
-	sqlite3_bind_text(s, 1, old_id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		created = (time_t)sqlite3_column_int64(s, 0);
+	db_bind_text(s, 1, old_id);
+	rc = db_step(s, err);
+	if (rc == DB_ROW)
+		created = (time_t)db_column_int64(s, 0);
 	store_stmt_done(s);
-	if (rc == SQLITE_DONE)
+	if (rc == DB_DONE)
 		return err_set(err, -ENOENT, "peer '%s' not found", old_id);
-	if (rc != SQLITE_ROW)
-		return store_sql_err(st, rc, "get peer", err);
+	if (rc < 0)
+		return store_db_err(rc, "get peer", err);
 	r = peer_exists(st, p->identifier, err);
 	if (r < 0)
 		return r;
@@ -395,7 +398,7 @@ static int rekey_locked(struct store *st, const char *old_id, const struct peer 
 
 static int update_locked(struct store *st, const struct peer *p, struct err *err)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int r;
 
 	r = store_stmt(st, STMT_PEER_UPDATE, sql_update, &s, err);
@@ -407,7 +410,7 @@ static int update_locked(struct store *st, const struct peer *p, struct err *err
 		return r;
 	}
 	r = store_step_done(st, s, "update peer", err);
-	if (r == 0 && sqlite3_changes(st->db) == 0)
+	if (r == 0 && db_changes(st->db) == 0)
 		return err_set(err, -ENOENT, "peer '%s' not found", p->identifier);
 	if (r == 0)
 		r = write_addresses(st, p, err);
@@ -446,7 +449,7 @@ int store_peer_delete(struct store *st, const char *id, struct err *err)
 	r = exec_id(st, STMT_PEER_STATUS_DELETE, sql_status_delete, STR(id), "delete peer", err);
 	if (r == 0) {
 		r = exec_id(st, STMT_PEER_DELETE, sql_delete, STR(id), "delete peer", err);
-		if (r == 0 && sqlite3_changes(st->db) == 0)
+		if (r == 0 && db_changes(st->db) == 0)
 			r = err_set(err, -ENOENT, "peer '%s' not found", STR(id));
 	}
 	if (r < 0) {
@@ -458,21 +461,21 @@ int store_peer_delete(struct store *st, const char *id, struct err *err)
 
 int store_peer_get(struct store *st, const char *id, struct peer **ret, struct err *err)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int r, rc;
 
 	store_lock(st);
 	r = store_stmt(st, STMT_PEER_GET, sql_get, &s, err);
 	if (r < 0)
 		goto out;
-	sqlite3_bind_text(s, 1, STR(id), -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+	db_bind_text(s, 1, STR(id));
+	rc = db_step(s, err);
+	if (rc == DB_ROW)
 		r = read_row(st, s, ret, err);
-	else if (rc == SQLITE_DONE)
+	else if (rc == DB_DONE)
 		r = err_set(err, -ENOENT, "peer '%s' not found", STR(id));
 	else
-		r = store_sql_err(st, rc, "get peer", err);
+		r = store_db_err(rc, "get peer", err);
 	store_stmt_done(s);
 out:
 	store_unlock(st);
@@ -480,14 +483,14 @@ out:
 }
 
 /* Steps s to the end, collecting peers. Caller holds the lock and resets s. */
-static int collect(struct store *st, sqlite3_stmt *s, struct peer ***ret, size_t *n,
+static int collect(struct store *st, struct db_stmt *s, struct peer ***ret, size_t *n,
 		   struct err *err)
 {
 	struct peer **list = NULL, **nl;
 	size_t cnt = 0, cap = 0;
 	int rc, r = 0;
 
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = db_step(s, err)) == DB_ROW) {
 		if (cnt == cap) {
 			cap = cap ? cap * 2 : 16;
 			nl = realloc(list, cap * sizeof(*list));
@@ -502,8 +505,8 @@ static int collect(struct store *st, sqlite3_stmt *s, struct peer ***ret, size_t
 			break;
 		cnt++;
 	}
-	if (r == 0 && rc != SQLITE_DONE)
-		r = store_sql_err(st, rc, "list peers", err);
+	if (r == 0 && rc < 0)
+		r = store_db_err(rc, "list peers", err);
 	if (r < 0) {
 		peer_list_free(list, cnt);
 		return r;
@@ -516,13 +519,13 @@ static int collect(struct store *st, sqlite3_stmt *s, struct peer ***ret, size_t
 int store_peer_list_by_user(struct store *st, const char *user_id, struct peer ***ret,
 			    size_t *n, struct err *err)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int r;
 
 	store_lock(st);
 	r = store_stmt(st, STMT_PEER_LIST_BY_USER, sql_by_user, &s, err);
 	if (r == 0) {
-		sqlite3_bind_text(s, 1, STR(user_id), -1, SQLITE_STATIC);
+		db_bind_text(s, 1, STR(user_id));
 		r = collect(st, s, ret, n, err);
 		store_stmt_done(s);
 	}
@@ -559,7 +562,7 @@ static int sort_index(const char *sort, struct err *err)
 	return err_field(err, -EINVAL, "sort", "cannot sort peers by '%.64s'", sort);
 }
 
-static int list_stmt(struct store *st, int sort, bool desc, bool filter, sqlite3_stmt **ret,
+static int list_stmt(struct store *st, int sort, bool desc, bool filter, struct db_stmt **ret,
 		     struct err *err)
 {
 	const char *dir = desc ? "DESC" : "ASC";
@@ -569,8 +572,7 @@ static int list_stmt(struct store *st, int sort, bool desc, bool filter, sqlite3
 	snprintf(sql, sizeof(sql),
 		 "SELECT " PEER_COLS " FROM peers WHERE iface_id = ?1%s ORDER BY %s %s, rowid %s "
 		 "LIMIT ?3 OFFSET ?4",
-		 filter ? " AND (identifier LIKE ?2 ESCAPE '\\' OR display_name LIKE ?2 "
-			  "ESCAPE '\\')" : "",
+		 filter ? " AND " PEER_FILTER : "",
 		 sort_cols[sort].expr, dir, dir);
 	return store_stmt_cached(st, &st->peer_list[sort * 4 + (desc ? 2 : 0) + (filter ? 1 : 0)],
 				 sql, ret, err);
@@ -579,21 +581,21 @@ static int list_stmt(struct store *st, int sort, bool desc, bool filter, sqlite3
 static int count_peers(struct store *st, const char *iface_id, const char *pattern,
 		       size_t *ret, struct err *err)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int r, rc;
 
 	r = pattern ? store_stmt(st, STMT_PEER_COUNT_BY_IFACE_FILTER, sql_count_filter, &s, err)
 		    : store_stmt(st, STMT_PEER_COUNT_BY_IFACE, sql_count, &s, err);
 	if (r < 0)
 		return r;
-	sqlite3_bind_text(s, 1, iface_id, -1, SQLITE_STATIC);
+	db_bind_text(s, 1, iface_id);
 	if (pattern)
-		sqlite3_bind_text(s, 2, pattern, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*ret = (size_t)sqlite3_column_int64(s, 0);
+		db_bind_text(s, 2, pattern);
+	rc = db_step(s, err);
+	if (rc == DB_ROW)
+		*ret = (size_t)db_column_int64(s, 0);
 	else
-		r = store_sql_err(st, rc, "count peers", err);
+		r = store_db_err(rc, "count peers", err);
 	store_stmt_done(s);
 	return r;
 }
@@ -605,7 +607,7 @@ int store_peer_list_by_iface(struct store *st, const char *iface_id, const struc
 	const char *filter;
 	char *pattern = NULL;
 	size_t cnt = 0;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int sort, r;
 
 	if (!q)
@@ -627,12 +629,12 @@ int store_peer_list_by_iface(struct store *st, const char *iface_id, const struc
 	if (r == 0)
 		r = list_stmt(st, sort, q->desc, pattern != NULL, &s, err);
 	if (r == 0) {
-		sqlite3_bind_text(s, 1, STR(iface_id), -1, SQLITE_STATIC);
+		db_bind_text(s, 1, STR(iface_id));
 		if (pattern)
-			sqlite3_bind_text(s, 2, pattern, -1, SQLITE_STATIC);
-		/* LIMIT -1 = no limit in SQLite. */
-		sqlite3_bind_int64(s, 3, q->limit ? (sqlite3_int64)q->limit : -1);
-		sqlite3_bind_int64(s, 4, (sqlite3_int64)q->offset);
+			db_bind_text(s, 2, pattern);
+		/* no limit = the largest one (every engine takes that) */
+		db_bind_int64(s, 3, q->limit ? (int64_t)q->limit : INT64_MAX);
+		db_bind_int64(s, 4, (int64_t)q->offset);
 		r = collect(st, s, ret, n, err);
 		store_stmt_done(s);
 	}
@@ -646,21 +648,21 @@ int store_peer_list_by_iface(struct store *st, const char *iface_id, const struc
 int store_addresses_in_use(struct store *st, struct strv *ret, struct err *err)
 {
 	struct strv out = STRV_INIT;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int r, rc;
 
 	store_lock(st);
 	r = store_stmt(st, STMT_ADDR_IN_USE, sql_in_use, &s, err);
 	if (r < 0)
 		goto out;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (strv_push(&out, (const char *)sqlite3_column_text(s, 0)) < 0) {
+	while ((rc = db_step(s, err)) == DB_ROW) {
+		if (strv_push(&out, db_column_text(s, 0)) < 0) {
 			r = err_set(err, -ENOMEM, "out of memory");
 			break;
 		}
 	}
-	if (r == 0 && rc != SQLITE_DONE)
-		r = store_sql_err(st, rc, "list addresses", err);
+	if (r == 0 && rc < 0)
+		r = store_db_err(rc, "list addresses", err);
 	store_stmt_done(s);
 out:
 	store_unlock(st);
@@ -677,7 +679,7 @@ int store_address_owner(struct store *st, const char *addr, const char *except_p
 			char owner[static 128], struct err *err)
 {
 	char part[64];
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int r, rc;
 
 	store_addr_part(addr, part);
@@ -685,15 +687,15 @@ int store_address_owner(struct store *st, const char *addr, const char *except_p
 	r = store_stmt(st, STMT_ADDR_OWNER, sql_owner, &s, err);
 	if (r < 0)
 		goto out;
-	sqlite3_bind_text(s, 1, part, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, STR(except_peer_id), -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		snprintf(owner, 128, "%s", (const char *)sqlite3_column_text(s, 0));
-	else if (rc == SQLITE_DONE)
+	db_bind_text(s, 1, part);
+	db_bind_text(s, 2, STR(except_peer_id));
+	rc = db_step(s, err);
+	if (rc == DB_ROW)
+		snprintf(owner, 128, "%s", db_column_text(s, 0));
+	else if (rc == DB_DONE)
 		r = err_set(err, -ENOENT, "address '%s' is not used by any peer", part);
 	else
-		r = store_sql_err(st, rc, "find address owner", err);
+		r = store_db_err(rc, "find address owner", err);
 	store_stmt_done(s);
 out:
 	store_unlock(st);

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "util/err.h"
+#include "util/strv.h"
 
 #define SEAL_PREFIX "enc:v1:"
 #define SEAL_PREFIX_LEN (sizeof(SEAL_PREFIX) - 1)
@@ -128,38 +129,38 @@ int store_secret_open(struct store *st, const char *stored, const char *field, c
 /* The value of a meta key (heap) or NULL when absent. */
 static int meta_get(struct store *st, const char *key, char **ret, struct err *err)
 {
-	sqlite3_stmt *s = NULL;
-	int rc;
+	struct db_stmt *s = NULL;
+	int r;
 
 	*ret = NULL;
-	rc = sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key = ?", -1, &s, NULL);
-	if (rc != SQLITE_OK)
-		return store_sql_err(st, rc, "read meta", err);
-	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*ret = strdup((const char *)sqlite3_column_text(s, 0));
-		rc = *ret ? SQLITE_DONE : SQLITE_NOMEM;
+	r = db_prepare(st->db, "SELECT value FROM meta WHERE key = ?", &s, err);
+	if (r == 0) {
+		db_bind_text(s, 1, key);
+		r = db_step(s, err);
+		if (r == DB_ROW) {
+			const char *v = db_column_text(s, 0);
+			*ret = strdup(v ? v : "");
+			r = *ret ? 0 : err_set(err, -ENOMEM, "out of memory");
+		}
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
-		return store_sql_err(st, rc, "read meta", err);
-	return 0;
+	db_finalize(s);
+	return r < 0 ? store_db_err(r, "read meta", err) : 0;
 }
 
 static int meta_put(struct store *st, const char *key, const char *value, struct err *err)
 {
-	sqlite3_stmt *s = NULL;
-	int rc, r;
+	struct db_stmt *s = NULL;
+	int r;
 
-	rc = sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
-				-1, &s, NULL);
-	if (rc != SQLITE_OK)
-		return store_sql_err(st, rc, "write meta", err);
-	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
+	r = db_prepare(st->db,
+		       "INSERT INTO meta(key, value) VALUES (?1, ?2) "
+		       "ON CONFLICT(key) DO UPDATE SET value = ?2", &s, err);
+	if (r < 0)
+		return store_db_err(r, "write meta", err);
+	db_bind_text(s, 1, key);
+	db_bind_text(s, 2, value);
 	r = store_step_done(st, s, "write meta", err);
-	sqlite3_finalize(s);
+	db_finalize(s);
 	return r;
 }
 
@@ -179,41 +180,66 @@ static int derive_key(struct store *st, const char *passphrase, const uint8_t *s
 	return 0;
 }
 
-/* SQL function wgp_seal(plain, field, id): seals existing plain secrets in place when a
- * passphrase is set on a database that had none. Bound values only; nothing is interpolated. */
-static void sql_seal(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+/* One column of one table: every stored plain (not yet sealed) secret is read, sealed with
+ * its row's identifier and written back. Table and column names are constants. */
+static int seal_column(struct store *st, const char *select, const char *update,
+		       const char *field, struct err *err)
 {
-	struct store *st = sqlite3_user_data(ctx);
-	const char *plain = (const char *)sqlite3_value_text(argv[0]);
-	const char *field = (const char *)sqlite3_value_text(argv[1]);
-	const char *id = (const char *)sqlite3_value_text(argv[2]);
-	char *out = NULL;
+	struct db_stmt *sel = NULL, *upd = NULL;
+	struct strv ids = STRV_INIT, plains = STRV_INIT;
+	int r;
 
-	(void)argc;
-	if (store_secret_seal(st, plain ? plain : "", field ? field : "", id ? id : "", &out) < 0) {
-		sqlite3_result_error_nomem(ctx);
-		return;
+	r = db_prepare(st->db, select, &sel, err);
+	while (r == 0 && (r = db_step(sel, err)) == DB_ROW) {
+		const char *id = db_column_text(sel, 0), *v = db_column_text(sel, 1);
+		r = strv_push(&ids, id ? id : "");
+		if (r == 0)
+			r = strv_push(&plains, v ? v : "");
 	}
-	sqlite3_result_text(ctx, out, -1, free);
+	if (r == DB_DONE)
+		r = db_prepare(st->db, update, &upd, err);
+	for (size_t i = 0; r == 0 && i < ids.n; i++) {
+		char *sealed = NULL;
+
+		r = store_secret_seal(st, plains.v[i], field, ids.v[i], &sealed);
+		if (r < 0) {
+			err_set(err, r, "cannot seal the stored %s of '%s'", field, ids.v[i]);
+			break;
+		}
+		db_bind_text_take(upd, 1, sealed);
+		db_bind_text(upd, 2, ids.v[i]);
+		r = db_step_done(upd, err);
+	}
+	db_finalize(sel);
+	db_finalize(upd);
+	for (size_t i = 0; i < plains.n; i++)
+		sodium_memzero(plains.v[i], strlen(plains.v[i]));
+	strv_release(&ids);
+	strv_release(&plains);
+	return r < 0 ? store_db_err(r, "seal existing secrets", err) : 0;
 }
 
+/* A passphrase set on a database that had none: seal the secrets stored in clear so far. */
 static int seal_existing(struct store *st, struct err *err)
 {
-	static const char sql[] =
-		"UPDATE interfaces SET private_key = wgp_seal(private_key, 'iface.private_key', "
-		"identifier) WHERE private_key <> '' AND private_key NOT LIKE 'enc:v1:%';"
-		"UPDATE peers SET private_key = wgp_seal(private_key, 'peer.private_key', "
-		"identifier) WHERE private_key <> '' AND private_key NOT LIKE 'enc:v1:%';"
-		"UPDATE peers SET preshared_key = wgp_seal(preshared_key, 'peer.preshared_key', "
-		"identifier) WHERE preshared_key <> '' AND preshared_key NOT LIKE 'enc:v1:%';";
-	int rc, r;
+	int r = seal_column(st,
+			    "SELECT identifier, private_key FROM interfaces WHERE private_key <> '' "
+			    "AND private_key NOT LIKE 'enc:v1:%'",
+			    "UPDATE interfaces SET private_key = ?1 WHERE identifier = ?2",
+			    "iface.private_key", err);
 
-	rc = sqlite3_create_function(st->db, "wgp_seal", 3, SQLITE_UTF8, st, sql_seal, NULL, NULL);
-	if (rc != SQLITE_OK)
-		return store_sql_err(st, rc, "register seal function", err);
-	r = store_exec(st, sql, err);
-	/* Unregister: the function must not outlive this one-time conversion. */
-	sqlite3_create_function(st->db, "wgp_seal", 3, SQLITE_UTF8, NULL, NULL, NULL, NULL);
+	if (r == 0)
+		r = seal_column(st,
+				"SELECT identifier, private_key FROM peers WHERE private_key <> '' "
+				"AND private_key NOT LIKE 'enc:v1:%'",
+				"UPDATE peers SET private_key = ?1 WHERE identifier = ?2",
+				"peer.private_key", err);
+	if (r == 0)
+		r = seal_column(st,
+				"SELECT identifier, preshared_key FROM peers WHERE "
+				"preshared_key <> '' AND preshared_key NOT LIKE 'enc:v1:%'",
+				"UPDATE peers SET preshared_key = ?1 WHERE identifier = ?2",
+				"peer.preshared_key", err);
 	return r;
 }
 

@@ -17,34 +17,32 @@
 #define AUDIT_FILTER_MAX 256
 
 /* Prepares sql, or fills err. The caller holds the store lock. */
-static int prep(struct store *st, const char *sql, sqlite3_stmt **ret, const char *what,
+static int prep(struct store *st, const char *sql, struct db_stmt **ret, const char *what,
 		struct err *err)
 {
-	int rc = sqlite3_prepare_v2(st->db, sql, -1, ret, NULL);
+	int r = db_prepare(st->db, sql, ret, err);
 
-	if (rc != SQLITE_OK) {
+	if (r < 0) {
 		*ret = NULL;
-		return store_sql_err(st, rc, what, err);
+		return store_db_err(r, what, err);
 	}
 	return 0;
 }
 
 /* Runs a prepared write to completion and finalizes it. */
-static int run_done(struct store *st, sqlite3_stmt *s, const char *what, struct err *err)
+static int run_done(struct store *st, struct db_stmt *s, const char *what, struct err *err)
 {
-	int rc = sqlite3_step(s);
-	int r = 0;
+	int r = db_step_done(s, err);
 
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		r = store_sql_err(st, rc, what, err);
-	sqlite3_finalize(s);
-	return r;
+	(void)st;
+	db_finalize(s);
+	return r < 0 ? store_db_err(r, what, err) : 0;
 }
 
 int store_session_insert(struct store *st, const char *id_hash, const char *user_id,
 			 const char *csrf_token, int64_t now, struct err *err)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int r;
 
 	if (!id_hash || !*id_hash || !user_id || !*user_id || !csrf_token || !*csrf_token)
@@ -54,10 +52,10 @@ int store_session_insert(struct store *st, const char *id_hash, const char *user
 		 "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, last_seen_at) "
 		 "VALUES (?1, ?2, ?3, ?4, ?4)", &s, "insert session", err);
 	if (r == 0) {
-		sqlite3_bind_text(s, 1, id_hash, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(s, 2, user_id, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(s, 3, csrf_token, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(s, 4, (sqlite3_int64)now);
+		db_bind_text(s, 1, id_hash);
+		db_bind_text(s, 2, user_id);
+		db_bind_text(s, 3, csrf_token);
+		db_bind_int64(s, 4, (int64_t)now);
 		r = run_done(st, s, "insert session", err);
 	}
 	store_unlock(st);
@@ -68,7 +66,7 @@ int store_session_get(struct store *st, const char *id_hash, struct store_sessio
 		      struct err *err)
 {
 	struct store_session out = { 0 };
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int r, rc;
 
 	store_lock(st);
@@ -77,21 +75,21 @@ int store_session_get(struct store *st, const char *id_hash, struct store_sessio
 		 "WHERE id_hash = ?1", &s, "read session", err);
 	if (r < 0)
 		goto out;
-	sqlite3_bind_text(s, 1, id_hash ? id_hash : "", -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	db_bind_text(s, 1, id_hash ? id_hash : "");
+	rc = db_step(s, err);
+	if (rc == DB_ROW) {
 		if (store_col_str(s, 0, &out.user_id) < 0 || store_col_str(s, 1, &out.csrf_token) < 0)
 			r = err_set(err, -ENOMEM, "read session: out of memory");
 		else if (!out.user_id || !out.csrf_token)
 			r = err_set(err, -EIO, "read session: corrupt row");
-		out.created_at = sqlite3_column_int64(s, 2);
-		out.last_seen_at = sqlite3_column_int64(s, 3);
-	} else if (rc == SQLITE_DONE) {
+		out.created_at = db_column_int64(s, 2);
+		out.last_seen_at = db_column_int64(s, 3);
+	} else if (rc == DB_DONE) {
 		r = err_set(err, -ENOENT, "session not found");
 	} else {
-		r = store_sql_err(st, rc, "read session", err);
+		r = store_db_err(rc, "read session", err);
 	}
-	sqlite3_finalize(s);
+	db_finalize(s);
 	if (r < 0)
 		store_session_release(&out);
 	else
@@ -115,15 +113,15 @@ void store_session_release(struct store_session *s)
 
 int store_session_touch(struct store *st, const char *id_hash, int64_t now, struct err *err)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int r;
 
 	store_lock(st);
 	r = prep(st, "UPDATE sessions SET last_seen_at = ?2 WHERE id_hash = ?1", &s,
 		 "touch session", err);
 	if (r == 0) {
-		sqlite3_bind_text(s, 1, id_hash ? id_hash : "", -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(s, 2, (sqlite3_int64)now);
+		db_bind_text(s, 1, id_hash ? id_hash : "");
+		db_bind_int64(s, 2, (int64_t)now);
 		r = run_done(st, s, "touch session", err);
 	}
 	store_unlock(st);
@@ -132,13 +130,13 @@ int store_session_touch(struct store *st, const char *id_hash, int64_t now, stru
 
 int store_session_delete(struct store *st, const char *id_hash, struct err *err)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int r;
 
 	store_lock(st);
 	r = prep(st, "DELETE FROM sessions WHERE id_hash = ?1", &s, "delete session", err);
 	if (r == 0) {
-		sqlite3_bind_text(s, 1, id_hash ? id_hash : "", -1, SQLITE_TRANSIENT);
+		db_bind_text(s, 1, id_hash ? id_hash : "");
 		r = run_done(st, s, "delete session", err);
 	}
 	store_unlock(st);
@@ -148,35 +146,76 @@ int store_session_delete(struct store *st, const char *id_hash, struct err *err)
 int store_session_purge(struct store *st, int64_t idle_before, int64_t created_before,
 			struct err *err)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int r;
 
 	store_lock(st);
 	r = prep(st, "DELETE FROM sessions WHERE last_seen_at < ?1 OR created_at < ?2", &s,
 		 "purge sessions", err);
 	if (r == 0) {
-		sqlite3_bind_int64(s, 1, (sqlite3_int64)idle_before);
-		sqlite3_bind_int64(s, 2, (sqlite3_int64)created_before);
+		db_bind_int64(s, 1, (int64_t)idle_before);
+		db_bind_int64(s, 2, (int64_t)created_before);
 		r = run_done(st, s, "purge sessions", err);
 	}
 	store_unlock(st);
 	return r;
 }
 
+/* Two steps instead of DELETE ... NOT IN (SELECT ... LIMIT): MySQL accepts neither LIMIT in
+ * such a subquery nor a subquery on the table it deletes from. The first session to go is the
+ * keep-th (0-based) newest; it and every older one are deleted. */
 int store_session_trim_user(struct store *st, const char *user_id, size_t keep, struct err *err)
 {
-	sqlite3_stmt *s;
-	int r;
+	struct db_stmt *s;
+	int64_t created = 0, rowid = 0;
+	int r, rc;
 
 	store_lock(st);
 	r = prep(st,
-		 "DELETE FROM sessions WHERE user_id = ?1 AND id_hash NOT IN ("
-		 "SELECT id_hash FROM sessions WHERE user_id = ?1 "
-		 "ORDER BY created_at DESC, rowid DESC LIMIT ?2)", &s, "trim sessions", err);
+		 "SELECT created_at, rowid FROM sessions WHERE user_id = ?1 "
+		 "ORDER BY created_at DESC, rowid DESC LIMIT 1 OFFSET ?2", &s, "trim sessions", err);
+	if (r < 0)
+		goto out;
+	db_bind_text(s, 1, user_id ? user_id : "");
+	db_bind_int64(s, 2, (int64_t)(keep > INT64_MAX ? INT64_MAX : keep));
+	rc = db_step(s, err);
+	if (rc == DB_ROW) {
+		created = db_column_int64(s, 0);
+		rowid = db_column_int64(s, 1);
+	}
+	db_finalize(s);
+	if (rc < 0)
+		r = store_db_err(rc, "trim sessions", err);
+	if (rc != DB_ROW)
+		goto out; /* no more than keep sessions, or an error */
+	r = prep(st,
+		 "DELETE FROM sessions WHERE user_id = ?1 AND "
+		 "(created_at < ?2 OR (created_at = ?2 AND rowid <= ?3))", &s, "trim sessions",
+		 err);
 	if (r == 0) {
-		sqlite3_bind_text(s, 1, user_id ? user_id : "", -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(s, 2, (sqlite3_int64)keep);
+		db_bind_text(s, 1, user_id ? user_id : "");
+		db_bind_int64(s, 2, created);
+		db_bind_int64(s, 3, rowid);
 		r = run_done(st, s, "trim sessions", err);
+	}
+out:
+	store_unlock(st);
+	return r;
+}
+
+int store_session_delete_user(struct store *st, const char *user_id, const char *keep_hash,
+			      struct err *err)
+{
+	struct db_stmt *s;
+	int r;
+
+	store_lock(st);
+	r = prep(st, "DELETE FROM sessions WHERE user_id = ?1 AND id_hash <> ?2", &s,
+		 "end sessions", err);
+	if (r == 0) {
+		db_bind_text(s, 1, user_id ? user_id : "");
+		db_bind_text(s, 2, keep_hash ? keep_hash : "");
+		r = run_done(st, s, "end sessions", err);
 	}
 	store_unlock(st);
 	return r;
@@ -184,18 +223,18 @@ int store_session_trim_user(struct store *st, const char *user_id, size_t keep, 
 
 int store_session_count(struct store *st, size_t *ret, struct err *err)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int r, rc;
 
 	store_lock(st);
 	r = prep(st, "SELECT count(*) FROM sessions", &s, "count sessions", err);
 	if (r == 0) {
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_ROW)
-			*ret = (size_t)sqlite3_column_int64(s, 0);
+		rc = db_step(s, err);
+		if (rc == DB_ROW)
+			*ret = (size_t)db_column_int64(s, 0);
 		else
-			r = store_sql_err(st, rc, "count sessions", err);
-		sqlite3_finalize(s);
+			r = store_db_err(rc, "count sessions", err);
+		db_finalize(s);
 	}
 	store_unlock(st);
 	return r;
@@ -222,9 +261,11 @@ static char *audit_like(const char *filter)
 	return p;
 }
 
+/* lower() on both sides: LIKE is case-insensitive in SQLite only */
 #define AUDIT_WHERE                                                                            \
-	" WHERE (?1 IS NULL OR user LIKE ?1 ESCAPE '\\' OR severity LIKE ?1 ESCAPE '\\' OR "   \
-	"origin LIKE ?1 ESCAPE '\\' OR message LIKE ?1 ESCAPE '\\')"
+	" WHERE (?1 IS NULL OR lower(user) LIKE lower(?1) ESCAPE '\\' OR "                      \
+	"lower(severity) LIKE lower(?1) ESCAPE '\\' OR lower(origin) LIKE lower(?1) ESCAPE '\\' " \
+	"OR lower(message) LIKE lower(?1) ESCAPE '\\')"
 
 void store_audit_list_free(struct store_audit_entry *list, size_t n)
 {
@@ -245,7 +286,7 @@ int store_audit_list(struct store *st, const struct store_query *q, struct store
 	const char *filter = q && q->filter && *q->filter ? q->filter : NULL;
 	struct store_audit_entry *list = NULL;
 	size_t cnt = 0, cap = 0, tot = 0;
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	char *pattern = NULL;
 	int r = 0, rc;
 
@@ -260,13 +301,13 @@ int store_audit_list(struct store *st, const struct store_query *q, struct store
 	if (r < 0)
 		goto out;
 	if (pattern)
-		sqlite3_bind_text(s, 1, pattern, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		tot = (size_t)sqlite3_column_int64(s, 0);
+		db_bind_text(s, 1, pattern);
+	rc = db_step(s, err);
+	if (rc == DB_ROW)
+		tot = (size_t)db_column_int64(s, 0);
 	else
-		r = store_sql_err(st, rc, "count audit entries", err);
-	sqlite3_finalize(s);
+		r = store_db_err(rc, "count audit entries", err);
+	db_finalize(s);
 	s = NULL;
 	if (r < 0)
 		goto out;
@@ -277,10 +318,10 @@ int store_audit_list(struct store *st, const struct store_query *q, struct store
 	if (r < 0)
 		goto out;
 	if (pattern)
-		sqlite3_bind_text(s, 1, pattern, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(s, 2, q && q->limit ? (sqlite3_int64)q->limit : -1);
-	sqlite3_bind_int64(s, 3, q ? (sqlite3_int64)q->offset : 0);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		db_bind_text(s, 1, pattern);
+	db_bind_int64(s, 2, q && q->limit ? (int64_t)q->limit : INT64_MAX);
+	db_bind_int64(s, 3, q ? (int64_t)q->offset : 0);
+	while ((rc = db_step(s, err)) == DB_ROW) {
 		if (cnt == cap) {
 			size_t ncap = cap ? cap * 2 : 64;
 			struct store_audit_entry *nl = realloc(list, ncap * sizeof(*nl));
@@ -293,19 +334,19 @@ int store_audit_list(struct store *st, const struct store_query *q, struct store
 		}
 		struct store_audit_entry *e = &list[cnt++];
 		memset(e, 0, sizeof(*e));
-		e->id = sqlite3_column_int64(s, 0);
-		e->created_at = sqlite3_column_int64(s, 1);
+		e->id = db_column_int64(s, 0);
+		e->created_at = db_column_int64(s, 1);
 		if (store_col_str(s, 2, &e->user) < 0 || store_col_str(s, 3, &e->severity) < 0 ||
 		    store_col_str(s, 4, &e->origin) < 0 || store_col_str(s, 5, &e->message) < 0) {
 			r = err_set(err, -ENOMEM, "out of memory");
 			goto out;
 		}
 	}
-	if (rc != SQLITE_DONE)
-		r = store_sql_err(st, rc, "list audit entries", err);
+	if (rc < 0)
+		r = store_db_err(rc, "list audit entries", err);
 out:
 	if (s)
-		sqlite3_finalize(s);
+		db_finalize(s);
 	store_unlock(st);
 	free(pattern);
 	if (r < 0) {

@@ -38,37 +38,37 @@ static const char sql_audit_count[] = "SELECT count(*) FROM audit_entries";
 /* Counters are uint64 on the wire; SQLite keeps int64. The cast round-trips all 64 bits. */
 static int put_peer(struct store *st, const struct peer_status *ps, struct err *err)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int r = store_stmt(st, STMT_PEER_STATUS_PUT, sql_peer_put, &s, err);
 
 	if (r < 0)
 		return r;
-	sqlite3_bind_text(s, 1, ps->peer_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, ps->iface_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, (sqlite3_int64)ps->bytes_received);
-	sqlite3_bind_int64(s, 4, (sqlite3_int64)ps->bytes_transmitted);
-	sqlite3_bind_int64(s, 5, ps->last_handshake);
-	sqlite3_bind_text(s, 6, ps->endpoint, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 7, ps->is_pingable);
-	sqlite3_bind_int64(s, 8, ps->last_ping);
-	sqlite3_bind_int64(s, 9, ps->last_session_start);
-	sqlite3_bind_int(s, 10, ps->is_connected);
-	sqlite3_bind_int(s, 11, ps->stats_available);
-	sqlite3_bind_int64(s, 12, ps->updated_at ? ps->updated_at : (int64_t)time(NULL));
+	db_bind_text(s, 1, ps->peer_id);
+	db_bind_text(s, 2, ps->iface_id);
+	db_bind_int64(s, 3, (int64_t)ps->bytes_received);
+	db_bind_int64(s, 4, (int64_t)ps->bytes_transmitted);
+	db_bind_int64(s, 5, ps->last_handshake);
+	db_bind_text(s, 6, ps->endpoint);
+	db_bind_int64(s, 7, ps->is_pingable);
+	db_bind_int64(s, 8, ps->last_ping);
+	db_bind_int64(s, 9, ps->last_session_start);
+	db_bind_int64(s, 10, ps->is_connected);
+	db_bind_int64(s, 11, ps->stats_available);
+	db_bind_int64(s, 12, ps->updated_at ? ps->updated_at : (int64_t)time(NULL));
 	return store_step_done(st, s, "write peer status", err);
 }
 
 static int put_iface(struct store *st, const struct iface_status *is, struct err *err)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int r = store_stmt(st, STMT_IFACE_STATUS_PUT, sql_iface_put, &s, err);
 
 	if (r < 0)
 		return r;
-	sqlite3_bind_text(s, 1, is->iface_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)is->bytes_received);
-	sqlite3_bind_int64(s, 3, (sqlite3_int64)is->bytes_transmitted);
-	sqlite3_bind_int64(s, 4, is->updated_at ? is->updated_at : (int64_t)time(NULL));
+	db_bind_text(s, 1, is->iface_id);
+	db_bind_int64(s, 2, (int64_t)is->bytes_received);
+	db_bind_int64(s, 3, (int64_t)is->bytes_transmitted);
+	db_bind_int64(s, 4, is->updated_at ? is->updated_at : (int64_t)time(NULL));
 	return store_step_done(st, s, "write interface status", err);
 }
 
@@ -94,37 +94,37 @@ int store_peer_status_get(struct store *st, const char *peer_id, struct peer_sta
 			  struct err *err)
 {
 	struct peer_status ps = { 0 };
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int r, rc;
 
 	store_lock(st);
 	r = store_stmt(st, STMT_PEER_STATUS_GET, sql_peer_get, &s, err);
 	if (r < 0)
 		goto out;
-	sqlite3_bind_text(s, 1, STR(peer_id), -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	db_bind_text(s, 1, STR(peer_id));
+	rc = db_step(s, err);
+	if (rc == DB_ROW) {
 		if (store_col_fixed(s, 0, ps.peer_id, sizeof(ps.peer_id)) < 0 ||
 		    store_col_fixed(s, 1, ps.iface_id, sizeof(ps.iface_id)) < 0 ||
 		    store_col_fixed(s, 5, ps.endpoint, sizeof(ps.endpoint)) < 0) {
 			r = err_set(err, -EIO, "stored status of peer '%s' is malformed",
 				    STR(peer_id));
 		} else {
-			ps.bytes_received = (uint64_t)sqlite3_column_int64(s, 2);
-			ps.bytes_transmitted = (uint64_t)sqlite3_column_int64(s, 3);
-			ps.last_handshake = sqlite3_column_int64(s, 4);
-			ps.is_pingable = sqlite3_column_int(s, 6) != 0;
-			ps.last_ping = sqlite3_column_int64(s, 7);
-			ps.last_session_start = sqlite3_column_int64(s, 8);
-			ps.is_connected = sqlite3_column_int(s, 9) != 0;
-			ps.stats_available = sqlite3_column_int(s, 10) != 0;
-			ps.updated_at = sqlite3_column_int64(s, 11);
+			ps.bytes_received = (uint64_t)db_column_int64(s, 2);
+			ps.bytes_transmitted = (uint64_t)db_column_int64(s, 3);
+			ps.last_handshake = db_column_int64(s, 4);
+			ps.is_pingable = db_column_int64(s, 6) != 0;
+			ps.last_ping = db_column_int64(s, 7);
+			ps.last_session_start = db_column_int64(s, 8);
+			ps.is_connected = db_column_int64(s, 9) != 0;
+			ps.stats_available = db_column_int64(s, 10) != 0;
+			ps.updated_at = db_column_int64(s, 11);
 			*ret = ps;
 		}
-	} else if (rc == SQLITE_DONE) {
+	} else if (rc == DB_DONE) {
 		r = err_set(err, -ENOENT, "no status for peer '%s'", STR(peer_id));
 	} else {
-		r = store_sql_err(st, rc, "get peer status", err);
+		r = store_db_err(rc, "get peer status", err);
 	}
 	store_stmt_done(s);
 out:
@@ -136,29 +136,29 @@ int store_iface_status_get(struct store *st, const char *iface_id, struct iface_
 			   struct err *err)
 {
 	struct iface_status is = { 0 };
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int r, rc;
 
 	store_lock(st);
 	r = store_stmt(st, STMT_IFACE_STATUS_GET, sql_iface_get, &s, err);
 	if (r < 0)
 		goto out;
-	sqlite3_bind_text(s, 1, STR(iface_id), -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	db_bind_text(s, 1, STR(iface_id));
+	rc = db_step(s, err);
+	if (rc == DB_ROW) {
 		if (store_col_fixed(s, 0, is.iface_id, sizeof(is.iface_id)) < 0) {
 			r = err_set(err, -EIO, "stored status of interface '%s' is malformed",
 				    STR(iface_id));
 		} else {
-			is.bytes_received = (uint64_t)sqlite3_column_int64(s, 1);
-			is.bytes_transmitted = (uint64_t)sqlite3_column_int64(s, 2);
-			is.updated_at = sqlite3_column_int64(s, 3);
+			is.bytes_received = (uint64_t)db_column_int64(s, 1);
+			is.bytes_transmitted = (uint64_t)db_column_int64(s, 2);
+			is.updated_at = db_column_int64(s, 3);
 			*ret = is;
 		}
-	} else if (rc == SQLITE_DONE) {
+	} else if (rc == DB_DONE) {
 		r = err_set(err, -ENOENT, "no status for interface '%s'", STR(iface_id));
 	} else {
-		r = store_sql_err(st, rc, "get interface status", err);
+		r = store_db_err(rc, "get interface status", err);
 	}
 	store_stmt_done(s);
 out:
@@ -169,36 +169,37 @@ out:
 int store_audit_add(struct store *st, const char *user, const char *severity, const char *origin,
 		    const char *message, struct err *err)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int r;
 
-	store_lock(st);
+	r = store_single_begin(st, err);
+	if (r < 0)
+		return r;
 	r = store_stmt(st, STMT_AUDIT_ADD, sql_audit_add, &s, err);
 	if (r == 0) {
-		sqlite3_bind_int64(s, 1, (sqlite3_int64)time(NULL));
+		db_bind_int64(s, 1, (int64_t)time(NULL));
 		store_bind_str(s, 2, user);
 		store_bind_str(s, 3, severity);
 		store_bind_str(s, 4, origin);
 		store_bind_str(s, 5, message);
 		r = store_step_done(st, s, "write audit entry", err);
 	}
-	store_unlock(st);
-	return r;
+	return store_single_end(st, r, err);
 }
 
 int store_audit_count(struct store *st, size_t *ret, struct err *err)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int r, rc;
 
 	store_lock(st);
 	r = store_stmt(st, STMT_AUDIT_COUNT, sql_audit_count, &s, err);
 	if (r == 0) {
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_ROW)
-			*ret = (size_t)sqlite3_column_int64(s, 0);
+		rc = db_step(s, err);
+		if (rc == DB_ROW)
+			*ret = (size_t)db_column_int64(s, 0);
 		else
-			r = store_sql_err(st, rc, "count audit entries", err);
+			r = store_db_err(rc, "count audit entries", err);
 		store_stmt_done(s);
 	}
 	store_unlock(st);

@@ -25,7 +25,7 @@
 static const char sql_get[] = USER_SELECT "WHERE identifier = ?";
 static const char sql_list[] = USER_SELECT "ORDER BY identifier";
 static const char sql_by_email[] =
-	USER_SELECT "WHERE email = ? COLLATE NOCASE ORDER BY identifier";
+	USER_SELECT "WHERE email COLLATE NOCASE = ? COLLATE NOCASE ORDER BY identifier";
 static const char sql_insert[] =
 	"INSERT INTO users (" USER_COLS ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 static const char sql_update[] =
@@ -49,7 +49,7 @@ int store_token_hash(const char *token, char out[static 65])
 	return 0;
 }
 
-static int read_row(sqlite3_stmt *s, struct user **ret, struct err *err)
+static int read_row(struct db_stmt *s, struct user **ret, struct err *err)
 {
 	struct user *u = user_new();
 	int c = 0, r = 0;
@@ -59,21 +59,21 @@ static int read_row(sqlite3_stmt *s, struct user **ret, struct err *err)
 	r |= store_col_str(s, c++, &u->identifier);
 	r |= store_col_str(s, c++, &u->email);
 	r |= store_col_strv(s, c++, &u->auth_sources);
-	u->is_admin = sqlite3_column_int(s, c++) != 0;
+	u->is_admin = db_column_int64(s, c++) != 0;
 	r |= store_col_str(s, c++, &u->firstname);
 	r |= store_col_str(s, c++, &u->lastname);
 	r |= store_col_str(s, c++, &u->phone);
 	r |= store_col_str(s, c++, &u->department);
 	r |= store_col_str(s, c++, &u->notes);
 	r |= store_col_str(s, c++, &u->password_hash);
-	u->disabled = sqlite3_column_int(s, c++) != 0;
+	u->disabled = db_column_int64(s, c++) != 0;
 	r |= store_col_str(s, c++, &u->disabled_reason);
-	u->locked = sqlite3_column_int(s, c++) != 0;
+	u->locked = db_column_int64(s, c++) != 0;
 	r |= store_col_str(s, c++, &u->locked_reason);
 	r |= store_col_str(s, c++, &u->api_token_hash);
-	u->created_at = (time_t)sqlite3_column_int64(s, c++);
-	u->updated_at = (time_t)sqlite3_column_int64(s, c++);
-	u->peer_count = sqlite3_column_int(s, c++);
+	u->created_at = (time_t)db_column_int64(s, c++);
+	u->updated_at = (time_t)db_column_int64(s, c++);
+	u->peer_count = db_column_int64(s, c++);
 	if (r != 0) {
 		user_free(u);
 		return err_set(err, -ENOMEM, "out of memory");
@@ -86,14 +86,14 @@ static int read_row(sqlite3_stmt *s, struct user **ret, struct err *err)
 }
 
 /* NULL for NULL or "": "no password" / "API disabled" must not become an empty hash. */
-static int bind_opt(sqlite3_stmt *s, int col, const char *v)
+static int bind_opt(struct db_stmt *s, int col, const char *v)
 {
 	if (!v || !*v)
-		return sqlite3_bind_null(s, col);
-	return sqlite3_bind_text(s, col, v, -1, SQLITE_TRANSIENT);
+		return db_bind_null(s, col);
+	return db_bind_text(s, col, v);
 }
 
-static int bind_row(sqlite3_stmt *s, const struct user *u, bool insert, struct err *err)
+static int bind_row(struct db_stmt *s, const struct user *u, bool insert, struct err *err)
 {
 	time_t now = time(NULL);
 	char token_hash[65];
@@ -110,20 +110,20 @@ static int bind_row(sqlite3_stmt *s, const struct user *u, bool insert, struct e
 	r |= store_bind_str(s, c++, u->identifier);
 	r |= store_bind_str(s, c++, u->email);
 	r |= store_bind_strv(s, c++, &u->auth_sources);
-	r |= sqlite3_bind_int(s, c++, u->is_admin);
+	r |= db_bind_int64(s, c++, u->is_admin);
 	r |= store_bind_str(s, c++, u->firstname);
 	r |= store_bind_str(s, c++, u->lastname);
 	r |= store_bind_str(s, c++, u->phone);
 	r |= store_bind_str(s, c++, u->department);
 	r |= store_bind_str(s, c++, u->notes);
 	r |= bind_opt(s, c++, u->password_hash);
-	r |= sqlite3_bind_int(s, c++, u->disabled);
+	r |= db_bind_int64(s, c++, u->disabled);
 	r |= store_bind_str(s, c++, u->disabled_reason);
-	r |= sqlite3_bind_int(s, c++, u->locked);
+	r |= db_bind_int64(s, c++, u->locked);
 	r |= store_bind_str(s, c++, u->locked_reason);
 	r |= bind_opt(s, c++, th);
-	r |= sqlite3_bind_int64(s, c++, u->created_at ? u->created_at : (insert ? now : 0));
-	r |= sqlite3_bind_int64(s, c++, u->updated_at ? u->updated_at : now);
+	r |= db_bind_int64(s, c++, u->created_at ? u->created_at : (insert ? now : 0));
+	r |= db_bind_int64(s, c++, u->updated_at ? u->updated_at : now);
 	sodium_memzero(token_hash, sizeof(token_hash));
 	if (r != 0)
 		return err_set(err, -ENOMEM, "out of memory");
@@ -132,20 +132,20 @@ static int bind_row(sqlite3_stmt *s, const struct user *u, bool insert, struct e
 
 static int get_locked(struct store *st, const char *id, struct user **ret, struct err *err)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int r, rc;
 
 	r = store_stmt(st, STMT_USER_GET, sql_get, &s, err);
 	if (r < 0)
 		return r;
-	sqlite3_bind_text(s, 1, STR(id), -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+	db_bind_text(s, 1, STR(id));
+	rc = db_step(s, err);
+	if (rc == DB_ROW)
 		r = read_row(s, ret, err);
-	else if (rc == SQLITE_DONE)
+	else if (rc == DB_DONE)
 		r = err_set(err, -ENOENT, "user '%s' not found", STR(id));
 	else
-		r = store_sql_err(st, rc, "get user", err);
+		r = store_db_err(rc, "get user", err);
 	store_stmt_done(s);
 	return r;
 }
@@ -160,14 +160,14 @@ int store_user_get(struct store *st, const char *id, struct user **ret, struct e
 	return r;
 }
 
-static int collect(struct store *st, sqlite3_stmt *s, struct user ***ret, size_t *n,
+static int collect(struct store *st, struct db_stmt *s, struct user ***ret, size_t *n,
 		   struct err *err)
 {
 	struct user **list = NULL, **nl;
 	size_t cnt = 0;
 	int rc, r = 0;
 
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = db_step(s, err)) == DB_ROW) {
 		nl = realloc(list, (cnt + 1) * sizeof(*list));
 		if (!nl) {
 			r = err_set(err, -ENOMEM, "out of memory");
@@ -179,8 +179,8 @@ static int collect(struct store *st, sqlite3_stmt *s, struct user ***ret, size_t
 			break;
 		cnt++;
 	}
-	if (r == 0 && rc != SQLITE_DONE)
-		r = store_sql_err(st, rc, "list users", err);
+	if (r == 0 && rc < 0)
+		r = store_db_err(rc, "list users", err);
 	if (r < 0) {
 		user_list_free(list, cnt);
 		return r;
@@ -192,7 +192,7 @@ static int collect(struct store *st, sqlite3_stmt *s, struct user ***ret, size_t
 
 int store_user_list(struct store *st, struct user ***ret, size_t *n, struct err *err)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int r;
 
 	store_lock(st);
@@ -208,13 +208,13 @@ int store_user_list(struct store *st, struct user ***ret, size_t *n, struct err 
 int store_user_find_by_email(struct store *st, const char *email, struct user ***ret, size_t *n,
 			     struct err *err)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int r;
 
 	store_lock(st);
 	r = store_stmt(st, STMT_USER_BY_EMAIL, sql_by_email, &s, err);
 	if (r == 0) {
-		sqlite3_bind_text(s, 1, STR(email), -1, SQLITE_STATIC);
+		db_bind_text(s, 1, STR(email));
 		r = collect(st, s, ret, n, err);
 		store_stmt_done(s);
 	}
@@ -224,12 +224,14 @@ int store_user_find_by_email(struct store *st, const char *email, struct user **
 
 static int user_write(struct store *st, const struct user *u, bool insert, struct err *err)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int r;
 
 	if (!u->identifier || !*u->identifier)
 		return err_field(err, -EINVAL, "Identifier", "user identifier is empty");
-	store_lock(st);
+	r = store_single_begin(st, err);
+	if (r < 0)
+		return r;
 	r = insert ? store_stmt(st, STMT_USER_INSERT, sql_insert, &s, err)
 		   : store_stmt(st, STMT_USER_UPDATE, sql_update, &s, err);
 	if (r < 0)
@@ -243,11 +245,10 @@ static int user_write(struct store *st, const struct user *u, bool insert, struc
 	if (r == -EEXIST)
 		r = err_field(err, -EEXIST, "Identifier", "user '%s' already exists",
 			      u->identifier);
-	else if (r == 0 && !insert && sqlite3_changes(st->db) == 0)
+	else if (r == 0 && !insert && db_changes(st->db) == 0)
 		r = err_set(err, -ENOENT, "user '%s' not found", u->identifier);
 out:
-	store_unlock(st);
-	return r;
+	return store_single_end(st, r, err);
 }
 
 int store_user_insert(struct store *st, const struct user *u, struct err *err)
@@ -262,19 +263,20 @@ int store_user_update(struct store *st, const struct user *u, struct err *err)
 
 int store_user_delete(struct store *st, const char *id, struct err *err)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int r;
 
-	store_lock(st);
+	r = store_single_begin(st, err);
+	if (r < 0)
+		return r;
 	r = store_stmt(st, STMT_USER_DELETE, sql_delete, &s, err);
 	if (r == 0) {
-		sqlite3_bind_text(s, 1, STR(id), -1, SQLITE_STATIC);
+		db_bind_text(s, 1, STR(id));
 		r = store_step_done(st, s, "delete user", err);
-		if (r == 0 && sqlite3_changes(st->db) == 0)
+		if (r == 0 && db_changes(st->db) == 0)
 			r = err_set(err, -ENOENT, "user '%s' not found", STR(id));
 	}
-	store_unlock(st);
-	return r;
+	return store_single_end(st, r, err);
 }
 
 int store_user_check_token(struct store *st, const char *id, const char *token, struct user **ret,

@@ -1,8 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* Logging to stderr, text or JSON lines, serialised so concurrent threads do not interleave. */
+/*
+ * Logging to stderr, text or JSON lines, serialised so concurrent threads do not interleave.
+ * One event is one line whatever the message holds: control characters (CR, LF, ESC, ...),
+ * DEL and the C1 controls of UTF-8 are written as escapes, so a value taken from a request or a
+ * device can neither start a forged line nor drive the terminal (docs/http-hardening.md).
+ */
 #include "util/log.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -37,16 +43,76 @@ static void json_escape(FILE *f, const char *s)
 		unsigned char c = (unsigned char)*s;
 		if (c == '"' || c == '\\')
 			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
+		else if (c < 0x20 || c == 0x7f)
 			fprintf(f, "\\u%04x", c);
+		else if (c == 0xc2 && (unsigned char)s[1] >= 0x80 && (unsigned char)s[1] <= 0x9f)
+			fprintf(f, "\\u%04x", (unsigned char)*++s);
 		else
 			fputc(c, f);
 	}
 }
 
+/* One escape for a control character; quote also escapes '\\' and '\''. Returns the length
+ * written to out (at most 6 bytes, no NUL), 0 when c stays as it is. */
+static size_t esc_char(const char *s, bool quote, char out[static 7], size_t *ret_used)
+{
+	unsigned char c = (unsigned char)s[0];
+
+	*ret_used = 1;
+	switch (c) {
+	case '\n':
+		return (size_t)snprintf(out, 7, "\\n");
+	case '\r':
+		return (size_t)snprintf(out, 7, "\\r");
+	case '\t':
+		return (size_t)snprintf(out, 7, "\\t");
+	case '\\':
+	case '\'':
+		return quote ? (size_t)snprintf(out, 7, "\\%c", c) : 0;
+	default:
+		break;
+	}
+	if (c < 0x20 || c == 0x7f)
+		return (size_t)snprintf(out, 7, "\\x%02x", c);
+	if (c == 0xc2 && (unsigned char)s[1] >= 0x80 && (unsigned char)s[1] <= 0x9f) {
+		*ret_used = 2;
+		return (size_t)snprintf(out, 7, "\\u%04x", (unsigned char)s[1]);
+	}
+	return 0;
+}
+
+/* Escapes s into out (size n, always terminated; cut before an escape that does not fit). */
+static const char *escape(const char *s, bool quote, char *out, size_t n)
+{
+	size_t o = 0;
+
+	if (!n)
+		return out;
+	while (s && *s) {
+		char e[7];
+		size_t used, len = esc_char(s, quote, e, &used);
+		const char *src = len ? e : s;
+
+		if (!len)
+			len = 1;
+		if (o + len >= n)
+			break;
+		memcpy(out + o, src, len);
+		o += len;
+		s += used;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+const char *log_quote(const char *s, char *buf, size_t size)
+{
+	return escape(s ? s : "", true, buf, size);
+}
+
 void log_msg(enum log_level lvl, const char *fmt, ...)
 {
-	char line[2048], ts[40];
+	char line[2048], safe[2048 * 4], ts[40];
 	struct timespec now;
 	struct tm tm;
 	va_list ap;
@@ -67,7 +133,8 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 		json_escape(stderr, line);
 		fputs("\"}\n", stderr);
 	} else {
-		fprintf(stderr, "%s.%03ldZ %-5s %s\n", ts, now.tv_nsec / 1000000, names[lvl], line);
+		fprintf(stderr, "%s.%03ldZ %-5s %s\n", ts, now.tv_nsec / 1000000, names[lvl],
+			escape(line, false, safe, sizeof(safe)));
 	}
 	pthread_mutex_unlock(&log_lock);
 }

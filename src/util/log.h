@@ -6,6 +6,8 @@
  * only; api/, sync/, core/ and main.c log once where an error is handled. Never log keys,
  * tokens, passwords or request bodies.
  */
+#include <stddef.h>
+
 enum log_level { LOG_LVL_ERROR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
 void log_set_level(enum log_level lvl);
@@ -15,6 +17,13 @@ enum log_level log_level_parse(const char *s);
 void log_set_json(int on);
 int log_enabled(enum log_level lvl);
 void log_msg(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A copy of s fit to stand between single quotes in a log line: control characters, DEL, C1
+ * controls, '\\' and '\'' escaped (\\n, \\x1b, \\', ...). Writes into buf (cut to size);
+ * returns buf. Use it for every value that comes from a request or a device. */
+const char *log_quote(const char *s, char *buf, size_t size);
+/* Buffer size that holds the quoted form of a value of up to n bytes. */
+#define LOG_QUOTE_SIZE(n) ((n) * 6 + 1)
 
 #define log_err(...)   log_msg(LOG_LVL_ERROR, __VA_ARGS__)
 #define log_warn(...)  log_msg(LOG_LVL_WARN, __VA_ARGS__)

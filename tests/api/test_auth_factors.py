@@ -125,6 +125,8 @@ def totp_enrol(port, st):
          "a second enrolment while TOTP is on: 409")
     T.eq(s.api("GET", "/auth/totp").json().get("RecoveryCodesLeft"), 10, "state: on, 10 codes")
     r = wgtest.Client(port).api("POST", "/auth/totp/setup", {}, auth=None)
+    T.eq(r.status, 403, "setup without an Origin: 403 (login CSRF check)")
+    r = Session(port).api("POST", "/auth/totp/setup", {})
     T.eq(r.status, 401, "setup without a session or ticket: 401")
     st["secret"], st["codes"] = j["Secret"], codes
 
@@ -234,16 +236,16 @@ def passkey_register(port, origin, st):
          "resident key and user verification required", o)
     a = Authenticator("es256")
     bad = a.create(r.json(), "http://evil.example")
+    hdrs = {"Cookie": s.cookie, "X-CSRF-Token": s.csrf, "Origin": s.origin}
     r = s.c.api("POST", "/auth/webauthn/register/finish?credential_name=Laptop", bad, auth=None,
-                headers={"Cookie": s.cookie, "X-CSRF-Token": s.csrf})
+                headers=hdrs)
     T.ok(r.status == 400 and "origin" in (r.msg or ""), "another origin: 400 naming it", r)
     r = s.c.api("POST", "/auth/webauthn/register/finish", a.create({"publicKey": o}, origin),
-                auth=None, headers={"Cookie": s.cookie, "X-CSRF-Token": s.csrf})
+                auth=None, headers=hdrs)
     T.eq(r.status, 400, "the challenge was used up by the refused attempt: 400")
     opts = s.api("POST", "/auth/webauthn/register/start").json()
     r = s.c.api("POST", "/auth/webauthn/register/finish?credential_name=Laptop",
-                a.create(opts, origin), auth=None,
-                headers={"Cookie": s.cookie, "X-CSRF-Token": s.csrf})
+                a.create(opts, origin), auth=None, headers=hdrs)
     lst = r.json() or []
     T.ok(r.status == 200 and [k["Name"] for k in lst] == ["Laptop"] and
          lst[0]["ID"] == b64u(a.cred_id), "ES256 passkey registered with its name", r)

@@ -121,7 +121,7 @@ class Session:
 
     def login(self, user, password):
         r = self.c.api("POST", "/auth/login", {"Username": user, "Password": password},
-                       auth=None)
+                       auth=None, headers={"Origin": f"http://127.0.0.1:{self.c.port}"})
         for k, v in r.headers:
             if k.lower() == "set-cookie" and v.startswith("wgPortalSession="):
                 self.cookie = v.split(";")[0]

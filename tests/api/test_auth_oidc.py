@@ -176,7 +176,8 @@ def provider_down(base):
     st, h, body = b.req(f"{base}/api/v0/auth/login/keycloak/init?redirect=false")
     T.eq(st, 503, "provider down, redirect=false: 503 JSON")
     r = wgtest.Client(int(base.rsplit(":", 1)[1])).api(
-        "POST", "/auth/login", {"Username": ADMIN, "Password": ADMIN_PW}, auth=None)
+        "POST", "/auth/login", {"Username": ADMIN, "Password": ADMIN_PW}, auth=None,
+        headers={"Origin": base})
     T.eq(r.status, 200, "provider down: local login still works")
     r = wgtest.Client(int(base.rsplit(":", 1)[1])).api("GET", "/ui/settings", auth=None)
     names = [p["Name"] for p in (r.json() or {}).get("Providers", [])]

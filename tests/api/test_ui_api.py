@@ -130,6 +130,11 @@ def call(method, path, body=None, auth=None, headers=None, port=PORT, source=Non
 
 
 def api(method, path, body=None, **kw):
+    if path == "/auth/login":
+        # as the UI's browser does: a login carries its same-origin Origin (login CSRF check,
+        # test_auth_hardening.py covers the refusals)
+        kw["headers"] = dict({"Origin": f"http://127.0.0.1:{kw.get('port', PORT)}"},
+                             **(kw.get("headers") or {}))
     return call(method, kw.pop("base", "") + "/api/v1" + path, body, **kw)
 
 

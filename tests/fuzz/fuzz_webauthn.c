@@ -58,4 +58,4 @@ out:
 	return 0;
 }
 
-#include "fuzz_main.h"
+#include "fuzz_standalone.h"

@@ -113,9 +113,13 @@ class Authenticator:
 
 
 class Session:
+    """A browser's session: its cookie, its CSRF token, and the Origin a browser sends (the
+    sign-in steps refuse requests without one: login CSRF)."""
+
     def __init__(self, port):
         self.c = wgtest.Client(port)
         self.cookie, self.csrf = "", ""
+        self.origin = f"http://127.0.0.1:{port}"
 
     def take(self, r):
         for k, v in r.headers:
@@ -129,7 +133,8 @@ class Session:
 
     def api(self, method, path, body=None):
         return self.take(self.c.api(method, path, body, auth=None,
-                                    headers={"Cookie": self.cookie, "X-CSRF-Token": self.csrf}))
+                                    headers={"Cookie": self.cookie, "X-CSRF-Token": self.csrf,
+                                             "Origin": self.origin}))
 
 
 def totp(secret_b32, t=None, step=0):

@@ -54,6 +54,11 @@ class Tap:
     def eq(self, got, want, name):
         return self.ok(got == want, name, f"got:  {got!r}\nwant: {want!r}")
 
+    def comment(self, text):
+        """A TAP comment line (figures for the reader; never counted)."""
+        for line in str(text).splitlines():
+            print(f"# {line}", flush=True)
+
     def section(self, label, fn, *args):
         """Runs one section; an exception fails it without hiding the sections after it."""
         try:
@@ -106,20 +111,27 @@ def q(s):
 
 
 class Client:
-    """HTTP(S) client for one daemon; auth is an Authorization header value or None."""
+    """HTTP(S) client for one daemon; auth is an Authorization header value or None; source
+    binds the client side to a local address (per-address limits)."""
 
-    def __init__(self, port, auth=None, host="127.0.0.1", tls=False, timeout=60):
+    def __init__(self, port, auth=None, host="127.0.0.1", tls=False, timeout=60, source=None):
         self.port, self.auth, self.host, self.tls, self.timeout = port, auth, host, tls, timeout
+        self.source = source
 
-    def call(self, method, path, body=None, auth="default", headers=None, raw=None):
+    def connection(self, source=None):
+        src = source or self.source
+        src = (src, 0) if src else None
         if self.tls:
             ctx = ssl.create_default_context()
             ctx.check_hostname = False
             ctx.verify_mode = ssl.CERT_NONE
-            conn = http.client.HTTPSConnection(self.host, self.port, timeout=self.timeout,
-                                               context=ctx)
-        else:
-            conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+            return http.client.HTTPSConnection(self.host, self.port, timeout=self.timeout,
+                                               context=ctx, source_address=src)
+        return http.client.HTTPConnection(self.host, self.port, timeout=self.timeout,
+                                          source_address=src)
+
+    def call(self, method, path, body=None, auth="default", headers=None, raw=None, source=None):
+        conn = self.connection(source)
         hdrs = dict(headers or {})
         a = self.auth if auth == "default" else auth
         if a:
@@ -331,3 +343,97 @@ def in_netns(prefix, main, iface_prefixes=(), timeout=1200):
 def tag():
     """The outer process id inside in_netns (for names), else our own pid."""
     return os.environ.get("WGT_TAG", str(os.getpid()))
+
+
+def raw_http(port, data, host="127.0.0.1", source=None, timeout=5.0, send_delay=None):
+    """Sends data (bytes, or a list of byte chunks sent send_delay seconds apart) on one fresh
+    connection and reads until the server closes it or timeout seconds pass without a byte.
+    Returns (received bytes, closed_by_server)."""
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    try:
+        if source:
+            s.bind((source, 0))
+        s.connect((host, port))
+        for i, chunk in enumerate(data if isinstance(data, list) else [data]):
+            if i and send_delay:
+                time.sleep(send_delay)
+            try:
+                s.sendall(chunk)
+            except OSError:
+                break
+        got, closed = b"", False
+        while True:
+            try:
+                b = s.recv(65536)
+            except socket.timeout:
+                break
+            except OSError:
+                closed = True
+                break
+            if not b:
+                closed = True
+                break
+            got += b
+        return got, closed
+    finally:
+        s.close()
+
+
+def http_statuses(raw):
+    """The status codes of every HTTP response found in raw bytes, in order."""
+    import re
+    return [int(m) for m in re.findall(rb"HTTP/1\.[01] (\d{3}) ", raw)]
+
+
+def parallel(fns, timeout=120):
+    """Runs the callables at the same moment (each thread waits at a barrier after its setup
+    callable returned) and returns their results in order. fns: list of (setup, go) pairs;
+    go(setup_result) runs after the barrier. An exception becomes the result."""
+    import threading
+    barrier = threading.Barrier(len(fns))
+    out = [None] * len(fns)
+
+    def run(i, setup, go):
+        try:
+            ctx = setup() if setup else None
+        except Exception as e:  # noqa: BLE001 - reported as the result
+            ctx = e
+        try:
+            barrier.wait(timeout)
+            out[i] = go(ctx) if not isinstance(ctx, Exception) else ctx
+        except Exception as e:  # noqa: BLE001
+            out[i] = e
+
+    threads = [threading.Thread(target=run, args=(i, s, g)) for i, (s, g) in enumerate(fns)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)
+    return out
+
+
+def prepared_request(port, method, path, headers, body=b"", host="127.0.0.1", source=None,
+                     timeout=30):
+    """(setup, go) for parallel(): setup connects (so the race starts at the request, not at
+    the handshake), go sends and returns a Resp."""
+    def setup():
+        c = Client(port, host=host, timeout=timeout, source=source).connection()
+        c.connect()
+        return c
+
+    def go(c):
+        try:
+            c.request(method, path, body=body, headers=headers)
+            r = c.getresponse()
+            return Resp(r.status, r.getheaders(), r.read())
+        finally:
+            c.close()
+    return setup, go
+
+
+def config_core(admin, password, token):
+    """The core: section every daemon test starts with (YAML text)."""
+    return (f"core:\n  admin_user: {admin}\n  admin_password: \"{password}\"\n"
+            f"  admin_api_token: \"{token}\"\n")

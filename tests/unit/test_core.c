@@ -73,7 +73,7 @@ static void test_core__alloc_skips_used_and_stops_before_broadcast(void **state)
 	assert_prefix(&a, "10.0.0.6/32");
 	strv_push(&used, "10.0.0.6");
 	core_sort_addresses(&used);
-	assert_int_equal(core_alloc_address(&n, &used, &a, &e), -ENOSPC);
+	assert_int_equal(core_alloc_address(&n, &used, &a, &e), -EADDRNOTAVAIL);
 	assert_non_null(strstr(e.msg, "10.0.0.0/29 is exhausted"));
 	strv_release(&used);
 

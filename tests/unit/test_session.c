@@ -7,8 +7,8 @@
 #include "testlib.h"
 
 #include <errno.h>
-#include <sqlite3.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -116,7 +116,7 @@ static void test_session__create_lookup_hash_only(void **state)
 	char id[SESSION_TOKEN_LEN + 1], csrf[SESSION_TOKEN_LEN + 1], hash[SESSION_HASH_HEX + 1];
 	char *uid = NULL, *tok = NULL;
 	struct err err = { 0 };
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 
 	assert_int_equal(session_create(fx->st, "alice", T0, id, csrf, &err), 0);
 	assert_true(session_id_is_valid(id));
@@ -130,16 +130,16 @@ static void test_session__create_lookup_hash_only(void **state)
 
 	/* the row holds the hash, never the id */
 	session_hash(id, hash);
-	assert_int_equal(sqlite3_prepare_v2(fx->st->db,
-					    "SELECT id_hash, user_id, csrf_token, created_at, "
-					    "last_seen_at FROM sessions", -1, &s, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	assert_string_equal((const char *)sqlite3_column_text(s, 0), hash);
+	assert_int_equal(db_prepare(fx->st->db,
+				    "SELECT id_hash, user_id, csrf_token, created_at, "
+				    "last_seen_at FROM sessions", &s, &err), 0);
+	assert_int_equal(db_step(s, &err), DB_ROW);
+	assert_string_equal(db_column_text(s, 0), hash);
 	for (int col = 0; col < 3; col++)
-		assert_null(strstr((const char *)sqlite3_column_text(s, col), id));
-	assert_int_equal(sqlite3_column_int64(s, 3), T0);
-	assert_int_equal(sqlite3_step(s), SQLITE_DONE);
-	sqlite3_finalize(s);
+		assert_null(strstr(db_column_text(s, col), id));
+	assert_int_equal(db_column_int64(s, 3), T0);
+	assert_int_equal(db_step(s, &err), DB_DONE);
+	db_finalize(s);
 
 	/* unknown, malformed and other-session ids */
 	char other[SESSION_TOKEN_LEN + 1];
@@ -325,6 +325,57 @@ static void test_ratelimit__window_reset_and_keys(void **state)
 	assert_null(ratelimit_new(RATELIMIT_FAILURES_MAX + 1, 300, 16));
 }
 
+/* Reservation: 16 threads racing for a limit of 5 get exactly 5 slots (the check-then-fail
+ * pattern let every one of them through). Released slots are free again. */
+struct reserve_race {
+	struct ratelimit *rl;
+	pthread_barrier_t *start;
+	int granted;
+};
+
+static void *reserve_one(void *arg)
+{
+	struct reserve_race *r = arg;
+
+	pthread_barrier_wait(r->start);
+	r->granted = ratelimit_reserve(r->rl, "u:race", 100) == 0;
+	return NULL;
+}
+
+static void test_ratelimit__reserve_parallel(void **state)
+{
+	struct ratelimit *rl = ratelimit_new(5, 300, 16);
+	struct reserve_race races[16];
+	pthread_t th[16];
+	pthread_barrier_t start;
+	int granted = 0;
+
+	(void)state;
+	pthread_barrier_init(&start, NULL, 16);
+	for (int i = 0; i < 16; i++) {
+		races[i] = (struct reserve_race){ .rl = rl, .start = &start };
+		assert_int_equal(pthread_create(&th[i], NULL, reserve_one, &races[i]), 0);
+	}
+	for (int i = 0; i < 16; i++) {
+		pthread_join(th[i], NULL);
+		granted += races[i].granted;
+	}
+	pthread_barrier_destroy(&start);
+	assert_int_equal(granted, 5);
+	assert_int_equal(ratelimit_reserve(rl, "u:race", 101), 299);
+	/* a success gives its slot back: one more attempt may go */
+	ratelimit_release(rl, "u:race");
+	assert_int_equal(ratelimit_reserve(rl, "u:race", 101), 0);
+	assert_true(ratelimit_reserve(rl, "u:race", 101) > 0);
+	/* releasing every slot forgets the key */
+	for (int i = 0; i < 5; i++)
+		ratelimit_release(rl, "u:race");
+	assert_int_equal(ratelimit_check(rl, "u:race", 101), 0);
+	ratelimit_release(rl, "u:none"); /* nothing to release: no-op */
+	assert_int_equal(ratelimit_reserve(NULL, "x", 1), 0);
+	ratelimit_free(rl);
+}
+
 static void test_ratelimit__bounded_table(void **state)
 {
 	struct ratelimit *rl = ratelimit_new(2, 60, 2);
@@ -423,6 +474,7 @@ int main(void)
 		FX(test_session__survives_reopen),
 		cmocka_unit_test(test_session_csrf__compare),
 		cmocka_unit_test(test_ratelimit__window_reset_and_keys),
+		cmocka_unit_test(test_ratelimit__reserve_parallel),
 		cmocka_unit_test(test_ratelimit__bounded_table),
 		FX(test_store_audit__list_page_filter),
 	};

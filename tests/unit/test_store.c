@@ -1398,20 +1398,20 @@ static void test_store_tx__threads(void **state)
 /* ---- migrations ---- */
 
 /* Schema objects as "type name sql" lines with whitespace collapsed. */
-static char *schema_text(sqlite3 *db)
+static char *schema_text(struct db *db)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	size_t cap = 1 << 16, len = 0;
 	char *out = calloc(1, cap);
+	struct err err = { 0 };
 
 	assert_non_null(out);
-	assert_int_equal(sqlite3_prepare_v2(db,
-					    "SELECT type, name, coalesce(sql, '') FROM sqlite_master "
-					    "WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name",
-					    -1, &s, NULL), SQLITE_OK);
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	assert_int_equal(db_prepare(db,
+				    "SELECT type, name, coalesce(sql, '') FROM sqlite_master "
+				    "WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name", &s, &err), 0);
+	while (db_step(s, &err) == DB_ROW) {
 		for (int c = 0; c < 3; c++) {
-			const char *t = (const char *)sqlite3_column_text(s, c);
+			const char *t = db_column_text(s, c);
 			bool space = false;
 
 			for (; *t; t++) {
@@ -1430,7 +1430,7 @@ static char *schema_text(sqlite3 *db)
 			out[len++] = c == 2 ? '\n' : ' ';
 		}
 	}
-	sqlite3_finalize(s);
+	db_finalize(s);
 	out[len] = '\0';
 	return out;
 }
@@ -1438,30 +1438,26 @@ static char *schema_text(sqlite3 *db)
 static void test_store_migrate__upgrade_from_v1_dump(void **state)
 {
 	char *dir = test_tmpdir(), path[512], *dump, *want, *have, owner[128];
-	struct store *st = NULL, *v1;
+	struct store *st = NULL, *v1 = NULL;
 	struct err err = { 0 };
-	pthread_mutexattr_t attr;
-	sqlite3 *db = NULL;
+	struct db *db = NULL;
 	size_t n = 0, total = 0;
 
 	(void)state;
 	dump = test_read_file("tests/data/store/schema-v1.sql");
 	assert_non_null(dump);
 	snprintf(path, sizeof(path), "%s/v1.db", dir);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, dump, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(db_open(DB_SQLITE, path, NULL, &db, &err), 0);
+	assert_int_equal(db_exec(db, dump, &err), 0);
 	have = schema_text(db);
-	sqlite3_close(db);
+	db_close(db);
 	free(dump);
 
 	/* The dump's schema is migration 1 exactly: run migration 1 alone and compare. */
-	v1 = calloc(1, sizeof(*v1));
-	pthread_mutexattr_init(&attr);
-	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
-	pthread_mutex_init(&v1->lock, &attr);
-	pthread_mutexattr_destroy(&attr);
-	assert_int_equal(sqlite3_open(":memory:", &v1->db), SQLITE_OK);
-	assert_int_equal(store_migrate_to(v1, 1, &err), 0);
+	struct store_open_opts o1 = { .engine = DB_SQLITE, .dsn = ":memory:", .migrate_to = 1,
+				      .skip_secret_setup = true };
+	assert_int_equal(store_open_opts(&o1, &v1, &err), 0);
+	assert_int_equal(store_schema_version(v1), 1);
 	want = schema_text(v1->db);
 	store_close(v1);
 	assert_string_equal(have, want);
@@ -1529,10 +1525,9 @@ static void test_store_migrate__upgrade_from_v1_dump(void **state)
 	/* Reopening an up-to-date database runs nothing; a newer schema is refused. */
 	assert_int_equal(store_open(path, NULL, &st, &err), 0);
 	store_close(st);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "INSERT INTO schema_version VALUES (99, 0)", NULL, NULL,
-				      NULL), SQLITE_OK);
-	sqlite3_close(db);
+	assert_int_equal(db_open(DB_SQLITE, path, NULL, &db, &err), 0);
+	assert_int_equal(db_exec(db, "INSERT INTO schema_version VALUES (99, 0)", &err), 0);
+	db_close(db);
 	st = NULL;
 	assert_int_equal(store_open(path, NULL, &st, &err), -EPROTO);
 	assert_null(st);

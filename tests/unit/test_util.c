@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for util/: bounded buffers, string arrays, error carrier. */
+/* Unit tests for util/: bounded buffers, string arrays, error carrier, log escaping. */
 #include "testlib.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/log.h"
 #include "util/strv.h"
+#include "util/utf8.h"
 
 static void test_buf__bounded(void **state)
 {
@@ -79,6 +83,68 @@ static void test_err__prefix_keeps_code_and_field(void **state)
 	assert_int_equal(err_set(NULL, -ENOENT, "x"), -ENOENT);
 }
 
+/* Values from requests reach the log through log_quote: no line break, no terminal control,
+ * no way to close the surrounding quotes. */
+static void test_log__quote_escapes_controls(void **state)
+{
+	char b[LOG_QUOTE_SIZE(64)], small[8];
+
+	(void)state;
+	assert_string_equal(log_quote("x\nFAKE info", b, sizeof(b)), "x\\nFAKE info");
+	assert_string_equal(log_quote("a\r\t\x1b[31m\x7f", b, sizeof(b)),
+			    "a\\r\\t\\x1b[31m\\x7f");
+	assert_string_equal(log_quote("it's a \\", b, sizeof(b)), "it\\'s a \\\\");
+	assert_string_equal(log_quote("\xc2\x9b" "2J caf\xc3\xa9", b, sizeof(b)),
+			    "\\u009b2J caf\xc3\xa9");
+	assert_string_equal(log_quote(NULL, b, sizeof(b)), "");
+	/* cut at an escape boundary, always terminated */
+	assert_string_equal(log_quote("ab\ncd", small, sizeof(small)), "ab\\ncd");
+	assert_string_equal(log_quote("abcd\nef", small, sizeof(small)), "abcd\\ne");
+	assert_string_equal(log_quote("abcdef\n", small, sizeof(small)), "abcdef");
+}
+
+/* Whatever a message holds, the text log gets one line per event (stderr captured in a pipe). */
+static void test_log__one_line_per_event(void **state)
+{
+	int fds[2], saved;
+	char out[512] = "";
+	ssize_t n;
+
+	(void)state;
+	assert_int_equal(pipe(fds), 0);
+	saved = dup(2);
+	dup2(fds[1], 2);
+	log_info("forged? %s", "x\nFAKE info  auth: 'admin' logged in\r\x1b]0;t\x07");
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	close(fds[1]);
+	n = read(fds[0], out, sizeof(out) - 1);
+	close(fds[0]);
+	assert_true(n > 0);
+	out[n] = '\0';
+	assert_non_null(strstr(out, "forged? x\\nFAKE info  auth: 'admin' logged in\\r\\x1b]0;t\\x07\n"));
+	assert_ptr_equal(strchr(out, '\n'), out + n - 1);
+	assert_null(strchr(out, '\x1b'));
+}
+
+static void test_utf8__valid_and_scrub(void **state)
+{
+	char a[] = "ok \xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80";
+	char b[] = "id \xff\xfe end";
+	char c[] = "\xc0\xaf \xed\xa0\x80 \xf4\x90\x80\x80 \xe2\x82";
+
+	(void)state;
+	assert_true(utf8_valid(a));
+	assert_string_equal(utf8_scrub(a), "ok \xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+	assert_false(utf8_valid(b));
+	assert_string_equal(utf8_scrub(b), "id ?? end");
+	/* overlong '/', a surrogate, above U+10FFFF, a cut sequence */
+	assert_false(utf8_valid(c));
+	assert_true(utf8_valid(utf8_scrub(c)));
+	assert_true(utf8_valid(""));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -86,6 +152,9 @@ int main(void)
 		cmocka_unit_test(test_buf__printf_grows),
 		cmocka_unit_test(test_strv__split_join),
 		cmocka_unit_test(test_err__prefix_keeps_code_and_field),
+		cmocka_unit_test(test_log__quote_escapes_controls),
+		cmocka_unit_test(test_log__one_line_per_event),
+		cmocka_unit_test(test_utf8__valid_and_scrub),
 	};
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }

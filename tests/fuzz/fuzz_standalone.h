@@ -1,20 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The plain driver of every fuzz target: with -DFUZZ_STANDALONE (any compiler, no libFuzzer)
- * a target includes this after its LLVMFuzzerTestOneInput and runs each file named on the
- * command line through it once (regression runs of a corpus, crash reproduction).
+ * Included last by every libFuzzer target: with -DFUZZ_STANDALONE (any compiler, no libFuzzer)
+ * the target gets a main() that feeds each file named on the command line to
+ * LLVMFuzzerTestOneInput once, to replay a crash or a corpus: `fuzz_x crash-123 corpus/FILE`.
  */
 #ifdef FUZZ_STANDALONE
-#include <stdint.h>
 #include <stdio.h>
 
 int main(int argc, char **argv)
 {
-	static uint8_t buf[16 * 1024 * 1024];
 	int ran = 0;
 
 	for (int i = 1; i < argc; i++) {
 		FILE *f = fopen(argv[i], "rb");
+		static uint8_t buf[16 * 1024 * 1024];
 		size_t len;
 
 		if (!f) {
