@@ -126,7 +126,7 @@ void api_passkey_login_start(struct api_ctx *c)
 		return;
 	}
 	snprintf(key, sizeof(key), "wa-login:%s", ch);
-	if (pending_put(c->app->signin->rounds, key, raw, sizeof(raw), (int64_t)time(NULL),
+	if (pending_put(c->app->signin->challenges, key, raw, sizeof(raw), (int64_t)time(NULL),
 			CHALLENGE_TTL_S) < 0) {
 		free(ch);
 		http_json(c, 500, NULL);
@@ -151,7 +151,7 @@ static int take_login_challenge(struct api_ctx *c, const uint8_t *cdj, size_t le
 
 	if (ch && strlen(ch) < 64) {
 		snprintf(key, sizeof(key), "wa-login:%s", ch);
-		r = pending_take(c->app->signin->rounds, key, (int64_t)time(NULL), out,
+		r = pending_take(c->app->signin->challenges, key, (int64_t)time(NULL), out,
 				 WA_CHALLENGE_LEN, NULL);
 	}
 	json_decref(o);
@@ -320,7 +320,7 @@ void api_passkey_register_start(struct api_ctx *c)
 	}
 	ch = challenge_new(raw);
 	snprintf(key, sizeof(key), "wa-reg:%s", u->identifier);
-	if (!ch || pending_put(c->app->signin->rounds, key, raw, sizeof(raw), (int64_t)time(NULL),
+	if (!ch || pending_put(c->app->signin->challenges, key, raw, sizeof(raw), (int64_t)time(NULL),
 			       CHALLENGE_TTL_S) < 0) {
 		free(ch);
 		http_json(c, 500, NULL);
@@ -388,7 +388,7 @@ void api_passkey_register_finish(struct api_ctx *c)
 		goto out;
 	}
 	snprintf(key, sizeof(key), "wa-reg:%s", api_caller_id(c));
-	if (pending_take(c->app->signin->rounds, key, (int64_t)time(NULL), challenge,
+	if (pending_take(c->app->signin->challenges, key, (int64_t)time(NULL), challenge,
 			 sizeof(challenge), NULL) < 0) {
 		http_error(c, 400, NULL, "no passkey registration in progress (it expires after %d s)",
 			   CHALLENGE_TTL_S);

@@ -83,7 +83,7 @@ void api_totp_challenge(struct api_ctx *c, const struct user *u, const char *how
 	tk.enrol = !(r == 0 && t.confirmed);
 	session_random_token(tok);
 	ticket_key(key, tok);
-	if (pending_put(c->app->signin->rounds, key, &tk, sizeof(tk), (int64_t)time(NULL),
+	if (pending_put(c->app->signin->tickets, key, &tk, sizeof(tk), (int64_t)time(NULL),
 			TICKET_TTL_S) < 0) {
 		http_json(c, 500, NULL);
 		return;
@@ -202,7 +202,7 @@ void api_totp_login(struct api_ctx *c)
 		goto out;
 	}
 	ticket_key(key, ticket);
-	if (pending_take(c->app->signin->rounds, key, (int64_t)time(NULL), &tk, sizeof(tk),
+	if (pending_take(c->app->signin->tickets, key, (int64_t)time(NULL), &tk, sizeof(tk),
 			 NULL) < 0) {
 		http_error(c, 401, NULL, "the sign-in expired, please sign in again");
 		goto out;
@@ -217,7 +217,7 @@ void api_totp_login(struct api_ctx *c)
 		r = err_set(&err, -EACCES, "user is locked");
 	if (r < 0) {
 		if (++tk.attempts < TICKET_ATTEMPTS)
-			(void)pending_put(c->app->signin->rounds, key, &tk, sizeof(tk),
+			(void)pending_put(c->app->signin->tickets, key, &tk, sizeof(tk),
 					  (int64_t)time(NULL), TICKET_TTL_S);
 		api_login_failed(c, tk.user_id, "totp", err.msg);
 		http_error(c, 401, "Code", "%s", err.msg);
@@ -259,12 +259,12 @@ static int profile_user(struct api_ctx *c, const char *ticket, char user_id[257]
 
 	if (ticket && *ticket) {
 		ticket_key(key, ticket);
-		if (pending_take(c->app->signin->rounds, key, (int64_t)time(NULL), &tk, sizeof(tk),
+		if (pending_take(c->app->signin->tickets, key, (int64_t)time(NULL), &tk, sizeof(tk),
 				 NULL) < 0 || !tk.enrol) {
 			http_error(c, 401, NULL, "the sign-in expired, please sign in again");
 			return -EACCES;
 		}
-		(void)pending_put(c->app->signin->rounds, key, &tk, sizeof(tk), (int64_t)time(NULL),
+		(void)pending_put(c->app->signin->tickets, key, &tk, sizeof(tk), (int64_t)time(NULL),
 				  TICKET_TTL_S);
 		snprintf(user_id, 257, "%s", tk.user_id);
 		explicit_bzero(&tk, sizeof(tk));

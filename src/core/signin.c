@@ -113,8 +113,10 @@ int signin_start(struct app *app, struct err *err)
 	pthread_cond_init(&s->cv, NULL);
 	app->signin = s;
 	s->rounds = pending_new(ROUNDS_MAX);
+	s->challenges = pending_new(ROUNDS_MAX);
+	s->tickets = pending_new(ROUNDS_MAX);
 	s->idp_logins = pending_new(IDP_LOGINS_MAX);
-	if (!s->rounds || !s->idp_logins ||
+	if (!s->rounds || !s->challenges || !s->tickets || !s->idp_logins ||
 	    asprintf(&prefix, "%s%s/api/v0/auth/login/", cfg->web.external_url,
 		     cfg->web.base_path ? cfg->web.base_path : "") < 0) {
 		r = err_set(err, -ENOMEM, "out of memory");
@@ -168,6 +170,8 @@ void signin_stop(struct app *app)
 	free(s->ldap_threads);
 	oidc_set_free(s->idps);
 	pending_free(s->rounds);
+	pending_free(s->challenges);
+	pending_free(s->tickets);
 	pending_free(s->idp_logins);
 	free(s->rp_id);
 	free(s->origin);

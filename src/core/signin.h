@@ -27,7 +27,11 @@ struct user;
 
 struct signin {
 	struct oidc_set *idps;        /* OpenID Connect + OAuth2 providers */
-	struct pending *rounds;       /* round-trip state of every method (keys are prefixed) */
+	/* Round-trip state, one table per kind, so that a flood of one kind (all of them can be
+	 * started without signing in) cannot push out the others: */
+	struct pending *rounds;       /* OpenID/OAuth2 state, nonce, PKCE verifier */
+	struct pending *challenges;   /* passkey challenges */
+	struct pending *tickets;      /* password done, one-time code to come */
 	struct pending *idp_logins;   /* session id -> provider + ID token, for IdP logout */
 	char *rp_id, *origin;         /* WebAuthn relying party (from web.external_url) */
 	bool webauthn;                /* auth.webauthn.enabled and a usable RP id */
