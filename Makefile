@@ -94,6 +94,9 @@ $(BUILD)/%.o: %.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
+# The built-in mail templates are linked in with .incbin (src/mail/tpl_embed.c).
+$(BUILD)/src/mail/tpl_embed.o: $(wildcard src/mail/tpl_files/*)
+
 $(LIB): $(OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 

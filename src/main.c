@@ -18,6 +18,7 @@
 #include "config/config.h"
 #include "core/core.h"
 #include "core/signin.h"
+#include "delivery/delivery.h"
 #include "store/store.h"
 #include "metrics/exporter.h"
 #include "monitor/ping.h"
@@ -153,6 +154,10 @@ int main(int argc, char **argv)
 		goto out_store;
 	}
 	log_config_notes(&cfg);
+	if (delivery_init(&app, &err) < 0) {
+		log_err("%s", err.msg);
+		goto out_backends;
+	}
 	for (size_t i = 0; i < backend_count(); i++) {
 		struct backend *be = backend_at(i);
 		log_info("backend '%s' (%s): %s%s%s", be->id, be->ops->type, be->implementation,
@@ -181,6 +186,9 @@ int main(int argc, char **argv)
 	}
 	if (sync_start(&app) < 0)
 		log_err("cannot start background workers");
+	/* the one place the delivery worker starts (a leader-only job on shared databases) */
+	if (delivery_start(&app) < 0)
+		log_err("cannot start the mail and webhook delivery worker");
 	if (monitor_start(&app, &err) < 0)
 		log_err("ping checks: %s", err.msg);
 	metrics_exporter_start(&app);
@@ -194,12 +202,14 @@ int main(int argc, char **argv)
 	rc = 0;
 
 	api_stop();
+	delivery_stop();
 	metrics_exporter_stop();
 	monitor_stop();
 	sync_stop(&app);
 out_signin:
 	signin_stop(&app);
 out_backends:
+	delivery_shutdown();
 	backends_shutdown();
 out_store:
 	store_close(app.store);

@@ -49,6 +49,10 @@ void api_prov_peer_config(struct api_ctx *c);
 void api_prov_peer_qr(struct api_ctx *c);
 void api_prov_new_peer(struct api_ctx *c);
 
+/* delivery.c (additions): config mails and the delivery log */
+void api_peer_config_mail(struct api_ctx *c);
+void api_delivery_all(struct api_ctx *c);
+void api_delivery_get(struct api_ctx *c);
 /* backends.c (addition) */
 void api_backend_all(struct api_ctx *c);
 /* A backend's capability bits as /backend/all names them (also used by /ui/settings). */

@@ -21,6 +21,7 @@
 
 #include "monitor/ping.h"
 #include "util/buf.h"
+#include "util/json_go.h"
 #include "util/err.h"
 
 enum jkind {
@@ -364,48 +365,7 @@ json_t *json_from_peer_status(const struct peer_status *s)
 
 char *json_dump_compat(const json_t *v)
 {
-	char *raw = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
-	struct buf b;
-	int r = 0;
-
-	if (!raw)
-		return NULL;
-	buf_init(&b, strlen(raw) * 6 + 2);
-	for (const char *c = raw; *c && r == 0; c++) {
-		/* '<', '>' and '&' can only occur inside strings, so no string tracking needed;
-		 * escapes are copied as pairs so an escaped backslash is never misread */
-		switch (*c) {
-		case '<':
-			r = buf_puts(&b, "\\u003c");
-			break;
-		case '>':
-			r = buf_puts(&b, "\\u003e");
-			break;
-		case '&':
-			r = buf_puts(&b, "\\u0026");
-			break;
-		case '\\':
-			/* Go writes \u0008 and \u000c where jansson writes \b and \f */
-			if (c[1] == 'b')
-				r = buf_puts(&b, "\\u0008");
-			else if (c[1] == 'f')
-				r = buf_puts(&b, "\\u000c");
-			else
-				r = buf_append(&b, c, 2);
-			c++;
-			break;
-		default:
-			r = buf_append(&b, c, 1);
-		}
-	}
-	if (r == 0)
-		r = buf_puts(&b, "\n");
-	free(raw);
-	if (r < 0) {
-		buf_release(&b);
-		return NULL;
-	}
-	return buf_detach(&b);
+	return json_dump_go(v, true);
 }
 
 /* ---- requests --------------------------------------------------------------------------- */

@@ -70,6 +70,7 @@ static const struct route routes[] = {
 	{ "POST", "/peer/new", NULL, SCOPE_ADMIN, api_peer_new, NULL },
 	{ "PUT", "/peer/by-id/", "peer", SCOPE_ADMIN, api_peer_update, NULL },
 	{ "DELETE", "/peer/by-id/", "peer", SCOPE_ADMIN, api_peer_delete, NULL },
+	{ "POST", "/peer/config-mail", NULL, SCOPE_ANY, api_peer_config_mail, NULL },
 
 	{ "GET", "/user/all", NULL, SCOPE_ADMIN, api_user_all, NULL },
 	{ "GET", "/user/by-id/", "user", SCOPE_ANY, api_user_get, NULL },
@@ -87,6 +88,8 @@ static const struct route routes[] = {
 	{ "POST", "/provisioning/new-peer", NULL, SCOPE_ANY, api_prov_new_peer, NULL },
 
 	{ "GET", "/backend/all", NULL, SCOPE_ADMIN, api_backend_all, NULL },
+	{ "GET", "/delivery/all", NULL, SCOPE_ADMIN, api_delivery_all, NULL },
+	{ "GET", "/delivery/by-id/", "delivery", SCOPE_ANY, api_delivery_get, NULL },
 
 	/* UI additions (api/ui.h) */
 	{ "POST", "/auth/login", NULL, SCOPE_NONE, api_auth_login, api_auth_login_head },

@@ -139,6 +139,7 @@ struct cfg {
 	struct {
 		char *url, *authentication;
 		int64_t timeout_ms;
+		char *signing_secret;        /* ours: HMAC-SHA256 key of X-Wgportal-Signature */
 	} webhook;
 
 	/* Keys present in the file (or env) that this build accepts but does not act on yet,

@@ -178,20 +178,20 @@ const struct cfg_key cfg_keys[] = {
 	TOP("statistics.listening_address", STR, C(statistics.listening_address),
 	    "LISTENING_ADDRESS", ":8787", IMPL),
 
-	/* mail (1.6.7): not implemented yet */
-	TOP("mail.host", STR, C(mail.host), "HOST", "127.0.0.1", 0),
-	TOP("mail.port", INT, C(mail.port), "PORT", "25", 0),
-	TOP("mail.encryption", STR, C(mail.encryption), "ENCRYPTION", "none", 0),
-	TOP("mail.cert_validation", BOOL, C(mail.cert_validation), "CERT_VALIDATION", "true", 0),
-	TOP("mail.username", STR, C(mail.username), "USERNAME", NULL, 0),
-	TOP("mail.password", STR, C(mail.password), "PASSWORD", NULL, SEC),
-	TOP("mail.auth_type", STR, C(mail.auth_type), "AUTH_TYPE", "plain", 0),
+	/* mail (1.6.7): src/mail/, src/delivery/ */
+	TOP("mail.host", STR, C(mail.host), "HOST", "127.0.0.1", IMPL),
+	TOP("mail.port", INT, C(mail.port), "PORT", "25", IMPL),
+	TOP("mail.encryption", STR, C(mail.encryption), "ENCRYPTION", "none", IMPL),
+	TOP("mail.cert_validation", BOOL, C(mail.cert_validation), "CERT_VALIDATION", "true", IMPL),
+	TOP("mail.username", STR, C(mail.username), "USERNAME", NULL, IMPL),
+	TOP("mail.password", STR, C(mail.password), "PASSWORD", NULL, IMPL | SEC),
+	TOP("mail.auth_type", STR, C(mail.auth_type), "AUTH_TYPE", "plain", IMPL),
 	TOP("mail.from", STR, C(mail.from), "FROM", "Wireguard Portal <noreply@wireguard.local>",
-	    0),
-	TOP("mail.link_only", BOOL, C(mail.link_only), "LINK_ONLY", "false", 0),
+	    IMPL),
+	TOP("mail.link_only", BOOL, C(mail.link_only), "LINK_ONLY", "false", IMPL),
 	TOP("mail.allow_peer_email", BOOL, C(mail.allow_peer_email), "ALLOW_PEER_EMAIL", "false",
-	    0),
-	TOP("mail.templates_path", STR, C(mail.templates_path), "TEMPLATES_PATH", NULL, 0),
+	    IMPL),
+	TOP("mail.templates_path", STR, C(mail.templates_path), "TEMPLATES_PATH", NULL, IMPL),
 
 	/* auth (1.6.8) */
 	/* Every auth key is acted on (core/signin.h, api/auth*.c; docs/auth.md). */
@@ -265,10 +265,13 @@ const struct cfg_key cfg_keys[] = {
 	TOP("web.key_file", STR, C(web.key_file), "KEY_FILE", NULL, IMPL),
 	TOP("web.frontend_filepath", STR, C(web.frontend_filepath), "FRONTEND_FILEPATH", NULL, 0),
 
-	/* webhook (1.6.10) */
-	TOP("webhook.url", STR, C(webhook.url), "URL", NULL, 0),
-	TOP("webhook.authentication", STR, C(webhook.authentication), "AUTHENTICATION", NULL, SEC),
-	TOP("webhook.timeout", DUR, C(webhook.timeout_ms), "TIMEOUT", "10s", 0),
+	/* webhook (1.6.10): src/webhook/, src/delivery/. signing_secret is ours (README). */
+	TOP("webhook.url", STR, C(webhook.url), "URL", NULL, IMPL),
+	TOP("webhook.authentication", STR, C(webhook.authentication), "AUTHENTICATION", NULL,
+	    IMPL | SEC),
+	TOP("webhook.timeout", DUR, C(webhook.timeout_ms), "TIMEOUT", "10s", IMPL),
+	TOP("webhook.signing_secret", STR, C(webhook.signing_secret), "SIGNING_SECRET", NULL,
+	    IMPL | SEC),
 };
 
 const size_t cfg_n_keys = sizeof(cfg_keys) / sizeof(cfg_keys[0]);

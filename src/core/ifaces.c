@@ -15,6 +15,7 @@
 #include "config/config.h"
 #include "core/core-int.h"
 #include "core/core.h"
+#include "delivery/delivery.h"
 #include "store/store.h"
 #include "sync/sync.h"
 #include "util/err.h"
@@ -270,6 +271,8 @@ int core_iface_create(struct app *app, struct iface *ifc, struct err *err)
 	if (r == 0)
 		r = sync_iface(app, ifc->identifier, err);
 	if (r == 0)
+		r = delivery_event_iface(app, "create", ifc, err);
+	if (r == 0)
 		r = store_commit(app->store, err);
 	if (r < 0) {
 		struct err e;
@@ -286,6 +289,7 @@ int core_iface_create(struct app *app, struct iface *ifc, struct err *err)
 	if (r < 0)
 		log_warn("interface '%s': %s", ifc->identifier, err->msg);
 	r = 0;
+	delivery_kick();
 	core_audit(app, "interface", "interface %s created", ifc->identifier);
 unlock:
 	pthread_mutex_unlock(&app->write_lock);
@@ -354,6 +358,8 @@ int core_iface_update(struct app *app, const char *id, struct iface *ifc, struct
 	if (r == 0)
 		r = sync_iface(app, id, err);
 	if (r == 0)
+		r = delivery_event_iface(app, "update", ifc, err);
+	if (r == 0)
 		r = store_commit(app->store, err);
 	if (r < 0) {
 		store_rollback(app->store);
@@ -366,6 +372,7 @@ int core_iface_update(struct app *app, const char *id, struct iface *ifc, struct
 	err_clear(err);
 	ifc->enabled_peers = old->enabled_peers;
 	ifc->total_peers = old->total_peers;
+	delivery_kick();
 	core_audit(app, "interface", "interface %s updated", id);
 unlock:
 	pthread_mutex_unlock(&app->write_lock);
@@ -395,6 +402,9 @@ int core_iface_delete(struct app *app, const char *id, struct err *err)
 	r = store_iface_delete(app->store, id, err);
 	if (r == 0)
 		r = sync_iface_remove(app, old, err);
+	/* the peers go with their interface without events of their own (spec 6.1) */
+	if (r == 0)
+		r = delivery_event_iface(app, "delete", old, err);
 	if (r == 0)
 		r = store_commit(app->store, err);
 	if (r < 0) {
@@ -407,6 +417,7 @@ int core_iface_delete(struct app *app, const char *id, struct err *err)
 	    core_run_hook(old->post_down, id, "PostDown", err) < 0)
 		log_warn("interface '%s': %s", id, err->msg);
 	err_clear(err);
+	delivery_kick();
 	core_audit(app, "interface", "interface %s deleted", id);
 unlock:
 	pthread_mutex_unlock(&app->write_lock);

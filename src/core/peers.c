@@ -14,6 +14,7 @@
 #include "config/config.h"
 #include "core/core-int.h"
 #include "core/core.h"
+#include "delivery/delivery.h"
 #include "store/store.h"
 #include "sync/sync.h"
 #include "util/err.h"
@@ -202,6 +203,8 @@ int core_peer_create(struct app *app, struct peer *p, struct err *err)
 	r = store_peer_insert(app->store, p, err);
 	if (r == 0)
 		r = sync_peer(app, ifc, p, false, NULL, err);
+	if (r == 0)   /* the webhook is queued with the change, or neither happens */
+		r = delivery_event_peer(app, "create", p, err);
 	if (r == 0)
 		r = store_commit(app->store, err);
 	if (r < 0) {
@@ -213,6 +216,7 @@ int core_peer_create(struct app *app, struct peer *p, struct err *err)
 			err_prefix(err, "creation failure");
 		}
 	} else {
+		delivery_kick();
 		core_audit(app, "peer", "peer %s created on %s", p->identifier, ifc->identifier);
 	}
 unlock:
@@ -273,6 +277,12 @@ int core_peer_update(struct app *app, const char *old_id, struct peer *p, struct
 	} else if (r == 0) {
 		r = sync_peer(app, ifc, p, false, old_id, err);
 	}
+	/* a re-key is the old peer's delete and the new one's update (wg-portal
+	 * wireguard_peers.go:384-409) */
+	if (r == 0 && strcmp(old_id, p->identifier))
+		r = delivery_event_peer(app, "delete", old, err);
+	if (r == 0)
+		r = delivery_event_peer(app, "update", p, err);
 	if (r == 0)
 		r = store_commit(app->store, err);
 	if (r < 0) {
@@ -284,6 +294,7 @@ int core_peer_update(struct app *app, const char *old_id, struct peer *p, struct
 			sync_iface(app, old_ifc->identifier, &e);
 		err_prefix(err, "update failure");
 	} else {
+		delivery_kick();
 		core_audit(app, "peer", "peer %s updated", p->identifier);
 	}
 unlock:
@@ -317,6 +328,8 @@ int core_peer_delete(struct app *app, const char *id, struct err *err)
 	if (r == 0)
 		r = sync_peer(app, ifc, old, true, NULL, err);
 	if (r == 0)
+		r = delivery_event_peer(app, "delete", old, err);
+	if (r == 0)
 		r = store_commit(app->store, err);
 	if (r < 0) {
 		struct err e;
@@ -325,6 +338,7 @@ int core_peer_delete(struct app *app, const char *id, struct err *err)
 		sync_iface(app, ifc->identifier, &e);
 		err_prefix(err, "deletion failure");
 	} else {
+		delivery_kick();
 		core_audit(app, "peer", "peer %s deleted from %s", id, ifc->identifier);
 	}
 unlock:

@@ -14,6 +14,7 @@
 #include "config/config.h"
 #include "core/core-int.h"
 #include "core/core.h"
+#include "delivery/delivery.h"
 #include "store/store.h"
 #include "sync/sync.h"
 #include "util/err.h"
@@ -82,8 +83,19 @@ int core_user_create(struct app *app, struct user *u, const char *password, stru
 	free(u->password_hash);
 	u->password_hash = hash;
 	pthread_mutex_lock(&app->write_lock);
-	r = store_user_insert(app->store, u, err);
+	r = store_begin(app->store, err);
+	if (r == 0) {
+		r = store_user_insert(app->store, u, err);
+		if (r == 0)
+			r = delivery_event_user(app, "create", u, err);
+		if (r == 0)
+			r = store_commit(app->store, err);
+		else
+			store_rollback(app->store);
+	}
 	pthread_mutex_unlock(&app->write_lock);
+	if (r == 0)
+		delivery_kick();
 	return r;
 }
 
@@ -109,6 +121,8 @@ static int user_peers_set(struct app *app, const char *user_id, bool disable, co
 			r = sync_peer(app, ifc, p, false, NULL, err);
 			iface_free(ifc);
 		}
+		if (r == 0)   /* spec 6.1: peer updates of a user cascade */
+			r = delivery_event_peer(app, "update", p, err);
 	}
 	peer_list_free(peers, n);
 	return r;
@@ -137,6 +151,8 @@ static int save_with_effects(struct app *app, const struct user *old, struct use
 		 app->cfg->core.re_enable_peer_after_user_enable)
 		r = user_peers_set(app, u->identifier, false, "user disabled", err);
 	if (r == 0)
+		r = delivery_event_user(app, "update", u, err);
+	if (r == 0)
 		r = store_commit(app->store, err);
 	else
 		store_rollback(app->store);
@@ -162,6 +178,8 @@ int core_user_save_external(struct app *app, struct user *u, struct err *err)
 		r = save_with_effects(app, old, u, false, NULL, err);
 	}
 	pthread_mutex_unlock(&app->write_lock);
+	if (r == 0)
+		delivery_kick();
 	user_free(old);
 	return r;
 }
@@ -235,6 +253,8 @@ int core_user_update(struct app *app, const char *caller, struct user *u, const 
 	r = save_with_effects(app, old, u, password && *password, keep_session, err);
 unlock:
 	pthread_mutex_unlock(&app->write_lock);
+	if (r == 0)
+		delivery_kick();
 	user_free(old);
 	return r;
 }
@@ -277,13 +297,19 @@ int core_user_delete(struct app *app, const char *caller, const char *id, struct
 			r = sync_peer(app, ifc, p, del, NULL, err);
 			iface_free(ifc);
 		}
+		if (r == 0)
+			r = delivery_event_peer(app, del ? "delete" : "update", p, err);
 	}
 	if (r == 0)
 		r = store_user_delete(app->store, id, err);
 	if (r == 0)
+		r = delivery_event_user(app, "delete", old, err);
+	if (r == 0)
 		r = store_commit(app->store, err);
 	else
 		store_rollback(app->store);
+	if (r == 0)
+		delivery_kick();
 unlock:
 	pthread_mutex_unlock(&app->write_lock);
 	peer_list_free(peers, n);

@@ -21,6 +21,7 @@
 
 #include "backends/backend.h"
 #include "config/config.h"
+#include "delivery/delivery.h"
 #include "core/app.h"
 #include "monitor/rounds.h"
 #include "store/store.h"
@@ -276,6 +277,38 @@ static int round_begin(struct app *app, struct err *err)
 	return 0;
 }
 
+/* Writes a round's results and, in the same transaction, the connect/disconnect webhooks of
+ * the peers whose connected state the round changed (wg-portal statistics.go:369-393). */
+static int write_results(struct app *app, const struct store_ping_result *res, size_t n,
+			 int64_t rekey, struct err *e)
+{
+	const char **ids = calloc(n + 1, sizeof(*ids));
+	bool *was = NULL;
+	int r;
+
+	if (!ids)
+		return err_set(e, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		ids[i] = res[i].peer_id;
+	r = delivery_peer_states_before(app, ids, n, &was, e);
+	if (r == 0)
+		r = store_begin(app->store, e);
+	if (r == 0) {
+		r = store_ping_results_put(app->store, res, n, (int64_t)time(NULL), rekey, e);
+		if (r == 0)
+			r = delivery_peer_states_since(app, ids, was, n, e);
+		if (r == 0)
+			r = store_commit(app->store, e);
+		else
+			store_rollback(app->store);
+	}
+	if (r == 0 && was)
+		delivery_kick();
+	free(was);
+	free(ids);
+	return r;
+}
+
 /* With every job done: writes the results, records the round, logs capability drops. */
 static void round_finish(struct app *app)
 {
@@ -301,7 +334,7 @@ static void round_finish(struct app *app)
 	pthread_mutex_unlock(&P.mu);
 	err_clear(&e);
 	monitor_status_lock();
-	if (res && store_ping_results_put(app->store, res, n, (int64_t)time(NULL), rekey, &e) < 0)
+	if (res && write_results(app, res, n, rekey, &e) < 0)
 		log_warn("ping: writing the results: %s", e.msg);
 	monitor_status_unlock();
 	free(res);

@@ -22,7 +22,7 @@
 static const char *const our_tables[] = {
 	"schema_version", "meta", "interfaces", "interface_addresses", "peers", "peer_addresses",
 	"users", "peer_statuses", "interface_statuses", "audit_entries", "sessions",
-	"user_authentications", "user_passkeys", NULL,
+	"user_authentications", "user_passkeys", "deliveries", NULL,
 };
 
 /* Lower-case identifiers that PostgreSQL or MySQL reserve and that we use as column names. */

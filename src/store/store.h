@@ -28,7 +28,7 @@ struct store;
 int store_open(const char *path, const char *passphrase, struct store **ret, struct err *err);
 void store_close(struct store *st);
 int store_schema_version(struct store *st);
-#define STORE_SCHEMA_VERSION_LATEST 5   /* bump with every migration added */
+#define STORE_SCHEMA_VERSION_LATEST 6   /* bump with every migration added */
 
 /* Transactions nest by counting: the outermost begin/commit are BEGIN/COMMIT. The calling
  * thread holds the store mutex from begin to commit/rollback. Inner levels are savepoints: a

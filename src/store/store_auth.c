@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Sign-in state in the store (store_auth.h, migration 5): provider links, LDAP interface
+ * Sign-in state in the store (store_auth.h, migration 6): provider links, LDAP interface
  * allow-lists, passkeys and TOTP, on the engine-neutral db layer (docs/database.md). Statements
  * are prepared per call, as in store_session.c: none of these is hot enough for the shared
  * statement cache. Only portable SQL: no "DO NOTHING" upserts (an existence check under the

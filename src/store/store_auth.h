@@ -2,7 +2,7 @@
 #ifndef STORE_STORE_AUTH_H
 #define STORE_STORE_AUTH_H
 /*
- * What the sign-in methods keep in the store (migration 5; docs/auth.md): which identity
+ * What the sign-in methods keep in the store (migration 6; docs/auth.md): which identity
  * providers a user signs in through (wg-portal's user_authentications: source + provider
  * name), the LDAP interface_filter results of the last sync, passkeys (WebAuthn credentials and
  * each user's WebAuthn user handle), and TOTP secrets with one-time recovery codes. All rows

@@ -217,13 +217,46 @@ static const char migration_4[] =
 	"CREATE INDEX peer_addresses_key ON peer_addresses(addr_key);\n";
 
 /*
- * Version 5: sign-in methods (store_auth.h). Provider links as wg-portal's user_authentications
+ * Version 5: the delivery queue and log of mails and webhooks (store_delivery.c). A row is
+ * written with the change that caused it; the due index serves the worker's poll, the object
+ * index the per-object order check, the updated index the purge. uid is a random token set by
+ * the writer so it can read back the id its insert got on every engine.
+ */
+static const char migration_5[] =
+	"CREATE TABLE deliveries (\n"
+	"  id {autoinc},\n"
+	"  uid {key} NOT NULL,\n"
+	"  kind {key} NOT NULL,\n"
+	"  object_key {key} NOT NULL,\n"
+	"  event TEXT NOT NULL DEFAULT '',\n"
+	"  entity TEXT NOT NULL DEFAULT '',\n"
+	"  identifier TEXT NOT NULL DEFAULT '',\n"
+	"  recipient TEXT NOT NULL DEFAULT '',\n"
+	"  payload TEXT NOT NULL DEFAULT '',\n"
+	"  requested_by TEXT NOT NULL DEFAULT '',\n"
+	"  status {key} NOT NULL,\n"
+	"  attempts INTEGER NOT NULL DEFAULT 0,\n"
+	"  next_attempt_at INTEGER NOT NULL DEFAULT 0,\n"
+	"  last_error TEXT NOT NULL DEFAULT '',\n"
+	"  response_code INTEGER NOT NULL DEFAULT 0,\n"
+	"  duration_ms INTEGER NOT NULL DEFAULT 0,\n"
+	"  created_at INTEGER NOT NULL,\n"
+	"  updated_at INTEGER NOT NULL,\n"
+	"  sent_at INTEGER NOT NULL DEFAULT 0\n"
+	");\n"
+	"CREATE UNIQUE INDEX deliveries_uid ON deliveries(uid);\n"
+	"CREATE INDEX deliveries_due ON deliveries(kind, status, next_attempt_at);\n"
+	"CREATE INDEX deliveries_object ON deliveries(object_key, id);\n"
+	"CREATE INDEX deliveries_updated ON deliveries(updated_at);\n";
+
+/*
+ * Version 6: sign-in methods (store_auth.h). Provider links as wg-portal's user_authentications
  * (source + provider name per user), the LDAP interface_filter results of the last sync,
  * passkeys with each user's WebAuthn handle (COSE keys as base64 text: a BLOB is
  * VARBINARY(255) on MySQL, too small for an RSA key), TOTP secrets (sealed) and recovery code
  * hashes. Everything goes with its user.
  */
-static const char migration_5[] =
+static const char migration_6[] =
 	"CREATE TABLE user_auth_links (\n"
 	"  user_id {key} NOT NULL REFERENCES users(identifier) ON DELETE CASCADE,\n"
 	"  source {key} NOT NULL,\n"
@@ -281,6 +314,7 @@ static const struct {
 	{ migration_3, NULL },
 	{ migration_4, store_addr_backfill },
 	{ migration_5, NULL },
+	{ migration_6, NULL },
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION_LATEST,

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "delivery/delivery.h"
 #include "monitor/rounds.h"
 #include "store/store.h"
 #include "sync/route_refs.h"
@@ -236,7 +237,9 @@ static void *heal_main(void *arg)
 	return NULL;
 }
 
-static void fill_peer_status(struct app *app, const struct iface *ifc, const struct dev_peer *dp,
+/* Fills ps from the device's view; returns true when the peer's connected state changed
+ * (wg-portal statistics.go:214-220: a first status counts as "was not connected"). */
+static bool fill_peer_status(struct app *app, const struct iface *ifc, const struct dev_peer *dp,
 			     const char *peer_id, struct peer_status *ps, int64_t now)
 {
 	struct peer_status prev;
@@ -267,11 +270,44 @@ static void fill_peer_status(struct app *app, const struct iface *ifc, const str
 		ps->last_session_start = dp->last_handshake_sec ? dp->last_handshake_sec : now;
 	else if (had_prev)
 		ps->last_session_start = prev.last_session_start;
+	return (had_prev && prev.is_connected) != ps->is_connected;
 }
 
-static int cmp_str(const void *a, const void *b)
+static int cmp_peer_id(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp((*(struct peer *const *)a)->identifier,
+		      (*(struct peer *const *)b)->identifier);
+}
+
+static int cmp_key_peer(const void *key, const void *elem)
+{
+	return strcmp(key, (*(struct peer *const *)elem)->identifier);
+}
+
+/* A peer whose connected state changed in this sweep: its status and a copy of the peer. */
+struct state_change {
+	size_t status_index;
+	struct peer *peer;
+};
+
+/* Writes the sweep and queues the connect/disconnect webhooks (spec 6.1) in one transaction. */
+static int put_statuses(struct app *app, const struct peer_status *ps, size_t n_ps,
+			const struct iface_status *is, size_t n_is,
+			const struct state_change *ch, size_t n_ch, struct err *err)
+{
+	int r = store_begin(app->store, err);
+
+	if (r == 0)
+		r = store_status_put(app->store, ps, n_ps, is, n_is, err);
+	for (size_t i = 0; r == 0 && i < n_ch; i++)
+		r = delivery_event_peer_state(app, &ps[ch[i].status_index], ch[i].peer, err);
+	if (r == 0)
+		r = store_commit(app->store, err);
+	else
+		store_rollback(app->store);
+	if (r == 0 && n_ch)
+		delivery_kick();
+	return r;
 }
 
 static double mono_ms(void)
@@ -288,7 +324,8 @@ static int collect_stats(struct app *app, struct monitor_round_acc *acc, struct 
 	size_t n = 0;
 	struct peer_status *ps = NULL;
 	struct iface_status *is = NULL;
-	size_t n_ps = 0, n_is = 0, cap_ps = 0;
+	struct state_change *ch = NULL;
+	size_t n_ps = 0, n_is = 0, cap_ps = 0, n_ch = 0, cap_ch = 0;
 	int64_t now = time(NULL);
 	int r = store_iface_list(app->store, &list, &n, err);
 
@@ -301,9 +338,8 @@ static int collect_stats(struct app *app, struct monitor_round_acc *acc, struct 
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct backend *be = backend_find(list[i]->backend);
-		struct peer **peers = NULL;
+		struct peer **peers = NULL, **sorted = NULL;
 		size_t np = 0, total;
-		char **ids = NULL;
 		struct dev_iface d;
 		struct err e;
 
@@ -330,16 +366,16 @@ static int collect_stats(struct app *app, struct monitor_round_acc *acc, struct 
 		if (app->cfg->statistics.collect_peer_data &&
 		    store_peer_list_by_iface(app->store, list[i]->identifier, NULL, &peers, &np,
 					     &total, &e) == 0) {
-			ids = calloc(np + 1, sizeof(*ids));
-			for (size_t k = 0; ids && k < np; k++)
-				ids[k] = peers[k]->identifier;
-			if (ids)
-				qsort(ids, np, sizeof(*ids), cmp_str);
-			for (size_t k = 0; ids && k < d.n_peers; k++) {
-				char key[WG_KEY_B64_SIZE], *kp = key;
-				char **hit;
+			sorted = calloc(np + 1, sizeof(*sorted));
+			if (sorted && np) {
+				memcpy(sorted, peers, np * sizeof(*sorted));
+				qsort(sorted, np, sizeof(*sorted), cmp_peer_id);
+			}
+			for (size_t k = 0; sorted && k < d.n_peers; k++) {
+				char key[WG_KEY_B64_SIZE];
+				struct peer **hit;
 				key_to_base64(key, d.peers[k].public_key);
-				hit = bsearch(&kp, ids, np, sizeof(*ids), cmp_str);
+				hit = bsearch(key, sorted, np, sizeof(*sorted), cmp_key_peer);
 				if (!hit)
 					continue;
 				if (n_ps == cap_ps) {
@@ -350,15 +386,34 @@ static int collect_stats(struct app *app, struct monitor_round_acc *acc, struct 
 					ps = nps;
 					cap_ps = nc;
 				}
-				fill_peer_status(app, list[i], &d.peers[k], *hit, &ps[n_ps++], now);
+				if (!fill_peer_status(app, list[i], &d.peers[k], (*hit)->identifier,
+						      &ps[n_ps++], now))
+					continue;
+				if (n_ch == cap_ch) {
+					size_t nc = cap_ch ? cap_ch * 2 : 16;
+					struct state_change *nch = realloc(ch, nc * sizeof(*nch));
+					if (!nch)
+						continue;
+					ch = nch;
+					cap_ch = nc;
+				}
+				ch[n_ch].status_index = n_ps - 1;
+				ch[n_ch].peer = *hit;   /* taken from peers: freed with ch */
+				for (size_t x = 0; x < np; x++)
+					if (peers[x] == ch[n_ch].peer)
+						peers[x] = NULL;
+				n_ch++;
 			}
-			free(ids);
+			free(sorted);
 			peer_list_free(peers, np);
 		}
 		dev_iface_release(&d);
 	}
-	r = store_status_put(app->store, ps, n_ps, is, n_is, err);
+	r = put_statuses(app, ps, n_ps, is, n_is, ch, n_ch, err);
 out:
+	for (size_t i = 0; i < n_ch; i++)
+		peer_free(ch[i].peer);
+	free(ch);
 	free(ps);
 	free(is);
 	iface_list_free(list, n);

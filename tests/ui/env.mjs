@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process'
 import { writeFileSync, readFileSync, existsSync, mkdirSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import path from 'node:path'
-import { ROOT, TAG, TMP, PORT, MT_PORT, PF_PORT, METRICS_PORT, ADMIN, ADMIN_PW, ADMIN_TOKEN,
+import { ROOT, TAG, TMP, PORT, MT_PORT, PF_PORT, METRICS_PORT, SMTP_PORT, ADMIN, ADMIN_PW, ADMIN_TOKEN,
   start, stop, waitFor, api, sleep, readLog, wgKeyPair } from './lib.mjs'
 
 export const MT_ID = 'mt-lab'
@@ -19,6 +19,18 @@ export const PF_NAME = 'pfSense Lab'
 // shared /var/run/wireguard); run.sh removes "wgpw<tag>*" sockets at exit.
 export const BIG_IF = `wgpw${TAG}b`.slice(0, 15)
 export const LOCAL_IF = `wgpw${TAG}l`.slice(0, 15)
+// The real SMTP server (Debian's python3-aiosmtpd) that receives the "send config by mail"
+// mails: one .eml (+ .json with the envelope) per mail in MAILDIR.
+export const MAILDIR = path.join(TMP, 'mail')
+
+async function startSmtp() {
+  const ready = path.join(TMP, 'smtp.ready')
+  const p = start('smtp', '/usr/bin/python3', [path.join(ROOT, 'tests/lib/smtp_server.py'), '--port', String(SMTP_PORT),
+    '--ready-file', ready, '--maildir', MAILDIR])
+  const ok = await waitFor(() => existsSync(ready), 30000, 100)
+  if (!ok) throw new Error(`smtp server did not start: ${readLog(p).slice(-800)}`)
+  return p
+}
 
 const sh = (cmd, args, input) => execFileSync(cmd, args, { input, timeout: 60000, stdio: ['pipe', 'pipe', 'pipe'] })
 
@@ -89,6 +101,10 @@ web:
   external_url: http://127.0.0.1:${PORT}
   site_title: "UI Test Portal"
   request_logging: true
+mail:
+  host: 127.0.0.1
+  port: ${SMTP_PORT}
+  from: "UI Test Portal <portal@wgpw.test>"
 `
   const p = path.join(dir, 'config.yaml')
   writeFileSync(p, cfg, { mode: 0o600 })
@@ -101,6 +117,7 @@ export async function setup({ bigPeers = 10000 } = {}) {
   const procs = []
   procs.push(await startSim('routeros-sim', 'tests/sim/routeros_sim.py', MT_PORT, []))
   procs.push(await startSim('pfsense-sim', 'tests/sim/pfsense_sim.py', PF_PORT, []))
+  procs.push(await startSmtp())
   if (bigPeers > 0) procs.push(await makeBigIface(bigPeers))
   const cfg = writeConfig(TMP, { importExisting: bigPeers > 0 })
   const bin = process.env.WGPORTAL_BIN || 'build/wgportal'

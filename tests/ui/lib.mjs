@@ -18,6 +18,7 @@ export const PORT = PORT_BASE
 export const MT_PORT = PORT_BASE + 1
 export const PF_PORT = PORT_BASE + 2
 export const METRICS_PORT = PORT_BASE + 3
+export const SMTP_PORT = PORT_BASE + 4
 export const ADMIN = 'admin@wgportal.local'
 export const ADMIN_PW = 'Adm1n-UI-Passw0rd-2026'
 export const ADMIN_TOKEN = 'ui-admin-token-0123456789abcdefgh'

@@ -3,11 +3,11 @@
 // against a real wgportal whose backends are the local host (wireguard-go in this network
 // namespace), the RouterOS simulator and the pfSense simulator (both HTTPS). Started by run.sh
 // inside the namespace. Every wait is bounded; timings are TAP comments, never asserts.
-import { readFileSync } from 'node:fs'
+import { readFileSync, readdirSync } from 'node:fs'
 import { createPrivateKey, createPublicKey } from 'node:crypto'
 import { execFileSync } from 'node:child_process'
 import { Tap, BASE, ADMIN, ADMIN_PW, api, enc, simCall, MT_PORT, PF_PORT, stopAll, sleep, launchBrowser } from './lib.mjs'
-import { setup, teardown, MT_ID, MT_NAME, PF_ID, PF_NAME, BIG_IF, LOCAL_IF } from './env.mjs'
+import { setup, teardown, MT_ID, MT_NAME, PF_ID, PF_NAME, BIG_IF, LOCAL_IF, MAILDIR } from './env.mjs'
 
 const T = new Tap()
 const BOB = 'bob'
@@ -217,6 +217,47 @@ async function testPeers(page) {
     }
     return { ok: p.Disabled === true && !dev.includes(id), detail: { Disabled: p.Disabled, dev } }
   })
+}
+
+// The mails the SMTP server received: [{ raw, meta }], oldest first.
+function receivedMails() {
+  let names = []
+  try { names = readdirSync(MAILDIR).filter((n) => n.endsWith('.eml')).sort() } catch { return [] }
+  return names.map((n) => ({ raw: readFileSync(MAILDIR + '/' + n, 'latin1'), meta: JSON.parse(readFileSync(MAILDIR + '/' + n.replace(/\.eml$/, '.json'), 'utf8')) }))
+}
+
+async function testMail(page) {
+  const before = receivedMails().length
+  const r = row(page, 'ui-peer-one')
+  const id = await r.getAttribute('data-peer')
+  const t0 = Date.now()
+  await r.locator('[data-test=mail]').click()
+  await T.step('send config by mail: the UI reports the mail as sent', async () => {
+    const toast = page.locator('.toast', { hasText: 'Configuration sent by mail' })
+    await toast.first().waitFor({ timeout: W })
+    return { ok: true }
+  })
+  await T.step('the SMTP server received the mail with the config attached', async () => {
+    let mails = []
+    for (let i = 0; i < 100 && mails.length <= before; i++) { mails = receivedMails(); await sleep(100) }
+    const m = mails[mails.length - 1]
+    if (!m || mails.length <= before) return { ok: false, detail: 'no mail' }
+    const conf = (await api('GET', 'provisioning/data/peer-config?PeerId=' + enc(id))).body
+    const b64 = Buffer.from(conf).toString('base64').replace(/(.{76})/g, '$1\r\n').replace(/\r\n$/, '')
+    T.diag(`mail: UI click to SMTP server ${Math.round(m.meta.received_at * 1000 - t0)} ms`)
+    return { ok: m.meta.rcpt_tos[0] === ADMIN && /^Subject: WireGuard VPN Configuration\r$/m.test(m.raw) &&
+      m.raw.includes('Content-Disposition: attachment') && m.raw.includes(b64.split('\r\n')[0]) &&
+      m.raw.includes('Content-ID: <WireGuardQRCode.png>'),
+      detail: m.raw.slice(0, 600) }
+  })
+  await page.click('nav a[href="#/deliveries"]')
+  await T.step('deliveries page (admins): the mail is listed as sent', async () => {
+    const sent = page.locator('[data-test=delivery-table] tbody tr', { hasText: ADMIN }).locator('[data-test=delivery-state]', { hasText: 'sent' })
+    await sent.first().waitFor({ timeout: W })
+    return { ok: true }
+  })
+  await page.click('nav a[href="#/interfaces"]')
+  await showIface(page, LOCAL_IF)
 }
 
 async function newPeerApi(iface, name, user = '') {
@@ -560,6 +601,7 @@ async function main() {
     await T.step('login as admin', async () => { await login(page, ADMIN, ADMIN_PW); return true })
     await testInterfaces(page)
     await testPeers(page)
+    await testMail(page)
     await testEdits(page)
     await testNoX25519(page)
     await testBulk(page)

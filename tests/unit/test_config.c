@@ -410,7 +410,7 @@ static void test_config__env_defaults(void **state)
 	setenv("WG_PORTAL_STATISTICS_DATA_COLLECTION_INTERVAL", "30s", 1);
 	setenv("WG_PORTAL_WEB_EXTERNAL_URL", "https://vpn.example.com/", 1);
 	setenv("WG_PORTAL_AUTH_WEBAUTHN_ENABLED", "false", 1);
-	setenv("WG_PORTAL_MAIL_LINK_ONLY", "true", 1);
+	setenv("WG_PORTAL_ADVANCED_CONFIG_STORAGE_PATH", "/tmp/cfgs", 1);
 	setenv("WG_PORTAL_DATABASE_DSN", "/var/lib/x.db", 1);
 	assert_int_equal(load(&cfg, "", &err), 0);
 	assert_int_equal(cfg.advanced.start_listen_port, 51900);
@@ -426,7 +426,7 @@ static void test_config__env_defaults(void **state)
 	assert_string_equal(cfg.database.dsn, "/var/lib/x.db");
 	assert_int_equal(cfg.warnings.n, 0);
 	/* Env-set keys this build does not implement are reported like file keys. */
-	assert_true(strv_contains(&cfg.unsupported, "mail.link_only"));
+	assert_true(strv_contains(&cfg.unsupported, "advanced.config_storage_path"));
 	assert_false(strv_contains(&cfg.unsupported, "auth.webauthn.enabled"));
 	assert_false(strv_contains(&cfg.unsupported, "advanced.start_listen_port"));
 	cfg_release(&cfg);
@@ -766,8 +766,7 @@ static void test_config__backends_pfsense_example(void **state)
 static void test_config__full_tree(void **state)
 {
 	static const char *const unsupported[] = {
-		"mail.host", "mail.password", "mail.templates_path", "webhook.url",
-		"webhook.timeout", "advanced.config_storage_path",
+		"advanced.config_storage_path",
 		"advanced.expiry_check_interval", "web.session_secret",
 		"web.csrf_secret", "web.frontend_filepath", "database.slow_query_threshold",
 	};
@@ -781,6 +780,7 @@ static void test_config__full_tree(void **state)
 		"statistics.listening_address", "statistics.use_ping_checks",
 		"statistics.ping_check_interval",
 		"web.listening_address", "web.external_url", "web.cert_file", "web.session_identifier",
+		"mail.host", "mail.password", "mail.templates_path", "webhook.url", "webhook.timeout",
 	};
 	struct cfg cfg;
 	struct err err;

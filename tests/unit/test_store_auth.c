@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Sign-in state in the store (store_auth.c, migration 5): provider links, LDAP interface
+ * Sign-in state in the store (store_auth.c, migration 6): provider links, LDAP interface
  * allow-lists, passkeys (handle, insert/duplicate, list/rename/delete scoped to the owner, the
  * sign counter that only one of two racing assertions can move), TOTP (sealed secret: not in
  * the file in clear with a passphrase, enrolment that cannot overwrite a confirmed factor,

@@ -4,7 +4,7 @@
 import { ref } from 'vue'
 
 const en = {
-  nav: { skip: 'Skip to content', main: 'Main navigation', interfaces: 'Interfaces', myPeers: 'My peers', users: 'Users', audit: 'Audit log', profile: 'Profile', logout: 'Log out', language: 'Language' },
+  nav: { skip: 'Skip to content', main: 'Main navigation', interfaces: 'Interfaces', myPeers: 'My peers', users: 'Users', audit: 'Audit log', deliveries: 'Deliveries', profile: 'Profile', logout: 'Log out', language: 'Language' },
   common: { actions: 'Actions', cancel: 'Cancel', close: 'Close', copied: 'Copied to clipboard', copy: 'Copy', copyFailed: 'Copy failed – select and copy manually', create: 'Create', delete: 'Delete', done: 'Done', edit: 'Edit', loading: 'Loading…', na: 'n/a', networkError: 'Server not reachable', progress: 'Progress', save: 'Save', saved: 'Saved', saving: 'Saving…' },
   form: { listHint: 'Comma-separated', required: 'Required' },
   caps: {
@@ -66,6 +66,17 @@ const en = {
     recoveryOnce: 'Recovery codes: each works once when the authenticator is not at hand. Save them now, they are shown only once.',
     prompt: 'Enter the code from your authenticator app, or a recovery code.', enrolRequired: 'Administrators sign in with a one-time code. Scan the QR code with your authenticator app and enter the code it shows.',
   },
+  mail: {
+    send: 'Send config by mail', sendFor: 'Send the configuration of {name} by mail',
+    queued: 'Mail queued for {to}', sent: 'Configuration sent by mail ({n})', failed: 'Mail not sent ({n}): {msg}',
+  },
+  delivery: {
+    search: 'Search deliveries', kind: 'Kind', anyKind: 'Mails and webhooks', mail: 'Mail', webhook: 'Webhook',
+    status: 'Status', anyStatus: 'Any status', event: 'Event', object: 'Object', recipient: 'Recipient',
+    attempts: 'Attempts', answer: 'Last answer', created: 'Queued', done: 'Delivered', next: 'Next try',
+    none: 'Nothing delivered yet.',
+    state: { queued: 'queued', retrying: 'retrying', sent: 'sent', failed: 'failed' },
+  },
   profile: {
     role: 'Role', user: 'user', api: 'API access', apiIntro: 'Scripts use HTTP Basic auth with the user name {user} and this token.', apiOn: 'An API token is active.', apiOff: 'No API token.',
     create: 'Create token', rotate: 'Create new token', revoke: 'Revoke token', revoked: 'Token revoked', confirmRevoke: 'Revoke the API token? Scripts using it stop working.',
@@ -74,7 +85,7 @@ const en = {
 }
 
 const de = {
-  nav: { skip: 'Zum Inhalt springen', main: 'Hauptnavigation', interfaces: 'Interfaces', myPeers: 'Meine Peers', users: 'Benutzer', audit: 'Audit-Log', profile: 'Profil', logout: 'Abmelden', language: 'Sprache' },
+  nav: { skip: 'Zum Inhalt springen', main: 'Hauptnavigation', interfaces: 'Interfaces', myPeers: 'Meine Peers', users: 'Benutzer', audit: 'Audit-Log', deliveries: 'Zustellungen', profile: 'Profil', logout: 'Abmelden', language: 'Sprache' },
   common: { actions: 'Aktionen', cancel: 'Abbrechen', close: 'Schließen', copied: 'In die Zwischenablage kopiert', copy: 'Kopieren', copyFailed: 'Kopieren fehlgeschlagen – bitte manuell kopieren', create: 'Anlegen', delete: 'Löschen', done: 'Fertig', edit: 'Bearbeiten', loading: 'Lädt…', na: 'k. A.', networkError: 'Server nicht erreichbar', progress: 'Fortschritt', save: 'Speichern', saved: 'Gespeichert', saving: 'Speichert…' },
   form: { listHint: 'Durch Kommas getrennt', required: 'Pflichtfeld' },
   caps: {
@@ -135,6 +146,17 @@ const de = {
     manual: 'Oder diesen Schlüssel eingeben:', qrAlt: 'QR-Code, um dieses Konto einer Authenticator-App hinzuzufügen', enabled: 'Zwei-Faktor-Authentifizierung ist an', disabled: 'Zwei-Faktor-Authentifizierung ist aus',
     recoveryOnce: 'Wiederherstellungscodes: Jeder funktioniert einmal, wenn der Authenticator nicht zur Hand ist. Jetzt speichern, sie werden nur einmal angezeigt.',
     prompt: 'Code aus der Authenticator-App oder einen Wiederherstellungscode eingeben.', enrolRequired: 'Administratoren melden sich mit einem Einmalcode an. Scannen Sie den QR-Code mit Ihrer Authenticator-App und geben Sie den angezeigten Code ein.',
+  },
+  mail: {
+    send: 'Konfiguration per Mail senden', sendFor: 'Konfiguration von {name} per Mail senden',
+    queued: 'Mail an {to} eingereiht', sent: 'Konfiguration per Mail gesendet ({n})', failed: 'Mail nicht gesendet ({n}): {msg}',
+  },
+  delivery: {
+    search: 'Zustellungen durchsuchen', kind: 'Art', anyKind: 'Mails und Webhooks', mail: 'Mail', webhook: 'Webhook',
+    status: 'Status', anyStatus: 'Jeder Status', event: 'Ereignis', object: 'Objekt', recipient: 'Empfänger',
+    attempts: 'Versuche', answer: 'Letzte Antwort', created: 'Eingereiht', done: 'Zugestellt', next: 'Nächster Versuch',
+    none: 'Noch nichts zugestellt.',
+    state: { queued: 'eingereiht', retrying: 'wird wiederholt', sent: 'gesendet', failed: 'fehlgeschlagen' },
   },
   profile: {
     role: 'Rolle', user: 'Benutzer', api: 'API-Zugang', apiIntro: 'Skripte verwenden HTTP-Basic-Auth mit dem Benutzernamen {user} und diesem Token.', apiOn: 'Ein API-Token ist aktiv.', apiOff: 'Kein API-Token.',

@@ -1,0 +1,1 @@
+Hello {{.User.Firstname}} {{$.User.Lastname}}!

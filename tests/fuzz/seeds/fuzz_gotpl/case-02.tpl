@@ -1,0 +1,1 @@
+<p>[{{.Nope}}] [{{$.Peer.GetConfigFileName}}]</p>

@@ -1,0 +1,5 @@
+{{if $.User.Firstname}}
+Hello {{$.User.Firstname}} {{$.User.Lastname}},
+{{else}}
+Hello,
+{{end}}

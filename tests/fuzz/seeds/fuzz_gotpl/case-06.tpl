@@ -1,0 +1,1 @@
+{{if eq .N 1}}one{{else if eq .N 2}}two{{else}}many{{end}}

@@ -1,0 +1,2 @@
+a{{/* a comment
+ over lines */}}b

@@ -1,0 +1,1 @@
+{{range .L}}<{{.}}>{{else}}empty{{end}}|{{range .E}}x{{else}}empty{{end}}

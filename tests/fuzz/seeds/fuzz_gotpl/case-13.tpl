@@ -1,0 +1,1 @@
+{{with .U}}{{.Name}}{{else}}none{{end}}/{{with .V}}{{.}}{{else}}none{{end}}

@@ -1,0 +1,1 @@
+{{define "greet"}}Hi {{.}}{{end}}[{{template "greet" .Name}}]{{block "b" .}}B{{.Name}}{{end}}

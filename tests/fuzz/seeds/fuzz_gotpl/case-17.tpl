@@ -1,0 +1,1 @@
+{{printf "%s %s" "a"}}|{{printf "%d" 1 2}}

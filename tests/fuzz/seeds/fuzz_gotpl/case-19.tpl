@@ -1,0 +1,1 @@
+{{.S | printf "<%s>"}}{{"x" | printf "%s%s" "y"}}

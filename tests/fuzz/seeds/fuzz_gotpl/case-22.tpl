@@ -1,0 +1,1 @@
+{{len .S}} {{len .L}} {{len .M}} {{index .L 1}} {{index .M "k"}} {{index .LL 1 0}}

@@ -1,0 +1,1 @@
+{{(index .L 0).Name}} {{len (print .A .B)}}

@@ -1,0 +1,1 @@
+{{html "<a href='x'>&\""}}|{{js "it's <b>\"="}}|{{urlquery "a b&c/d"}}

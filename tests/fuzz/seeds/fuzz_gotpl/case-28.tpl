@@ -1,0 +1,1 @@
+<td title="{{.S}}" class='{{.S}}'>x</td>

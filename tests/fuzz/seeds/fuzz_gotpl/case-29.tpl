@@ -1,0 +1,1 @@
+<td title={{.S}}>x</td><td title={{.E}}>

@@ -1,0 +1,1 @@
+<a href="{{.U}}">a</a><a href="{{.J}}">b</a><img src="cid:{{.Q}}"/>

@@ -1,0 +1,1 @@
+a<!-- secret {{.S}} -->b<!--[if mso]><x/><![endif]-->c

@@ -1,0 +1,2 @@
+<style>a{b:c}/* x */d{e:f} // line
+ g{}</style>

@@ -1,0 +1,1 @@
+<style>p{color:{{.V}}}</style><p style="color: {{.V}}">
