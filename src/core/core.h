@@ -43,6 +43,11 @@ int core_peer_delete(struct app *app, const char *id, struct err *err);
  * every UI session of the user in the same transaction, except the one whose id hash is
  * keep_session (the browser that made the change; NULL: none is kept). */
 int core_user_create(struct app *app, struct user *u, const char *password, struct err *err);
+/* The insert transaction of a prepared user (hashes set): the row, the sign-in link
+ * (link_source "ldap"/"oauth" and provider, or NULL for a local user) and the "create"
+ * delivery event commit together. */
+int core_user_insert(struct app *app, const struct user *u, const char *link_source,
+		     const char *link_provider, struct err *err);
 int core_user_update(struct app *app, const char *caller, struct user *u, const char *password,
 		     const char *api_token, const char *keep_session, struct err *err);
 int core_user_delete(struct app *app, const char *caller, const char *id, struct err *err);

@@ -17,7 +17,6 @@
 #include "config/config.h"
 #include "core/core-int.h"
 #include "core/core.h"
-#include "delivery/delivery.h"
 #include "model/user.h"
 #include "store/store.h"
 #include "store/store_auth.h"
@@ -54,21 +53,8 @@ static int register_user(struct app *app, const struct ext_user *info, const cha
 	u->is_admin = info->admin_info_available && info->is_admin;
 	if ((r = user_validate(u, err)) < 0)
 		goto out;
-	pthread_mutex_lock(&app->write_lock);
-	r = store_begin(app->store, err);
-	if (r == 0)
-		r = store_user_insert(app->store, u, err);
-	if (r == 0)
-		r = store_auth_link_add(app->store, u->identifier, source, provider, err);
-	if (r == 0)
-		r = delivery_event_user(app, "create", u, err);
-	if (r == 0)
-		r = store_commit(app->store, err);
-	else
-		store_rollback(app->store);
-	pthread_mutex_unlock(&app->write_lock);
+	r = core_user_insert(app, u, source, provider, err);
 	if (r == 0) {
-		delivery_kick();
 		log_info("auth: registered user '%s' from %s provider '%s'", u->identifier, source,
 			 provider);
 		core_audit(app, "user", "registered user %s from %s provider %s", u->identifier,

@@ -16,6 +16,7 @@
 #include "core/core.h"
 #include "delivery/delivery.h"
 #include "store/store.h"
+#include "store/store_auth.h"
 #include "sync/sync.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -82,10 +83,21 @@ int core_user_create(struct app *app, struct user *u, const char *password, stru
 		return err_set(err, r, "cannot hash password");
 	free(u->password_hash);
 	u->password_hash = hash;
+	return core_user_insert(app, u, NULL, NULL, err);
+}
+
+int core_user_insert(struct app *app, const struct user *u, const char *link_source,
+		     const char *link_provider, struct err *err)
+{
+	int r;
+
 	pthread_mutex_lock(&app->write_lock);
 	r = store_begin(app->store, err);
 	if (r == 0) {
 		r = store_user_insert(app->store, u, err);
+		if (r == 0 && link_source)
+			r = store_auth_link_add(app->store, u->identifier, link_source,
+						link_provider, err);
 		if (r == 0)
 			r = delivery_event_user(app, "create", u, err);
 		if (r == 0)

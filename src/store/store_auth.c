@@ -68,6 +68,19 @@ static int write1(struct store *st, const char *sql, const char *what, int *chan
 	return store_single_end(st, r, err);
 }
 
+/* write1 for a statement that must change a row: -code with missing when none matched. */
+static int write_row(struct store *st, const char *sql, const char *what, int code,
+		     const char *missing, struct err *err, const char *a, const char *b,
+		     const char *c, int64_t i4)
+{
+	int changes = 0;
+	int r = write1(st, sql, what, &changes, err, a, b, c, i4);
+
+	if (r == 0 && changes == 0)
+		r = err_set(err, code, "%s", missing);
+	return r;
+}
+
 /* Whether the query (texts a, b, c) returns a row. */
 static int exists(struct store *st, const char *sql, const char *what, const char *a,
 		  const char *b, const char *c, bool *ret, struct err *err)
@@ -358,24 +371,16 @@ int store_passkey_list(struct store *st, const char *user_id, struct store_passk
 int store_passkey_rename(struct store *st, const char *user_id, const char *id, const char *name,
 			 struct err *err)
 {
-	int changes = 0;
-	int r = write1(st, "UPDATE webauthn_credentials SET name = ?3 WHERE credential_id = ?1 "
-		       "AND user_id = ?2", "rename passkey", &changes, err, id, user_id, name, 0);
-
-	if (r == 0 && changes == 0)
-		r = err_set(err, -ENOENT, "no such passkey");
-	return r;
+	return write_row(st, "UPDATE webauthn_credentials SET name = ?3 WHERE credential_id = ?1 "
+			 "AND user_id = ?2", "rename passkey", -ENOENT, "no such passkey", err, id,
+			 user_id, name, 0);
 }
 
 int store_passkey_delete(struct store *st, const char *user_id, const char *id, struct err *err)
 {
-	int changes = 0;
-	int r = write1(st, "DELETE FROM webauthn_credentials WHERE credential_id = ?1 AND "
-		       "user_id = ?2", "delete passkey", &changes, err, id, user_id, NULL, 0);
-
-	if (r == 0 && changes == 0)
-		r = err_set(err, -ENOENT, "no such passkey");
-	return r;
+	return write_row(st, "DELETE FROM webauthn_credentials WHERE credential_id = ?1 AND "
+			 "user_id = ?2", "delete passkey", -ENOENT, "no such passkey", err, id,
+			 user_id, NULL, 0);
 }
 
 int store_passkey_used(struct store *st, const char *id, uint32_t from, uint32_t to,
@@ -503,27 +508,17 @@ int store_totp_confirm(struct store *st, const char *user_id, int64_t step,
 
 int store_totp_use_step(struct store *st, const char *user_id, int64_t step, struct err *err)
 {
-	int changes = 0;
-	int r = write1(st, "UPDATE totp_secrets SET last_step = ?4 WHERE user_id = ?1 AND "
-		       "confirmed = 1 AND last_step < ?4", "record TOTP use", &changes, err,
-		       user_id, NULL, NULL, step);
-
-	if (r == 0 && changes == 0)
-		r = err_set(err, -EACCES, "this code was used already");
-	return r;
+	return write_row(st, "UPDATE totp_secrets SET last_step = ?4 WHERE user_id = ?1 AND "
+			 "confirmed = 1 AND last_step < ?4", "record TOTP use", -EACCES,
+			 "this code was used already", err, user_id, NULL, NULL, step);
 }
 
 int store_totp_use_recovery(struct store *st, const char *user_id, const char *code_hash,
 			    int64_t now, struct err *err)
 {
-	int changes = 0;
-	int r = write1(st, "UPDATE totp_recovery_codes SET used_at = ?4 WHERE user_id = ?1 AND "
-		       "code_hash = ?2 AND used_at = 0", "use recovery code", &changes, err,
-		       user_id, code_hash, NULL, now);
-
-	if (r == 0 && changes == 0)
-		r = err_set(err, -EACCES, "unknown or used recovery code");
-	return r;
+	return write_row(st, "UPDATE totp_recovery_codes SET used_at = ?4 WHERE user_id = ?1 AND "
+			 "code_hash = ?2 AND used_at = 0", "use recovery code", -EACCES,
+			 "unknown or used recovery code", err, user_id, code_hash, NULL, now);
 }
 
 int store_totp_delete(struct store *st, const char *user_id, struct err *err)

@@ -105,6 +105,9 @@ database:
 web:
   listening_address: 127.0.0.1:{port}
   external_url: http://127.0.0.1:{port}
+webhook:
+  url: http://127.0.0.1:9/hook
+  timeout: 1s
 auth:
   ldap:
 {providers}""")
@@ -206,6 +209,10 @@ def registration(port, admin):
          ("alice@example.org", "Alice", "Anders", "+49 30 1234", "Networks"),
          "alice: field_map fills e-mail, names, phone and department")
     T.eq(s.api("GET", "/auth/session").status, 200, "alice: a server-side session")
+    hooks = admin.api("GET", "/delivery/all?kind=webhook&filter=alice%40example.org").json()
+    T.ok(any(d.get("Event") == "create" and d.get("Entity") == "user" and
+             d.get("Identifier") == "alice@example.org" for d in hooks or []),
+         "alice: registration queues the user-create webhook like a local user", hooks)
     r = Session(port).login("Bob@Example.org", USERS["bob"][1])
     u = (r.json() or {}).get("User") or {}
     T.ok(r.status == 200 and u.get("IsAdmin") is False and u.get("Email") == "bob@example.org",
