@@ -265,16 +265,34 @@ void api_client_addr(const struct api_ctx *c, char out[static 64])
 	httpd_addr_format(c->req->client_address, out);
 }
 
+#define ACCOUNT_KEY_MAX 257
+
+/* The account throttle's key: the name with ASCII letters folded, since a directory finds
+ * "Bob@Example.org" and "bob@example.org" alike (LDAP matching is case-insensitive); folding
+ * only makes the budget of local names that differ in case shared, never larger. */
+static const char *account_key(const char *user, char key[static ACCOUNT_KEY_MAX])
+{
+	size_t i;
+
+	if (!user)
+		return NULL;
+	for (i = 0; user[i] && i < ACCOUNT_KEY_MAX - 1; i++)
+		key[i] = (char)((user[i] >= 'A' && user[i] <= 'Z') ? user[i] + 32 : user[i]);
+	key[i] = '\0';
+	return key;
+}
+
 bool api_login_reserve(struct api_ctx *c, const char *user)
 {
-	char addr[64], group[64], quser[LOG_QUOTE_SIZE(128)];
-	unsigned wait = user ? api_throttle_reserve(THROTTLE_LOGIN_USER, user) : 0;
+	char addr[64], group[64], quser[LOG_QUOTE_SIZE(128)], kbuf[ACCOUNT_KEY_MAX];
+	const char *key = account_key(user, kbuf);
+	unsigned wait = key ? api_throttle_reserve(THROTTLE_LOGIN_USER, key) : 0;
 
 	api_client_group(c, group);
 	if (!wait) {
 		wait = api_throttle_reserve(THROTTLE_LOGIN_ADDR, group);
-		if (wait && user)
-			api_throttle_release(THROTTLE_LOGIN_USER, user);
+		if (wait && key)
+			api_throttle_release(THROTTLE_LOGIN_USER, key);
 	}
 	if (!wait)
 		return true;
@@ -287,13 +305,14 @@ bool api_login_reserve(struct api_ctx *c, const char *user)
 
 void api_login_release(struct api_ctx *c, const char *user, bool clear_account)
 {
-	char group[64];
+	char group[64], kbuf[ACCOUNT_KEY_MAX];
+	const char *key = account_key(user, kbuf);
 
 	api_client_group(c, group);
-	if (user && clear_account)
-		api_throttle_reset(THROTTLE_LOGIN_USER, user);
-	else if (user)
-		api_throttle_release(THROTTLE_LOGIN_USER, user);
+	if (key && clear_account)
+		api_throttle_reset(THROTTLE_LOGIN_USER, key);
+	else if (key)
+		api_throttle_release(THROTTLE_LOGIN_USER, key);
 	api_throttle_release(THROTTLE_LOGIN_ADDR, group);
 }
 

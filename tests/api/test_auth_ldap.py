@@ -16,7 +16,8 @@ admin group; login name = stored id (user_identifier = mail); wrong password, di
 non-unique entry; RFC 4515 escaping (metacharacters in a real mail attribute sign in, filter
 injections do not); StartTLS and LDAPS with client certificates; the sync creating, updating,
 disabling ("missing in ldap", peers disabled) and re-enabling users, admin by group, and
-interface_filter deciding self-provisioning; a second daemon whose TLS providers cannot verify
+interface_filter deciding self-provisioning; TOTP for a directory account (password from the
+directory, code from the portal); a second daemon whose TLS providers cannot verify
 the server or present no client certificate (clear error); failures audited; rate limit.
 Output is TAP; WGPORTAL_BIN selects the binary.
 """
@@ -31,6 +32,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
 import ldap_fixture  # noqa: E402
 import wgtest  # noqa: E402
+from signin import totp  # noqa: E402
 
 T = wgtest.Tap()
 ADMIN = "admin@wgportal.local"
@@ -123,8 +125,12 @@ class Session:
         self.csrf = ""
 
     def login(self, user, password):
-        r = self.c.api("POST", "/auth/login", {"Username": user, "Password": password},
-                       auth=None, headers={"Origin": f"http://127.0.0.1:{self.c.port}"})
+        return self.post("/auth/login", {"Username": user, "Password": password})
+
+    def post(self, path, body):
+        """A sign-in step (password, TOTP code) that may open the session."""
+        r = self.c.api("POST", path, body, auth=None,
+                       headers={"Origin": f"http://127.0.0.1:{self.c.port}"})
         for k, v in r.headers:
             if k.lower() == "set-cookie" and v.startswith("wgPortalSession="):
                 self.cookie = v.split(";")[0]
@@ -133,7 +139,8 @@ class Session:
         return r
 
     def api(self, method, path, body=None):
-        h = {"Cookie": self.cookie or "", "X-CSRF-Token": self.csrf}
+        h = {"Cookie": self.cookie or "", "X-CSRF-Token": self.csrf,
+             "Origin": f"http://127.0.0.1:{self.c.port}"}
         return self.c.api(method, path, body, auth=None, headers=h)
 
 
@@ -164,6 +171,7 @@ def main(ns):
         T.section("TLS providers", lambda: tls_providers(port, d))
         T.section("sync", lambda: sync(port, admin, slapd))
         T.section("interface filter", lambda: interface_filter(port, admin))
+        T.section("TOTP for a directory account", lambda: ldap_totp(port))
         T.section("audit", lambda: audit(admin))
         d.check_end(T, "LDAP daemon", secrets)
         T.section("TLS refused", lambda: tls_refused(tmp, slapd))
@@ -239,11 +247,13 @@ def refusals(port, admin):
     r = Session(port).login("o(k)*@example.org", USERS["okstar"][1])
     T.ok(r.status == 200 and ((r.json() or {}).get("User") or {}).get("Identifier") ==
          "o(k)*@example.org", "mail with ( ) * escaped per RFC 4515 signs in (LDAPS provider)", r)
-    # too many failures: the same 429 as for local accounts
+    # too many failures: the same 429 as for local accounts; the directory matches the name
+    # in any letter case, so the account's budget is shared by all spellings
     for _ in range(5):
-        Session(port).login("Bob@Example.org", "not-his-password")
-    r = Session(port).login("Bob@Example.org", USERS["bob"][1])
-    T.ok(r.status == 429 and r.header("Retry-After"), "LDAP logins share the login rate limit", r)
+        Session(port).login("Erin@Example.org", "not-her-password")
+    r = Session(port).login("erin@example.org", USERS["erin"][1])
+    T.ok(r.status == 429 and r.header("Retry-After"),
+         "LDAP logins share the login rate limit (in any letter case of the name)", r)
 
 
 def tls_providers(port, d):
@@ -313,6 +323,33 @@ def interface_filter(port, admin):
     T.eq(dave.login("dave@example.org", USERS["dave"][1]).status, 200, "dave logs in")
     r = dave.api("POST", "/provisioning/new-peer", body)
     T.eq(r.status, 403, "interface_filter: dave (not in vpn-users) may not")
+
+
+def ldap_totp(port):
+    """The second factor is the portal's, not the directory's: bob (LDAP) enrols and then
+    signs in with the directory password followed by a code."""
+    bob, pw = "bob@example.org", USERS["bob"][1]
+    s = Session(port)
+    s.login(bob, pw)
+    sec = (s.api("POST", "/auth/totp/setup", {}).json() or {}).get("Secret", "")
+    r = s.api("POST", "/auth/totp/confirm", {"Code": totp(sec)})
+    codes = (r.json() or {}).get("RecoveryCodes") or []
+    T.ok(r.status == 200 and len(codes) == 10, "bob (LDAP) enrols TOTP in the profile", r)
+    s2 = Session(port)
+    j = s2.login(bob, pw).json() or {}
+    T.ok(j.get("SecondFactor") == "totp" and j.get("Ticket") and "User" not in j,
+         "LDAP password of a TOTP user: a ticket, no session yet", j)
+    T.eq(Session(port).login(bob, "wrong-password").status, 401,
+         "a wrong LDAP password still fails before any code is asked")
+    r = s2.post("/auth/login/totp", {"Ticket": j.get("Ticket", ""), "Code": totp(sec, step=1)})
+    who = ((r.json() or {}).get("User") or {}).get("Identifier", "")
+    T.ok(r.status == 200 and who.lower() == bob and
+         s2.api("GET", "/auth/session").status == 200,
+         "LDAP password + code: a session for bob", r)
+    T.eq(s2.api("DELETE", "/auth/totp", {"Code": codes[0] if codes else ""}).status, 204,
+         "bob turns TOTP off with a recovery code")
+    T.ok((Session(port).login(bob, pw).json() or {}).get("User"),
+         "bob: the directory password alone again")
 
 
 def audit(admin):
