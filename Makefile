@@ -56,6 +56,12 @@ UI_SRCS   := $(shell find ui -path ui/node_modules -prune -o -path ui/dist -prun
 endif
 UI_DIST   := $(shell find ui/dist -type f 2>/dev/null)
 
+# The API description (/doc/v1_swagger.yaml and its viewer /api/v1/doc.html), embedded as C
+# arrays into the library so the daemon and the unit tests carry the same text.
+DOC_SRCS  := src/api/doc/v1_swagger.yaml src/api/doc/doc.html src/api/doc/doc.js
+DOC_C     := $(GEN)/api_doc.c
+DOC_OBJ   := $(BUILD)/gen/api_doc.o
+
 .PHONY: all deps run test unit bench clean fuzz ui
 all: $(BUILD)/wgportal
 
@@ -97,8 +103,18 @@ $(BUILD)/%.o: %.c
 # The built-in mail templates are linked in with .incbin (src/mail/tpl_embed.c).
 $(BUILD)/src/mail/tpl_embed.o: $(wildcard src/mail/tpl_files/*)
 
-$(LIB): $(OBJS)
+$(LIB): $(OBJS) $(DOC_OBJ)
 	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(DOC_C): $(DOC_SRCS) scripts/embed-files.py
+	@mkdir -p $(@D)
+	$(Q)python3 scripts/embed-files.py $@ doc_text_yaml=src/api/doc/v1_swagger.yaml \
+	    doc_text_html=src/api/doc/doc.html doc_text_js=src/api/doc/doc.js
+
+$(DOC_OBJ): $(DOC_C)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 ui: $(WEB_C)
 
@@ -121,6 +137,9 @@ endif
 # Regenerated when the script, the stamp or any file of ui/dist changes; the placeholder when
 # ui/dist is missing. The rule's file list is read before npm runs, so a fresh dist is picked up
 # by a second make at the latest; the stamp dependency covers the usual case.
+# A file of the previous build that npm removed (its hash changed) is no error, just stale.
+ui/dist/%: ;
+
 $(WEB_C): scripts/embed-assets.py $(UI_STAMP) $(UI_DIST)
 	@mkdir -p $(@D)
 	$(Q)python3 scripts/embed-assets.py ui/dist $@

@@ -26,6 +26,7 @@
 #include "util/err.h"
 #include "util/log.h"
 #include "version.h"
+#include "web/web.h"
 
 
 static void usage(FILE *f)
@@ -54,6 +55,26 @@ static void log_config_notes(const struct cfg *cfg)
 				 : b->type == CFG_BACKEND_PFSENSE ? "pfsense"
 								  : "opnsense");
 	}
+}
+
+/* web.frontend_filepath: the UI from that directory, filled from the embedded copy when empty;
+ * NULL (the embedded UI) when the directory cannot be used, as wg-portal falls back. */
+static const char *frontend_root(const struct cfg *cfg)
+{
+	const char *dir = cfg->web.frontend_filepath;
+	struct err err;
+	bool copied;
+
+	if (!dir || !*dir)
+		return NULL;
+	err_clear(&err);
+	if (web_export_if_empty(dir, &copied, &err) < 0) {
+		log_err("web.frontend_filepath '%s': %s; serving the embedded UI", dir, err.msg);
+		return NULL;
+	}
+	if (copied)
+		log_info("web.frontend_filepath: copied the embedded UI into '%s'", dir);
+	return dir;
 }
 
 /* stdout, once: the only place generated credentials ever appear (they are stored hashed) */
@@ -135,17 +156,19 @@ int main(int argc, char **argv)
 	}
 	log_set_level(log_level_parse(cfg.advanced.log_level));
 	log_set_json(cfg.advanced.log_json);
+	log_set_pretty(cfg.advanced.log_pretty);
 	log_info("wgportal %s starting (config: %s)", WGPORTAL_VERSION,
 		 cfg.path && *cfg.path ? cfg.path : "built-in defaults");
 	app.cfg = &cfg;
-	app.web_root = web_root;
+	app.web_root = web_root ? web_root : frontend_root(&cfg);
 	pthread_mutex_init(&app.write_lock, NULL);
 
 	if (strcmp(cfg.database.type, "sqlite")) {
 		log_err("database.type '%s' is not supported by this build", cfg.database.type);
 		goto out_cfg;
 	}
-	if (store_open(cfg.database.dsn, cfg.database.encryption_passphrase, &app.store, &err) < 0) {
+	if (store_open_logged(cfg.database.dsn, cfg.database.encryption_passphrase, cfg.database.debug,
+			      cfg.database.slow_query_threshold_ms, &app.store, &err) < 0) {
 		log_err("database '%s': %s", cfg.database.dsn, err.msg);
 		goto out_cfg;
 	}
@@ -180,9 +203,13 @@ int main(int argc, char **argv)
 	if (cfg.core.restore_state && sync_restore_state(&app, &err) < 0)
 		log_err("restore: %s", err.msg);
 
+	if (core_background_start(&app, &err) < 0) {
+		log_err("background work: %s", err.msg);
+		goto out_signin;
+	}
 	if (api_start(&app, &err) < 0) {
 		log_err("web: cannot listen on '%s': %s", cfg.web.listening_address, err.msg);
-		goto out_signin;
+		goto out_background;
 	}
 	if (sync_start(&app) < 0)
 		log_err("cannot start background workers");
@@ -206,6 +233,8 @@ int main(int argc, char **argv)
 	metrics_exporter_stop();
 	monitor_stop();
 	sync_stop(&app);
+out_background:
+	core_background_stop(&app);
 out_signin:
 	signin_stop(&app);
 out_backends:

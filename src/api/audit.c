@@ -11,6 +11,7 @@
 #include "api/paging.h"
 #include "api/ui.h"
 #include "config/config.h"
+#include "core/core.h"
 #include "store/store.h"
 #include "util/err.h"
 
@@ -20,12 +21,10 @@ void api_audit(struct api_ctx *c, const char *user, const char *severity, const 
 	char msg[512];
 	va_list ap;
 
-	if (!c->app->cfg->statistics.collect_audit_data)
-		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	(void)store_audit_add(c->app->store, user, severity, origin, msg, NULL);
+	core_audit_entry(c->app, user, severity, origin, "%s", msg);
 }
 
 void api_audit_all(struct api_ctx *c)

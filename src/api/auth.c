@@ -316,6 +316,30 @@ void api_login_release(struct api_ctx *c, const char *user, bool clear_account)
 	api_throttle_release(THROTTLE_LOGIN_ADDR, group);
 }
 
+int api_password_verify(struct api_ctx *c, const struct user *u, const char *password,
+			unsigned *retry_after)
+{
+	char kbuf[ACCOUNT_KEY_MAX];
+	const char *key = account_key(u->identifier, kbuf);
+	bool ok;
+
+	(void)c;
+	pthread_once(&login_once, login_init);
+	/* the login's account throttle: the attempt counts as a failure until it succeeds */
+	*retry_after = api_throttle_reserve(THROTTLE_LOGIN_USER, key);
+	if (*retry_after)
+		return -EAGAIN;
+	while (sem_wait(&hash_slots) != 0)
+		;
+	ok = u->password_hash && *u->password_hash &&
+	     core_password_verify(u->password_hash, password) == 0;
+	sem_post(&hash_slots);
+	if (!ok)
+		return -EACCES;
+	api_throttle_release(THROTTLE_LOGIN_USER, key);
+	return 0;
+}
+
 void api_login_failed(struct api_ctx *c, const char *user, const char *how, const char *why)
 {
 	char addr[64], quser[LOG_QUOTE_SIZE(128)], qwhy[LOG_QUOTE_SIZE(256)];
@@ -354,6 +378,7 @@ int api_session_open(struct api_ctx *c, const struct user *u, const char *how,
 	log_info("auth: '%s' logged in via %s from %s",
 		 log_quote(u->identifier, quser, sizeof(quser)), how, addr);
 	api_audit(c, u->identifier, "info", "auth", "logged in via %s from %s", how, addr);
+	core_user_logged_in(c->app, u->identifier);   /* core.create_default_peer_on_login */
 	if (ret_sid)
 		memcpy(ret_sid, sid, sizeof(sid));
 	explicit_bzero(sid, sizeof(sid));

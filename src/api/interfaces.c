@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api/handlers.h"
 #include "api/json_model.h"
@@ -109,15 +110,20 @@ void api_iface_prepare(struct api_ctx *c)
 	iface_free(ifc);
 }
 
-/* Parses the body into an interface; answers 400/413 itself on failure. */
-static struct iface *body_iface(struct api_ctx *c)
+/* Parses the body into an interface; answers 400/413 itself on failure. *has_cdp tells
+ * whether the body carries our CreateDefaultPeer addition (any spelling of its name). */
+static struct iface *body_iface(struct api_ctx *c, bool *has_cdp)
 {
 	struct iface *ifc = NULL;
 	struct err err = { 0 };
-	json_t *body;
+	const char *key;
+	json_t *body, *v;
 
 	if (http_body_object(c, &body) < 0)
 		return NULL;
+	*has_cdp = false;
+	json_object_foreach(body, key, v)
+		*has_cdp = *has_cdp || !strcasecmp(key, "CreateDefaultPeer");
 	if (json_to_iface(body, &ifc, &err) < 0) {
 		json_decref(body);
 		http_error_err(c, &err, "invalid interface");
@@ -129,7 +135,8 @@ static struct iface *body_iface(struct api_ctx *c)
 
 void api_iface_new(struct api_ctx *c)
 {
-	struct iface *ifc = body_iface(c), *old = NULL;
+	bool has_cdp;
+	struct iface *ifc = body_iface(c, &has_cdp), *old = NULL;
 	struct err err = { 0 };
 	int r;
 
@@ -175,7 +182,8 @@ out:
 
 void api_iface_update(struct api_ctx *c)
 {
-	struct iface *ifc = body_iface(c), *old = NULL;
+	bool has_cdp;
+	struct iface *ifc = body_iface(c, &has_cdp), *old = NULL;
 	struct err err = { 0 };
 	int r;
 
@@ -196,6 +204,9 @@ void api_iface_update(struct api_ctx *c)
 		http_error_err(c, &err, "unable to load existing interface");
 		goto out;
 	}
+	/* wg-portal's v1 PUT resets the flag (spec 2.6.1 quirk); a body without it keeps it */
+	if (!has_cdp)
+		ifc->create_default_peer = old->create_default_peer;
 	iface_free(old);
 	err_clear(&err);
 	r = core_iface_update(c->app, c->id, ifc, &err);

@@ -92,6 +92,9 @@ static const struct jfield iface_fields[] = {
 	FS("Filename", JK_SKIP),
 	/* addition (not in wg-portal's v1 model): the backend id, "local" or a configured id */
 	F("Backend", JK_STR, struct iface, backend),
+	/* addition: wg-portal's "create default peer" flag (its UI has it, v1 does not; absent
+	 * from a PUT body = keep the stored value, api/interfaces.c) */
+	F("CreateDefaultPeer", JK_BOOL, struct iface, create_default_peer),
 	/* addition, runtime state added by api/interfaces.c: read-only, ignored on input */
 	FS("BackendAvailable", JK_SKIP),
 };
@@ -265,8 +268,11 @@ json_t *json_from_iface(const struct iface *ifc)
 	/* keep wg-portal's field order: the addition goes after Filename, "" shown as local */
 	if (obj) {
 		json_object_del(obj, "Backend");
+		json_object_del(obj, "CreateDefaultPeer");
 		if (json_object_set_new(obj, "Backend", json_string(ifc->backend && *ifc->backend
-								      ? ifc->backend : "local")) < 0)
+								      ? ifc->backend : "local")) < 0 ||
+		    json_object_set_new(obj, "CreateDefaultPeer",
+					json_boolean(ifc->create_default_peer)) < 0)
 			obj = (json_decref(obj), NULL);
 	}
 	return obj;

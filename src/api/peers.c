@@ -11,6 +11,7 @@
 #include "api/handlers.h"
 #include "api/json_model.h"
 #include "api/paging.h"
+#include "config/config.h"
 #include "core/core.h"
 #include "model/keys.h"
 #include "store/store.h"
@@ -240,12 +241,48 @@ out:
 	peer_free(p);
 }
 
+/*
+ * PUT and DELETE are admin endpoints in wg-portal's v1 API; its UI lets users edit and delete
+ * their own peers when core.self_provisioning_allowed is on (docs/wg-portal-behaviour.md
+ * "Self-service"). We offer that here too: a non-admin gets the router's 403 without
+ * self-provisioning, "no permission" for a peer they do not own, and an edit takes only the
+ * user-editable fields (core_peer_update_own).
+ */
+static bool self_service_allowed(struct api_ctx *c)
+{
+	if (api_is_admin(c) || c->app->cfg->core.self_provisioning_allowed)
+		return true;
+	http_error(c, 403, NULL, "not enough permissions");
+	return false;
+}
+
+static void update_own(struct api_ctx *c, const struct peer *req)
+{
+	struct peer *p = NULL;
+	struct err err = { 0 };
+	int r = core_peer_update_own(c->app, api_caller_id(c), c->id, req, &p, &err);
+
+	if (r == -EACCES) {
+		http_error(c, 403, NULL, "no permission");
+		return;
+	}
+	if (r < 0) {
+		http_error_err(c, &err, "update failure");
+		return;
+	}
+	answer_stored(c, p->identifier, p);
+	peer_free(p);
+}
+
 void api_peer_update(struct api_ctx *c)
 {
-	struct peer *p = body_peer(c), *old = NULL;
+	struct peer *p, *old = NULL;
 	struct err err = { 0 };
 	int r;
 
+	if (!self_service_allowed(c))
+		return;
+	p = body_peer(c);
 	if (!p)
 		return;
 	if (strcmp(p->identifier, c->id) != 0) {
@@ -260,6 +297,12 @@ void api_peer_update(struct api_ctx *c)
 	}
 	if (r < 0) {
 		http_error_err(c, &err, "unable to load existing peer");
+		goto out;
+	}
+	if (!api_is_admin(c)) {
+		if (api_check_owner(c, old->user_identifier))
+			update_own(c, p);
+		peer_free(old);
 		goto out;
 	}
 	peer_free(old);
@@ -286,14 +329,21 @@ void api_peer_delete(struct api_ctx *c)
 {
 	struct peer *old = NULL;
 	struct err err = { 0 };
-	int r = store_peer_get(c->app->store, c->id, &old, &err);
+	int r;
 
+	if (!self_service_allowed(c))
+		return;
+	r = store_peer_get(c->app->store, c->id, &old, &err);
 	if (r == -ENOENT) {
 		http_error(c, 404, NULL, "unable to find peer %s: record not found", c->id);
 		return;
 	}
 	if (r < 0) {
 		http_error_err(c, &err, "unable to find peer");
+		return;
+	}
+	if (!api_check_owner(c, old->user_identifier)) {
+		peer_free(old);
 		return;
 	}
 	peer_free(old);

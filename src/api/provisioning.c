@@ -144,7 +144,7 @@ static char *render_for_query(struct api_ctx *c)
 	free(id);
 	if (!p)
 		return NULL;
-	if (peerconf_render(p, &conf, &err) < 0) {
+	if (core_peer_config(c->app, p, &conf, &err) < 0) {
 		http_error_err(c, &err, "failed to render peer config");
 		conf = NULL;
 	}

@@ -77,8 +77,8 @@ void api_token_create(struct api_ctx *c)
 	if (!u)
 		return;
 	uuid4(token);
+	/* the audit entry ("user <id> API token created") is core_user_update's */
 	if (set_token(c, u, token) == 0) {
-		api_audit(c, api_caller_id(c), "info", "api-token", "API token of %s created", c->id);
 		o = json_object();
 		if (o)
 			json_object_set_new(o, "ApiToken", json_string(token));
@@ -94,9 +94,7 @@ void api_token_delete(struct api_ctx *c)
 
 	if (!u)
 		return;
-	if (set_token(c, u, "") == 0) {
-		api_audit(c, api_caller_id(c), "info", "api-token", "API token of %s revoked", c->id);
+	if (set_token(c, u, "") == 0)
 		http_no_content(c);
-	}
 	user_free(u);
 }

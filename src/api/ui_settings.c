@@ -95,6 +95,16 @@ void api_ui_settings_session(struct api_ctx *c)
 	json_object_set_new(o, "ApiAdminOnly", json_boolean(cfg->advanced.api_admin_only));
 	json_object_set_new(o, "EditableKeys", json_boolean(cfg->core.editable_keys));
 	json_object_set_new(o, "DefaultBackend", json_string(def && *def ? def : "local"));
+	/* as wg-portal's /config/settings: the password form's minimum, whether interfaces can
+	 * make default peers, whether interface files are kept (advanced.config_storage_path) */
+	json_object_set_new(o, "MinPasswordLength", json_integer(cfg->auth.min_password_length));
+	json_object_set_new(o, "CreateDefaultPeer",
+			    json_boolean(cfg->core.create_default_peer_on_login ||
+					 cfg->core.create_default_peer_on_user_creation ||
+					 cfg->core.create_default_peer_on_interface_creation));
+	json_object_set_new(o, "PersistentConfigSupported",
+			    json_boolean(cfg->advanced.config_storage_path &&
+					 *cfg->advanced.config_storage_path));
 	json_object_set_new(o, "Backends", arr);
 	http_json(c, 200, o);
 }
@@ -125,7 +135,7 @@ static struct web *web_get(struct api_ctx *c)
 	return w;
 }
 
-static void security_headers(struct api_ctx *c)
+void api_ui_security_headers(struct api_ctx *c)
 {
 	http_header(c, "Content-Security-Policy", WEB_CSP);
 	http_header(c, "X-Content-Type-Options", "nosniff");
@@ -185,7 +195,7 @@ void api_ui_static(struct api_ctx *c, const char *method, const char *path)
 		http_text(c, 500, "internal error\n");
 		return;
 	}
-	security_headers(c);
+	api_ui_security_headers(c);
 	switch (rep.status) {
 	case 400:
 		http_text(c, 400, "400 bad request");

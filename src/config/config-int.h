@@ -36,7 +36,12 @@ enum {
 	CFG_F_IMPL    = 1U << 0,   /* this build acts on the key (else: cfg->unsupported) */
 	CFG_F_SECRET  = 1U << 1,   /* wiped on release */
 	CFG_F_ADMINPW = 1U << 2,   /* setting it marks core.admin_password_set */
+	/* accepted and deliberately not acted on because wg-portal never reads it either
+	 * (web.session_secret, web.csrf_secret): no "not supported yet" line */
+	CFG_F_INERT   = 1U << 3,
 };
+/* Keys that need no "not supported yet" line. */
+#define CFG_F_ACCEPTED (CFG_F_IMPL | CFG_F_INERT)
 
 /*
  * One row per key. Top-level rows: path is the dotted key ("core.admin_user"), off is into

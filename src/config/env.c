@@ -93,7 +93,7 @@ static int apply_one(struct cfg *cfg, const struct cfg_key *k, const char *var, 
 		return r;
 	if (k->flags & CFG_F_ADMINPW)
 		cfg->core.admin_password_set = true;
-	if (!(k->flags & CFG_F_IMPL))
+	if (!(k->flags & CFG_F_ACCEPTED))
 		return cfg_mark_unsupported(cfg, k->path);
 	return 0;
 }

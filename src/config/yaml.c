@@ -184,7 +184,7 @@ static int apply_list(struct walk *w, const struct cfg_key *k, yaml_node_t *v, c
 		if (r < 0)
 			return r;
 	}
-	if (n && !(k->flags & CFG_F_IMPL))
+	if (n && !(k->flags & CFG_F_ACCEPTED))
 		return cfg_mark_unsupported(cfg, k->path);
 	return 0;
 }
@@ -265,7 +265,18 @@ static int apply_scalar(struct walk *w, const struct cfg_key *k, yaml_node_t *v,
 		return 0;
 	}
 	case CFG_K_DUR:
-		/* yaml.v3 refuses a YAML number for a time.Duration, so wg-portal does too. */
+		/* yaml.v3 refuses a YAML number for a time.Duration, so wg-portal does too. A bare
+		 * 0 can only mean "zero", so it is taken as "0" with a warning (the issue allows
+		 * it; docs/wg-portal-behaviour.md); any other bare number is an error. */
+		if (is_plain(v) && !strcmp(s, "0")) {
+			char *msg = NULL;
+			if (asprintf(&msg, "line %d: '%s': a bare 0 is taken as \"0\" (wg-portal "
+				     "refuses it; write \"0\" or 0s)", line_of(v), disp) < 0 ||
+			    strv_push_take(&w->ctx->cfg->warnings, msg) < 0)
+				return err_set(w->ctx->err, -ENOMEM, "out of memory");
+			*(int64_t *)f = 0;
+			return 0;
+		}
 		if (is_plain(v) && is_number(s))
 			return fail(w, v, disp, "'%s' must be a duration string such as \"30s\" "
 				    "(a bare number is not accepted), got %.64s", disp, s);
@@ -306,7 +317,7 @@ static int apply(struct walk *w, const struct cfg_key *k, yaml_node_t *key, yaml
 	w->ctx->lines[k - cfg_keys] = line_of(key);
 	if (k->flags & CFG_F_ADMINPW)
 		w->ctx->cfg->core.admin_password_set = true;
-	if (k->kind != CFG_K_LIST && !(k->flags & CFG_F_IMPL))
+	if (k->kind != CFG_K_LIST && !(k->flags & CFG_F_ACCEPTED))
 		return cfg_mark_unsupported(w->ctx->cfg, k->path);
 	return 0;
 }

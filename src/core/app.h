@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 struct cfg;
+struct core_bg;
 struct signin;
 struct store;
 
@@ -21,6 +22,7 @@ struct app {
 	bool threads_started;
 	const char *web_root;         /* --web-root DIR: UI files from DIR, NULL = embedded */
 	struct signin *signin;        /* LDAP, OpenID/OAuth2, passkeys, TOTP (core/signin.h) */
+	struct core_bg *bg;           /* background worker (core/background.c), NULL = none */
 };
 
 #endif

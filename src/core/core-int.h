@@ -3,6 +3,7 @@
 #define CORE_CORE_INT_H
 /* Private to core/: shared helpers of the use cases. */
 #include <stdbool.h>
+#include <time.h>
 
 #include "core/app.h"
 #include "model/cidr.h"
@@ -11,9 +12,15 @@
 
 struct err;
 
-/* Records an audit entry (statistics.collect_audit_data) after a successful change. */
+/* Records an audit entry (statistics.collect_audit_data) after a successful change, in the
+ * name of the current actor (core_actor(): the request's caller, or "system"). */
 void core_audit(struct app *app, const char *origin, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* How audit messages name a peer ("'Alice Laptop' (pXCEvTAl…)") and an interface
+ * ("wg0 ('Office VPN')"): display names first, ids to tell twins apart. */
+#define CORE_LABEL_MAX 160
+void core_peer_label(const struct peer *p, char out[static CORE_LABEL_MAX]);
+void core_iface_label(const struct iface *ifc, char out[static CORE_LABEL_MAX]);
 
 /* Checks that no address of `addrs` (address part) is used by another interface or peer.
  * except_peer / except_iface: the record being updated. -EEXIST naming `field` on collision. */
@@ -41,6 +48,29 @@ int core_next_network(struct ip_prefix *net);
 /* Runs an interface hook (local backend only) as `bash -ce '<hook>'` with %i replaced by the
  * interface name. Empty hook: 0. Non-zero exit: -EIO with the exit status in err. */
 int core_run_hook(const char *hook, const char *iface_name, const char *which, struct err *err);
+
+/* core_peer_update with app->write_lock already held by the caller (expiry, self-service:
+ * read, change and write one peer under one hold of the lock). */
+int core_peer_update_locked(struct app *app, const char *old_id, struct peer *p, struct err *err);
+/* Whether a peer's ExpiresAt day has begun (00:00 UTC) at time now (spec 3.7). */
+bool core_peer_is_expired(const struct peer *p, time_t now);
+
+/* After a successful change (core/background.c queues the work; without a running background
+ * worker these do nothing): the interface's file in advanced.config_storage_path is rewritten
+ * or removed; default peers are made for a new flagged server interface or a new user when
+ * core.create_default_peer_on_* says so. */
+void core_iface_changed(struct app *app, const char *iface_id);
+void core_iface_removed(struct app *app, const struct iface *ifc);
+void core_default_peers_for_iface(struct app *app, const struct iface *ifc);
+void core_default_peers_for_user(struct app *app, const char *user_id);
+
+/* The files of advanced.config_storage_path (core/conffile.c), run by the background worker:
+ * prepare creates the directory (at start); write renders one interface's file when it has
+ * SaveConfig; remove deletes a file by name; write_all queues every SaveConfig interface. */
+int core_conffile_prepare(struct app *app, struct err *err);
+int core_conffile_write(struct app *app, const char *iface_id, struct err *err);
+int core_conffile_remove(struct app *app, const char *filename, struct err *err);
+void core_conffile_write_all(struct app *app);
 
 /* Derives peer modes of every stored peer of the interface from its mode (spec 3.1). */
 int core_rederive_peer_modes(struct app *app, const struct iface *ifc, struct err *err);

@@ -118,6 +118,10 @@ int core_iface_prepare(struct app *app, struct iface **ret, struct err *err)
 	ifc->mtu = ifc->peer_def_mtu = 1420;
 	ifc->peer_def_persistent_keepalive = 16;
 	ifc->save_config = cfg->advanced.config_storage_path && *cfg->advanced.config_storage_path;
+	/* spec 3.2: set when any default-peer option is on */
+	ifc->create_default_peer = cfg->core.create_default_peer_on_login ||
+				   cfg->core.create_default_peer_on_user_creation ||
+				   cfg->core.create_default_peer_on_interface_creation;
 	r = prepare_family(ifc, list, n, cfg->advanced.start_cidr_v4, err);
 	if (r == 0 && cfg->advanced.use_ip_v6)
 		r = prepare_family(ifc, list, n, cfg->advanced.start_cidr_v6, err);
@@ -290,7 +294,13 @@ int core_iface_create(struct app *app, struct iface *ifc, struct err *err)
 		log_warn("interface '%s': %s", ifc->identifier, err->msg);
 	r = 0;
 	delivery_kick();
-	core_audit(app, "interface", "interface %s created", ifc->identifier);
+	{
+		char il[CORE_LABEL_MAX];
+		core_iface_label(ifc, il);
+		core_audit(app, "interface", "interface %s created", il);
+	}
+	core_iface_changed(app, ifc->identifier);
+	core_default_peers_for_iface(app, ifc);
 unlock:
 	pthread_mutex_unlock(&app->write_lock);
 	return r;
@@ -331,7 +341,6 @@ int core_iface_update(struct app *app, const char *id, struct iface *ifc, struct
 	/* v1 has no Backend field: keep what is stored instead of resetting to local (2.8) */
 	if ((r = str_set(&ifc->backend, old->backend)) < 0)
 		goto unlock;
-	ifc->create_default_peer = old->create_default_peer;
 	if (!ifc->private_key[0]) {
 		memcpy(ifc->private_key, old->private_key, sizeof(ifc->private_key));
 		if (!ifc->public_key[0])
@@ -373,7 +382,15 @@ int core_iface_update(struct app *app, const char *id, struct iface *ifc, struct
 	ifc->enabled_peers = old->enabled_peers;
 	ifc->total_peers = old->total_peers;
 	delivery_kick();
-	core_audit(app, "interface", "interface %s updated", id);
+	{
+		char il[CORE_LABEL_MAX];
+		core_iface_label(ifc, il);
+		core_audit(app, "interface", "interface %s %s", il,
+			   was_enabled && ifc->disabled   ? "disabled"
+			   : !was_enabled && !ifc->disabled ? "enabled"
+							    : "updated");
+	}
+	core_iface_changed(app, id);
 unlock:
 	pthread_mutex_unlock(&app->write_lock);
 	iface_free(old);
@@ -418,7 +435,12 @@ int core_iface_delete(struct app *app, const char *id, struct err *err)
 		log_warn("interface '%s': %s", id, err->msg);
 	err_clear(err);
 	delivery_kick();
-	core_audit(app, "interface", "interface %s deleted", id);
+	{
+		char il[CORE_LABEL_MAX];
+		core_iface_label(old, il);
+		core_audit(app, "interface", "interface %s deleted", il);
+	}
+	core_iface_removed(app, old);
 unlock:
 	pthread_mutex_unlock(&app->write_lock);
 	iface_free(old);

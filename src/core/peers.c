@@ -217,7 +217,12 @@ int core_peer_create(struct app *app, struct peer *p, struct err *err)
 		}
 	} else {
 		delivery_kick();
-		core_audit(app, "peer", "peer %s created on %s", p->identifier, ifc->identifier);
+		char pl[CORE_LABEL_MAX], il[CORE_LABEL_MAX];
+		core_peer_label(p, pl);
+		core_iface_label(ifc, il);
+		core_audit(app, "peer", "peer %s created on %s%s", pl, il,
+			   p->disabled ? " (disabled)" : "");
+		core_iface_changed(app, ifc->identifier);
 	}
 unlock:
 	pthread_mutex_unlock(&app->write_lock);
@@ -226,13 +231,31 @@ unlock:
 	return r;
 }
 
-int core_peer_update(struct app *app, const char *old_id, struct peer *p, struct err *err)
+/* What an update did, in words: enabled/disabled (with the reason), re-keyed, or updated. */
+static void audit_update(struct app *app, const struct peer *old, const struct peer *p)
+{
+	char pl[CORE_LABEL_MAX];
+
+	core_peer_label(p, pl);
+	if (strcmp(old->identifier, p->identifier))
+		core_audit(app, "peer", "peer %s re-keyed (was %.8s…)", pl, old->identifier);
+	if (!old->disabled && p->disabled)
+		core_audit(app, "peer", "peer %s disabled%s%.128s%s", pl,
+			   p->disabled_reason && *p->disabled_reason ? " (" : "",
+			   STR(p->disabled_reason),
+			   p->disabled_reason && *p->disabled_reason ? ")" : "");
+	else if (old->disabled && !p->disabled)
+		core_audit(app, "peer", "peer %s enabled", pl);
+	else if (!strcmp(old->identifier, p->identifier))
+		core_audit(app, "peer", "peer %s updated", pl);
+}
+
+int core_peer_update_locked(struct app *app, const char *old_id, struct peer *p, struct err *err)
 {
 	struct iface *ifc = NULL, *old_ifc = NULL;
 	struct peer *old = NULL, *clash = NULL;
 	int r;
 
-	pthread_mutex_lock(&app->write_lock);
 	r = store_peer_get(app->store, old_id, &old, err);
 	if (r < 0) {
 		err_set(err, r, "unable to load existing peer %s: record not found", old_id);
@@ -252,12 +275,21 @@ int core_peer_update(struct app *app, const char *old_id, struct peer *p, struct
 			      p->identifier);
 		goto unlock;
 	}
-	/* the new key is not stored yet (checked above): excluding the old record is enough */
-	r = check_user(app, p, "update", err);
-	if (r == 0)
+	/* Only what changes is checked against the rest: a stored peer may name a user who is
+	 * gone (disabled peers keep the reference when their user is deleted, as in wg-portal's
+	 * handleUserDeletedEvent; taken-over databases hold any text) or overlap another peer
+	 * (wg-portal never checked), and must stay editable and expirable. The new key is not
+	 * stored yet (checked above): excluding the old record is enough. */
+	r = 0;
+	if (strcmp(STR(old->user_identifier), STR(p->user_identifier)))
+		r = check_user(app, p, "update", err);
+	if (r == 0 && (!strv_eq(&old->addresses, &p->addresses) ||
+		       strcmp(STR(old->interface_identifier), STR(p->interface_identifier)))) {
 		r = core_check_peer_addresses(app, ifc, p, old_id, err);
-	if (r == 0)
-		r = core_check_addresses(app, &p->addresses, old_id, NULL, "Addresses", err);
+		if (r == 0)
+			r = core_check_addresses(app, &p->addresses, old_id, NULL, "Addresses",
+						 err);
+	}
 	if (r < 0)
 		goto unlock;
 	p->created_at = old->created_at;
@@ -295,14 +327,26 @@ int core_peer_update(struct app *app, const char *old_id, struct peer *p, struct
 		err_prefix(err, "update failure");
 	} else {
 		delivery_kick();
-		core_audit(app, "peer", "peer %s updated", p->identifier);
+		audit_update(app, old, p);
+		core_iface_changed(app, ifc->identifier);
+		if (old_ifc)
+			core_iface_changed(app, old_ifc->identifier);
 	}
 unlock:
-	pthread_mutex_unlock(&app->write_lock);
 	peer_free(old);
 	peer_free(clash);
 	iface_free(ifc);
 	iface_free(old_ifc);
+	return r;
+}
+
+int core_peer_update(struct app *app, const char *old_id, struct peer *p, struct err *err)
+{
+	int r;
+
+	pthread_mutex_lock(&app->write_lock);
+	r = core_peer_update_locked(app, old_id, p, err);
+	pthread_mutex_unlock(&app->write_lock);
 	return r;
 }
 
@@ -339,7 +383,11 @@ int core_peer_delete(struct app *app, const char *id, struct err *err)
 		err_prefix(err, "deletion failure");
 	} else {
 		delivery_kick();
-		core_audit(app, "peer", "peer %s deleted from %s", id, ifc->identifier);
+		char pl[CORE_LABEL_MAX], il[CORE_LABEL_MAX];
+		core_peer_label(old, pl);
+		core_iface_label(ifc, il);
+		core_audit(app, "peer", "peer %s deleted from %s", pl, il);
+		core_iface_changed(app, ifc->identifier);
 	}
 unlock:
 	pthread_mutex_unlock(&app->write_lock);

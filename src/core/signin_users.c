@@ -54,12 +54,9 @@ static int register_user(struct app *app, const struct ext_user *info, const cha
 	if ((r = user_validate(u, err)) < 0)
 		goto out;
 	r = core_user_insert(app, u, source, provider, err);
-	if (r == 0) {
+	if (r == 0)   /* audited by core_user_insert ("user … created from ldap provider …") */
 		log_info("auth: registered user '%s' from %s provider '%s'", u->identifier, source,
 			 provider);
-		core_audit(app, "user", "registered user %s from %s provider %s", u->identifier,
-			   source, provider);
-	}
 out:
 	if (r == -ENOMEM)
 		err_set(err, r, "out of memory");

@@ -106,9 +106,28 @@ int core_user_insert(struct app *app, const struct user *u, const char *link_sou
 			store_rollback(app->store);
 	}
 	pthread_mutex_unlock(&app->write_lock);
-	if (r == 0)
+	if (r == 0) {
 		delivery_kick();
+		core_audit(app, "user", "user %s created%s%s%s%s%s%s", u->identifier,
+			   u->is_admin ? " (administrator)" : "", u->disabled ? " (disabled)" : "",
+			   link_source ? " from " : "", link_source ? link_source : "",
+			   link_source ? " provider " : "", link_source ? STR(link_provider) : "");
+		core_default_peers_for_user(app, u->identifier);
+	}
 	return r;
+}
+
+/* An audit line per peer a user change took along, and its interface file rewritten. Entries
+ * are written before the outer commit: a failing commit would leave them behind, which is
+ * accepted (the transaction fails only on a database error). */
+static void audit_cascade(struct app *app, const struct peer *p, const char *what,
+			  const char *reason)
+{
+	char pl[CORE_LABEL_MAX];
+
+	core_peer_label(p, pl);
+	core_audit(app, "peer", "peer %s %s (%s)", pl, what, reason);
+	core_iface_changed(app, STR(p->interface_identifier));
 }
 
 /* Applies 3.8 to the user's peers: disable (reason) or re-enable those disabled for reason. */
@@ -135,6 +154,9 @@ static int user_peers_set(struct app *app, const char *user_id, bool disable, co
 		}
 		if (r == 0)   /* spec 6.1: peer updates of a user cascade */
 			r = delivery_event_peer(app, "update", p, err);
+		if (r == 0)
+			audit_cascade(app, p, disable ? "disabled" : "enabled",
+				      disable ? reason : "user enabled");
 	}
 	peer_list_free(peers, n);
 	return r;
@@ -194,6 +216,35 @@ int core_user_save_external(struct app *app, struct user *u, struct err *err)
 		delivery_kick();
 	user_free(old);
 	return r;
+}
+
+/* One audit line naming what a user update changed. */
+static void audit_user_update(struct app *app, const struct user *old, const struct user *u,
+			      const char *password, const char *api_token)
+{
+	char what[256] = "";
+	size_t n = 0;
+#define ADD(cond, text)                                                                    \
+	do {                                                                               \
+		if ((cond) && n < sizeof(what))                                            \
+			n += (size_t)snprintf(what + n, sizeof(what) - n, "%s%s", n ? ", " : "", \
+					      text);                                       \
+	} while (0)
+	ADD(!old->disabled && u->disabled, "disabled");
+	ADD(old->disabled && !u->disabled, "enabled");
+	ADD(!old->locked && u->locked, "locked");
+	ADD(old->locked && !u->locked, "unlocked");
+	ADD(!old->is_admin && u->is_admin, "made administrator");
+	ADD(old->is_admin && !u->is_admin, "administrator rights removed");
+	ADD(password && *password, "password changed");
+	ADD(api_token && *api_token, "API token created");
+	ADD(api_token && !*api_token && old->api_token_hash, "API token revoked");
+	ADD(strcmp(STR(old->email), STR(u->email)) || strcmp(STR(old->firstname), STR(u->firstname)) ||
+	    strcmp(STR(old->lastname), STR(u->lastname)) || strcmp(STR(old->phone), STR(u->phone)) ||
+	    strcmp(STR(old->department), STR(u->department)) || strcmp(STR(old->notes), STR(u->notes)),
+	    "profile updated");
+#undef ADD
+	core_audit(app, "user", "user %s %s", u->identifier, n ? what : "updated");
 }
 
 int core_user_update(struct app *app, const char *caller, struct user *u, const char *password,
@@ -263,6 +314,8 @@ int core_user_update(struct app *app, const char *caller, struct user *u, const 
 		str_set(&u->locked_reason, "locked by admin");
 	strv_copy(&u->auth_sources, &old->auth_sources);
 	r = save_with_effects(app, old, u, password && *password, keep_session, err);
+	if (r == 0)
+		audit_user_update(app, old, u, password, api_token);
 unlock:
 	pthread_mutex_unlock(&app->write_lock);
 	if (r == 0)
@@ -311,6 +364,8 @@ int core_user_delete(struct app *app, const char *caller, const char *id, struct
 		}
 		if (r == 0)
 			r = delivery_event_peer(app, del ? "delete" : "update", p, err);
+		if (r == 0)
+			audit_cascade(app, p, del ? "deleted" : "disabled", "user deleted");
 	}
 	if (r == 0)
 		r = store_user_delete(app->store, id, err);
@@ -321,7 +376,10 @@ int core_user_delete(struct app *app, const char *caller, const char *id, struct
 	else
 		store_rollback(app->store);
 	if (r == 0)
+	if (r == 0) {
 		delivery_kick();
+		core_audit(app, "user", "user %s deleted", id);
+	}
 unlock:
 	pthread_mutex_unlock(&app->write_lock);
 	peer_list_free(peers, n);

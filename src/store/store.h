@@ -26,6 +26,10 @@ struct store;
 /* Opens (creating the parent directory 0700 and the file 0600) and migrates to the newest
  * schema. passphrase NULL or "" = secrets stored in clear. path ":memory:" works for tests. */
 int store_open(const char *path, const char *passphrase, struct store **ret, struct err *err);
+/* The same with the statement log of the config: debug = every statement (database.debug),
+ * slow_ms > 0 = those that ran at least that long (database.slow_query_threshold). */
+int store_open_logged(const char *path, const char *passphrase, bool debug, int64_t slow_ms,
+		      struct store **ret, struct err *err);
 void store_close(struct store *st);
 int store_schema_version(struct store *st);
 #define STORE_SCHEMA_VERSION_LATEST 6   /* bump with every migration added */
@@ -41,8 +45,8 @@ void store_rollback(struct store *st);
 
 /* List queries (API additions: paging, sorting, filtering). limit 0 = all. sort is a JSON field
  * name of the model ("Identifier", "DisplayName", ...); desc reverses; filter matches a
- * substring of identifier or display name (case-insensitive). Sortable peer fields (names
- * compared case-insensitively): CreatedAt (the default, = insertion order), Identifier,
+ * substring of identifier, display name or owner (user id), case-insensitive. Sortable peer
+ * fields (names compared case-insensitively): CreatedAt (the default, = insertion order), Identifier,
  * DisplayName, UserIdentifier, InterfaceIdentifier, Disabled, ExpiresAt, Mode, PublicKey,
  * Addresses (numeric order of the first address), UpdatedAt. Anything else: -EINVAL with
  * err->field "sort". A filter longer than 256 characters: -EINVAL, field "filter". */

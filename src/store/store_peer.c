@@ -61,7 +61,8 @@ static const char sql_count[] = "SELECT count(*) FROM peers WHERE iface_id = ?1"
 /* lower() on both sides: LIKE is case-insensitive in SQLite only */
 #define PEER_FILTER \
 	"(lower(identifier) LIKE lower(?2) ESCAPE '\\' OR " \
-	"lower(display_name) LIKE lower(?2) ESCAPE '\\')"
+	"lower(display_name) LIKE lower(?2) ESCAPE '\\' OR " \
+	"lower(user_id) LIKE lower(?2) ESCAPE '\\')"
 static const char sql_count_filter[] =
 	"SELECT count(*) FROM peers WHERE iface_id = ?1 AND " PEER_FILTER;
 static const char sql_in_use[] =

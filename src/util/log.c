@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Logging to stderr, text or JSON lines, serialised so concurrent threads do not interleave.
+ * Logging to stderr, text (plain, or with coloured levels for advanced.log_pretty) or JSON lines
+ * (advanced.log_json wins), serialised so concurrent threads do not interleave.
  * One event is one line whatever the message holds: control characters (CR, LF, ESC, ...),
  * DEL and the C1 controls of UTF-8 are written as escapes, so a value taken from a request or a
  * device can neither start a forged line nor drive the terminal (docs/http-hardening.md).
@@ -16,12 +17,13 @@
 #include <time.h>
 
 static enum log_level cur_level = LOG_LVL_INFO;
-static int json_mode;
+static int json_mode, pretty_mode;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static const char *const names[] = { "error", "warn", "info", "debug" };
 
 void log_set_level(enum log_level lvl) { cur_level = lvl; }
 void log_set_json(int on) { json_mode = on; }
+void log_set_pretty(int on) { pretty_mode = on; }
 int log_enabled(enum log_level lvl) { return lvl <= cur_level; }
 
 enum log_level log_level_parse(const char *s)
@@ -132,6 +134,11 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 			now.tv_nsec / 1000000, names[lvl]);
 		json_escape(stderr, line);
 		fputs("\"}\n", stderr);
+	} else if (pretty_mode) {
+		/* advanced.log_pretty: the level in colour (red, yellow, green, blue) */
+		static const char *const colour[] = { "31", "33", "32", "34" };
+		fprintf(stderr, "%s.%03ldZ \033[%sm%-5s\033[0m %s\n", ts, now.tv_nsec / 1000000,
+			colour[lvl], names[lvl], escape(line, false, safe, sizeof(safe)));
 	} else {
 		fprintf(stderr, "%s.%03ldZ %-5s %s\n", ts, now.tv_nsec / 1000000, names[lvl],
 			escape(line, false, safe, sizeof(safe)));

@@ -15,6 +15,8 @@ void log_set_level(enum log_level lvl);
  * case-insensitive; anything else is info. */
 enum log_level log_level_parse(const char *s);
 void log_set_json(int on);
+/* Coloured level names (advanced.log_pretty); JSON mode wins. */
+void log_set_pretty(int on);
 int log_enabled(enum log_level lvl);
 void log_msg(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -42,6 +42,10 @@ struct web;
 int web_new(const char *root, const char *base_path, struct web **ret, struct err *err);
 struct web *web_free(struct web *w);
 
+/* web.frontend_filepath: creates dir when missing and, when it holds no file, copies the
+ * embedded UI into it (web_export.c). *ret_copied tells whether it did. */
+int web_export_if_empty(const char *dir, bool *ret_copied, struct err *err);
+
 /* MIME type by file extension (case-insensitive), "application/octet-stream" when unknown. */
 const char *web_mime(const char *path);
 /* Percent-decodes a raw URL path ("/a/b%20c") into a relative path without leading '/'

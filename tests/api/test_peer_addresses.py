@@ -137,7 +137,34 @@ def test_addresses(st):
     T.ok(r.status == 200 and (r.json() or {}).get("Addresses") == b["Addresses"]
          and (r.json() or {}).get("UserIdentifier") == "alice",
          "the refused updates changed nothing", r)
-    for p in (a, b, c):
+
+    # A peer that names a user who is gone stays editable: only a changed UserIdentifier must
+    # name a user. Such peers exist: a user's peers that were already disabled keep the
+    # reference when the user is deleted (as in wg-portal, users/user_manager.go
+    # handleUserDeletedEvent skips disabled peers), and taken-over wg-portal databases hold any
+    # text there.
+    r = API.api("POST", "/user/new", {"Identifier": "bob", "Password": "B0b-Passw0rd-long!"})
+    T.eq(r.status, 200, "setup: user bob")
+    d = prepared(UserIdentifier="bob", Disabled=True, DisabledReason="on hold")
+    r = API.api("POST", "/peer/new", d)
+    T.eq(r.status, 200, "peer D owned by bob, disabled: 200")
+    T.eq(API.api("DELETE", "/user/by-id/bob").status, 204, "delete bob")
+    r = API.api("GET", "/peer/by-id/" + q(d["Identifier"]))
+    d = r.json() or {}
+    T.ok(r.status == 200 and d.get("UserIdentifier") == "bob" and d.get("Disabled"),
+         "peer D kept, disabled, still naming bob", r)
+    r = API.api("PUT", "/peer/by-id/" + q(d.get("Identifier", "")),
+                dict(d, Disabled=False, DisabledReason="", DisplayName="orphan"))
+    T.ok(r.status == 200 and not (r.json() or {}).get("Disabled"),
+         "an admin re-enables and renames the orphaned peer D: 200", r)
+    r = API.api("PUT", "/peer/by-id/" + q(d.get("Identifier", "")),
+                dict(d, UserIdentifier="ghost"))
+    refused(r, 400, "UserIdentifier", "ghost", "moving D to another unknown user: 400")
+    r = API.api("PUT", "/peer/by-id/" + q(d.get("Identifier", "")),
+                dict(d, UserIdentifier="alice"))
+    T.ok(r.status == 200 and (r.json() or {}).get("UserIdentifier") == "alice",
+         "moving D to an existing user: 200", r)
+    for p in (a, b, c, d):
         API.api("DELETE", "/peer/by-id/" + q(p.get("Identifier", "")))
 
 

@@ -563,11 +563,18 @@ def test_audit(st):
     T.ok(any(e["Message"].startswith("login failed") for e in entries),
          "audit: failed logins are recorded")
     T.ok(all(ADMIN_PW not in e["Message"] for e in entries), "audit: no passwords")
-    T.ok(any(e["Origin"] == "interface" and e["Message"] == f"interface {st['iface']} created"
-             for e in entries), "audit: the interface save is recorded", entries[:8])
+    # issue 13: the acting user, and display names (key prefixes only to tell twins apart)
+    T.ok(any(e["Origin"] == "interface" and e["User"] == ADMIN
+             and e["Message"].startswith(f"interface {st['iface']}")
+             and e["Message"].endswith(" created") for e in entries),
+         "audit: the interface save is recorded with the acting user", entries[:8])
     some_peer = next(iter(st["peers"]))
-    T.ok(any(e["Origin"] == "peer" and e["Message"] == f"peer {some_peer} created on {st['iface']}"
-             for e in entries), "audit: peer saves are recorded", entries[:8])
+    T.ok(any(e["Origin"] == "peer" and e["User"] == ADMIN
+             and e["Message"].startswith(f"peer 'peer of {st['peers'][some_peer]} ")
+             and f"({some_peer[:8]}…) created on {st['iface']}" in e["Message"]
+             and some_peer not in e["Message"] for e in entries),
+         "audit: peer saves are recorded with the acting user and the display name",
+         entries[:8])
     r = s.req("GET", "/audit/all?filter=failed")
     T.ok(r.status == 200 and r.json() and all("failed" in e["Message"] for e in r.json()),
          "audit filter", r)

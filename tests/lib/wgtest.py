@@ -151,6 +151,17 @@ class Client:
         return self.call(method, "/api/v1" + path, body, **kw)
 
 
+def config_file(tmp, admin, password, token, rest):
+    """Writes tmp/config.yaml (0600): a core section with the bootstrap admin, then rest (more
+    core keys first, indented, then the other sections). Returns the path."""
+    path = os.path.join(tmp, "config.yaml")
+    with open(path, "w") as f:
+        f.write(f'core:\n  admin_user: {admin}\n  admin_password: "{password}"\n'
+                f'  admin_api_token: "{token}"\n' + rest)
+    os.chmod(path, 0o600)
+    return path
+
+
 def wait_port(port, host="127.0.0.1", timeout=20, proc=None):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

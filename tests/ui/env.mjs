@@ -70,7 +70,9 @@ export function writeConfig(dir, { importExisting }) {
   admin_api_token: "${ADMIN_TOKEN}"
   import_existing: ${importExisting ? 'true' : 'false'}
   restore_state: true
+  self_provisioning_allowed: true
 advanced:
+  expiry_check_interval: 2s
   start_cidr_v4: 10.94.0.0/24
   use_ip_v6: false
   start_listen_port: 51641

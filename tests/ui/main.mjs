@@ -1,53 +1,17 @@
 // SPDX-License-Identifier: MIT
-// Browser tests of the web UI (issue 6): headless /usr/bin/chromium through playwright-core
+// Browser tests of the web UI (issue 6; issue 13's steps are in flows.mjs): headless /usr/bin/chromium through playwright-core
 // against a real wgportal whose backends are the local host (wireguard-go in this network
 // namespace), the RouterOS simulator and the pfSense simulator (both HTTPS). Started by run.sh
 // inside the namespace. Every wait is bounded; timings are TAP comments, never asserts.
 import { readFileSync, readdirSync } from 'node:fs'
-import { createPrivateKey, createPublicKey } from 'node:crypto'
 import { execFileSync } from 'node:child_process'
-import { Tap, BASE, ADMIN, ADMIN_PW, api, enc, simCall, MT_PORT, PF_PORT, stopAll, sleep, launchBrowser } from './lib.mjs'
+import { BASE, ADMIN, ADMIN_PW, api, enc, simCall, MT_PORT, PF_PORT, stopAll, sleep, launchBrowser } from './lib.mjs'
 import { setup, teardown, MT_ID, MT_NAME, PF_ID, PF_NAME, BIG_IF, LOCAL_IF, MAILDIR } from './env.mjs'
+import { T, BOB, BOB_PW, W, W_DEVICE, row, login, logout, answerDialogs, pubOf, openNewIface, saveIface,
+  newPeerApi, showIface } from './steps.mjs'
+import * as flows from './flows.mjs'
 
-const T = new Tap()
-const BOB = 'bob'
-const BOB_PW = 'B0b-UI-Passw0rd-2026'
 const PEERS = Number(process.env.UI_PERF_PEERS || 10000)
-const W = 30000 // bound of every UI wait (ms)
-const W_DEVICE = 90000 // bound of a save that changes a device (a loaded machine, the ASan build)
-
-const row = (page, name) => page.locator('[data-test=peer-table] tr[data-peer]', { hasText: name })
-
-async function login(page, user, pw) {
-  await page.goto(BASE + '/#/login')
-  await page.fill('#login-user', user, { timeout: W })
-  await page.fill('#login-pass', pw)
-  await page.click('[data-test=login-submit]')
-  await page.waitForSelector('header.top', { timeout: W })
-}
-
-async function logout(page) {
-  await page.click('[data-test=logout]', { timeout: W })
-  await page.waitForSelector('#login-user', { timeout: W })
-}
-
-// The public key X25519 derives from a raw base64 private key (node's own implementation, so the
-// browser's WebCrypto result is checked against an independent one).
-function pubOf(privB64) {
-  const der = Buffer.concat([Buffer.from('302e020100300506032b656e04220420', 'hex'), Buffer.from(privB64, 'base64')])
-  return createPublicKey(createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }))
-    .export({ format: 'der', type: 'spki' }).subarray(-32).toString('base64')
-}
-
-async function openNewIface(page) {
-  await page.click('[data-test=new-iface]', { timeout: W })
-  await page.waitForSelector('#iface-form [data-test=backend-picker]', { timeout: W })
-}
-
-async function saveIface(page, id) {
-  await page.click('[data-test=save-iface]')
-  await page.waitForSelector(`.iface-item[data-iface="${id}"]`, { timeout: W_DEVICE })
-}
 
 async function testInterfaces(page) {
   await page.waitForSelector('.page.ifaces', { timeout: W })
@@ -76,6 +40,7 @@ async function testInterfaces(page) {
   await page.fill('#if-id', mtIf)
   await page.fill('#if-port', '51651')
   await page.fill('#if-addr', '10.94.1.1/24')
+  await page.fill('#if-pd-ep', 'vpn.mt.example:51651')
   await saveIface(page, mtIf)
   await T.step('create an interface on MikroTik through the picker: it exists on the router', async () => {
     const r = await simCall(MT_PORT, 'GET', '/__sim/state')
@@ -94,6 +59,7 @@ async function testInterfaces(page) {
   await page.fill('#if-id', 'wgpwbad')
   await page.fill('#if-port', '51652')
   await page.fill('#if-addr', '10.94.2.1/24')
+  await page.fill('#if-pd-ep', 'vpn.pf.example:51652')
   await page.click('[data-test=save-iface]')
   await T.step('an API error is shown next to the field it names (pfSense tunnel name)', async () => {
     const err = page.locator('[data-field-error="if-id"]')
@@ -114,6 +80,7 @@ async function testInterfaces(page) {
   await page.fill('#if-id', LOCAL_IF)
   await page.fill('#if-port', '51653')
   await page.fill('#if-addr', '10.94.3.1/24')
+  await page.fill('#if-pd-ep', 'vpn.local.example:51653')
   await saveIface(page, LOCAL_IF)
   await T.step('create a local interface through the picker: the device is up in the namespace', async () => {
     const out = execFileSync('wg', ['show', LOCAL_IF, 'listen-port'], { timeout: 10000 }).toString().trim()
@@ -260,18 +227,6 @@ async function testMail(page) {
   await showIface(page, LOCAL_IF)
 }
 
-async function newPeerApi(iface, name, user = '') {
-  const prep = (await api('GET', 'peer/prepare/' + enc(iface))).json || {}
-  const r = await api('POST', 'peer/new', { ...prep, DisplayName: name, UserIdentifier: user })
-  if (r.status !== 200) throw new Error(`peer ${name} on ${iface}: HTTP ${r.status} ${r.body}`)
-  return r.json
-}
-
-async function showIface(page, id) {
-  await page.click(`.iface-item[data-iface="${id}"]`)
-  await page.locator('[data-test=iface-card] h2', { hasText: id }).waitFor({ timeout: W })
-}
-
 async function testBulk(page) {
   const ids = []
   for (const n of ['bulk-1', 'bulk-2', 'bulk-3']) ids.push((await newPeerApi(LOCAL_IF, n)).Identifier)
@@ -328,6 +283,7 @@ async function testLiveStats(page) {
 async function testTokens(page) {
   await login(page, ADMIN, ADMIN_PW)
   await page.click('nav a[href="#/profile"]')
+  await flows.testTokenConfirm(page)
   await T.step('profile: API token created and shown once, it works for Basic auth', async () => {
     await page.click('[data-test=create-token]')
     const tok = await page.inputValue('[data-test=api-token]', { timeout: W })
@@ -596,22 +552,35 @@ async function main() {
       }).observe(document, { subtree: true, childList: true })
     })
     const page = browser.pages()[0] || await browser.newPage()
-    page.on('dialog', (d) => d.accept())
+    answerDialogs(page)
     page.setDefaultTimeout(W)
-    await T.step('login as admin', async () => { await login(page, ADMIN, ADMIN_PW); return true })
+    await flows.testLanding(page) // the admin's login, through the portal's root URL
     await testInterfaces(page)
     await testPeers(page)
+    await flows.testOwnKeysPasted(page)
     await testMail(page)
     await testEdits(page)
+    await flows.testEndpointWarning(page)
     await testNoX25519(page)
     await testBulk(page)
     await testLiveStats(page)
+    await flows.testTicking(page)
     await testCsrf(page)
     await testLookAndFeel(page)
+    await flows.testWideAndIcons(page)
     await testUsers(page)
+    await flows.testSearchUser(page)
+    await flows.testUserBulk(page)
     await testAudit(page)
+    await flows.testAuditUser(page)
     await testBig(page)
     await testNonAdmin(page)
+    await flows.testSelfService(page)
+    await flows.testPassword(page)
+    await flows.testIfaceActions(page)
+    await flows.testExpiry(page)
+    await flows.testBackendBanner(page)
+    await logout(page)
     await testTokens(page) // last: it replaces the admin token the API helper uses
   } catch (e) {
     T.ok(false, 'browser run aborted', (e && e.stack) || String(e))

@@ -137,8 +137,14 @@ static void test_config__duration_yaml(void **state)
 	assert_int_equal(cfg.webhook.timeout_ms, 90000);
 	assert_int_equal(cfg.database.slow_query_threshold_ms, 100);
 	cfg_release(&cfg);
-	/* A bare YAML number is refused even where "0" as a string is fine (yaml.v3 behaviour). */
-	expect_error("advanced:\n  expiry_check_interval: 0\n",
+	/* A bare 0 is taken as "0" with a warning (wg-portal refuses it); any other bare number is
+	 * refused (yaml.v3 behaviour). */
+	assert_int_equal(load(&cfg, "database:\n  slow_query_threshold: 0\n", &err), 0);
+	assert_int_equal(cfg.database.slow_query_threshold_ms, 0);
+	assert_int_equal(cfg.warnings.n, 1);
+	assert_non_null(strstr(cfg.warnings.v[0], "'database.slow_query_threshold': a bare 0"));
+	cfg_release(&cfg);
+	expect_error("advanced:\n  expiry_check_interval: 60\n",
 		     "test.yaml: line 2, column 26: 'advanced.expiry_check_interval' must be a "
 		     "duration string", "advanced.expiry_check_interval");
 	expect_error("webhook:\n  timeout: 60\n", "line 2, column 12:", "webhook.timeout");
@@ -410,7 +416,6 @@ static void test_config__env_defaults(void **state)
 	setenv("WG_PORTAL_STATISTICS_DATA_COLLECTION_INTERVAL", "30s", 1);
 	setenv("WG_PORTAL_WEB_EXTERNAL_URL", "https://vpn.example.com/", 1);
 	setenv("WG_PORTAL_AUTH_WEBAUTHN_ENABLED", "false", 1);
-	setenv("WG_PORTAL_ADVANCED_CONFIG_STORAGE_PATH", "/tmp/cfgs", 1);
 	setenv("WG_PORTAL_DATABASE_DSN", "/var/lib/x.db", 1);
 	assert_int_equal(load(&cfg, "", &err), 0);
 	assert_int_equal(cfg.advanced.start_listen_port, 51900);
@@ -426,7 +431,7 @@ static void test_config__env_defaults(void **state)
 	assert_string_equal(cfg.database.dsn, "/var/lib/x.db");
 	assert_int_equal(cfg.warnings.n, 0);
 	/* Env-set keys this build does not implement are reported like file keys. */
-	assert_true(strv_contains(&cfg.unsupported, "advanced.config_storage_path"));
+	assert_true(strv_contains(&cfg.unsupported, "backend.local_resolvconf_prefix"));
 	assert_false(strv_contains(&cfg.unsupported, "auth.webauthn.enabled"));
 	assert_false(strv_contains(&cfg.unsupported, "advanced.start_listen_port"));
 	cfg_release(&cfg);
@@ -766,11 +771,14 @@ static void test_config__backends_pfsense_example(void **state)
 static void test_config__full_tree(void **state)
 {
 	static const char *const unsupported[] = {
-		"advanced.config_storage_path",
-		"advanced.expiry_check_interval", "web.session_secret",
-		"web.csrf_secret", "web.frontend_filepath", "database.slow_query_threshold",
+		"backend.local_resolvconf_prefix",
 	};
+	/* acted on (issue 13), or accepted on purpose because wg-portal ignores them too */
 	static const char *const implemented[] = {
+		"advanced.config_storage_path", "advanced.expiry_check_interval",
+		"web.frontend_filepath", "database.slow_query_threshold", "database.debug",
+		"advanced.log_pretty", "web.session_secret", "web.csrf_secret",
+		"core.create_default_peer_on_login", "core.create_default_peer_on_user_creation",
 		"core.admin_user", "core.admin_password", "advanced.log_level",
 		"auth.min_password_length", "auth.oidc", "auth.oauth", "auth.ldap",
 		"auth.webauthn.enabled", "auth.hide_login_form",

@@ -59,7 +59,12 @@ int main(void)
 		return 1;
 	}
 	contract_env.be = backend_find("local");
-	contract_env.ifname = "wgct0";
+	/* wireguard-go's UAPI sockets (/var/run/wireguard) are shared by every namespace: the
+	 * plain and the sanitizer build of this runner may run at once (run-all.sh), so the name
+	 * carries the pid (RULES: distinct test interface names) */
+	static char ifname[16];
+	snprintf(ifname, sizeof(ifname), "wgct%d", (int)(getpid() % 100000));
+	contract_env.ifname = ifname;
 	r = cmocka_run_group_tests_name("contract_local", tests, NULL, NULL);
 	backends_shutdown();
 	return r;

@@ -77,7 +77,8 @@ static void test_json_model_out__iface_prepare_shape(void **state)
 		"\"PeerDefPersistentKeepalive\":16,\"PeerDefFirewallMark\":0,\"PeerDefRoutingTable\":\"\","
 		"\"PeerDefPreUp\":\"\","
 		"\"PeerDefPostUp\":\"\",\"PeerDefPreDown\":\"\",\"PeerDefPostDown\":\"\","
-		"\"EnabledPeers\":0,\"TotalPeers\":0,\"Filename\":\"wg0.conf\",\"Backend\":\"local\"}");
+		"\"EnabledPeers\":0,\"TotalPeers\":0,\"Filename\":\"wg0.conf\",\"Backend\":\"local\","
+		"\"CreateDefaultPeer\":false}");
 	iface_free(ifc);
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "model/ifaceconf.h"
 #include "model/peer.h"
 #include "model/peerconf.h"
 #include "util/err.h"
@@ -125,8 +126,9 @@ static void test_peerconf_render__line_rules(void **state)
 	assert_null(strstr(got, "PersistentKeepalive"));
 	free(got);
 
-	/* optional misc and hook lines, in table order; DNS without search; empty keys keep
-	 * "Key = " */
+	/* optional misc and hook lines, in table order; DNS without search; no "Key = " line with
+	 * an empty value (wg-quick refuses them, issue 13): an unknown private key becomes a
+	 * comment that says what to fill in, an empty Endpoint is left out */
 	str_set(&p->mode, "client");
 	strv_release(&p->dns_search.value);
 	str_set(&p->routing_table.value, "off");
@@ -141,15 +143,32 @@ static void test_peerconf_render__line_rules(void **state)
 	got = render_ok(p);
 	assert_non_null(strstr(got, "# -WGP- Created: 2026-05-05 10:01:01 +0000 UTC\n"
 				    "# -WGP- Updated: 2026-05-04 10:00:00 +0000 UTC\n"));
-	assert_non_null(strstr(got, "# Core settings\nPrivateKey = \nAddress = "));
+	assert_non_null(strstr(got, "# Core settings\n" PEERCONF_NO_PRIVATE_KEY "\nAddress = "));
+	assert_null(strstr(got, "\nPrivateKey ="));
 	assert_non_null(strstr(got, "# Misc. settings (optional)\n"
 				    "DNS = 10.11.12.1,fdfd:d3ad:c0de:1234::1\n"
 				    "MTU = 1420\nTable = off\nFwMark = 51820\n"
 				    "# Interface hooks (optional)\n"
 				    "PreUp = echo up\nPostDown = echo down %i\n\n[Peer]\n"));
-	assert_non_null(strstr(got, "Endpoint = \nPersistentKeepalive = 25\n"));
+	assert_non_null(strstr(got, "[Peer]\nPublicKey = oKZ1Rijdn6Pk2iLFiOuxYQTStX2ddlU9m702VPiXem4="
+				    "\nPersistentKeepalive = 25\n"));
+	assert_null(strstr(got, "Endpoint"));
 	assert_null(strstr(got, "AllowedIPs"));
 	assert_null(strstr(got, "PresharedKey"));
+	free(got);
+
+	/* no address, no server key: no "Address = " line, the key is a comment to fill in */
+	strv_release(&p->addresses);
+	str_set(&p->endpoint_public_key.value, NULL);
+	got = render_ok(p);
+	assert_null(strstr(got, "Address"));
+	assert_non_null(strstr(got, "[Peer]\n# PublicKey = <the public key of the server "
+				    "interface>\n"));
+	for (const char *l = got; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		const char *eq = strstr(l, " = ");
+		if (eq && eq < strchr(l, '\n') && eq[3] == '\n' && l[0] != '#')
+			fail_msg("line with an empty value: %.40s", l);
+	}
 	free(got);
 	peer_free(p);
 }
@@ -292,6 +311,74 @@ static void test_peerconf_qr__too_large(void **state)
 	free(big);
 }
 
+/* The interface's own file (spec 4.7): layout, AllowedIPs per mode, disabled peers left out,
+ * no peer private key, no line with an empty value, CR/LF refused. */
+static void test_ifaceconf_render__modes(void **state)
+{
+	struct iface *ifc = iface_new();
+	struct peer *peers[2] = { example1(), example2() };
+	struct err e = { 0 };
+	char *got = NULL;
+
+	(void)state;
+	str_set(&ifc->identifier, "wg0");
+	str_set(&ifc->display_name, "Office VPN");
+	str_set(&ifc->mode, "server");
+	strcpy(ifc->private_key, "cCZyN+qKYfDo2GhV3ik7Z7C8Brq7L9PcnUo4y1MSHl4=");
+	strcpy(ifc->public_key, IFACE_PUB);
+	strv_push(&ifc->addresses, "10.11.12.1/24");
+	strv_push(&ifc->dns, "10.11.12.1");
+	ifc->listen_port = 51820;
+	ifc->mtu = 1420;
+	ifc->save_config = true;
+	ifc->created_at = ifc->updated_at = T_20260504;
+	strv_push(&peers[0]->extra_allowed_ips, "192.168.7.0/24");
+	peers[1]->disabled = true;
+	assert_int_equal(ifaceconf_render(ifc, peers, 2, &got, &e), 0);
+	assert_non_null(strstr(got, "[Interface]\n# -WGP- Interface: wg0\n"));
+	assert_non_null(strstr(got, "# -WGP- Display name: Office VPN\n# -WGP- Interface mode: server\n"
+				    "# -WGP- PublicKey = " IFACE_PUB "\n\n# Core settings\nPrivateKey = "
+				    "cCZyN+qKYfDo2GhV3ik7Z7C8Brq7L9PcnUo4y1MSHl4=\nAddress = 10.11.12.1/24\n"
+				    "\n# Misc. settings (optional)\nListenPort = 51820\nMTU = 1420\n"
+				    "SaveConfig = true\n\n# Interface hooks (optional)\n\n#\n# Peers\n#\n"
+				    "\n[Peer]\n# friendly_name = Alice Laptop\n"));
+	assert_non_null(strstr(got, "PublicKey = pXCEvTAloLfxooIg1KEFAipvK2VVM/AnapXRY5wb1xE=\n"
+				    "PresharedKey = HRLo7Zla0w5ucNrzl91QqK7S/zj5PNvEdLWdmlclU9o=\n"
+				    "AllowedIPs = 10.11.12.2/32,fdfd:d3ad:c0de:1234::2/128,"
+				    "192.168.7.0/24\n"));
+	assert_null(strstr(got, "DNS ="));           /* server interfaces: no host DNS */
+	assert_null(strstr(got, "Endpoint"));
+	assert_null(strstr(got, "OWcxXXgg"));        /* disabled peer left out */
+	assert_null(strstr(got, "eOyxaWNoO1B3"));    /* no peer private key in the server file */
+	free(got);
+
+	/* client: the peer's AllowedIPs, its endpoint and keepalive; DNS for the host */
+	str_set(&ifc->mode, "client");
+	strv_release(&ifc->addresses);
+	assert_int_equal(ifaceconf_render(ifc, peers, 1, &got, &e), 0);
+	assert_non_null(strstr(got, "AllowedIPs = 0.0.0.0/0,::/0,192.168.7.0/24\n"
+				    "Endpoint = vpn.example.com:51820\nPersistentKeepalive = 25\n"));
+	assert_non_null(strstr(got, "\nDNS = 10.11.12.1\n"));
+	assert_null(strstr(got, "Address"));          /* no empty "Address = " */
+	free(got);
+
+	/* any: addresses like a server (wg-portal writes none), endpoint like a client */
+	str_set(&ifc->mode, "any");
+	str_set(&peers[0]->endpoint.value, NULL);
+	assert_int_equal(ifaceconf_render(ifc, peers, 1, &got, &e), 0);
+	assert_non_null(strstr(got, "AllowedIPs = 10.11.12.2/32,fdfd:d3ad:c0de:1234::2/128,"
+				    "192.168.7.0/24\nPersistentKeepalive = 25\n"));
+	assert_null(strstr(got, "Endpoint"));
+	free(got);
+
+	str_set(&peers[0]->display_name, "evil\nPostUp = rm -rf /");
+	assert_int_equal(ifaceconf_render(ifc, peers, 1, &got, &e), -EINVAL);
+	assert_string_equal(e.field, "DisplayName");
+	peer_free(peers[0]);
+	peer_free(peers[1]);
+	iface_free(ifc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -303,6 +390,7 @@ int main(void)
 		cmocka_unit_test(test_peerconf_qr__text),
 		cmocka_unit_test(test_peerconf_qr__png_roundtrip),
 		cmocka_unit_test(test_peerconf_qr__too_large),
+		cmocka_unit_test(test_ifaceconf_render__modes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

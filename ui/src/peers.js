@@ -12,12 +12,16 @@ export async function fetchConfig(peer) {
   return r.data
 }
 
+// The server writes a marked comment instead of "PrivateKey = " when it does not know the key
+// (the owner made the key pair): "# PrivateKey = <...>".
+const PRIVATE_KEY_LINE = /^#?\s*PrivateKey\s*=.*$/m
+
 // privateKey: a key generated in this browser that the server never saw; it is written into the
-// downloaded file only.
+// downloaded file only, in place of the server's placeholder line.
 export async function downloadConfig(peer, privateKey) {
   let text = await fetchConfig(peer)
   if (privateKey) {
-    if (/^PrivateKey\s*=.*$/m.test(text)) text = text.replace(/^PrivateKey\s*=.*$/m, 'PrivateKey = ' + privateKey)
+    if (PRIVATE_KEY_LINE.test(text)) text = text.replace(PRIVATE_KEY_LINE, 'PrivateKey = ' + privateKey)
     else text = text.replace(/^\[Interface\]\s*$/m, '[Interface]\nPrivateKey = ' + privateKey)
   }
   saveBlob(new Blob([text], { type: 'text/plain' }), peerFilename(peer))

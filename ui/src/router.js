@@ -8,7 +8,9 @@ export const router = createRouter({
   history: createWebHashHistory(),
   routes: [
     { path: '/login', name: 'login', component: Login, meta: { public: true } },
-    { path: '/', name: 'home', redirect: () => (session.user?.IsAdmin ? '/interfaces' : '/peers') },
+    // Decided at navigation time: before login "/" must stay "/" (the guard sends it to the login
+    // page with no "next"), or an admin would land on "My peers" after logging in.
+    { path: '/', name: 'home', redirect: () => (!session.user ? '/login' : session.user.IsAdmin ? '/interfaces' : '/peers') },
     { path: '/interfaces/:id?', name: 'interfaces', component: () => import('./views/Interfaces.vue'), meta: { admin: true } },
     { path: '/peers', name: 'peers', component: () => import('./views/MyPeers.vue') },
     { path: '/users', name: 'users', component: () => import('./views/Users.vue'), meta: { admin: true } },

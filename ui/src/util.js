@@ -10,12 +10,18 @@ export function fmtBytes(n) {
   return (i ? v.toFixed(v < 10 ? 1 : 0) : v) + ' ' + u[i]
 }
 
-// "3 min ago" style, language-aware through Intl.
+// One clock for every "… ago" on screen: it ticks each second while anything reads it, so a
+// relative time keeps counting between statistics updates instead of freezing.
+export const clock = ref(Date.now())
+setInterval(() => { clock.value = Date.now() }, 1000)
+
+// "3 min ago" style, language-aware through Intl. Reads the shared clock, so a component that
+// shows it re-renders every second (only the text, not its row).
 export function fmtAgo(iso, lang) {
   if (!iso) return '–'
   const t = Date.parse(iso)
   if (!Number.isFinite(t) || t <= 0) return '–'
-  const s = Math.round((t - Date.now()) / 1000)
+  const s = Math.round((t - clock.value) / 1000)
   const rtf = new Intl.RelativeTimeFormat(lang, { numeric: 'auto', style: 'short' })
   const a = Math.abs(s)
   if (a < 60) return rtf.format(s, 'second')
@@ -34,7 +40,12 @@ export function fmtTime(iso, lang) {
 // (WireGuard re-keys every 2 minutes while traffic flows).
 export function isConnected(st) {
   if (!st || !st.LastHandshake) return false
-  return Date.now() - Date.parse(st.LastHandshake) < 180000
+  return clock.value - Date.parse(st.LastHandshake) < 180000
+}
+
+// ExpiresAt is a day; the peer expires at 00:00 UTC of it (spec 3.7, as the server's sweep).
+export function isExpired(peer) {
+  return !!peer?.ExpiresAt && Date.parse(peer.ExpiresAt + 'T00:00:00Z') <= clock.value
 }
 
 // Loading indicator that only appears when a call takes longer than `delay` ms, so fast calls
