@@ -46,13 +46,7 @@ def config(tmp, port, idp_port, ldap):
       admin_group: {i['admin_group']}
       registration_enabled: true
 """
-    path = os.path.join(tmp, "config.yaml")
-    with open(path, "w") as f:
-        f.write(f"""core:
-  admin_user: {ADMIN}
-  admin_password: "{ADMIN_PW}"
-  admin_api_token: "{ADMIN_TOKEN}"
-database:
+    return wgtest.config_file(tmp, ADMIN, ADMIN_PW, ADMIN_TOKEN, f"""database:
   dsn: {tmp}/db/wgportal.sqlite
 web:
   listening_address: 127.0.0.1:{port}
@@ -89,7 +83,6 @@ auth:
       tls_key_path: {i['client_key']}
       login_filter: "(&(mail={{{{login_identifier}}}})(uid=bob))"
 {common}""")
-    return path
 
 
 def timed(n, fn):

@@ -37,13 +37,7 @@ USER_PW = "Us3r-Factors-Passw0rd-long!"
 
 
 def write_config(tmp, port):
-    path = os.path.join(tmp, "config.yaml")
-    with open(path, "w") as f:
-        f.write(f"""core:
-  admin_user: {ADMIN}
-  admin_password: "{ADMIN_PW}"
-  admin_api_token: "{ADMIN_TOKEN}"
-advanced:
+    return wgtest.config_file(tmp, ADMIN, ADMIN_PW, ADMIN_TOKEN, f"""advanced:
   api_admin_only: false
 database:
   dsn: {tmp}/db/wgportal.sqlite
@@ -58,7 +52,6 @@ auth:
   totp:
     required_for_admins: true
 """)
-    return path
 
 
 def main(ns):

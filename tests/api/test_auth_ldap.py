@@ -89,13 +89,7 @@ def write_config(tmp, slapd, port, broken_tls=False):
       url: {i['ldaps_url']}
       login_filter: "(&(mail={{{{login_identifier}}}})(uid=okstar))"
 {tls}{base}"""
-    path = os.path.join(tmp, "config.yaml")
-    with open(path, "w") as f:
-        f.write(f"""core:
-  admin_user: {ADMIN}
-  admin_password: "{ADMIN_PW}"
-  admin_api_token: "{ADMIN_TOKEN}"
-  self_provisioning_allowed: true
+    return wgtest.config_file(tmp, ADMIN, ADMIN_PW, ADMIN_TOKEN, f"""  self_provisioning_allowed: true
   re_enable_peer_after_user_enable: true
 advanced:
   start_cidr_v4: 10.214.0.0/24
@@ -113,7 +107,6 @@ webhook:
 auth:
   ldap:
 {providers}""")
-    return path
 
 
 class Session:

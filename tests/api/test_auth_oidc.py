@@ -42,13 +42,7 @@ IDP_HOST = "127.0.0.2"
 
 def write_config(tmp, port, idp_port):
     base = f"http://127.0.0.1:{port}"
-    path = os.path.join(tmp, "config.yaml")
-    with open(path, "w") as f:
-        f.write(f"""core:
-  admin_user: {ADMIN}
-  admin_password: "{ADMIN_PW}"
-  admin_api_token: "{ADMIN_TOKEN}"
-advanced:
+    return wgtest.config_file(tmp, ADMIN, ADMIN_PW, ADMIN_TOKEN, f"""advanced:
   start_cidr_v4: 10.215.0.0/24
   use_ip_v6: false
   api_admin_only: false
@@ -84,7 +78,6 @@ auth:
       field_map:
         user_identifier: email
 """)
-    return path
 
 
 class Idp:
