@@ -8,7 +8,7 @@
 #                   tests/fuzz/run.sh SECONDS runs each of them (docs/http-hardening.md)
 
 PKGS     := libulfius libmicrohttpd jansson liborcania libyder yaml-0.1 libsodium libqrencode \
-            libpng libmnl sqlite3 libcurl gnutls ldap lber
+            libpng libmnl sqlite3 libpq libmariadb libcurl nettle libcrypt gnutls ldap lber
 CC       ?= cc
 CSTD     := -std=gnu17
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -190,4 +190,4 @@ bench:
 clean:
 	rm -rf build
 
--include $(OBJS:.o=.d) $(BUILD)/src/main.d $(UNIT_BINS:%=%.d) $(FUZZ_OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(BUILD)/src/main.d $(UNIT_BINS:%=%.d) $(TESTLIB:.o=.d) $(FUZZ_OBJS:.o=.d)

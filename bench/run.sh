@@ -18,7 +18,10 @@
 #      namespace wgpfb<pid>.
 #   4c. bench/bench_monitor.py (a ping round over 1,000 local peers with 10 workers vs ping -c1,
 #      /metrics render time with 10,000 peers vs wg show dump).
-#   4d. bench/bench_auth.py (sign-in time per method: password, LDAP, LDAPS with client
+#   4d. bench/bench_db.py (issue 14: a 10,000-peer wg-portal database taken over into SQLite,
+#      PostgreSQL and MariaDB; 100-row page and peer create p50/p99 per engine as ratios
+#      against SQLite), in its own namespace wgpdb<pid> with its own database servers.
+#   4e. bench/bench_auth.py (sign-in time per method: password, LDAP, LDAPS with client
 #      certificate, OpenID Connect, OAuth2, passkey, password + TOTP, against real slapd and
 #      oidc-provider; ratios to the password sign-in), in its own namespace wgpba<pid>.
 #   5. One "== bench summary" block: one "name: value" line per figure.
@@ -234,6 +237,16 @@ if [ -f bench/bench_monitor.py ]; then
 	set -e
 fi
 
+db_rc=""
+if [ -f bench/bench_db.py ]; then
+	echo
+	echo "== database benchmark (bench/bench_db.py: wg-portal take-over, API per engine)"
+	set +e
+	BENCH_DB_SUMMARY=$TMP/summary-db.txt WGPORTAL_BIN=$BIN python3 -u bench/bench_db.py
+	db_rc=$?
+	set -e
+fi
+
 auth_rc=""
 if [ -f bench/bench_auth.py ]; then
 	echo
@@ -279,6 +292,12 @@ if [ -n "$mon_rc" ]; then
 else
 	echo "monitor_bench: not run (bench/bench_monitor.py missing)"
 fi
+if [ -n "$db_rc" ]; then
+	[ -s "$TMP/summary-db.txt" ] && cat "$TMP/summary-db.txt"
+	[ "$db_rc" -eq 0 ] || echo "db_bench: FAILED (exit $db_rc)"
+else
+	echo "db_bench: not run (bench/bench_db.py missing)"
+fi
 if [ -n "$auth_rc" ]; then
 	[ -s "$TMP/summary-auth.txt" ] && cat "$TMP/summary-auth.txt"
 	[ "$auth_rc" -eq 0 ] || echo "auth_bench: FAILED (exit $auth_rc)"
@@ -287,4 +306,4 @@ else
 fi
 echo "bench_wall_s: $(( $(date +%s) - T_START ))"
 [ "$api_rc" -eq 0 ] && [ "${local_rc:-0}" -eq 0 ] && [ "${ui_rc:-0}" -eq 0 ] && [ "${mt_rc:-0}" -eq 0 ] &&
-	[ "${mon_rc:-0}" -eq 0 ] && [ "${pf_rc:-0}" -eq 0 ] && [ "${auth_rc:-0}" -eq 0 ]
+	[ "${mon_rc:-0}" -eq 0 ] && [ "${pf_rc:-0}" -eq 0 ] && [ "${db_rc:-0}" -eq 0 ] && [ "${auth_rc:-0}" -eq 0 ]

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "api/api.h"
+#include "cli/migrate.h"
 #include "backends/backend.h"
 #include "config/config.h"
 #include "core/core.h"
@@ -33,9 +34,13 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: wgportal [--config PATH] [--web-root DIR]\n"
+		"       wgportal [--config PATH] --migrate-from TYPE DSN\n"
 		"WireGuard Portal in C: manages WireGuard interfaces, peers and users.\n\n"
 		"  -c, --config PATH  config file (default: $WG_PORTAL_CONFIG, else config/config.yaml)\n"
 		"      --web-root DIR serve the web UI from DIR instead of the embedded copy\n"
+		"      --migrate-from TYPE DSN\n"
+		"                     copy a wg-portal v2 database or a wgportal one (TYPE sqlite,\n"
+		"                     postgres or mysql) into the configured database, then exit\n"
 		"  -V, --version      print the version\n"
 		"  -h, --help         this help\n");
 }
@@ -77,6 +82,23 @@ static const char *frontend_root(const struct cfg *cfg)
 	return dir;
 }
 
+/* The configured database; errors name the DSN without its password. */
+static int open_store(const struct cfg *c, struct store **ret, struct err *err)
+{
+	struct store_config sc = cli_store_config(c);
+	int r;
+
+	sc.progress = cli_log_progress;
+	sc.notice = cli_log_notice;
+	r = store_open_config(&sc, ret, NULL, err);
+	if (r < 0) {
+		char *shown = cli_dsn_shown(c->database.type, c->database.dsn);
+		log_err("database (%s) '%s': %s", c->database.type, shown ? shown : "", err->msg);
+		free(shown);
+	}
+	return r;
+}
+
 /* stdout, once: the only place generated credentials ever appear (they are stored hashed) */
 static void print_admin_login(const char *user, const char *pw, const char *token)
 {
@@ -105,9 +127,10 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "web-root", required_argument, NULL, 'W' },
+		{ "migrate-from", required_argument, NULL, 'M' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *config_path = NULL, *web_root = NULL;
+	const char *config_path = NULL, *web_root = NULL, *migrate_type = NULL;
 	struct cfg cfg;
 	struct app app;
 	struct err err;
@@ -119,12 +142,18 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'c': config_path = optarg; break;
 		case 'W': web_root = optarg; break;
+		case 'M': migrate_type = optarg; break;
 		case 'V': printf("wgportal %s\n", WGPORTAL_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (optind < argc) {
+	if (migrate_type && optind + 1 != argc) {
+		fprintf(stderr, "wgportal: --migrate-from TYPE DSN: %s\n",
+			optind < argc ? "one DSN after the type" : "the DSN is missing");
+		return 2;
+	}
+	if (!migrate_type && optind < argc) {
 		fprintf(stderr, "wgportal: unexpected argument '%s'\n", argv[optind]);
 		usage(stderr);
 		return 2;
@@ -157,21 +186,19 @@ int main(int argc, char **argv)
 	log_set_level(log_level_parse(cfg.advanced.log_level));
 	log_set_json(cfg.advanced.log_json);
 	log_set_pretty(cfg.advanced.log_pretty);
+	if (migrate_type) {
+		rc = cli_migrate_from(&cfg, migrate_type, argv[optind]);
+		cfg_release(&cfg);
+		return rc;
+	}
 	log_info("wgportal %s starting (config: %s)", WGPORTAL_VERSION,
 		 cfg.path && *cfg.path ? cfg.path : "built-in defaults");
 	app.cfg = &cfg;
 	app.web_root = web_root ? web_root : frontend_root(&cfg);
 	pthread_mutex_init(&app.write_lock, NULL);
 
-	if (strcmp(cfg.database.type, "sqlite")) {
-		log_err("database.type '%s' is not supported by this build", cfg.database.type);
+	if (open_store(&cfg, &app.store, &err) < 0)
 		goto out_cfg;
-	}
-	if (store_open_logged(cfg.database.dsn, cfg.database.encryption_passphrase, cfg.database.debug,
-			      cfg.database.slow_query_threshold_ms, &app.store, &err) < 0) {
-		log_err("database '%s': %s", cfg.database.dsn, err.msg);
-		goto out_cfg;
-	}
 	if (backends_init(&cfg, &err) < 0) {
 		log_err("backends: %s", err.msg);
 		goto out_store;

@@ -192,12 +192,41 @@ static int parse_assertion(json_t *body, struct assertion *a)
 }
 
 /* The assertion checks; on success *ret is the user. The reason of a failure goes to err. */
+/* The first sign-in with a passkey taken over from wg-portal: its serialized credential
+ * becomes the record (and is stored as such, so counters work from now on). */
+static int wgportal_passkey(struct api_ctx *c, const char *serialized, struct store_passkey *k,
+			    struct err *err)
+{
+	struct wa_credential *cred = calloc(1, sizeof(*cred));
+	int r = cred ? webauthn_credential_from_wgportal(serialized, cred, err) :
+		       err_set(err, -ENOMEM, "out of memory");
+
+	if (r == 0) {
+		memcpy(k->cose_key, cred->cose_key, cred->cose_key_len);
+		k->cose_key_len = cred->cose_key_len;
+		k->alg = cred->alg;
+		k->sign_count = cred->sign_count;
+		sodium_bin2hex(k->aaguid, sizeof(k->aaguid), cred->aaguid, sizeof(cred->aaguid));
+		k->backup_eligible = cred->backup_eligible;
+		k->backed_up = cred->backed_up;
+		r = store_passkey_fill(c->app->store, k, err);
+	} else if (r == -EINVAL) {
+		char q[LOG_QUOTE_SIZE(256)];
+
+		log_warn("auth: passkey of '%s' taken over from wg-portal cannot be used: %s",
+			 log_quote(k->user_id, q, sizeof(q)), err->msg);
+		r = err_set(err, -EACCES, "this passkey cannot be used here");
+	}
+	free(cred);
+	return r;
+}
+
 static int check_assertion(struct api_ctx *c, const struct assertion *a, struct user **ret,
 			   struct err *err)
 {
 	struct store_passkey *k = calloc(1, sizeof(*k));
 	struct wa_credential *cred = calloc(1, sizeof(*cred));
-	char handle[STORE_PASSKEY_HANDLE_LEN + 1];
+	char handle[STORE_PASSKEY_HANDLE_MAX + 1], *wgp = NULL;
 	uint8_t challenge[WA_CHALLENGE_LEN];
 	struct wa_rp rp = rp_of(c);
 	uint32_t count = 0;
@@ -212,11 +241,13 @@ static int check_assertion(struct api_ctx *c, const struct assertion *a, struct 
 		r = err_set(err, -EACCES, "the sign-in request expired, please try again");
 		goto out;
 	}
-	if ((r = store_passkey_get(c->app->store, a->id, k, handle, err)) < 0) {
+	if ((r = store_passkey_get(c->app->store, a->id, k, &wgp, handle, err)) < 0) {
 		if (r == -ENOENT)
 			r = err_set(err, -EACCES, "this passkey is not registered here");
 		goto out;
 	}
+	if (!k->cose_key_len && (r = wgportal_passkey(c, wgp, k, err)) < 0)
+		goto out;
 	if (a->handle) {
 		char *h = b64url_encode(a->handle, a->handle_len);
 		bool same = h && !strcmp(h, handle);
@@ -248,6 +279,7 @@ static int check_assertion(struct api_ctx *c, const struct assertion *a, struct 
 		r = err_set(err, -EACCES, "user is locked");
 	}
 out:
+	free(wgp);
 	free(k);
 	free(cred);
 	return r;
@@ -302,7 +334,7 @@ static json_t *exclude_list(struct api_ctx *c)
 
 void api_passkey_register_start(struct api_ctx *c)
 {
-	char handle[STORE_PASSKEY_HANDLE_LEN + 1], key[16 + 260], name[300], *ch;
+	char handle[STORE_PASSKEY_HANDLE_MAX + 1], key[16 + 260], name[300], *ch;
 	uint8_t raw[WA_CHALLENGE_LEN];
 	struct err err = { 0 };
 	const struct user *u = c->caller;

@@ -3,8 +3,9 @@
  * errno -> HTTP status. One table so that every endpoint answers the same failure the same way:
  * not found 404, bad input 400, duplicate 409, permission 403, missing capability 422, body too
  * large 413, our own disk full 507 (not a gateway's fault: RFC 4918 11.5, "unable to store the
- * representation"), device timeout 504, device unreachable or faulty 502, everything else
- * 500. -ENOSPC means storage only; exhausted address space or ports are -EADDRNOTAVAIL (500).
+ * representation"), device timeout 504, device unreachable or faulty 502, database server
+ * unreachable 503 (ENOTCONN), everything else 500. -ENOSPC means storage only; exhausted
+ * address space or ports are -EADDRNOTAVAIL (500).
  */
 #include "api/errmap.h"
 
@@ -38,6 +39,7 @@ static const struct {
 	{ ENODEV, 502 },
 	{ ENXIO, 502 },
 	{ EBADMSG, 502 },
+	{ ENOTCONN, 503 },   /* the database server is unreachable (store reconnects) */
 };
 
 int errmap_status(int code)

@@ -67,6 +67,12 @@ int webauthn_assert(const struct wa_rp *rp, const uint8_t challenge[WA_CHALLENGE
 		    const uint8_t *auth_data, size_t ad_len, const uint8_t *sig, size_t sig_len,
 		    uint32_t *ret_count, bool *ret_backed_up, struct err *err);
 
+/* A passkey wg-portal stored (its serialized go-webauthn Credential, webauthn_wgp.c) as a
+ * credential record: id, COSE key (with its alg), counter, AAGUID, backup flags. -EINVAL with
+ * the reason when it is malformed or its key is not one we verify. */
+int webauthn_credential_from_wgportal(const char *serialized, struct wa_credential *ret,
+				      struct err *err);
+
 /* Parses a COSE_Key (the credential public key) into a verification key; *ret_alg is its COSE
  * alg. -EINVAL for anything but EC2/P-256/ES256, OKP/Ed25519/EdDSA, RSA/RS256. */
 int cose_key_parse(const uint8_t *p, size_t len, struct sig_key **ret, long *ret_alg,

@@ -64,6 +64,20 @@ out:
 	return r;
 }
 
+/* wg-portal's "persist local changes" (users.persist_local_changes, from a taken-over
+ * database): directories and identity providers no longer change the user (internal/app/auth/
+ * auth.go:757, internal/app/users/ldap_sync.go:153, 214 at c800e7d). */
+static bool keeps_local_changes(struct app *app, const char *user_id)
+{
+	char *webauthn_id = NULL;
+	bool persist = false;
+
+	if (store_user_extra_get(app->store, user_id, &webauthn_id, &persist, NULL) < 0)
+		persist = false;
+	free(webauthn_id);
+	return persist;
+}
+
 /* Links the provider and refreshes the profile of a stored user (updateExternalUser). */
 static int refresh_user(struct app *app, struct user *u, const struct ext_user *info,
 			const char *source, const char *provider, struct err *err)
@@ -84,6 +98,8 @@ static int refresh_user(struct app *app, struct user *u, const struct ext_user *
 	if (!linked && (r = store_auth_link_add(app->store, u->identifier, source, provider,
 						err)) < 0)
 		return r;
+	if (keeps_local_changes(app, u->identifier))
+		return 0;   /* the new link is kept, nothing else (auth.go:757-763) */
 	changed = profile_differs(u, info) || !strv_contains(&u->auth_sources, source) ||
 		  (info->admin_info_available && u->is_admin != info->is_admin);
 	if (!changed)
@@ -233,6 +249,10 @@ static int sync_one(struct app *app, const struct cfg_auth_provider *p, const st
 	}
 	if (r < 0)
 		return r;
+	if (keeps_local_changes(app, u->identifier)) {
+		user_free(u);
+		return 0;
+	}
 	bool disabled = u->disabled;
 	const char *reason = STR(u->disabled_reason);
 	if (p->auto_re_enable && disabled && !strcmp(reason, DISABLED_MISSING_IN_LDAP))
@@ -276,7 +296,8 @@ static int disable_missing(struct app *app, const struct cfg_auth_provider *p,
 
 		for (size_t j = 0; j < n && !found; j++)
 			found = !strcmp(seen[j].identifier, linked.v[i]);
-		if (found || store_user_get(app->store, linked.v[i], &u, NULL) < 0)
+		if (found || keeps_local_changes(app, linked.v[i]) ||
+		    store_user_get(app->store, linked.v[i], &u, NULL) < 0)
 			continue;
 		if (!u->disabled) {
 			u->disabled = true;

@@ -53,6 +53,10 @@ struct db_dialect {
 	const char *create_table_suffix;
 	const char *table_prefix;     /* prepended to our table names */
 	bool quote_reserved;          /* quote lower-case user/key/... as identifiers */
+	bool deferred_paging;         /* pages read their rowids first (db_deferred_paging) */
+	bool default_text_parens;     /* DEFAULT 'x' -> DEFAULT ('x'): MySQL 8 allows a default on
+				       * TEXT only as an expression (MariaDB takes both) */
+	const char *analyze;          /* statistics of one table: format with %s = its name */
 };
 
 struct db_driver {
@@ -73,6 +77,9 @@ struct db_driver {
 	int (*step)(struct db_stmt *s, bool first, struct err *err);
 	/* Drops the current execution's results. */
 	void (*reset)(struct db_stmt *s);
+	int (*column_count)(struct db_stmt *s);
+	const char *(*column_name)(struct db_stmt *s, int col);
+	enum db_type (*column_type)(struct db_stmt *s, int col);
 	bool (*column_is_null)(struct db_stmt *s, int col);
 	const char *(*column_text)(struct db_stmt *s, int col);
 	int64_t (*column_int64)(struct db_stmt *s, int col);
@@ -85,6 +92,8 @@ struct db_driver {
 			    struct err *err);
 	/* The quoted name of another application's table ("users" -> "public"."users"). */
 	int (*foreign_table)(struct db *db, const char *name, char *out, size_t size);
+	/* Creates the namespace our tables live in, if the engine has one (NULL: nothing to do). */
+	int (*create_namespace)(struct db *db, struct err *err);
 };
 
 extern const struct db_driver db_driver_sqlite;
@@ -126,6 +135,8 @@ struct db_stmt {
  */
 int db_sql_translate(const struct db_dialect *d, const char *sql, char **ret, int *nparams,
 		     int **slots, int *nslots);
+/* Whether name is one of our tables (those a table_prefix applies to). */
+bool db_sql_is_our_table(const char *name);
 /* Splits literal SQL at top-level ';' into statements; calls fn for each non-empty one. */
 int db_sql_split(const char *sql, int (*fn)(const char *stmt, size_t len, void *ctx), void *ctx);
 

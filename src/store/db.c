@@ -21,6 +21,8 @@
 
 static const struct db_driver *const drivers[DB_ENGINE_MAX] = {
 	[DB_SQLITE] = &db_driver_sqlite,
+	[DB_POSTGRES] = &db_driver_postgres,
+	[DB_MYSQL] = &db_driver_mysql,
 };
 
 int64_t db_now_ns(void)
@@ -113,9 +115,11 @@ static int ensure_connected(struct db *db, struct err *err)
 	db->conn = NULL;
 	r = db->drv->connect(db, err);
 	if (r < 0) {
-		if (r != -ENOTCONN)
-			err_set(err, -ENOTCONN, "database unavailable: %s", err ? err->msg : "");
-		return -ENOTCONN;
+		/* the reason of the failed attempt, as a 503 an API client understands (not a
+		 * config error about database.dsn) */
+		char why[ERR_MSG_MAX];
+		snprintf(why, sizeof(why), "%s", err ? err->msg : "");
+		return err_set(err, -ENOTCONN, "database unavailable: %s", why);
 	}
 	db->lost = false;
 	db->gen++;
@@ -130,8 +134,7 @@ int db_open(enum db_engine engine, const char *dsn, const struct db_options *opt
 	int r;
 
 	if (engine >= DB_ENGINE_MAX || !drivers[engine])
-		return err_field(err, -EINVAL, "database.type",
-				 "this build supports only database.type sqlite");
+		return err_field(err, -EINVAL, "database.type", "unsupported database engine");
 	if (!dsn || !*dsn)
 		return err_field(err, -EINVAL, "database.dsn", "database.dsn is empty");
 	db = calloc(1, sizeof(*db));
@@ -417,6 +420,21 @@ int db_step_done(struct db_stmt *s, struct err *err)
 	return r;
 }
 
+int db_column_count(struct db_stmt *s)
+{
+	return s->db->drv->column_count(s);
+}
+
+const char *db_column_name(struct db_stmt *s, int col)
+{
+	return s->db->drv->column_name(s, col);
+}
+
+enum db_type db_column_type(struct db_stmt *s, int col)
+{
+	return s->db->drv->column_is_null(s, col) ? DB_TYPE_NULL : s->db->drv->column_type(s, col);
+}
+
 bool db_column_is_null(struct db_stmt *s, int col)
 {
 	return s->db->drv->column_is_null(s, col);
@@ -531,4 +549,28 @@ int db_foreign_table_exists(struct db *db, const char *name, bool *ret, struct e
 int db_foreign_table(struct db *db, const char *name, char *out, size_t size)
 {
 	return db->drv->foreign_table(db, name, out, size);
+}
+
+int db_create_namespace(struct db *db, struct err *err)
+{
+	int r = ensure_connected(db, err);
+
+	if (r < 0 || !db->drv->create_namespace)
+		return r;
+	return db->drv->create_namespace(db, err);
+}
+
+bool db_deferred_paging(const struct db *db)
+{
+	return db->drv->dialect->deferred_paging;
+}
+
+int db_analyze(struct db *db, const char *table, struct err *err)
+{
+	char sql[128];
+
+	if (!db->drv->dialect->analyze)
+		return 0;
+	snprintf(sql, sizeof(sql), db->drv->dialect->analyze, table);
+	return db_exec(db, sql, err);
 }

@@ -47,6 +47,17 @@ enum db_engine {
 struct db_options {
 	bool debug;               /* database.debug: log every statement's text at info */
 	int64_t slow_query_ms;    /* database.slow_query_threshold: warn above this; 0 = off */
+	bool read_only;           /* a migration source: nothing is created or changed (SQLite:
+				   * opened read-only, journal mode left alone; servers: read-only
+				   * session) */
+};
+
+/* What a column of the current row holds. */
+enum db_type {
+	DB_TYPE_NULL,
+	DB_TYPE_INT,
+	DB_TYPE_TEXT,
+	DB_TYPE_BLOB,
 };
 
 /* "sqlite", "postgres" (also "postgresql"), "mysql" (also "mariadb"). Anything else, "mssql"
@@ -92,6 +103,12 @@ int db_step(struct db_stmt *s, struct err *err);
 /* Steps to the end and resets (a write). 0 or -errno. */
 int db_step_done(struct db_stmt *s, struct err *err);
 
+/* The result's columns: count, names (borrowed) and the type of the current row's value
+ * (servers: the column's declared type; integers and booleans are DB_TYPE_INT). */
+int db_column_count(struct db_stmt *s);
+const char *db_column_name(struct db_stmt *s, int col);
+enum db_type db_column_type(struct db_stmt *s, int col);
+
 /* The current row's columns (0-based). Text and blobs are borrowed until the next step or
  * reset. NULL reads as 0 / NULL. Integers stored as text are parsed. */
 bool db_column_is_null(struct db_stmt *s, int col);
@@ -123,6 +140,19 @@ int db_foreign_table_exists(struct db *db, const char *name, bool *ret, struct e
  * not ours, e.g. wg-portal's "users" next to our own users table. -ENAMETOOLONG if it does
  * not fit. */
 int db_foreign_table(struct db *db, const char *name, char *out, size_t size);
+
+/* Creates the namespace of our tables where the engine has one (PostgreSQL: the schema
+ * "wgportal"); called before the first migration, so a connection that only reads (a
+ * migration source, a test's admin connection) never creates anything. */
+int db_create_namespace(struct db *db, struct err *err);
+
+/* Whether deep pages (LIMIT n OFFSET m over an index order) are faster read as a "deferred
+ * join": the page's rowids from the index first, then their rows. True for MySQL/MariaDB,
+ * which otherwise reads every skipped row in full. */
+bool db_deferred_paging(const struct db *db);
+/* Refreshes the planner's statistics of one of our tables (after a bulk copy: a planner that
+ * still believes the table empty picks poor plans). */
+int db_analyze(struct db *db, const char *table, struct err *err);
 
 /* Whether the connection is currently usable (false after a loss, before the reconnect). */
 bool db_is_connected(const struct db *db);

@@ -22,11 +22,19 @@
 static const char *const our_tables[] = {
 	"schema_version", "meta", "interfaces", "interface_addresses", "peers", "peer_addresses",
 	"users", "peer_statuses", "interface_statuses", "audit_entries", "sessions",
-	"user_authentications", "user_passkeys", "deliveries", NULL,
+	"user_authentications", "user_passkeys", "deliveries", "ldap_interface_users",
+	"totp_secrets", "totp_recovery_codes", NULL,
 };
 
 /* Lower-case identifiers that PostgreSQL or MySQL reserve and that we use as column names. */
 static const char *const reserved[] = { "user", "key", NULL };
+
+static bool in_list(const char *const *list, const char *s, size_t len);
+
+bool db_sql_is_our_table(const char *name)
+{
+	return in_list(our_tables, name, strlen(name));
+}
 
 enum tok_type { TK_END, TK_WS, TK_STR, TK_QID, TK_COMMENT, TK_PH, TK_BRACE, TK_WORD, TK_OTHER };
 
@@ -189,6 +197,7 @@ struct xlate {
 	struct buf out;
 	size_t opstart, opend;   /* the last operand (identifier chain or placeholder) in out */
 	bool create_table, create_index;
+	char prev[16];           /* the last keyword-or-identifier token, for table positions */
 	int *dense;              /* DB_PH_DOLLAR: placeholder number -> $k */
 	struct ph_scan ph;
 	int next_occ;
@@ -268,8 +277,34 @@ static int put_brace(struct xlate *x, const char *s, size_t len)
 	return puts_(x, v ? v : "");
 }
 
+/* Whether the word before next stands where SQL names a table: after FROM, JOIN, INTO,
+ * UPDATE, TABLE, REFERENCES, ON of CREATE INDEX, or as the qualifier of "table.column".
+ * (A column may share a table's name: schema_version.) */
+static bool table_position(const struct xlate *x, const char *next)
+{
+	static const char *const kw[] = { "FROM", "JOIN", "INTO", "UPDATE", "TABLE", "REFERENCES",
+					  NULL };
+
+	if (*next == '.')
+		return true;
+	if (x->create_index && !strcmp(x->prev, "ON"))
+		return true;
+	return in_list(kw, x->prev, strlen(x->prev));
+}
+
 /* A word: keyword, type or identifier. *s advances past what was consumed. */
+static int put_word_(struct xlate *x, const char **s, size_t len);
+
 static int put_word(struct xlate *x, const char **s, size_t len)
+{
+	const char *w = *s;
+	int r = put_word_(x, s, len);
+
+	snprintf(x->prev, sizeof(x->prev), "%.*s", (int)(len < sizeof(x->prev) ? len : 0), w);
+	return r;
+}
+
+static int put_word_(struct xlate *x, const char **s, size_t len)
 {
 	static const char *const upsert[] = { "ON", "CONFLICT", "()", "DO", "UPDATE", "SET", NULL };
 	static const char *const nocase[] = { "COLLATE", "NOCASE", NULL };
@@ -288,6 +323,16 @@ static int put_word(struct xlate *x, const char **s, size_t len)
 		*s = end;
 		return puts_(x, "ON DUPLICATE KEY UPDATE");
 	}
+	if (d->default_text_parens && word_is(w, len, "DEFAULT") && *skip_ws(w + len) == '\'') {
+		const char *lit = skip_ws(w + len);
+		struct tok t = next_tok(lit);
+
+		*s = lit + t.len;
+		r = puts_(x, "DEFAULT (");
+		if (r == 0)
+			r = put(x, lit, t.len);
+		return r < 0 ? r : puts_(x, ")");
+	}
 	if (d->integer && word_is(w, len, "INTEGER"))
 		return puts_(x, d->integer);
 	if (d->blob && word_is(w, len, "BLOB"))
@@ -298,7 +343,8 @@ static int put_word(struct xlate *x, const char **s, size_t len)
 			r = put(x, w, len);
 		if (r == 0)
 			r = puts_(x, "\"");
-	} else if (d->table_prefix && !qualified && in_list(our_tables, w, len)) {
+	} else if (d->table_prefix && !qualified && in_list(our_tables, w, len) &&
+		   table_position(x, w + len)) {
 		r = puts_(x, d->table_prefix);
 		if (r == 0)
 			r = put(x, w, len);

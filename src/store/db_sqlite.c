@@ -24,6 +24,7 @@ static const struct db_dialect sqlite_dialect = {
 	.autoinc = "INTEGER PRIMARY KEY AUTOINCREMENT",
 	.rowid_column = "",   /* every table has its implicit rowid */
 	.rowid_index = "",    /* and every index ends with it */
+	.analyze = "ANALYZE %s",
 };
 
 static sqlite3 *conn(struct db *db)
@@ -107,10 +108,8 @@ static int sq_exec(struct db *db, const char *sql, struct err *err)
 {
 	int rc = sqlite3_exec(conn(db), sql, NULL, NULL, NULL);
 
-	if (rc != SQLITE_OK)
-		return sq_err(db, rc, err);
-	db->changes = sqlite3_changes(conn(db));
-	return 0;
+	/* db_changes is about prepared statements: literal SQL (savepoints) leaves it alone */
+	return rc != SQLITE_OK ? sq_err(db, rc, err) : 0;
 }
 
 static int sq_connect(struct db *db, struct err *err)
@@ -119,16 +118,18 @@ static int sq_connect(struct db *db, struct err *err)
 	sqlite3 *h = NULL;
 	int rc, r;
 
-	if (strcmp(path, ":memory:") != 0) {
+	if (strcmp(path, ":memory:") != 0 && !db->opt.read_only) {
 		r = make_parent_dirs(path, err);
 		if (r == 0)
 			r = prepare_file(path, err);
 		if (r < 0)
 			return r;
 	}
-	/* NOMUTEX: the store serialises every use of the connection. */
-	rc = sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-				 SQLITE_OPEN_NOMUTEX, NULL);
+	/* NOMUTEX: the store serialises every use of the connection. A read-only source is
+	 * opened as it is: no file created, its journal mode (wg-portal: rollback) untouched. */
+	rc = sqlite3_open_v2(path, &h, (db->opt.read_only ? SQLITE_OPEN_READONLY
+				 : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX,
+			     NULL);
 	if (rc != SQLITE_OK) {
 		r = err_field(err, -EIO, "database.dsn", "cannot open database '%s': %s", path,
 			      h ? sqlite3_errmsg(h) : sqlite3_errstr(rc));
@@ -139,9 +140,11 @@ static int sq_connect(struct db *db, struct err *err)
 	sqlite3_extended_result_codes(h, 1);
 	sqlite3_busy_timeout(h, 5000);
 	r = sq_exec(db, "PRAGMA foreign_keys=ON", err);
-	if (r == 0)
+	if (r == 0 && db->opt.read_only)
+		r = sq_exec(db, "PRAGMA query_only=ON", err);
+	else if (r == 0)
 		r = sq_exec(db, "PRAGMA journal_mode=WAL", err);
-	if (r == 0)
+	if (r == 0 && !db->opt.read_only)
 		r = sq_exec(db, "PRAGMA synchronous=NORMAL", err);
 	if (r < 0) {
 		err_prefix(err, "database '%s'", path);
@@ -223,6 +226,26 @@ static void sq_reset(struct db_stmt *s)
 	sqlite3_clear_bindings(s->drv);
 }
 
+static int sq_column_count(struct db_stmt *s)
+{
+	return sqlite3_column_count(s->drv);
+}
+
+static const char *sq_column_name(struct db_stmt *s, int col)
+{
+	return sqlite3_column_name(s->drv, col);
+}
+
+static enum db_type sq_column_type(struct db_stmt *s, int col)
+{
+	switch (sqlite3_column_type(s->drv, col)) {
+	case SQLITE_INTEGER: return DB_TYPE_INT;
+	case SQLITE_BLOB: return DB_TYPE_BLOB;
+	case SQLITE_NULL: return DB_TYPE_NULL;
+	default: return DB_TYPE_TEXT; /* text, and floats as their text */
+	}
+}
+
 static bool sq_column_is_null(struct db_stmt *s, int col)
 {
 	return sqlite3_column_type(s->drv, col) == SQLITE_NULL;
@@ -285,6 +308,9 @@ const struct db_driver db_driver_sqlite = {
 	.finalize = sq_finalize,
 	.step = sq_step,
 	.reset = sq_reset,
+	.column_count = sq_column_count,
+	.column_name = sq_column_name,
+	.column_type = sq_column_type,
 	.column_is_null = sq_column_is_null,
 	.column_text = sq_column_text,
 	.column_int64 = sq_column_int64,

@@ -154,9 +154,23 @@ int store_secret_open(struct store *st, const char *stored, const char *field, c
 		      char *out, size_t size, struct err *err);
 void store_secret_free(struct store *st);
 
+/* The meta table (store_secret.c): a key's value (heap, NULL when absent) / an upsert. */
+int store_meta_get(struct store *st, const char *key, char **ret, struct err *err);
+int store_meta_put(struct store *st, const char *key, const char *value, struct err *err);
+/* An audit entry with its own time (store_status.c), for entries taken over. */
+int store_audit_add_at(struct store *st, int64_t created_at, const char *user,
+		       const char *severity, const char *origin, const char *message,
+		       struct err *err);
+/* Refreshes the planner statistics of our bulk tables after a copy (store_status.c). */
+int store_analyze(struct store *st, struct err *err);
+/* count(*) of one of our tables (a constant name, never input). */
+int store_count(struct store *st, const char *table, int64_t *ret, struct err *err);
+
 /* Migrations (store_migrate.c). */
 int store_migrate_to(struct store *st, int target, struct err *err);
 int store_migration_count(void);
+/* The DDL of migration version (1-based), for tests. */
+const char *store_migration_sql(int version);
 /* Reads MAX(version) of schema_version, 0 for an empty database. */
 int store_read_version(struct store *st, int *ret, struct err *err);
 

@@ -203,14 +203,7 @@ fail:
 
 int store_open(const char *path, const char *passphrase, struct store **ret, struct err *err)
 {
-	return store_open_logged(path, passphrase, false, 0, ret, err);
-}
-
-int store_open_logged(const char *path, const char *passphrase, bool debug, int64_t slow_ms,
-		      struct store **ret, struct err *err)
-{
-	struct store_open_opts o = { .engine = DB_SQLITE, .dsn = path, .passphrase = passphrase,
-				     .db = { .debug = debug, .slow_query_ms = slow_ms } };
+	struct store_open_opts o = { .engine = DB_SQLITE, .dsn = path, .passphrase = passphrase };
 
 	if (!path || !*path)
 		return err_field(err, -EINVAL, "database.dsn", "database path is empty");

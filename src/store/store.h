@@ -2,13 +2,16 @@
 #ifndef STORE_STORE_H
 #define STORE_STORE_H
 /*
- * The only module that speaks SQL. SQLite in WAL mode, versioned migrations (schema_version
- * table), one connection guarded by a mutex (safe from every HTTP thread). Secrets (interface
+ * The only module that speaks SQL: SQLite (WAL mode), PostgreSQL or MySQL/MariaDB through the
+ * engine-neutral db layer (db.h, docs/database.md), versioned migrations (schema_version
+ * table), one connection guarded by a mutex (safe from every HTTP thread). While a database
+ * server is unreachable calls fail with -ENOTCONN (the API answers 503) and the connection is
+ * re-established by itself. Secrets (interface
  * and peer private keys, preshared keys) are encrypted with XChaCha20-Poly1305 when a
  * passphrase is given to store_open(); passwords and API tokens are stored only as hashes.
  *
- * Return values: 0, -ENOENT (no such record), -EEXIST (duplicate), -EINVAL, -EIO (SQLite error,
- * text in err). Lists are returned as arrays of heap objects that the caller frees with
+ * Return values: 0, -ENOENT (no such record), -EEXIST (duplicate), -EINVAL, -ENOTCONN (database
+ * server unreachable), -EIO (database error, text in err). Lists are returned as arrays of heap objects that the caller frees with
  * iface_list_free() / peer_list_free() / user_list_free().
  */
 #include <stdbool.h>
@@ -26,13 +29,54 @@ struct store;
 /* Opens (creating the parent directory 0700 and the file 0600) and migrates to the newest
  * schema. passphrase NULL or "" = secrets stored in clear. path ":memory:" works for tests. */
 int store_open(const char *path, const char *passphrase, struct store **ret, struct err *err);
-/* The same with the statement log of the config: debug = every statement (database.debug),
- * slow_ms > 0 = those that ran at least that long (database.slow_query_threshold). */
-int store_open_logged(const char *path, const char *passphrase, bool debug, int64_t slow_ms,
-		      struct store **ret, struct err *err);
+
+/* A table's rows in a copy: in the source, in the destination afterwards (equal, or the copy
+ * was rolled back). */
+struct store_copy_row {
+	const char *what;
+	int64_t source, copied;
+};
+struct store_copy_report {
+	char source[64];            /* "wg-portal v2 (schema 3)", "wgportal (schema 5)" */
+	struct store_copy_row rows[16];
+	size_t n_rows;
+	int64_t orphans;            /* wg-portal rows whose owner is gone, not taken over */
+	char backup[4200];          /* SQLite take-over: where the original file is kept */
+};
+
+/* The config's database section: type "sqlite", "postgres" or "mysql" (anything else is
+ * refused naming those), dsn in the forms wg-portal accepts (docs/database.md), debug logs
+ * every statement, slow_query_ms warns about slower ones (0 = off). progress (may be NULL)
+ * hears about long copies; notice (may be NULL) gets one line per take-over decision. */
+struct store_config {
+	const char *type, *dsn, *passphrase;
+	bool debug;
+	int64_t slow_query_ms;
+	bool default_peer_creation;  /* core.create_default_peer (wg-portal's migration 1->2) */
+	void (*progress)(const char *what, size_t done, size_t total, void *ctx);
+	void (*notice)(const char *msg, void *ctx);
+	void *ctx;
+};
+/*
+ * Opens the configured database. A wg-portal v2 database found there (docs/wg-portal-import.md)
+ * is taken over first, in one transaction: on PostgreSQL and MySQL into our own tables next to
+ * wg-portal's, which stay untouched; for SQLite into a new file that then takes the original's
+ * place, the original kept beside it (report->backup). A database taken over before is left
+ * alone. A wrong passphrase, an unknown schema version or a failed verification refuse to
+ * start and change nothing. report may be NULL.
+ */
+int store_open_config(const struct store_config *c, struct store **ret,
+		      struct store_copy_report *report, struct err *err);
+/*
+ * wgportal --migrate-from: copies a wg-portal v2 database or one of ours (any engine) into
+ * the configured database, which must be empty, in one transaction, with progress and the row
+ * counts of both sides in *report. The source is opened read-only and never changed.
+ */
+int store_migrate_from(const struct store_config *dst, const char *src_type,
+		       const char *src_dsn, struct store_copy_report *report, struct err *err);
 void store_close(struct store *st);
 int store_schema_version(struct store *st);
-#define STORE_SCHEMA_VERSION_LATEST 6   /* bump with every migration added */
+#define STORE_SCHEMA_VERSION_LATEST 7   /* bump with every migration added */
 
 /* Transactions nest by counting: the outermost begin/commit are BEGIN/COMMIT. The calling
  * thread holds the store mutex from begin to commit/rollback. Inner levels are savepoints: a
@@ -124,6 +168,25 @@ int store_user_find_by_email(struct store *st, const char *email, struct user **
 int store_user_insert(struct store *st, const struct user *u, struct err *err);
 int store_user_update(struct store *st, const struct user *u, struct err *err);
 int store_user_delete(struct store *st, const char *id, struct err *err);
+/* A user's login sources with provider names (migration 6; filled from wg-portal's
+ * user_authentications; the sign-in methods add theirs, store_auth.h). Times are unix
+ * seconds. add: -EEXIST for a duplicate (user, source, provider). The list is ordered; the
+ * caller frees it with the matching _free. Deleting the user deletes them. Passkeys
+ * (user_passkeys) are in store_auth.h. */
+struct store_user_auth {
+	char *user_id, *source, *provider_name;
+	int64_t created_at, updated_at;
+};
+int store_user_auth_add(struct store *st, const struct store_user_auth *a, struct err *err);
+int store_user_auth_list(struct store *st, const char *user_id, struct store_user_auth **ret,
+			 size_t *n, struct err *err);
+void store_user_auth_list_free(struct store_user_auth *v, size_t n);
+/* wg-portal's per-user WebAuthn id and "persist local changes" flag (migration 6). */
+int store_user_extra_set(struct store *st, const char *user_id, const char *webauthn_id,
+			 bool persist_local_changes, struct err *err);
+int store_user_extra_get(struct store *st, const char *user_id, char **webauthn_id,
+			 bool *persist_local_changes, struct err *err);
+
 /* Looks a user up by identifier and compares the API token against the stored hash in
  * constant time. 0 and *ret on match (ret may be NULL), -EACCES when the user is unknown, has
  * no token, or the token differs. Disabled/locked flags are not checked here (auth/ does). */

@@ -2,11 +2,11 @@
 #ifndef STORE_STORE_AUTH_H
 #define STORE_STORE_AUTH_H
 /*
- * What the sign-in methods keep in the store (migration 6; docs/auth.md): which identity
+ * What the sign-in methods keep in the store (migrations 6 and 7; docs/auth.md): which identity
  * providers a user signs in through (wg-portal's user_authentications: source + provider
- * name), the LDAP interface_filter results of the last sync, passkeys (WebAuthn credentials and
- * each user's WebAuthn user handle), and TOTP secrets with one-time recovery codes. All rows
- * go with their user (foreign keys, ON DELETE CASCADE).
+ * name), the LDAP interface_filter results of the last sync, passkeys (wg-portal's
+ * user_passkeys and users.webauthn_id, store_passkey.c), and TOTP secrets with one-time
+ * recovery codes. All rows go with their user (store_user_delete).
  *
  * TOTP secrets are sealed at rest like the other secrets (store_secret_seal, bound to
  * "user.totp_secret" and the user id); recovery codes are stored as hashes only.
@@ -48,14 +48,15 @@ int store_ldap_iface_user_allowed(struct store *st, const char *iface_id, const 
 
 #define STORE_PASSKEY_ID_MAX 1400      /* base64url of a 1023-byte credential id */
 #define STORE_PASSKEY_KEY_MAX 2048
-#define STORE_PASSKEY_HANDLE_LEN 43    /* base64url of 32 random bytes */
+#define STORE_PASSKEY_HANDLE_MAX 86    /* base64url of a 64-byte user handle */
 
+/* Ids and handles are base64url here (the WebAuthn JSON form); stored as wg-portal does. */
 struct store_passkey {
 	char id[STORE_PASSKEY_ID_MAX + 1];   /* credential id, base64url */
 	char user_id[257];
 	char name[129];
 	uint8_t cose_key[STORE_PASSKEY_KEY_MAX];
-	size_t cose_key_len;
+	size_t cose_key_len;                 /* 0: taken over from wg-portal, not used since */
 	long alg;
 	uint32_t sign_count;
 	char aaguid[33];                     /* hex */
@@ -63,15 +64,22 @@ struct store_passkey {
 	int64_t created_at, last_used_at;
 };
 
-/* The user's WebAuthn user handle (base64url); created when create is set and there is none
- * (-ENOENT otherwise). */
+/* The user's WebAuthn user handle (base64url of users.webauthn_id); created when create is set
+ * and there is none (-ENOENT otherwise; -EINVAL for an unknown user). */
 int store_passkey_handle(struct store *st, const char *user_id, bool create,
-			 char ret[static STORE_PASSKEY_HANDLE_LEN + 1], struct err *err);
+			 char ret[static STORE_PASSKEY_HANDLE_MAX + 1], struct err *err);
 /* -EEXIST when the credential id is registered already (to anyone). */
 int store_passkey_insert(struct store *st, const struct store_passkey *k, struct err *err);
-/* The credential and its user's handle. -ENOENT. */
+/* The credential and its user's handle ("" when the user has none). A credential taken over
+ * from wg-portal and not used since has cose_key_len 0 and its serialized form in
+ * *ret_serialized (heap, else NULL): see webauthn_credential_from_wgportal and
+ * store_passkey_fill. -ENOENT. */
 int store_passkey_get(struct store *st, const char *id, struct store_passkey *ret,
-		      char handle[static STORE_PASSKEY_HANDLE_LEN + 1], struct err *err);
+		      char **ret_serialized, char handle[static STORE_PASSKEY_HANDLE_MAX + 1],
+		      struct err *err);
+/* Stores the sign-in columns of a credential that had only wg-portal's serialized form (k->id,
+ * cose key, alg, counter, AAGUID, flags); a row that has them already is left alone. */
+int store_passkey_fill(struct store *st, const struct store_passkey *k, struct err *err);
 /* The user's passkeys, oldest first; caller frees *ret. */
 int store_passkey_list(struct store *st, const char *user_id, struct store_passkey **ret,
 		       size_t *n, struct err *err);
@@ -83,6 +91,16 @@ int store_passkey_delete(struct store *st, const char *user_id, const char *id, 
  * assertion moved it first (the stored value is no longer `from`). */
 int store_passkey_used(struct store *st, const char *id, uint32_t from, uint32_t to,
 		       bool backed_up, int64_t now, struct err *err);
+
+/* A passkey as wg-portal v2 stored it (user_webauthn_credentials, domain/user.go
+ * UserWebauthnCredential): the credential id in standard base64, its serialized go-webauthn
+ * Credential (base64 of JSON) as is. Taking over its database adds them with
+ * store_passkey_import. Times are unix seconds. */
+struct store_passkey_wgp {
+	char *user_id, *credential_id, *display_name, *serialized_credential;
+	int64_t created_at;
+};
+int store_passkey_import(struct store *st, const struct store_passkey_wgp *p, struct err *err);
 
 /* ---- TOTP ------------------------------------------------------------------------------- */
 

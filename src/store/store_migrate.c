@@ -250,21 +250,52 @@ static const char migration_5[] =
 	"CREATE INDEX deliveries_updated ON deliveries(updated_at);\n";
 
 /*
- * Version 6: sign-in methods (store_auth.h). Provider links as wg-portal's user_authentications
- * (source + provider name per user), the LDAP interface_filter results of the last sync,
- * passkeys with each user's WebAuthn handle (COSE keys as base64 text: a BLOB is
- * VARBINARY(255) on MySQL, too small for an RSA key), TOTP secrets (sealed) and recovery code
- * hashes. Everything goes with its user.
+ * Version 6: what wg-portal v2 keeps about users besides our columns, so that taking over its
+ * database loses nothing (docs/wg-portal-import.md): a user's login sources with their provider
+ * names (wg-portal's user_authentications), passkey credentials (user_webauthn_credentials),
+ * the user's WebAuthn id and "persist local changes". No foreign keys: wg-portal's tables have
+ * none either, and store_user_delete removes a user's rows explicitly.
  */
 static const char migration_6[] =
-	"CREATE TABLE user_auth_links (\n"
-	"  user_id {key} NOT NULL REFERENCES users(identifier) ON DELETE CASCADE,\n"
+	"ALTER TABLE users ADD COLUMN webauthn_id TEXT NOT NULL DEFAULT '';\n"
+	"ALTER TABLE users ADD COLUMN persist_local_changes INTEGER NOT NULL DEFAULT 0;\n"
+	"CREATE TABLE user_authentications (\n"
+	"  user_id {key} NOT NULL,\n"
 	"  source {key} NOT NULL,\n"
-	"  provider {key} NOT NULL,\n"
-	"  created_at INTEGER NOT NULL,\n"
-	"  PRIMARY KEY (user_id, source, provider)\n"
+	"  provider_name {key} NOT NULL DEFAULT '',\n"
+	"  created_at INTEGER NOT NULL DEFAULT 0,\n"
+	"  updated_at INTEGER NOT NULL DEFAULT 0,\n"
+	"  PRIMARY KEY (user_id, source, provider_name)\n"
 	");\n"
-	"CREATE INDEX user_auth_links_provider ON user_auth_links(source, provider);\n"
+	"CREATE TABLE user_passkeys (\n"
+	"  user_id {key} NOT NULL,\n"
+	"  credential_id TEXT NOT NULL,\n"
+	"  display_name TEXT NOT NULL DEFAULT '',\n"
+	"  serialized_credential TEXT NOT NULL DEFAULT '',\n"
+	"  created_at INTEGER NOT NULL DEFAULT 0\n"
+	");\n"
+	"CREATE INDEX user_passkeys_user ON user_passkeys(user_id);\n";
+
+/*
+ * Version 7: sign-in methods (store_auth.h, docs/auth.md), on top of the wg-portal tables of
+ * version 6 (one home per concept): provider links stay in user_authentications, the WebAuthn
+ * user handle in users.webauthn_id, passkeys in user_passkeys, which gets the columns a
+ * sign-in needs (the COSE key as base64 text: a BLOB is VARBINARY(255) on MySQL, too small for
+ * an RSA key; counter, AAGUID, backup flags, last use; seq keeps a user's passkeys in the order
+ * they were added, as no engine-neutral rowid can be added to an existing table). Rows taken over from wg-portal have
+ * only its serialized credential until their first read fills these (store_passkey.c). New:
+ * the LDAP interface_filter results of the last sync, TOTP secrets (sealed) and recovery code
+ * hashes. No foreign keys, like version 6: store_user_delete removes a user's rows.
+ */
+static const char migration_7[] =
+	"ALTER TABLE user_passkeys ADD COLUMN public_key TEXT NOT NULL DEFAULT '';\n"
+	"ALTER TABLE user_passkeys ADD COLUMN alg INTEGER NOT NULL DEFAULT 0;\n"
+	"ALTER TABLE user_passkeys ADD COLUMN sign_count INTEGER NOT NULL DEFAULT 0;\n"
+	"ALTER TABLE user_passkeys ADD COLUMN aaguid TEXT NOT NULL DEFAULT '';\n"
+	"ALTER TABLE user_passkeys ADD COLUMN backup_eligible INTEGER NOT NULL DEFAULT 0;\n"
+	"ALTER TABLE user_passkeys ADD COLUMN backed_up INTEGER NOT NULL DEFAULT 0;\n"
+	"ALTER TABLE user_passkeys ADD COLUMN last_used_at INTEGER NOT NULL DEFAULT 0;\n"
+	"ALTER TABLE user_passkeys ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;\n"
 	"CREATE TABLE ldap_interface_users (\n"
 	"  provider {key} NOT NULL,\n"
 	"  iface_id {key} NOT NULL,\n"
@@ -272,33 +303,15 @@ static const char migration_6[] =
 	"  PRIMARY KEY (provider, iface_id, user_id)\n"
 	");\n"
 	"CREATE INDEX ldap_interface_users_user ON ldap_interface_users(iface_id, user_id);\n"
-	"CREATE TABLE webauthn_users (\n"
-	"  user_id {key} PRIMARY KEY REFERENCES users(identifier) ON DELETE CASCADE,\n"
-	"  handle {key} NOT NULL UNIQUE\n"
-	");\n"
-	"CREATE TABLE webauthn_credentials (\n"
-	"  credential_id {key} PRIMARY KEY,\n"
-	"  user_id {key} NOT NULL REFERENCES users(identifier) ON DELETE CASCADE,\n"
-	"  name TEXT NOT NULL,\n"
-	"  public_key TEXT NOT NULL,\n"
-	"  alg INTEGER NOT NULL,\n"
-	"  sign_count INTEGER NOT NULL DEFAULT 0,\n"
-	"  aaguid TEXT NOT NULL,\n"
-	"  backup_eligible INTEGER NOT NULL DEFAULT 0,\n"
-	"  backed_up INTEGER NOT NULL DEFAULT 0,\n"
-	"  created_at INTEGER NOT NULL,\n"
-	"  last_used_at INTEGER NOT NULL DEFAULT 0{rowid}\n"
-	");\n"
-	"CREATE INDEX webauthn_credentials_user ON webauthn_credentials(user_id, created_at{,rowid});\n"
 	"CREATE TABLE totp_secrets (\n"
-	"  user_id {key} PRIMARY KEY REFERENCES users(identifier) ON DELETE CASCADE,\n"
+	"  user_id {key} PRIMARY KEY,\n"
 	"  secret TEXT NOT NULL,\n"
 	"  confirmed INTEGER NOT NULL DEFAULT 0,\n"
 	"  last_step INTEGER NOT NULL DEFAULT 0,\n"
 	"  created_at INTEGER NOT NULL\n"
 	");\n"
 	"CREATE TABLE totp_recovery_codes (\n"
-	"  user_id {key} NOT NULL REFERENCES users(identifier) ON DELETE CASCADE,\n"
+	"  user_id {key} NOT NULL,\n"
 	"  code_hash {key} NOT NULL,\n"
 	"  used_at INTEGER NOT NULL DEFAULT 0,\n"
 	"  PRIMARY KEY (user_id, code_hash)\n"
@@ -315,10 +328,18 @@ static const struct {
 	{ migration_4, store_addr_backfill },
 	{ migration_5, NULL },
 	{ migration_6, NULL },
+	{ migration_7, NULL },
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION_LATEST,
 	       "STORE_SCHEMA_VERSION_LATEST must equal the number of migrations");
+
+const char *store_migration_sql(int version)
+{
+	if (version < 1 || version > store_migration_count())
+		return NULL;
+	return migrations[version - 1].sql;
+}
 
 int store_migration_count(void)
 {
@@ -390,6 +411,8 @@ int store_migrate_to(struct store *st, int target, struct err *err)
 		return err_set(err, -EPROTO,
 			       "database schema version %d is newer than this wgportal supports (%d)",
 			       cur, store_migration_count());
+	if (cur < target && (r = db_create_namespace(st->db, err)) < 0)
+		return r;
 	for (int v = cur; v < target; v++) {
 		r = store_begin(st, err);
 		if (r < 0)

@@ -32,9 +32,12 @@ static const char sql_ping_targets[] =
 	"WHERE p.disabled = 0 AND i.disabled = 0 ORDER BY i.backend, p.iface_id, p.identifier";
 /* ?1 peer ?2 iface ?3 pingable (0/1) ?4 now ?5 stats_available ?6 rekey seconds. SET
  * expressions see the row as it was, so is_connected on the right is the previous state
- * (MySQL assigns left to right: is_connected is therefore set after its last reader).
+ * (MySQL assigns left to right: is_connected is therefore set after its last reader). Columns
+ * on the right are qualified: PostgreSQL finds them ambiguous with "excluded" otherwise.
  * Selecting the values FROM the peer's own row inserts nothing for a peer deleted meanwhile;
  * truth values are integers compared with 0 (PostgreSQL has no integer booleans). */
+#define PS "peer_statuses."
+#define FRESH_HANDSHAKE "(" PS "last_handshake > 0 AND ?4 - " PS "last_handshake <= ?6)"
 static const char sql_ping_put[] =
 	"INSERT INTO peer_statuses (peer_id, iface_id, is_pingable, last_ping, is_connected, "
 	"last_session_start, stats_available, updated_at) "
@@ -42,12 +45,13 @@ static const char sql_ping_put[] =
 	"CASE WHEN ?3 <> 0 THEN ?4 ELSE 0 END, ?5, ?4 FROM peers WHERE identifier = ?1 "
 	"ON CONFLICT(peer_id) DO UPDATE SET is_pingable = ?3, "
 	"last_ping = CASE WHEN ?3 <> 0 THEN ?4 ELSE 0 END, "
-	"last_session_start = CASE WHEN (?3 <> 0 OR (last_handshake > 0 AND "
-	"?4 - last_handshake <= ?6)) AND is_connected = 0 THEN (CASE WHEN last_handshake > 0 AND "
-	"?4 - last_handshake <= ?6 THEN last_handshake ELSE ?4 END) ELSE last_session_start END, "
-	"is_connected = CASE WHEN ?3 <> 0 OR (last_handshake > 0 AND ?4 - last_handshake <= ?6) "
-	"THEN 1 ELSE 0 END, "
+	"last_session_start = CASE WHEN (?3 <> 0 OR " FRESH_HANDSHAKE ") AND "
+	PS "is_connected = 0 THEN (CASE WHEN " FRESH_HANDSHAKE " THEN " PS "last_handshake "
+	"ELSE ?4 END) ELSE " PS "last_session_start END, "
+	"is_connected = CASE WHEN ?3 <> 0 OR " FRESH_HANDSHAKE " THEN 1 ELSE 0 END, "
 	"updated_at = ?4";
+#undef FRESH_HANDSHAKE
+#undef PS
 
 static const char *col(struct db_stmt *s, int i)
 {

@@ -127,7 +127,7 @@ int store_secret_open(struct store *st, const char *stored, const char *field, c
 }
 
 /* The value of a meta key (heap) or NULL when absent. */
-static int meta_get(struct store *st, const char *key, char **ret, struct err *err)
+int store_meta_get(struct store *st, const char *key, char **ret, struct err *err)
 {
 	struct db_stmt *s = NULL;
 	int r;
@@ -147,7 +147,7 @@ static int meta_get(struct store *st, const char *key, char **ret, struct err *e
 	return r < 0 ? store_db_err(r, "read meta", err) : 0;
 }
 
-static int meta_put(struct store *st, const char *key, const char *value, struct err *err)
+int store_meta_put(struct store *st, const char *key, const char *value, struct err *err)
 {
 	struct db_stmt *s = NULL;
 	int r;
@@ -191,6 +191,7 @@ static int seal_column(struct store *st, const char *select, const char *update,
 
 	r = db_prepare(st->db, select, &sel, err);
 	while (r == 0 && (r = db_step(sel, err)) == DB_ROW) {
+		r = 0; /* DB_ROW */
 		const char *id = db_column_text(sel, 0), *v = db_column_text(sel, 1);
 		r = strv_push(&ids, id ? id : "");
 		if (r == 0)
@@ -266,15 +267,15 @@ static int setup_new(struct store *st, const char *passphrase, struct err *err)
 	r = store_begin(st, err);
 	if (r < 0)
 		goto out;
-	r = meta_put(st, "kdf_salt", salt_b64, err);
+	r = store_meta_put(st, "kdf_salt", salt_b64, err);
 	snprintf(num, sizeof(num), "%llu", ops);
 	if (r == 0)
-		r = meta_put(st, "kdf_opslimit", num, err);
+		r = store_meta_put(st, "kdf_opslimit", num, err);
 	snprintf(num, sizeof(num), "%zu", mem);
 	if (r == 0)
-		r = meta_put(st, "kdf_memlimit", num, err);
+		r = store_meta_put(st, "kdf_memlimit", num, err);
 	if (r == 0)
-		r = meta_put(st, "kdf_verifier", verifier, err);
+		r = store_meta_put(st, "kdf_verifier", verifier, err);
 	if (r == 0)
 		r = seal_existing(st, err);
 	if (r < 0) {
@@ -297,9 +298,9 @@ static int setup_existing(struct store *st, const char *passphrase, const char *
 	unsigned long long mem;
 	int r;
 
-	r = meta_get(st, "kdf_opslimit", &ops_s, err);
+	r = store_meta_get(st, "kdf_opslimit", &ops_s, err);
 	if (r == 0)
-		r = meta_get(st, "kdf_memlimit", &mem_s, err);
+		r = store_meta_get(st, "kdf_memlimit", &mem_s, err);
 	if (r < 0)
 		goto out;
 	if (!ops_s || !mem_s ||
@@ -334,9 +335,9 @@ int store_secret_setup(struct store *st, const char *passphrase, struct err *err
 
 	if (sodium_init() < 0)
 		return err_set(err, -EIO, "libsodium initialisation failed");
-	r = meta_get(st, "kdf_salt", &salt, err);
+	r = store_meta_get(st, "kdf_salt", &salt, err);
 	if (r == 0)
-		r = meta_get(st, "kdf_verifier", &verifier, err);
+		r = store_meta_get(st, "kdf_verifier", &verifier, err);
 	if (r < 0)
 		goto out;
 	if (!passphrase || !*passphrase) {

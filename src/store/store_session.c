@@ -261,9 +261,10 @@ static char *audit_like(const char *filter)
 	return p;
 }
 
-/* lower() on both sides: LIKE is case-insensitive in SQLite only */
+/* lower() on both sides: LIKE is case-insensitive in SQLite only. Without a filter ?1 is "%"
+ * (the columns are NOT NULL); "?1 IS NULL OR ..." would leave PostgreSQL unable to type ?1. */
 #define AUDIT_WHERE                                                                            \
-	" WHERE (?1 IS NULL OR lower(user) LIKE lower(?1) ESCAPE '\\' OR "                      \
+	" WHERE (lower(user) LIKE lower(?1) ESCAPE '\\' OR "                                     \
 	"lower(severity) LIKE lower(?1) ESCAPE '\\' OR lower(origin) LIKE lower(?1) ESCAPE '\\' " \
 	"OR lower(message) LIKE lower(?1) ESCAPE '\\')"
 
@@ -300,8 +301,7 @@ int store_audit_list(struct store *st, const struct store_query *q, struct store
 		 err);
 	if (r < 0)
 		goto out;
-	if (pattern)
-		db_bind_text(s, 1, pattern);
+	db_bind_text(s, 1, pattern ? pattern : "%");
 	rc = db_step(s, err);
 	if (rc == DB_ROW)
 		tot = (size_t)db_column_int64(s, 0);
@@ -317,8 +317,7 @@ int store_audit_list(struct store *st, const struct store_query *q, struct store
 		 AUDIT_WHERE " ORDER BY id DESC LIMIT ?2 OFFSET ?3", &s, "list audit entries", err);
 	if (r < 0)
 		goto out;
-	if (pattern)
-		db_bind_text(s, 1, pattern);
+	db_bind_text(s, 1, pattern ? pattern : "%");
 	db_bind_int64(s, 2, q && q->limit ? (int64_t)q->limit : INT64_MAX);
 	db_bind_int64(s, 3, q ? (int64_t)q->offset : 0);
 	while ((rc = db_step(s, err)) == DB_ROW) {

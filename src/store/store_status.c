@@ -166,8 +166,9 @@ out:
 	return r;
 }
 
-int store_audit_add(struct store *st, const char *user, const char *severity, const char *origin,
-		    const char *message, struct err *err)
+int store_audit_add_at(struct store *st, int64_t created_at, const char *user,
+		       const char *severity, const char *origin, const char *message,
+		       struct err *err)
 {
 	struct db_stmt *s;
 	int r;
@@ -177,7 +178,7 @@ int store_audit_add(struct store *st, const char *user, const char *severity, co
 		return r;
 	r = store_stmt(st, STMT_AUDIT_ADD, sql_audit_add, &s, err);
 	if (r == 0) {
-		db_bind_int64(s, 1, (int64_t)time(NULL));
+		db_bind_int64(s, 1, created_at);
 		store_bind_str(s, 2, user);
 		store_bind_str(s, 3, severity);
 		store_bind_str(s, 4, origin);
@@ -185,6 +186,47 @@ int store_audit_add(struct store *st, const char *user, const char *severity, co
 		r = store_step_done(st, s, "write audit entry", err);
 	}
 	return store_single_end(st, r, err);
+}
+
+int store_audit_add(struct store *st, const char *user, const char *severity, const char *origin,
+		    const char *message, struct err *err)
+{
+	return store_audit_add_at(st, (int64_t)time(NULL), user, severity, origin, message, err);
+}
+
+int store_analyze(struct store *st, struct err *err)
+{
+	static const char *const tables[] = { "users", "interfaces", "interface_addresses",
+					      "peers", "peer_addresses", "audit_entries" };
+	int r = 0;
+
+	store_lock(st);
+	for (size_t i = 0; r == 0 && i < sizeof(tables) / sizeof(tables[0]); i++)
+		r = db_analyze(st->db, tables[i], err);
+	store_unlock(st);
+	return r < 0 ? store_db_err(r, "update planner statistics", err) : 0;
+}
+
+int store_count(struct store *st, const char *table, int64_t *ret, struct err *err)
+{
+	struct db_stmt *s = NULL;
+	char sql[96];
+	int r;
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
+	store_lock(st);
+	r = db_prepare(st->db, sql, &s, err);
+	if (r == 0)
+		r = db_step(s, err);
+	if (r == DB_ROW) {
+		*ret = db_column_int64(s, 0);
+		r = 0;
+	} else if (r == DB_DONE) {
+		r = err_set(err, -EIO, "count of %s: no row", table);
+	}
+	db_finalize(s);
+	store_unlock(st);
+	return r < 0 ? store_db_err(r, "count rows", err) : 0;
 }
 
 int store_audit_count(struct store *st, size_t *ret, struct err *err)

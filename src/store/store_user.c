@@ -261,12 +261,20 @@ int store_user_update(struct store *st, const struct user *u, struct err *err)
 	return user_write(st, u, false, err);
 }
 
+/* The user row and what migrations 6 and 7 keep about the user, in one transaction. */
 int store_user_delete(struct store *st, const char *id, struct err *err)
 {
+	static const char *const extra[] = {
+		"DELETE FROM user_authentications WHERE user_id = ?",
+		"DELETE FROM user_passkeys WHERE user_id = ?",
+		"DELETE FROM totp_secrets WHERE user_id = ?",
+		"DELETE FROM totp_recovery_codes WHERE user_id = ?",
+		"DELETE FROM ldap_interface_users WHERE user_id = ?",
+	};
 	struct db_stmt *s;
 	int r;
 
-	r = store_single_begin(st, err);
+	r = store_begin(st, err);
 	if (r < 0)
 		return r;
 	r = store_stmt(st, STMT_USER_DELETE, sql_delete, &s, err);
@@ -276,7 +284,22 @@ int store_user_delete(struct store *st, const char *id, struct err *err)
 		if (r == 0 && db_changes(st->db) == 0)
 			r = err_set(err, -ENOENT, "user '%s' not found", STR(id));
 	}
-	return store_single_end(st, r, err);
+	for (size_t i = 0; r == 0 && i < sizeof(extra) / sizeof(extra[0]); i++) {
+		s = NULL;
+		r = db_prepare(st->db, extra[i], &s, err);
+		if (r == 0)
+			r = db_bind_text(s, 1, STR(id));
+		if (r == 0)
+			r = db_step_done(s, err);
+		db_finalize(s);
+		if (r < 0)
+			r = store_db_err(r, "delete user", err);
+	}
+	if (r < 0) {
+		store_rollback(st);
+		return r;
+	}
+	return store_commit(st, err);
 }
 
 int store_user_check_token(struct store *st, const char *id, const char *token, struct user **ret,
@@ -292,14 +315,14 @@ int store_user_check_token(struct store *st, const char *id, const char *token, 
 	if (store_token_hash(token ? token : "", hash) < 0)
 		return err_set(err, -EIO, "cannot hash the API token");
 	store_lock(st);
-	r = get_locked(st, id, &u, NULL);
+	r = get_locked(st, id, &u, err);
 	store_unlock(st);
 	if (r == -ENOENT || (r == 0 && (!u->api_token_hash || !token || !*token))) {
 		user_free(u);
 		return err_set(err, -EACCES, "unknown user or wrong API token");
 	}
-	if (r < 0)
-		return err_set(err, r, "cannot read user '%s'", STR(id));
+	if (r < 0) /* the database's reason (say, unavailable) travels up */
+		return err_prefix(err, "cannot read user '%s'", STR(id));
 	match = strlen(u->api_token_hash) == 64 && sodium_memcmp(hash, u->api_token_hash, 64) == 0;
 	sodium_memzero(hash, sizeof(hash));
 	if (!match) {

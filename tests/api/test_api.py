@@ -82,9 +82,7 @@ advanced:
   start_cidr_v4: 10.213.0.0/24
   use_ip_v6: false
   start_listen_port: 51900
-database:
-  dsn: {tmp}/db/wgportal.sqlite
-web:
+{wgtest.database_yaml(tmp)}web:
   listening_address: 127.0.0.1:{PORT}
   request_logging: true
   expose_host_info: true
@@ -715,9 +713,7 @@ advanced:
 statistics:
   collect_interface_data: false
   collect_peer_data: false
-database:
-  dsn: {tmp}/db/wgportal.sqlite
-web:
+{wgtest.database_yaml(tmp)}web:
   listening_address: "[::1]:{TLS_PORT}"
   base_path: /wg/
   cert_file: {cert}

@@ -17,6 +17,7 @@ auth.totp.required_for_admins (enrolment at login). Output is TAP.
 """
 import base64
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -39,10 +40,7 @@ USER_PW = "Us3r-Factors-Passw0rd-long!"
 def write_config(tmp, port):
     return wgtest.config_file(tmp, ADMIN, ADMIN_PW, ADMIN_TOKEN, f"""advanced:
   api_admin_only: false
-database:
-  dsn: {tmp}/db/wgportal.sqlite
-  encryption_passphrase: "a passphrase for the secrets at rest"
-web:
+{wgtest.database_yaml(tmp, '  encryption_passphrase: "a passphrase for the secrets at rest"' + chr(10))}web:
   listening_address: 127.0.0.1:{port}
   external_url: http://localhost:{port}
   site_title: Factor Portal
@@ -224,9 +222,11 @@ def passkey_register(port, origin, st):
          [p["alg"] for p in o.get("pubKeyCredParams", [])] == [-7, -8, -257] and
          o.get("authenticatorSelection", {}).get("residentKey") == "required" and
          o.get("authenticatorSelection", {}).get("userVerification") == "required" and
-         o.get("attestation") == "none" and len(unb64u(o["user"]["id"])) == 32,
+         o.get("attestation") == "none" and
+         re.fullmatch(rb"[0-9a-f]{64}", unb64u(o["user"]["id"])) is not None,
          "options: RP id = host of external_url, RP name = site_title, ES256/EdDSA/RS256, "
-         "resident key and user verification required", o)
+         "resident key and user verification required, the user handle in wg-portal's form "
+         "(64 hex digits)", o)
     a = Authenticator("es256")
     bad = a.create(r.json(), "http://evil.example")
     hdrs = {"Cookie": s.cookie, "X-CSRF-Token": s.csrf, "Origin": s.origin}

@@ -46,9 +46,7 @@ def write_config(tmp, port, idp_port):
   start_cidr_v4: 10.215.0.0/24
   use_ip_v6: false
   api_admin_only: false
-database:
-  dsn: {tmp}/db/wgportal.sqlite
-web:
+{wgtest.database_yaml(tmp)}web:
   listening_address: 127.0.0.1:{port}
   external_url: {base}
 auth:

@@ -167,9 +167,7 @@ backend:
     - id: pf1
       api_url: http://127.0.0.1:{pf_port}
       api_key: sim-key-rw
-database:
-  dsn: {tmp}/db/wgportal.sqlite
-statistics:
+{wgtest.database_yaml(tmp)}statistics:
   data_collection_interval: 1s
   ping_check_interval: 3s
   ping_check_workers: 3

@@ -31,6 +31,8 @@ import time
 import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
+import wgtest  # noqa: E402  (database_yaml: SQLite, or the server of tests/db/run_engine.py)
 PORT = 19651
 PORT2 = 19652
 TAG = os.environ.get("WGPW_TAG", str(os.getpid()))
@@ -251,9 +253,7 @@ advanced:
   start_cidr_v4: 10.214.0.0/24
   use_ip_v6: false
   start_listen_port: 51960
-{extra}database:
-  dsn: {tmp}/db/wgportal.sqlite
-web:
+{extra}{wgtest.database_yaml(tmp)}web:
   listening_address: 127.0.0.1:{PORT}
   request_logging: true
   site_title: "UI Test Portal"
@@ -732,7 +732,7 @@ def test_base_path_instance(logdir):
 # ---------------------------------------------------------------- main
 
 def inner(ns):
-    logdir = os.path.join(ROOT, "build", "test-logs")
+    logdir = wgtest.LOGDIR
     os.makedirs(logdir, exist_ok=True)
     for f in os.listdir(logdir):
         if f.startswith("ui-daemon-"):

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libFuzzer target over the passkey parsers (src/auth/cbor.c, src/auth/webauthn.c): the input
- * is read as a CBOR item, as a COSE key, as an attestation object (with a fixed valid
- * clientDataJSON, so the CBOR paths are reached), as authenticator data of an assertion, and
- * as clientDataJSON. Build and run (clang-14 + libclang-rt-14-dev):
+ * libFuzzer target over the passkey parsers (src/auth/cbor.c, src/auth/webauthn.c,
+ * src/auth/webauthn_wgp.c): the input is read as a CBOR item, as a COSE key, as an attestation
+ * object (with a fixed valid clientDataJSON, so the CBOR paths are reached), as authenticator
+ * data of an assertion, as clientDataJSON, and as a credential wg-portal stored (as the text
+ * itself and base64-encoded, so its JSON reader gets the bytes). Build and run (clang-14 + libclang-rt-14-dev):
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu17 -Isrc -D_GNU_SOURCE \
  *     tests/fuzz/fuzz_webauthn.c src/auth/cbor.c src/auth/jwt.c src/auth/sig.c src/util/err.c \
@@ -13,6 +14,7 @@
  * With -DFUZZ_STANDALONE (any compiler) it runs each file named on the command line once.
  */
 #include "auth/webauthn.c"
+#include "auth/webauthn_wgp.c"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -51,6 +53,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)webauthn_assert(&rp, challenge, cred, (const char *)data, size, data, size, sig,
 				      sizeof(sig), &count, &bs, NULL);
 	}
+	/* wg-portal's serialized credential: the text itself, then its base64 */
+	char *text = size < 65536 ? malloc(size + 1) : NULL;
+	char *b64 = size < 65536 ? malloc(sodium_base64_ENCODED_LEN(size,
+						sodium_base64_VARIANT_ORIGINAL)) : NULL;
+	if (text && b64) {
+		memcpy(text, data, size);
+		text[size] = '\0';
+		if (webauthn_credential_from_wgportal(text, cred, NULL) == 0 &&
+		    (cred->id_len == 0 || cred->cose_key_len > WA_COSE_KEY_MAX))
+			__builtin_trap();
+		sodium_bin2base64(b64, sodium_base64_ENCODED_LEN(size, sodium_base64_VARIANT_ORIGINAL),
+				  data, size, sodium_base64_VARIANT_ORIGINAL);
+		if (webauthn_credential_from_wgportal(b64, cred, NULL) == 0 &&
+		    (cred->id_len == 0 || cred->cose_key_len > WA_COSE_KEY_MAX))
+			__builtin_trap();
+	}
+	free(text);
+	free(b64);
 out:
 	free(cdj);
 	free(enc);

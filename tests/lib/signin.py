@@ -100,6 +100,23 @@ class Authenticator:
         return {"id": b64u(self.cred_id), "rawId": b64u(self.cred_id), "type": "public-key",
                 "response": {"clientDataJSON": b64u(cdj), "attestationObject": b64u(att)}}
 
+    def wgportal_credential(self, count):
+        """(credential_identifier, serialized_credential) as wg-portal v2 stores this passkey:
+        standard base64 of the id, and of go-webauthn's Credential as JSON (domain/user.go
+        SetCredential; Authenticator has no JSON tags: Go's field names)."""
+        self.count = count
+        cred = {"id": base64.b64encode(self.cred_id).decode(),
+                "publicKey": base64.b64encode(self.cose()).decode(),
+                "attestationType": "none", "transport": ["internal"],
+                "flags": {"userPresent": True, "userVerified": True, "backupEligible": True,
+                          "backupState": True},
+                "authenticator": {"AAGUID": base64.b64encode(bytes(16)).decode(),
+                                  "SignCount": count, "CloneWarning": False,
+                                  "Attachment": "platform"},
+                "attestation": {"type": "", "format": "none"}}
+        return (base64.b64encode(self.cred_id).decode(),
+                base64.b64encode(json.dumps(cred).encode()).decode())
+
     def get(self, options, origin, bump=1, handle=None, flags=0x05):
         pk = options["publicKey"]
         self.count += bump

@@ -29,7 +29,8 @@ import time
 import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-LOGDIR = os.path.join(ROOT, "build", "test-logs")
+# the engine runs of tests/db/run_engine.py go in parallel: each keeps its logs apart
+LOGDIR = os.path.join(ROOT, "build", "test-logs", os.environ.get("WGPORTAL_TEST_DB", ""))
 SAN_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
                "SUMMARY: UndefinedBehaviorSanitizer", "SUMMARY: AddressSanitizer")
 
@@ -354,6 +355,28 @@ def in_netns(prefix, main, iface_prefixes=(), timeout=1200):
 def tag():
     """The outer process id inside in_netns (for names), else our own pid."""
     return os.environ.get("WGT_TAG", str(os.getpid()))
+
+
+def database_yaml(tmp, extra=""):
+    """The config's database section: a SQLite file under tmp, or, when tests/db/run_engine.py
+    runs this suite against a server (WGPORTAL_TEST_DB), a database on that server created for
+    tmp (the same one again for the same tmp, as the SQLite file would be).
+    extra: more "  key: value" lines for the section."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import dbservers
+    srv = dbservers.from_env()
+    if srv is None:
+        return f"database:\n  dsn: {tmp}/db/wgportal.sqlite\n{extra}"
+    remembered = os.path.join(tmp, ".wgtest-database")
+    if os.path.exists(remembered):
+        with open(remembered) as f:
+            engine, dsn = f.read().split("\n", 1)
+    else:
+        engine, dsn = srv.create_db()
+        with open(remembered, "w") as f:
+            f.write(f"{engine}\n{dsn}")
+    dsn = dsn.replace("\\", "\\\\").replace('"', '\\"')
+    return f'database:\n  type: {engine}\n  dsn: "{dsn}"\n{extra}'
 
 
 def raw_http(port, data, host="127.0.0.1", source=None, timeout=5.0, send_delay=None):

@@ -463,6 +463,89 @@ static void test_webauthn__rp_from_url(void **state)
 	assert_int_equal(webauthn_rp_from_url("https://host:99999", &rp, &origin), -EINVAL);
 }
 
+/* wg-portal's serialized go-webauthn Credential (base64 of JSON) of a key we hold: it becomes
+ * the record an assertion of that key verifies against; Go's key matching ignores case. */
+static char *wgp_serialized(const struct authn *a, const char *fmt_keys, uint32_t count)
+{
+	struct enc key = { 0 };
+	char id[64], pk[256], aag[32], json[1024], *out;
+	static const uint8_t aaguid[16] = { 0xad, 0xce, 0x00, 0x02 };
+
+	cose_key(a, &key);
+	sodium_bin2base64(id, sizeof(id), a->cred_id, sizeof(a->cred_id),
+			  sodium_base64_VARIANT_ORIGINAL);
+	sodium_bin2base64(pk, sizeof(pk), key.b, key.n, sodium_base64_VARIANT_ORIGINAL);
+	sodium_bin2base64(aag, sizeof(aag), aaguid, sizeof(aaguid), sodium_base64_VARIANT_ORIGINAL);
+	snprintf(json, sizeof(json), fmt_keys, id, pk, aag, count);
+	out = malloc(sodium_base64_ENCODED_LEN(strlen(json), sodium_base64_VARIANT_ORIGINAL));
+	sodium_bin2base64(out, sodium_base64_ENCODED_LEN(strlen(json), sodium_base64_VARIANT_ORIGINAL),
+			  (const uint8_t *)json, strlen(json), sodium_base64_VARIANT_ORIGINAL);
+	return out;
+}
+
+static void test_webauthn__wgportal_credential(void **state)
+{
+	static const char go_json[] =
+		"{\"id\":\"%s\",\"publicKey\":\"%s\",\"attestationType\":\"none\","
+		"\"transport\":[\"internal\"],\"flags\":{\"userPresent\":true,\"userVerified\":true,"
+		"\"backupEligible\":true,\"backupState\":false},\"authenticator\":{\"AAGUID\":\"%s\","
+		"\"SignCount\":%u,\"CloneWarning\":false,\"Attachment\":\"platform\"},"
+		"\"attestation\":{\"type\":\"\",\"format\":\"none\"}}";
+	static const char other_case[] =
+		"{\"ID\":\"%s\",\"PublicKey\":\"%s\",\"Authenticator\":{\"aaguid\":\"%s\","
+		"\"signCount\":%u}}";
+	const struct wa_rp rp = { "vpn.example.com", "https://vpn.example.com", true };
+	struct wa_credential cred;
+	struct authn a;
+	struct enc ad;
+	uint8_t ch[WA_CHALLENGE_LEN], sig[512];
+	size_t sig_len;
+	char cdj[512], *ser;
+	struct err err = { 0 };
+	uint32_t count = 0;
+	bool bs;
+
+	authn_init(&a, false);
+	ser = wgp_serialized(&a, go_json, 7);
+	assert_int_equal(webauthn_credential_from_wgportal(ser, &cred, &err), 0);
+	free(ser);
+	assert_int_equal(cred.id_len, sizeof(a.cred_id));
+	assert_memory_equal(cred.id, a.cred_id, sizeof(a.cred_id));
+	assert_int_equal(cred.alg, -7);
+	assert_int_equal(cred.sign_count, 7);
+	assert_int_equal(cred.aaguid[0], 0xad);
+	assert_true(cred.backup_eligible);
+	assert_false(cred.backed_up);
+	/* the key signs in: counter 7 -> 8 */
+	randombytes_buf(ch, sizeof(ch));
+	auth_data(&a, rp.rp_id, 0x05, 8, false, &ad);
+	client_data(cdj, sizeof(cdj), "webauthn.get", ch, rp.origin);
+	sign_assertion(&a, &ad, cdj, sig, &sig_len);
+	assert_int_equal(webauthn_assert(&rp, ch, &cred, cdj, strlen(cdj), ad.b, ad.n, sig, sig_len,
+					 &count, &bs, &err), 0);
+	assert_int_equal(count, 8);
+	ser = wgp_serialized(&a, other_case, 3);
+	assert_int_equal(webauthn_credential_from_wgportal(ser, &cred, &err), 0);
+	assert_int_equal(cred.sign_count, 3);
+	free(ser);
+	/* refused: not base64, not an object, no key, an unverifiable key, a bad counter */
+	static const char *const bad[] = {
+		"not base64!", "W10=" /* [] */, "eyJpZCI6IllRPT0ifQ==" /* {"id":"YQ=="} */,
+		/* {"id":"YQ==","publicKey":"oQEC"}: a COSE map with kty only */
+		"eyJpZCI6IllRPT0iLCJwdWJsaWNLZXkiOiJvUUVDIn0=",
+		"",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(webauthn_credential_from_wgportal(bad[i], &cred, &err), -EINVAL);
+	assert_int_equal(webauthn_credential_from_wgportal(NULL, &cred, &err), -EINVAL);
+	ser = wgp_serialized(&a, "{\"id\":\"%s\",\"publicKey\":\"%s\",\"x\":\"%s\","
+			     "\"authenticator\":{\"SignCount\":-%u}}", 1);
+	assert_int_equal(webauthn_credential_from_wgportal(ser, &cred, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "counter"));
+	free(ser);
+	gnutls_privkey_deinit(a.ec);
+}
+
 /* ---- TOTP ---------------------------------------------------------------------------------- */
 
 static void test_totp__rfc6238_vectors(void **state)
@@ -542,6 +625,7 @@ int main(void)
 		cmocka_unit_test(test_webauthn__es256),
 		cmocka_unit_test(test_webauthn__eddsa),
 		cmocka_unit_test(test_webauthn__rp_from_url),
+		cmocka_unit_test(test_webauthn__wgportal_credential),
 		cmocka_unit_test(test_totp__rfc6238_vectors),
 		cmocka_unit_test(test_totp__window_and_replay),
 		cmocka_unit_test(test_totp__base32_uri_recovery),

@@ -642,13 +642,18 @@ static void test_config__database_type(void **state)
 	assert_int_equal(load(&cfg, "database:\n  type: sqlite\n  dsn: /tmp/x.db\n", &err), 0);
 	assert_string_equal(cfg.database.dsn, "/tmp/x.db");
 	cfg_release(&cfg);
-	expect_error("database:\n  type: postgres\n",
-		     "line 2: database.type: database.type 'postgres' is not supported by "
-		     "this build",
-		     "database.type");
-	expect_error("database:\n  type: mysql\n", "'mysql' is not supported by this build", NULL);
-	expect_error("database:\n  type: mssql\n", "'mssql' is not supported by this build", NULL);
-	expect_error("database:\n  type: oracle\n", "unknown database type 'oracle'",
+	assert_int_equal(load(&cfg, "database:\n  type: postgres\n  dsn: host=db dbname=wg\n", &err),
+			 0);
+	assert_string_equal(cfg.database.type, "postgres");
+	cfg_release(&cfg);
+	assert_int_equal(load(&cfg, "database:\n  type: mysql\n  dsn: u:p@tcp(db:3306)/wg\n", &err),
+			 0);
+	cfg_release(&cfg);
+	expect_error("database:\n  type: mssql\n",
+		     "line 2: database.type: database.type 'mssql' (Microsoft SQL Server) is not "
+		     "supported; supported types: sqlite, postgres, mysql", "database.type");
+	expect_error("database:\n  type: oracle\n",
+		     "unknown database.type 'oracle'; supported types: sqlite, postgres, mysql",
 		     "database.type");
 }
 
@@ -784,6 +789,7 @@ static void test_config__full_tree(void **state)
 		"auth.webauthn.enabled", "auth.hide_login_form",
 		"advanced.start_listen_port", "backend.default", "backend.mikrotik",
 		"backend.rekey_timeout_interval", "database.type", "database.dsn",
+		"database.debug", "database.slow_query_threshold",
 		"statistics.data_collection_interval", "statistics.collect_peer_data",
 		"statistics.listening_address", "statistics.use_ping_checks",
 		"statistics.ping_check_interval",

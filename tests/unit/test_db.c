@@ -5,46 +5,27 @@
  * and the SQLite driver through the layer's calls (binding, rows, NULLs, blobs, changes,
  * error mapping, transactions with savepoints). The PostgreSQL and MySQL drivers run the same
  * store tests against real servers (tests/unit/test_store.c with WGPORTAL_TEST_DB).
+ * Also: the DSN forms wg-portal's drivers accept (pgx, go-sql-driver/mysql) and the real
+ * dialects on the real migrations.
  */
 #include "testlib.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "store/db-int.h"
 #include "store/db.h"
+#include "store/db_dsn.h"
+#include "store/store-int.h"
 #include "util/err.h"
 
-/* A dialect using every rewrite, the shape of MySQL's. */
-static const struct db_dialect all_rewrites = {
-	.placeholders = DB_PH_POSITIONAL,
-	.nocase_lower = true,
-	.index_nocase_prefix = true,
-	.upsert_on_duplicate_key = true,
-	.integer = "BIGINT",
-	.blob = "VARBINARY(255)",
-	.key_text = "VARCHAR(255)",
-	.autoinc = "BIGINT AUTO_INCREMENT PRIMARY KEY",
-	.rowid_column = ",\n  rowid BIGINT NOT NULL AUTO_INCREMENT UNIQUE",
-	.rowid_index = ", rowid",
-	.create_table_suffix = " ENGINE=InnoDB",
-	.table_prefix = "wgp_",
-	.quote_reserved = true,
-};
-
-/* PostgreSQL's placeholder style alone. */
-static const struct db_dialect dollar = {
-	.placeholders = DB_PH_DOLLAR,
-	.nocase_lower = true,
-};
-
-static const struct db_dialect numbered = {
-	.placeholders = DB_PH_NUMBERED,
-	.key_text = "TEXT",
-	.rowid_column = "",
-	.rowid_index = "",
-};
+/* The engines' own dialects: MySQL's uses every rewrite. */
+#define all_rewrites (*db_driver_mysql.dialect)
+#define dollar (*db_driver_postgres.dialect)
+#define numbered (*db_driver_sqlite.dialect)
+#define MYSQL_TABLE " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
 
 static char *xlate(const struct db_dialect *d, const char *sql, int *nparams, int **slots,
 		   int *nslots)
@@ -110,13 +91,19 @@ static void test_db_sql__ddl_tokens(void **state)
 	out = xlate(&all_rewrites, ddl, &np, &slots, &ns);
 	assert_string_equal(out, "CREATE TABLE wgp_peers (\n  id VARCHAR(255) PRIMARY KEY,\n"
 				 "  n BIGINT NOT NULL,\n  k VARBINARY(255),\n  rowid BIGINT NOT "
-				 "NULL AUTO_INCREMENT UNIQUE\n) ENGINE=InnoDB");
+				 "NULL AUTO_INCREMENT UNIQUE\n)" MYSQL_TABLE);
+	free(slots);
+	free(out);
+	out = xlate(&all_rewrites, "ALTER TABLE users ADD COLUMN notes TEXT NOT NULL DEFAULT 'a''b'",
+		    &np, &slots, &ns);
+	assert_string_equal(out, "ALTER TABLE wgp_users ADD COLUMN notes TEXT NOT NULL DEFAULT "
+				 "('a''b')");
 	free(slots);
 	free(out);
 	out = xlate(&all_rewrites, "CREATE TABLE audit_entries (id {autoinc}, user TEXT)", &np,
 		    &slots, &ns);
 	assert_string_equal(out, "CREATE TABLE wgp_audit_entries (id BIGINT AUTO_INCREMENT "
-				 "PRIMARY KEY, \"user\" TEXT) ENGINE=InnoDB");
+				 "PRIMARY KEY, \"user\" TEXT)" MYSQL_TABLE);
 	free(slots);
 	free(out);
 	assert_int_equal(db_sql_translate(&numbered, "CREATE TABLE t (a {nope})", &out, &np,
@@ -153,6 +140,13 @@ static void test_db_sql__nocase_upsert_names(void **state)
 				   "FROM peers", &np, &slots, &ns);
 	assert_string_equal(out, "SELECT 'users', \"peers\", PRIMARY, KEY, x.peers, \"user\" -- ?"
 				 "\nFROM wgp_peers");
+	free(slots);
+	free(out);
+	/* a column named like a table is no table: only table positions are renamed */
+	out = xlate(&all_rewrites, "SELECT max(schema_version) FROM schema_version JOIN peers p "
+				   "ON p.identifier = peer_statuses.peer_id", &np, &slots, &ns);
+	assert_string_equal(out, "SELECT max(schema_version) FROM wgp_schema_version JOIN wgp_peers "
+				 "p ON p.identifier = wgp_peer_statuses.peer_id");
 	assert_int_equal(np, 0);
 	free(slots);
 	free(out);
@@ -285,6 +279,179 @@ static void test_db_sqlite__transactions(void **state)
 	db_close(db);
 }
 
+/* ---- DSNs ---- */
+
+static bool fake_libpq_keyword(const char *k)
+{
+	static const char *const kw[] = { "host", "port", "user", "password", "dbname", "sslmode",
+					  "connect_timeout", "application_name", "options", NULL };
+
+	for (const char *const *p = kw; *p; p++)
+		if (!strcmp(*p, k))
+			return true;
+	return false;
+}
+
+static void test_db_dsn__postgres_key_value(void **state)
+{
+	struct db_pg_dsn d;
+	struct err err = { 0 };
+
+	(void)state;
+	/* wg-portal's documented form, with a pgx run-time parameter (TimeZone) */
+	assert_int_equal(db_pg_dsn_parse("host=db.example user=wg password='p w\\'x' dbname=wg "
+					 "port=5433 sslmode=disable TimeZone=Europe/Berlin "
+					 "search_path=a\\ b", fake_libpq_keyword, &d, &err), 0);
+	assert_string_equal(db_pg_dsn_get(&d, "host"), "db.example");
+	assert_string_equal(db_pg_dsn_get(&d, "password"), "p w'x");
+	assert_string_equal(db_pg_dsn_get(&d, "dbname"), "wg");
+	assert_string_equal(db_pg_dsn_get(&d, "port"), "5433");
+	assert_null(db_pg_dsn_get(&d, "TimeZone"));
+	assert_string_equal(db_pg_dsn_get(&d, "options"),
+			    "-c TimeZone=Europe/Berlin -c search_path=a\\ b");
+	assert_null(d.keys[d.n]);
+	db_pg_dsn_release(&d);
+	/* pgx's "database" is libpq's "dbname" */
+	assert_int_equal(db_pg_dsn_parse("database = wg", fake_libpq_keyword, &d, &err), 0);
+	assert_string_equal(db_pg_dsn_get(&d, "dbname"), "wg");
+	db_pg_dsn_release(&d);
+	assert_int_equal(db_pg_dsn_parse("host=db user", fake_libpq_keyword, &d, &err), -EINVAL);
+	assert_string_equal(err.field, "database.dsn");
+	assert_int_equal(db_pg_dsn_parse("password='open", fake_libpq_keyword, &d, &err), -EINVAL);
+}
+
+static void test_db_dsn__postgres_url(void **state)
+{
+	struct db_pg_dsn d;
+	struct err err = { 0 };
+
+	(void)state;
+	assert_int_equal(db_pg_dsn_parse("postgres://wg:p%40ss@db:5433/wg%20db?sslmode=disable&"
+					 "TimeZone=UTC&application_name=a+b", fake_libpq_keyword, &d,
+					 &err), 0);
+	assert_string_equal(db_pg_dsn_get(&d, "user"), "wg");
+	assert_string_equal(db_pg_dsn_get(&d, "password"), "p@ss");
+	assert_string_equal(db_pg_dsn_get(&d, "host"), "db");
+	assert_string_equal(db_pg_dsn_get(&d, "port"), "5433");
+	assert_string_equal(db_pg_dsn_get(&d, "dbname"), "wg db");
+	assert_string_equal(db_pg_dsn_get(&d, "sslmode"), "disable");
+	assert_string_equal(db_pg_dsn_get(&d, "application_name"), "a b");
+	assert_string_equal(db_pg_dsn_get(&d, "options"), "-c TimeZone=UTC");
+	db_pg_dsn_release(&d);
+	/* several hosts, IPv6, a unix socket directory in the query */
+	assert_int_equal(db_pg_dsn_parse("postgresql://[::1]:5432,db2/wg?host=%2Fvar%2Frun",
+					 fake_libpq_keyword, &d, &err), 0);
+	assert_string_equal(db_pg_dsn_get(&d, "host"), "/var/run");
+	assert_string_equal(db_pg_dsn_get(&d, "port"), "5432,");
+	db_pg_dsn_release(&d);
+	assert_int_equal(db_pg_dsn_parse("postgres://[::1/wg", fake_libpq_keyword, &d, &err),
+			 -EINVAL);
+}
+
+static void test_db_dsn__mysql(void **state)
+{
+	struct db_mysql_dsn d;
+	struct err err = { 0 };
+	int64_t ms;
+
+	(void)state;
+	/* wg-portal's documented form */
+	assert_int_equal(db_mysql_dsn_parse("wg:secret@tcp(db.example:3307)/wgportal?charset="
+					    "utf8mb4&parseTime=True&loc=Local&timeout=2s&"
+					    "readTimeout=1m30s", &d, &err), 0);
+	assert_string_equal(d.user, "wg");
+	assert_string_equal(d.password, "secret");
+	assert_string_equal(d.host, "db.example");
+	assert_int_equal(d.port, 3307);
+	assert_null(d.socket);
+	assert_string_equal(d.dbname, "wgportal");
+	assert_int_equal(d.timeout_ms, 2000);
+	assert_int_equal(d.read_timeout_ms, 90000);
+	db_mysql_dsn_release(&d);
+	/* the password may hold ':', '@' and '/' (go-sql-driver: last '/', last '@' before it) */
+	assert_int_equal(db_mysql_dsn_parse("u:p@:/x@tcp([::1])/db", &d, &err), 0);
+	assert_string_equal(d.user, "u");
+	assert_string_equal(d.password, "p@:/x");
+	assert_string_equal(d.host, "::1");
+	assert_int_equal(d.port, 3306);
+	db_mysql_dsn_release(&d);
+	assert_int_equal(db_mysql_dsn_parse("root@unix(/run/mysqld/mysqld.sock)/wg", &d, &err), 0);
+	assert_string_equal(d.socket, "/run/mysqld/mysqld.sock");
+	assert_null(d.password);
+	db_mysql_dsn_release(&d);
+	assert_int_equal(db_mysql_dsn_parse("/wg", &d, &err), 0);
+	assert_string_equal(d.host, "127.0.0.1");
+	db_mysql_dsn_release(&d);
+	assert_int_equal(db_mysql_dsn_parse("u:p@tcp(h:1/db", &d, &err), -EINVAL);
+	assert_int_equal(db_mysql_dsn_parse("u:p@tcp(h)", &d, &err), -EINVAL);
+	assert_int_equal(db_mysql_dsn_parse("u:p@udp(h)/db", &d, &err), -EINVAL);
+	assert_int_equal(db_mysql_dsn_parse("u:p@tcp(h:99999)/db", &d, &err), -EINVAL);
+	assert_int_equal(db_mysql_dsn_parse("u@tcp(h)/db?tls=maybe", &d, &err), -EINVAL);
+	assert_int_equal(db_mysql_dsn_parse("u@tcp(h)/db?timeout=5", &d, &err), -EINVAL);
+	assert_string_equal(err.field, "database.dsn");
+	assert_int_equal(db_go_duration_ms("1h2m3.5s", &ms), 0);
+	assert_int_equal(ms, 3723500);
+	assert_int_equal(db_go_duration_ms("250ms", &ms), 0);
+	assert_int_equal(ms, 250);
+	assert_int_equal(db_go_duration_ms("5x", &ms), -EINVAL);
+}
+
+static void test_db_dsn__redact(void **state)
+{
+	static const struct {
+		enum db_engine e;
+		const char *dsn, *shown;
+	} cases[] = {
+		{ DB_POSTGRES, "postgres://wg:s3cr%40t@db/wg", "postgres://wg:***@db/wg" },
+		{ DB_POSTGRES, "host=db password='a b' user=wg", "host=db password=*** user=wg" },
+		{ DB_POSTGRES, "host=db password = a@b/c sslpassword=x",
+		  "host=db password = *** sslpassword=***" },
+		{ DB_MYSQL, "wg:s3cr@t@tcp(db)/wg?tls=true", "wg:***@tcp(db)/wg?tls=true" },
+		{ DB_SQLITE, "/var/lib/wg/sqlite.db", "/var/lib/wg/sqlite.db" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *r = db_dsn_redact(cases[i].e, cases[i].dsn);
+		assert_string_equal(r, cases[i].shown);
+		free(r);
+	}
+}
+
+/* ---- the real dialects on the real migrations ---- */
+
+static void test_db_sql__migrations_every_dialect(void **state)
+{
+	const struct db_driver *drivers[] = { &db_driver_sqlite, &db_driver_postgres,
+					      &db_driver_mysql };
+
+	(void)state;
+	for (int v = 1; v <= store_migration_count(); v++) {
+		const char *sql = store_migration_sql(v);
+
+		/* every table a migration creates is one the MySQL prefix knows */
+		for (const char *p = strstr(sql, "CREATE TABLE "); p; p = strstr(p + 1, "CREATE TABLE ")) {
+			char name[64];
+			assert_int_equal(sscanf(p, "CREATE TABLE %63[a-z_]", name), 1);
+			if (!db_sql_is_our_table(name))
+				fail_msg("table '%s' of migration %d is missing from our_tables", name,
+					 v);
+		}
+		for (size_t d = 0; d < sizeof(drivers) / sizeof(drivers[0]); d++) {
+			int np, ns, *slots;
+			char *out;
+
+			assert_int_equal(db_sql_translate(drivers[d]->dialect, sql, &out, &np, &slots,
+							  &ns), 0);
+			assert_null(strchr(out, '{')); /* every token rendered */
+			if (drivers[d] == &db_driver_mysql)
+				assert_null(strstr(out, "CREATE TABLE peers"));
+			free(slots);
+			free(out);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -295,6 +462,11 @@ int main(void)
 		cmocka_unit_test(test_db_engine__names),
 		cmocka_unit_test(test_db_sqlite__statements),
 		cmocka_unit_test(test_db_sqlite__transactions),
+		cmocka_unit_test(test_db_dsn__postgres_key_value),
+		cmocka_unit_test(test_db_dsn__postgres_url),
+		cmocka_unit_test(test_db_dsn__mysql),
+		cmocka_unit_test(test_db_dsn__redact),
+		cmocka_unit_test(test_db_sql__migrations_every_dialect),
 	};
 
 	return cmocka_run_group_tests_name("db", tests, NULL, NULL);

@@ -71,7 +71,7 @@ static void test_metrics__render(void **state)
 	char want[1024], *hs, *up;
 
 	(void)state;
-	assert_int_equal(store_open(":memory:", NULL, &st, &err), 0);
+	assert_int_equal(test_store_fresh(":memory:", NULL, &st, NULL), 0);
 	assert_int_equal(str_set(&ifc->identifier, "wg0"), 0);
 	assert_int_equal(store_iface_insert(st, ifc, &err), 0);
 	p1 = mkpeer("wg0", 'A', "with \"quote\"\nand \\", "u1", "10.0.0.2/32", "fd00::2/128");
@@ -177,7 +177,7 @@ static void test_metrics__many_peers(void **state)
 
 	(void)state;
 	assert_non_null(ps);
-	assert_int_equal(store_open(":memory:", NULL, &st, &err), 0);
+	assert_int_equal(test_store_fresh(":memory:", NULL, &st, NULL), 0);
 	assert_int_equal(str_set(&ifc->identifier, "wg1"), 0);
 	assert_int_equal(store_iface_insert(st, ifc, &err), 0);
 	assert_int_equal(store_begin(st, &err), 0);

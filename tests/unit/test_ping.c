@@ -90,7 +90,7 @@ static void test_ping__store_semantics(void **state)
 	size_t n = 0;
 
 	(void)state;
-	assert_int_equal(store_open(":memory:", NULL, &st, &err), 0);
+	assert_int_equal(test_store_fresh(":memory:", NULL, &st, NULL), 0);
 	assert_int_equal(str_set(&ifc->identifier, "wg0"), 0);
 	assert_int_equal(str_set(&ifc->backend, "mt1"), 0);
 	assert_int_equal(store_iface_insert(st, ifc, &err), 0);

@@ -43,13 +43,16 @@ static void add_user(struct store *st, const char *id)
 static int setup(void **state)
 {
 	struct fx *fx = calloc(1, sizeof(*fx));
-	struct err err = { 0 };
 
 	assert_non_null(fx);
 	fx->dir = test_tmpdir();
 	assert_non_null(fx->dir);
 	snprintf(fx->path, sizeof(fx->path), "%s/wgportal.db", fx->dir);
-	assert_int_equal(store_open(fx->path, NULL, &fx->st, &err), 0);
+	char *dsn = NULL;
+	assert_int_equal(test_store_fresh(fx->path, NULL, &fx->st, &dsn), 0);
+	assert_true(strlen(dsn) < sizeof(fx->path));
+	strcpy(fx->path, dsn);
+	free(dsn);
 	add_user(fx->st, "alice");
 	add_user(fx->st, "bob");
 	*state = fx;
@@ -267,7 +270,7 @@ static void test_session__survives_reopen(void **state)
 	assert_int_equal(session_create(fx->st, "alice", T0, id, csrf, &err), 0);
 	store_close(fx->st);
 	fx->st = NULL;
-	assert_int_equal(store_open(fx->path, NULL, &fx->st, &err), 0);
+	assert_int_equal(test_store_reopen(fx->path, NULL, &fx->st), 0);
 	assert_int_equal(store_schema_version(fx->st), STORE_SCHEMA_VERSION_LATEST);
 	assert_int_equal(session_lookup(fx->st, id, T0 + 5, &uid, &tok, &err), 0);
 	assert_string_equal(uid, "alice");

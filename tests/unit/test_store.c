@@ -9,18 +9,19 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "model/cidr.h"
 #include "model/iface.h"
 #include "model/keys.h"
 #include "model/peer.h"
 #include "model/user.h"
+#include "store/db.h"
 #include "store/store-int.h"
 #include "store/store.h"
 #include "util/err.h"
@@ -28,21 +29,50 @@
 
 struct fx {
 	char *dir;
-	char path[512];
+	char path[512];    /* the DSN: a file path for SQLite */
 	struct store *st;
 };
+
+/* The engine under test (WGPORTAL_TEST_DB, default SQLite): tests/db/run_engine.py runs this
+ * binary once per server engine. */
+static enum db_engine engine;
+
+static bool is_sqlite(void)
+{
+	return engine == DB_SQLITE;
+}
+
+static int open_dsn(const char *dsn, const char *passphrase, struct store **st, struct err *err)
+{
+	struct store_open_opts o = { .engine = engine, .dsn = dsn, .passphrase = passphrase };
+
+	return store_open_opts(&o, st, err);
+}
+
+/* A fresh database: sqlite_path for SQLite, a new database on the server otherwise. */
+static void fresh_dsn(const char *sqlite_path, char out[static 512])
+{
+	char *dsn = NULL;
+
+	assert_int_equal(test_db_fresh(sqlite_path, &dsn), 0);
+	assert_true(strlen(dsn) < 512);
+	strcpy(out, dsn);
+	free(dsn);
+}
 
 static int setup_file(void **state)
 {
 	struct fx *fx = calloc(1, sizeof(*fx));
 	struct err err = { 0 };
+	char path[512];
 
 	assert_non_null(fx);
 	fx->dir = test_tmpdir();
 	assert_non_null(fx->dir);
 	/* A missing two-level parent: store_open must create it. */
-	snprintf(fx->path, sizeof(fx->path), "%s/data/sub/wgportal.db", fx->dir);
-	assert_int_equal(store_open(fx->path, NULL, &fx->st, &err), 0);
+	snprintf(path, sizeof(path), "%s/data/sub/wgportal.db", fx->dir);
+	fresh_dsn(path, fx->path);
+	assert_int_equal(open_dsn(fx->path, NULL, &fx->st, &err), 0);
 	*state = fx;
 	return 0;
 }
@@ -53,7 +83,8 @@ static int setup_mem(void **state)
 	struct err err = { 0 };
 
 	assert_non_null(fx);
-	assert_int_equal(store_open(":memory:", NULL, &fx->st, &err), 0);
+	fresh_dsn(":memory:", fx->path);
+	assert_int_equal(open_dsn(fx->path, NULL, &fx->st, &err), 0);
 	*state = fx;
 	return 0;
 }
@@ -390,6 +421,23 @@ static bool file_contains(const char *path, const char *needle)
 	return found;
 }
 
+/* The raw column value, through a connection of its own (not the store's). */
+static char *raw_column(const char *dsn, const char *sql)
+{
+	struct db *db = NULL;
+	struct db_stmt *s = NULL;
+	struct err err = { 0 };
+	char *v = NULL;
+
+	assert_int_equal(db_open(engine, dsn, NULL, &db, &err), 0);
+	assert_int_equal(db_prepare(db, sql, &s, &err), 0);
+	if (db_step(s, &err) == DB_ROW)
+		v = strdup(db_column_text(s, 0));
+	db_finalize(s);
+	db_close(db);
+	return v;
+}
+
 /* ---- open ---- */
 
 static void test_store_open__modes_and_version(void **state)
@@ -400,6 +448,8 @@ static void test_store_open__modes_and_version(void **state)
 
 	assert_int_equal(store_schema_version(fx->st), STORE_SCHEMA_VERSION_LATEST);
 	assert_int_equal(store_migration_count(), STORE_SCHEMA_VERSION_LATEST);
+	if (!is_sqlite())
+		return; /* the rest is about the SQLite file */
 	assert_int_equal(stat(fx->path, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
 	/* WAL mode: the write-ahead log exists while open and inherits the file's 0600. */
@@ -1072,10 +1122,18 @@ static void test_store_user__token(void **state)
 	assert_string_equal(out->api_token_hash, hash);
 	user_free(out);
 	if (fx->dir) {
+		char *raw;
+
 		store_close(fx->st);
 		fx->st = NULL;
-		assert_false(file_contains(fx->path, "clear-token-value-123"));
-		assert_int_equal(store_open(fx->path, NULL, &fx->st, &err), 0);
+		if (is_sqlite())
+			assert_false(file_contains(fx->path, "clear-token-value-123"));
+		raw = raw_column(fx->path, "SELECT api_token_hash FROM users WHERE "
+					   "identifier = 'notoken'");
+		assert_non_null(raw);
+		assert_string_equal(raw, hash);
+		free(raw);
+		assert_int_equal(open_dsn(fx->path, NULL, &fx->st, &err), 0);
 	}
 	user_free(u);
 	user_free(v);
@@ -1108,20 +1166,34 @@ static void read_back_keys(struct store *st, const struct iface *ifc, const stru
 	peer_free(po);
 }
 
-/* The raw column value, via SQLite directly. */
-static char *raw_column(const char *path, const char *sql)
+/* Runs literal SQL on its own connection. */
+static void raw_exec(const char *dsn, const char *sql)
 {
-	sqlite3 *db = NULL;
-	sqlite3_stmt *s = NULL;
-	char *v = NULL;
+	struct db *db = NULL;
+	struct err err = { 0 };
 
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = strdup((const char *)sqlite3_column_text(s, 0));
-	sqlite3_finalize(s);
-	sqlite3_close(db);
-	return v;
+	assert_int_equal(db_open(engine, dsn, NULL, &db, &err), 0);
+	assert_int_equal(db_exec(db, sql, &err), 0);
+	db_close(db);
+}
+
+/* No stored column of the tables holding secrets contains needle (all engines), and for
+ * SQLite not the file either. */
+static bool stored_anywhere(const char *dsn, const char *needle)
+{
+	static const char *const cols[] = {
+		"SELECT private_key FROM interfaces", "SELECT private_key FROM peers",
+		"SELECT preshared_key FROM peers",
+	};
+	bool found = is_sqlite() && file_contains(dsn, needle);
+
+	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
+		char *v = raw_column(dsn, cols[i]);
+		if (v && strstr(v, needle))
+			found = true;
+		free(v);
+	}
+	return found;
 }
 
 static void test_store_secret__encrypted_at_rest(void **state)
@@ -1134,46 +1206,41 @@ static void test_store_secret__encrypted_at_rest(void **state)
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/enc.db", dir);
-	assert_int_equal(store_open(path, "correct horse", &st, &err), 0);
+	fresh_dsn(path, path);
+	assert_int_equal(open_dsn(path, "correct horse", &st, &err), 0);
 	write_keyed_rows(st, ifc, p);
 	read_back_keys(st, ifc, p);
 	store_close(st);
 
-	assert_false(file_contains(path, ifc->private_key));
-	assert_false(file_contains(path, p->private_key));
-	assert_false(file_contains(path, p->preshared_key));
-	assert_true(file_contains(path, p->public_key)); /* the file is readable at all */
+	assert_false(stored_anywhere(path, ifc->private_key));
+	assert_false(stored_anywhere(path, p->private_key));
+	assert_false(stored_anywhere(path, p->preshared_key));
+	if (is_sqlite())
+		assert_true(file_contains(path, p->public_key)); /* the file is readable at all */
 	raw = raw_column(path, "SELECT private_key FROM interfaces");
 	assert_non_null(raw);
 	assert_memory_equal(raw, "enc:v1:", 7);
 	free(raw);
 
 	/* Reopen with the same passphrase. */
-	assert_int_equal(store_open(path, "correct horse", &st, &err), 0);
+	assert_int_equal(open_dsn(path, "correct horse", &st, &err), 0);
 	read_back_keys(st, ifc, p);
 	store_close(st);
 
 	/* Wrong passphrase and none at all: refused with a clear message. */
 	st = NULL;
-	assert_int_equal(store_open(path, "wrong horse", &st, &err), -EACCES);
+	assert_int_equal(open_dsn(path, "wrong horse", &st, &err), -EACCES);
 	assert_null(st);
 	assert_non_null(strstr(err.msg, "database.encryption_passphrase does not match the one "
 				       "the database was created with"));
-	assert_int_equal(store_open(path, NULL, &st, &err), -EACCES);
+	assert_int_equal(open_dsn(path, NULL, &st, &err), -EACCES);
 	assert_non_null(strstr(err.msg, "database.encryption_passphrase"));
 
 	/* A sealed value moved to another row does not open (bound to its record). */
-	{
-		sqlite3 *db = NULL;
-		assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-		assert_int_equal(sqlite3_exec(db,
-					      "INSERT INTO peers (identifier, iface_id, private_key) "
-					      "SELECT 'copy', iface_id, private_key FROM peers",
-					      NULL, NULL, NULL), SQLITE_OK);
-		sqlite3_close(db);
-	}
+	raw_exec(path, "INSERT INTO peers (identifier, iface_id, private_key) "
+		       "SELECT 'copy', iface_id, private_key FROM peers");
 	struct peer *po = NULL;
-	assert_int_equal(store_open(path, "correct horse", &st, &err), 0);
+	assert_int_equal(open_dsn(path, "correct horse", &st, &err), 0);
 	assert_int_equal(store_peer_get(st, "copy", &po, &err), -EIO);
 	assert_null(strstr(err.msg, p->private_key));
 	store_close(st);
@@ -1194,21 +1261,22 @@ static void test_store_secret__plain_without_passphrase(void **state)
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/plain.db", dir);
-	assert_int_equal(store_open(path, "", &st, &err), 0);
+	fresh_dsn(path, path);
+	assert_int_equal(open_dsn(path, "", &st, &err), 0);
 	write_keyed_rows(st, ifc, p);
 	store_close(st);
-	/* Shows that file_contains can find keys: the encrypted test is meaningful. */
-	assert_true(file_contains(path, ifc->private_key));
-	assert_true(file_contains(path, p->preshared_key));
+	/* Shows that stored_anywhere can find keys: the encrypted test is meaningful. */
+	assert_true(stored_anywhere(path, ifc->private_key));
+	assert_true(stored_anywhere(path, p->preshared_key));
 
 	/* Setting a passphrase later seals the existing secrets. */
-	assert_int_equal(store_open(path, "later", &st, &err), 0);
+	assert_int_equal(open_dsn(path, "later", &st, &err), 0);
 	read_back_keys(st, ifc, p);
 	store_close(st);
-	assert_false(file_contains(path, ifc->private_key));
-	assert_false(file_contains(path, p->private_key));
-	assert_false(file_contains(path, p->preshared_key));
-	assert_int_equal(store_open(path, "later", &st, &err), 0);
+	assert_false(stored_anywhere(path, ifc->private_key));
+	assert_false(stored_anywhere(path, p->private_key));
+	assert_false(stored_anywhere(path, p->preshared_key));
+	assert_int_equal(open_dsn(path, "later", &st, &err), 0);
 	read_back_keys(st, ifc, p);
 	store_close(st);
 
@@ -1395,6 +1463,148 @@ static void test_store_tx__threads(void **state)
 	peer_list_free(list, n);
 }
 
+/* ---- database.debug and database.slow_query_threshold ---- */
+
+/* Runs fn with stderr going to a file; returns what was written (heap). */
+static char *capture_stderr(void (*fn)(void *), void *arg)
+{
+	char path[] = "/tmp/wgportal-test-log-XXXXXX";
+	int fd = mkstemp(path), saved = dup(2);
+	char *out;
+
+	assert_true(fd >= 0 && saved >= 0);
+	fflush(stderr);
+	dup2(fd, 2);
+	fn(arg);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	close(fd);
+	out = test_read_file(path);
+	unlink(path);
+	assert_non_null(out);
+	return out;
+}
+
+struct logged {
+	const char *dsn;
+	bool debug;
+	int64_t slow_ms;
+};
+
+static void logged_work(void *arg)
+{
+	const struct logged *l = arg;
+	struct store_open_opts o = { .engine = engine, .dsn = l->dsn,
+				     .db = { .debug = l->debug, .slow_query_ms = l->slow_ms } };
+	/* a statement that takes well over 20 ms on each engine */
+	const char *slow = engine == DB_POSTGRES ? "SELECT pg_sleep(0.05)"
+			   : engine == DB_MYSQL ? "SELECT SLEEP(0.05)"
+			   : "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c "
+			     "WHERE x < 3000000) SELECT count(*) FROM c";
+	struct user *u = user_new();
+	struct err err = { 0 };
+	struct db_stmt *s = NULL;
+	struct store *st = NULL;
+
+	assert_int_equal(store_open_opts(&o, &st, &err), 0);
+	assert_int_equal(str_set(&u->identifier, "logged-user"), 0);
+	assert_int_equal(str_set(&u->notes, "bound value that must not be logged"), 0);
+	assert_int_equal(store_user_insert(st, u, &err), 0);
+	assert_int_equal(db_prepare(st->db, slow, &s, &err), 0);
+	assert_int_equal(db_step(s, &err), DB_ROW);
+	db_finalize(s);
+	store_close(st);
+	user_free(u);
+}
+
+static void test_store_log__debug_and_slow_queries(void **state)
+{
+	char dsn[512], *log;
+	struct logged l = { .dsn = dsn };
+
+	(void)state;
+	fresh_dsn(":memory:", dsn);
+	/* debug: every statement, as run on this engine, never a value */
+	l.debug = true;
+	log = capture_stderr(logged_work, &l);
+	assert_non_null(strstr(log, "database: INSERT INTO "));
+	assert_non_null(strstr(log, "users"));
+	assert_null(strstr(log, "bound value that must not be logged"));
+	assert_null(strstr(log, "slow query"));
+	free(log);
+	/* threshold only: the slow statement is a warning, the fast ones are not logged */
+	fresh_dsn(":memory:", dsn);
+	l.debug = false;
+	l.slow_ms = 20;
+	log = capture_stderr(logged_work, &l);
+	assert_non_null(strstr(log, "warn  database: slow query ("));
+	assert_null(strstr(log, "INSERT INTO"));
+	free(log);
+	/* neither: silence */
+	fresh_dsn(":memory:", dsn);
+	l.slow_ms = 0;
+	log = capture_stderr(logged_work, &l);
+	assert_null(strstr(log, "database:"));
+	free(log);
+}
+
+/* ---- connection loss (server engines) ---- */
+
+/* Ends the store's server session from a second connection, as a server restart or an
+ * administrator's kill would. */
+static void kill_store_session(struct store *st, const char *dsn)
+{
+	struct db_stmt *s = NULL;
+	struct err err = { 0 };
+	char sql[96];
+	int64_t id;
+
+	assert_int_equal(db_prepare(st->db, engine == DB_POSTGRES ? "SELECT pg_backend_pid()"
+					   : "SELECT CONNECTION_ID()", &s, &err), 0);
+	assert_int_equal(db_step(s, &err), DB_ROW);
+	id = db_column_int64(s, 0);
+	db_finalize(s);
+	snprintf(sql, sizeof(sql), engine == DB_POSTGRES ? "SELECT pg_terminate_backend(%lld)"
+		 : "KILL %lld", (long long)id);
+	raw_exec(dsn, sql);
+}
+
+static void test_store_conn__lost_mid_transaction(void **state)
+{
+	struct fx *fx = *state;
+	struct peer *a = bulk_peer("wg0", 1, "a", "10.9.0.1/32"), *b = bulk_peer("wg0", 2, "b",
+										 "10.9.0.2/32"), *got = NULL;
+	struct err err = { 0 };
+	char owner[128];
+	size_t n = 0;
+
+	assert_int_equal(store_begin(fx->st, &err), 0);
+	assert_int_equal(store_peer_insert(fx->st, a, &err), 0);
+	kill_store_session(fx->st, fx->path);
+	/* the server dropped the transaction: nothing may run outside it now (no reconnect) */
+	assert_int_equal(store_peer_insert(fx->st, b, &err), -ENOTCONN);
+	assert_non_null(strstr(err.msg, "database unavailable"));
+	assert_int_equal(store_commit(fx->st, &err), -ENOTCONN);
+	store_rollback(fx->st);
+	/* the next call reconnects by itself; neither peer nor address was half-written */
+	assert_int_equal(store_peer_get(fx->st, a->identifier, &got, &err), -ENOENT);
+	assert_int_equal(store_peer_get(fx->st, b->identifier, &got, &err), -ENOENT);
+	assert_int_equal(store_address_owner(fx->st, "10.9.0.1", NULL, owner, &err), -ENOENT);
+	/* and works: cached statements are prepared again on the new session */
+	assert_int_equal(store_peer_insert(fx->st, a, &err), 0);
+	assert_int_equal(store_audit_count(fx->st, &n, &err), 0);
+
+	/* a loss outside a transaction: that call fails, the next one reconnects */
+	kill_store_session(fx->st, fx->path);
+	assert_int_equal(store_peer_get(fx->st, a->identifier, &got, &err), -ENOTCONN);
+	sleep(1); /* one reconnect attempt per second */
+	assert_int_equal(store_peer_get(fx->st, a->identifier, &got, &err), 0);
+	peer_free(got);
+	peer_free(a);
+	peer_free(b);
+}
+
 /* ---- migrations ---- */
 
 /* Schema objects as "type name sql" lines with whitespace collapsed. */
@@ -1544,7 +1754,6 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		FILE_TEST(test_store_open__modes_and_version),
-		cmocka_unit_test(test_store_open__existing_file_narrowed_to_0600),
 		FILE_TEST(test_store_iface__roundtrip_every_field),
 		MEM_TEST(test_store_iface__roundtrip_every_field),
 		FILE_TEST(test_store_iface__errors_update_delete),
@@ -1567,8 +1776,26 @@ int main(void)
 		MEM_TEST(test_store_audit__add_count),
 		FILE_TEST(test_store_tx__nesting),
 		FILE_TEST(test_store_tx__threads),
+		cmocka_unit_test(test_store_log__debug_and_slow_queries),
+	};
+	/* about the SQLite file and its history; a server runs every migration on each fresh
+	 * database of the tests above */
+	const struct CMUnitTest sqlite_only[] = {
+		cmocka_unit_test(test_store_open__existing_file_narrowed_to_0600),
 		cmocka_unit_test(test_store_migrate__upgrade_from_v1_dump),
 	};
+	const struct CMUnitTest server_only[] = {
+		FILE_TEST(test_store_conn__lost_mid_transaction),
+	};
+	int failed;
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	engine = (enum db_engine)test_db_engine();
+	if (engine != DB_SQLITE) {
+		failed = cmocka_run_group_tests_name(engine == DB_POSTGRES ? "store-postgres"
+						     : "store-mysql", tests, NULL, NULL);
+		return failed + cmocka_run_group_tests_name("store-server", server_only, NULL,
+							    NULL);
+	}
+	failed = cmocka_run_group_tests_name("store", tests, NULL, NULL);
+	return failed + cmocka_run_group_tests_name("store-sqlite-file", sqlite_only, NULL, NULL);
 }

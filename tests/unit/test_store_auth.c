@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Sign-in state in the store (store_auth.c, migration 6): provider links, LDAP interface
- * allow-lists, passkeys (handle, insert/duplicate, list/rename/delete scoped to the owner, the
- * sign counter that only one of two racing assertions can move), TOTP (sealed secret: not in
- * the file in clear with a passphrase, enrolment that cannot overwrite a confirmed factor,
- * replayed steps and recovery codes refused) and the cascade when the user goes.
+ * Sign-in state in the store (store_auth.c, store_passkey.c, migrations 6 and 7): provider
+ * links (wg-portal's user_authentications), LDAP interface allow-lists, passkeys (handle in
+ * wg-portal's form, insert/duplicate, list/rename/delete scoped to the owner, the sign counter
+ * that only one of two racing assertions can move, a passkey taken over from wg-portal that
+ * gets its sign-in columns at the first use), TOTP (sealed secret: not stored in clear with a
+ * passphrase, enrolment that cannot overwrite a confirmed factor, replayed steps and recovery
+ * codes refused) and everything going with the user. On SQLite, or on the server engine
+ * tests/db/run_engine.py names (WGPORTAL_TEST_DB).
  */
 #include "testlib.h"
 
@@ -14,12 +17,15 @@
 #include <string.h>
 
 #include "model/user.h"
+#include "store/db.h"
 #include "store/store.h"
 #include "store/store_auth.h"
 #include "util/err.h"
 
+#define PASSPHRASE "a passphrase for the test"
+
 struct fx {
-	char *dir;
+	char *dir, *dsn;
 	char path[512];
 	struct store *st;
 };
@@ -39,9 +45,10 @@ static int setup(void **state)
 	struct fx *fx = calloc(1, sizeof(*fx));
 	struct err err = { 0 };
 
+	(void)err;
 	fx->dir = test_tmpdir();
 	snprintf(fx->path, sizeof(fx->path), "%s/db.sqlite", fx->dir);
-	assert_int_equal(store_open(fx->path, "a passphrase for the test", &fx->st, &err), 0);
+	assert_int_equal(test_store_fresh(fx->path, PASSPHRASE, &fx->st, &fx->dsn), 0);
 	add_user(fx->st, "alice");
 	add_user(fx->st, "bob");
 	*state = fx;
@@ -55,8 +62,26 @@ static int teardown(void **state)
 	store_close(fx->st);
 	test_tmpdir_remove(fx->dir);
 	free(fx->dir);
+	free(fx->dsn);
 	free(fx);
 	return 0;
+}
+
+/* The first value of a query, through a connection of its own (not the store's). */
+static char *raw_column(const char *dsn, const char *sql)
+{
+	struct db *db = NULL;
+	struct db_stmt *s = NULL;
+	struct err err = { 0 };
+	char *v = NULL;
+
+	assert_int_equal(db_open((enum db_engine)test_db_engine(), dsn, NULL, &db, &err), 0);
+	assert_int_equal(db_prepare(db, sql, &s, &err), 0);
+	if (db_step(s, &err) == DB_ROW)
+		v = strdup(db_column_text(s, 0) ? db_column_text(s, 0) : "");
+	db_finalize(s);
+	db_close(db);
+	return v;
 }
 
 static void test_store_auth__links_and_ldap_lists(void **state)
@@ -76,8 +101,6 @@ static void test_store_auth__links_and_ldap_lists(void **state)
 	assert_int_equal(store_auth_link_users(fx->st, "ldap", "corp", &users, &err), 0);
 	assert_int_equal(users.n, 2);
 	assert_string_equal(users.v[0], "alice");
-	/* links need an existing user */
-	assert_int_not_equal(store_auth_link_add(fx->st, "nobody", "ldap", "corp", &err), 0);
 
 	strv_push(&set, "alice");
 	assert_int_equal(store_ldap_iface_users_set(fx->st, "corp", "wg0", &set, &err), 0);
@@ -100,15 +123,20 @@ static void test_store_auth__passkeys(void **state)
 {
 	struct fx *fx = *state;
 	struct store_passkey k, got, *list = NULL;
-	char h1[STORE_PASSKEY_HANDLE_LEN + 1], h2[STORE_PASSKEY_HANDLE_LEN + 1];
+	char h1[STORE_PASSKEY_HANDLE_MAX + 1], h2[STORE_PASSKEY_HANDLE_MAX + 1], *ser = NULL;
 	struct err err = { 0 };
 	size_t n = 0;
 
 	assert_int_equal(store_passkey_handle(fx->st, "alice", false, h1, &err), -ENOENT);
+	assert_int_equal(store_passkey_handle(fx->st, "nobody", true, h1, &err), -EINVAL);
 	assert_int_equal(store_passkey_handle(fx->st, "alice", true, h1, &err), 0);
-	assert_int_equal(strlen(h1), STORE_PASSKEY_HANDLE_LEN);
+	assert_int_equal(strlen(h1), STORE_PASSKEY_HANDLE_MAX);   /* 64 bytes, base64url */
 	assert_int_equal(store_passkey_handle(fx->st, "alice", true, h2, &err), 0);
 	assert_string_equal(h1, h2);
+	/* stored as wg-portal does: standard base64 of 64 hex digits */
+	char *wid = raw_column(fx->dsn, "SELECT webauthn_id FROM users WHERE identifier = 'alice'");
+	assert_int_equal(strlen(wid), 88);
+	free(wid);
 	memset(&k, 0, sizeof(k));
 	strcpy(k.id, "Y3JlZC0x");
 	strcpy(k.user_id, "alice");
@@ -120,7 +148,8 @@ static void test_store_auth__passkeys(void **state)
 	k.created_at = 1000;
 	assert_int_equal(store_passkey_insert(fx->st, &k, &err), 0);
 	assert_int_equal(store_passkey_insert(fx->st, &k, &err), -EEXIST);
-	assert_int_equal(store_passkey_get(fx->st, "Y3JlZC0x", &got, h2, &err), 0);
+	assert_int_equal(store_passkey_get(fx->st, "Y3JlZC0x", &got, &ser, h2, &err), 0);
+	assert_null(ser);
 	assert_string_equal(h2, h1);
 	assert_int_equal(got.cose_key_len, 77);
 	assert_memory_equal(got.cose_key, k.cose_key, 77);
@@ -136,11 +165,58 @@ static void test_store_auth__passkeys(void **state)
 	/* two assertions read counter 3: the first moves it, the second loses */
 	assert_int_equal(store_passkey_used(fx->st, "Y3JlZC0x", 3, 4, false, 2000, &err), 0);
 	assert_int_equal(store_passkey_used(fx->st, "Y3JlZC0x", 3, 5, false, 2000, &err), -EACCES);
-	assert_int_equal(store_passkey_get(fx->st, "Y3JlZC0x", &got, h2, &err), 0);
+	assert_int_equal(store_passkey_get(fx->st, "Y3JlZC0x", &got, &ser, h2, &err), 0);
 	assert_int_equal(got.sign_count, 4);
 	assert_int_equal(got.last_used_at, 2000);
 	assert_int_equal(store_passkey_delete(fx->st, "alice", "Y3JlZC0x", &err), 0);
-	assert_int_equal(store_passkey_get(fx->st, "Y3JlZC0x", &got, h2, &err), -ENOENT);
+	assert_int_equal(store_passkey_get(fx->st, "Y3JlZC0x", &got, &ser, h2, &err), -ENOENT);
+}
+
+/* A passkey as wg-portal stored it: listed at once, its sign-in columns filled at the first
+ * use (what the API does after webauthn_credential_from_wgportal), counters from then on. */
+static void test_store_auth__wgportal_passkey(void **state)
+{
+	struct fx *fx = *state;
+	struct store_passkey_wgp w = { .user_id = "alice", .credential_id = "Y3JlZC1hbGljZQ==",
+				       .display_name = "YubiKey 5",
+				       .serialized_credential = "eyJpZCI6IlkzSmxaQzFoYkdsalpRPT0ifQ==",
+				       .created_at = 500 };
+	struct store_passkey got, *list = NULL;
+	char h[STORE_PASSKEY_HANDLE_MAX + 1], *ser = NULL;
+	struct err err = { 0 };
+	size_t n = 0;
+
+	assert_int_equal(store_passkey_import(fx->st, &w, &err), 0);
+	assert_int_equal(store_passkey_list(fx->st, "alice", &list, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(list[0].id, "Y3JlZC1hbGljZQ");   /* base64url for callers */
+	assert_string_equal(list[0].name, "YubiKey 5");
+	assert_int_equal(list[0].cose_key_len, 0);
+	free(list);
+	assert_int_equal(store_passkey_get(fx->st, "Y3JlZC1hbGljZQ", &got, &ser, h, &err), 0);
+	assert_string_equal(ser, w.serialized_credential);
+	assert_string_equal(h, "");   /* alice has no WebAuthn id yet */
+	free(ser);
+	got.cose_key_len = 3;
+	memcpy(got.cose_key, "\xa1\x01\x02", 3);
+	got.alg = -7;
+	got.sign_count = 9;
+	assert_int_equal(store_passkey_fill(fx->st, &got, &err), 0);
+	got.sign_count = 1;   /* filled once: a second fill changes nothing */
+	assert_int_equal(store_passkey_fill(fx->st, &got, &err), 0);
+	assert_int_equal(store_passkey_get(fx->st, "Y3JlZC1hbGljZQ", &got, &ser, h, &err), 0);
+	assert_null(ser);
+	assert_int_equal(got.cose_key_len, 3);
+	assert_int_equal(got.sign_count, 9);
+	assert_int_equal(store_passkey_used(fx->st, "Y3JlZC1hbGljZQ", 9, 10, false, 600, &err), 0);
+	assert_int_equal(store_passkey_rename(fx->st, "alice", "Y3JlZC1hbGljZQ", "Key", &err), 0);
+	/* the same credential registered again is refused */
+	memset(&got, 0, sizeof(got));
+	strcpy(got.id, "Y3JlZC1hbGljZQ");
+	strcpy(got.user_id, "bob");
+	assert_int_equal(store_passkey_insert(fx->st, &got, &err), -EEXIST);
+	/* an id that is no base64url names no passkey */
+	assert_int_equal(store_passkey_get(fx->st, "not*base64", &got, &ser, h, &err), -ENOENT);
 }
 
 static void test_store_auth__totp(void **state)
@@ -173,18 +249,26 @@ static void test_store_auth__totp(void **state)
 	assert_int_equal(store_totp_use_recovery(fx->st, "bob", "h2", 300, &err), -EACCES);
 	assert_int_equal(store_totp_get(fx->st, "alice", &t, &err), 0);
 	assert_int_equal(t.recovery_left, 1);
-	/* the secret is sealed: its clear text is nowhere in the database file */
+	/* the secret is sealed: the stored value holds neither its clear text nor its base64,
+	 * and (SQLite) neither does the file */
+	char *stored = raw_column(fx->dsn, "SELECT secret FROM totp_secrets WHERE user_id = 'alice'");
+	assert_non_null(stored);
+	assert_null(strstr(stored, "VE9UUC1TRUNSRVQtSU4tQ0xFQVI"));
+	assert_null(strstr(stored, "TOTP-SECRET-IN-CLEAR"));
+	free(stored);
 	store_close(fx->st);
-	FILE *f = fopen(fx->path, "rb");
-	char buf[1 << 16];
-	size_t len;
-	bool found = false;
-	while ((len = fread(buf, 1, sizeof(buf), f)) > 0)
-		found |= memmem(buf, len, "VE9UUC1TRUNSRVQtSU4tQ0xFQVI", 27) != NULL ||
-			 memmem(buf, len, "TOTP-SECRET-IN-CLEAR", 20) != NULL;
-	fclose(f);
-	assert_false(found);
-	assert_int_equal(store_open(fx->path, "a passphrase for the test", &fx->st, &err), 0);
+	if (test_db_engine() == DB_SQLITE) {
+		FILE *f = fopen(fx->path, "rb");
+		char buf[1 << 16];
+		size_t len;
+		bool found = false;
+		while ((len = fread(buf, 1, sizeof(buf), f)) > 0)
+			found |= memmem(buf, len, "VE9UUC1TRUNSRVQtSU4tQ0xFQVI", 27) != NULL ||
+				 memmem(buf, len, "TOTP-SECRET-IN-CLEAR", 20) != NULL;
+		fclose(f);
+		assert_false(found);
+	}
+	assert_int_equal(test_store_reopen(fx->dsn, PASSPHRASE, &fx->st), 0);
 	assert_int_equal(store_totp_get(fx->st, "alice", &t, &err), 0);
 	assert_memory_equal(t.secret, secret, sizeof(secret));
 	assert_int_equal(store_totp_delete(fx->st, "alice", &err), 0);
@@ -195,8 +279,10 @@ static void test_store_auth__cascade_with_user(void **state)
 {
 	struct fx *fx = *state;
 	uint8_t secret[STORE_TOTP_SECRET_LEN] = { 1 };
-	char h[STORE_PASSKEY_HANDLE_LEN + 1];
+	char h[STORE_PASSKEY_HANDLE_MAX + 1], *ser = NULL;
 	struct store_passkey k = { .id = "a2V5", .user_id = "bob", .alg = -8, .cose_key_len = 1 };
+	struct strv one = STRV_INIT;
+	bool ok = true;
 	struct strv src = STRV_INIT, prov = STRV_INIT;
 	struct store_totp t;
 	struct err err = { 0 };
@@ -205,12 +291,17 @@ static void test_store_auth__cascade_with_user(void **state)
 	assert_int_equal(store_passkey_handle(fx->st, "bob", true, h, &err), 0);
 	assert_int_equal(store_passkey_insert(fx->st, &k, &err), 0);
 	assert_int_equal(store_totp_begin(fx->st, "bob", secret, 1, &err), 0);
+	strv_push(&one, "bob");
+	assert_int_equal(store_ldap_iface_users_set(fx->st, "corp", "wg0", &one, &err), 0);
+	strv_release(&one);
 	assert_int_equal(store_user_delete(fx->st, "bob", &err), 0);
 	assert_int_equal(store_auth_link_list(fx->st, "bob", &src, &prov, &err), 0);
 	assert_int_equal(src.n, 0);
-	assert_int_equal(store_passkey_get(fx->st, "a2V5", &k, h, &err), -ENOENT);
+	assert_int_equal(store_passkey_get(fx->st, "a2V5", &k, &ser, h, &err), -ENOENT);
 	assert_int_equal(store_totp_get(fx->st, "bob", &t, &err), -ENOENT);
-	assert_int_equal(store_passkey_handle(fx->st, "bob", false, h, &err), -ENOENT);
+	assert_int_equal(store_passkey_handle(fx->st, "bob", false, h, &err), -EINVAL);
+	assert_int_equal(store_ldap_iface_user_allowed(fx->st, "wg0", "bob", &ok, &err), 0);
+	assert_false(ok);
 }
 
 int main(void)
@@ -218,6 +309,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_store_auth__links_and_ldap_lists, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_auth__passkeys, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_auth__wgportal_passkey, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_auth__totp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_auth__cascade_with_user, setup, teardown),
 	};
