@@ -192,6 +192,18 @@ static int parse_assertion(json_t *body, struct assertion *a)
 }
 
 /* The assertion checks; on success *ret is the user. The reason of a failure goes to err. */
+/* The stored record's key, counter, AAGUID and flags from a verified credential. */
+static void record_from(struct store_passkey *k, const struct wa_credential *cred)
+{
+	memcpy(k->cose_key, cred->cose_key, cred->cose_key_len);
+	k->cose_key_len = cred->cose_key_len;
+	k->alg = cred->alg;
+	k->sign_count = cred->sign_count;
+	sodium_bin2hex(k->aaguid, sizeof(k->aaguid), cred->aaguid, sizeof(cred->aaguid));
+	k->backup_eligible = cred->backup_eligible;
+	k->backed_up = cred->backed_up;
+}
+
 /* The first sign-in with a passkey taken over from wg-portal: its serialized credential
  * becomes the record (and is stored as such, so counters work from now on). */
 static int wgportal_passkey(struct api_ctx *c, const char *serialized, struct store_passkey *k,
@@ -202,13 +214,7 @@ static int wgportal_passkey(struct api_ctx *c, const char *serialized, struct st
 		       err_set(err, -ENOMEM, "out of memory");
 
 	if (r == 0) {
-		memcpy(k->cose_key, cred->cose_key, cred->cose_key_len);
-		k->cose_key_len = cred->cose_key_len;
-		k->alg = cred->alg;
-		k->sign_count = cred->sign_count;
-		sodium_bin2hex(k->aaguid, sizeof(k->aaguid), cred->aaguid, sizeof(cred->aaguid));
-		k->backup_eligible = cred->backup_eligible;
-		k->backed_up = cred->backed_up;
+		record_from(k, cred);
 		r = store_passkey_fill(c->app->store, k, err);
 	} else if (r == -EINVAL) {
 		char q[LOG_QUOTE_SIZE(256)];
@@ -439,13 +445,7 @@ void api_passkey_register_finish(struct api_ctx *c)
 	snprintf(k->id, sizeof(k->id), "%s", id);
 	snprintf(k->user_id, sizeof(k->user_id), "%s", api_caller_id(c));
 	passkey_name(c, given, k->name);
-	memcpy(k->cose_key, cred->cose_key, cred->cose_key_len);
-	k->cose_key_len = cred->cose_key_len;
-	k->alg = cred->alg;
-	k->sign_count = cred->sign_count;
-	sodium_bin2hex(k->aaguid, sizeof(k->aaguid), cred->aaguid, sizeof(cred->aaguid));
-	k->backup_eligible = cred->backup_eligible;
-	k->backed_up = cred->backed_up;
+	record_from(k, cred);
 	k->created_at = (int64_t)time(NULL);
 	if (store_passkey_insert(c->app->store, k, &err) < 0) {
 		http_error_err(c, &err, "cannot store the passkey");
