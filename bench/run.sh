@@ -21,7 +21,10 @@
 #   4d. bench/bench_db.py (issue 14: a 10,000-peer wg-portal database taken over into SQLite,
 #      PostgreSQL and MariaDB; 100-row page and peer create p50/p99 per engine as ratios
 #      against SQLite), in its own namespace wgpdb<pid> with its own database servers.
-#   4e. bench/bench_auth.py (sign-in time per method: password, LDAP, LDAPS with client
+#   4e. bench/bench_cluster.py (issue 17: two nodes on a real PostgreSQL with the RouterOS
+#      simulator: failover time, median of 10; a write on a follower to the router against the
+#      leader's; API p99 with two nodes against one), in its own namespace wgcb<pid>.
+#   4f. bench/bench_auth.py (sign-in time per method: password, LDAP, LDAPS with client
 #      certificate, OpenID Connect, OAuth2, passkey, password + TOTP, against real slapd and
 #      oidc-provider; ratios to the password sign-in), in its own namespace wgpba<pid>.
 #   5. One "== bench summary" block: one "name: value" line per figure.
@@ -247,6 +250,16 @@ if [ -f bench/bench_db.py ]; then
 	set -e
 fi
 
+cl_rc=""
+if [ -f bench/bench_cluster.py ]; then
+	echo
+	echo "== more than one node (bench/bench_cluster.py: failover, follower writes, API p99)"
+	set +e
+	BENCH_CLUSTER_SUMMARY=$TMP/summary-cluster.txt WGPORTAL_BIN=$BIN python3 -u bench/bench_cluster.py
+	cl_rc=$?
+	set -e
+fi
+
 auth_rc=""
 if [ -f bench/bench_auth.py ]; then
 	echo
@@ -298,6 +311,12 @@ if [ -n "$db_rc" ]; then
 else
 	echo "db_bench: not run (bench/bench_db.py missing)"
 fi
+if [ -n "$cl_rc" ]; then
+	[ -s "$TMP/summary-cluster.txt" ] && cat "$TMP/summary-cluster.txt"
+	[ "$cl_rc" -eq 0 ] || echo "cluster_bench: FAILED (exit $cl_rc)"
+else
+	echo "cluster_bench: not run (bench/bench_cluster.py missing)"
+fi
 if [ -n "$auth_rc" ]; then
 	[ -s "$TMP/summary-auth.txt" ] && cat "$TMP/summary-auth.txt"
 	[ "$auth_rc" -eq 0 ] || echo "auth_bench: FAILED (exit $auth_rc)"
@@ -306,4 +325,5 @@ else
 fi
 echo "bench_wall_s: $(( $(date +%s) - T_START ))"
 [ "$api_rc" -eq 0 ] && [ "${local_rc:-0}" -eq 0 ] && [ "${ui_rc:-0}" -eq 0 ] && [ "${mt_rc:-0}" -eq 0 ] &&
-	[ "${mon_rc:-0}" -eq 0 ] && [ "${pf_rc:-0}" -eq 0 ] && [ "${db_rc:-0}" -eq 0 ] && [ "${auth_rc:-0}" -eq 0 ]
+	[ "${mon_rc:-0}" -eq 0 ] && [ "${pf_rc:-0}" -eq 0 ] && [ "${db_rc:-0}" -eq 0 ] &&
+	[ "${cl_rc:-0}" -eq 0 ] && [ "${auth_rc:-0}" -eq 0 ]

@@ -16,6 +16,7 @@
 #include "api/api.h"
 #include "cli/migrate.h"
 #include "backends/backend.h"
+#include "cluster/cluster.h"
 #include "config/config.h"
 #include "core/core.h"
 #include "core/signin.h"
@@ -197,8 +198,18 @@ int main(int argc, char **argv)
 	app.web_root = web_root ? web_root : frontend_root(&cfg);
 	pthread_mutex_init(&app.write_lock, NULL);
 
+	/* more than one node (cluster.h): with PostgreSQL the coordination session, and the
+	 * start-up lock until the administrator exists */
+	if (cluster_open(&app, &err) < 0) {
+		log_err("cluster: %s", err.msg);
+		goto out_cluster;
+	}
 	if (open_store(&cfg, &app.store, &err) < 0)
-		goto out_cfg;
+		goto out_cluster;
+	if (cluster_join(&app, &err) < 0) {
+		log_err("cluster: %s", err.msg);
+		goto out_store;
+	}
 	if (backends_init(&cfg, &err) < 0) {
 		log_err("backends: %s", err.msg);
 		goto out_store;
@@ -217,6 +228,7 @@ int main(int argc, char **argv)
 		log_err("bootstrap admin '%s': %s", cfg.core.admin_user, err.msg);
 		goto out_backends;
 	}
+	cluster_ready(&app);
 	if (gen_password || gen_token)
 		print_admin_login(cfg.core.admin_user, gen_password, gen_token);
 	wipe_free(gen_password);
@@ -240,12 +252,16 @@ int main(int argc, char **argv)
 	}
 	if (sync_start(&app) < 0)
 		log_err("cannot start background workers");
-	/* the one place the delivery worker starts (a leader-only job on shared databases) */
-	if (delivery_start(&app) < 0)
+	/* the one place the delivery worker starts: now with one node, on the leader with several
+	 * (cluster.h) */
+	if (cluster_leader_job(&app, "mail and webhook delivery", delivery_start, delivery_stop,
+			       delivery_kick) < 0)
 		log_err("cannot start the mail and webhook delivery worker");
 	if (monitor_start(&app, &err) < 0)
 		log_err("ping checks: %s", err.msg);
 	metrics_exporter_start(&app);
+	if (cluster_start(&app, &err) < 0)
+		log_err("cluster: %s", err.msg);
 	log_info("wgportal ready on %s", cfg.web.listening_address);
 
 	do {
@@ -265,11 +281,14 @@ out_background:
 out_signin:
 	signin_stop(&app);
 out_backends:
+	cluster_stop(&app); /* its threads sync devices; hands the leadership on at once */
 	delivery_shutdown();
 	backends_shutdown();
 out_store:
 	store_close(app.store);
-out_cfg:
+out_cluster:
+	cluster_stop(&app); /* idempotent */
+
 	pthread_mutex_destroy(&app.write_lock);
 	cfg_release(&cfg);
 	return rc;

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* GET /backend/all (our addition): the configured backends, their capabilities and health. */
+#include <stdio.h>
 #include <string.h>
 
 #include "api/handlers.h"
 #include "backends/backend.h"
+#include "cluster/cluster.h"
 #include "monitor/rounds.h"
 
 static const struct {
@@ -75,6 +77,7 @@ json_t *api_backend_caps_json(unsigned caps)
 static json_t *backend_json(const struct backend *be)
 {
 	json_t *o = json_object(), *caps = api_backend_caps_json(be->caps);
+	char by[64];
 
 	if (!o || !caps) {
 		json_decref(o);
@@ -94,6 +97,14 @@ static json_t *backend_json(const struct backend *be)
 	json_object_set_new(o, "Statistics", round_json(be, MONITOR_ROUND_STATS));
 	json_object_set_new(o, "PingChecks", round_json(be, MONITOR_ROUND_PING));
 	json_object_set_new(o, "Sync", round_json(be, MONITOR_ROUND_SYNC)); /* last full sync */
+	/* more than one node (docs/cluster.md): who talks to this backend beyond health probes
+	 * (local: every node to its own host; remote: the leader), and whether this node does */
+	if (!strcmp(be->ops->type, "local"))
+		snprintf(by, sizeof(by), "%s", cluster_node_name());
+	else
+		cluster_served_by(be, NULL, by);
+	json_object_set_new(o, "ServedBy", json_string(by));
+	json_object_set_new(o, "ServedHere", json_boolean(cluster_serves_backend(be)));
 	return o;
 }
 

@@ -40,6 +40,7 @@ static const struct {
 	{ ENXIO, 502 },
 	{ EBADMSG, 502 },
 	{ ENOTCONN, 503 },   /* the database server is unreachable (store reconnects) */
+	{ ESTALE, 503 },     /* this node may not write to devices now (cluster.h, fence) */
 };
 
 int errmap_status(int code)

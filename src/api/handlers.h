@@ -49,6 +49,10 @@ void api_prov_peer_config(struct api_ctx *c);
 void api_prov_peer_qr(struct api_ctx *c);
 void api_prov_new_peer(struct api_ctx *c);
 
+/* cluster.c (addition, docs/cluster.md) */
+void api_cluster_get(struct api_ctx *c);
+void api_cluster_forget(struct api_ctx *c);
+
 /* delivery.c (additions): config mails and the delivery log */
 void api_peer_config_mail(struct api_ctx *c);
 void api_delivery_all(struct api_ctx *c);

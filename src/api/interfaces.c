@@ -13,6 +13,7 @@
 #include "api/json_model.h"
 #include "api/paging.h"
 #include "backends/backend.h"
+#include "cluster/cluster.h"
 #include "core/core.h"
 #include "model/keys.h"
 #include "store/store.h"
@@ -20,14 +21,18 @@
 
 static const char *const iface_filter_fields[] = { "Identifier", "DisplayName", NULL };
 
-/* The v1 model plus our addition "BackendAvailable": false when the interface's backend is not
- * configured (it stays listed, never moved to local) or is currently unreachable. */
+/* The v1 model plus our additions "BackendAvailable": false when the interface's backend is not
+ * configured (it stays listed, never moved to local) or is currently unreachable, and
+ * "ServedBy": the node that does its device work (docs/cluster.md). */
 static json_t *iface_answer(const struct iface *ifc)
 {
 	json_t *obj = json_from_iface(ifc);
 	const struct backend *be = backend_find(ifc->backend);
+	char by[64];
 
-	if (obj && json_object_set_new(obj, "BackendAvailable", json_boolean(be && be->reachable)))
+	cluster_served_by(be, ifc->node, by);
+	if (obj && (json_object_set_new(obj, "BackendAvailable", json_boolean(be && be->reachable)) ||
+		    json_object_set_new(obj, "ServedBy", json_string(by))))
 		obj = (json_decref(obj), NULL);
 	return obj;
 }

@@ -97,6 +97,11 @@ static const struct jfield iface_fields[] = {
 	F("CreateDefaultPeer", JK_BOOL, struct iface, create_default_peer),
 	/* addition, runtime state added by api/interfaces.c: read-only, ignored on input */
 	FS("BackendAvailable", JK_SKIP),
+	/* addition: the node whose host holds a local interface (docs/cluster.md); "" = none.
+	 * On input: "" keeps the stored node (the creating node for a new interface). */
+	F("Node", JK_STR, struct iface, node),
+	/* addition, runtime: the node doing its device work now (api/interfaces.c) */
+	FS("ServedBy", JK_SKIP),
 };
 
 static const struct jfield peer_fields[] = {
@@ -269,10 +274,12 @@ json_t *json_from_iface(const struct iface *ifc)
 	if (obj) {
 		json_object_del(obj, "Backend");
 		json_object_del(obj, "CreateDefaultPeer");
+		json_object_del(obj, "Node");
 		if (json_object_set_new(obj, "Backend", json_string(ifc->backend && *ifc->backend
 								      ? ifc->backend : "local")) < 0 ||
 		    json_object_set_new(obj, "CreateDefaultPeer",
-					json_boolean(ifc->create_default_peer)) < 0)
+					json_boolean(ifc->create_default_peer)) < 0 ||
+		    json_object_set_new(obj, "Node", json_string(STR(ifc->node))) < 0)
 			obj = (json_decref(obj), NULL);
 	}
 	return obj;

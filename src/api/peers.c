@@ -222,9 +222,15 @@ void api_peer_new(struct api_ctx *c)
 		goto out;
 	}
 	err_clear(&err);
-	if (store_iface_get_settings(c->app->store, STR(p->interface_identifier), &ifc, &err) < 0) {
+	r = store_iface_get_settings(c->app->store, STR(p->interface_identifier), &ifc, &err);
+	if (r == -ENOENT) {
 		http_error(c, 400, "InterfaceIdentifier",
 			   "creation not allowed: invalid interface: invalid data");
+		goto out;
+	}
+	if (r < 0) {
+		/* the database's failure (503 while it is unreachable), not bad input */
+		http_error_err(c, &err, "creation failure");
 		goto out;
 	}
 	iface_free(ifc);

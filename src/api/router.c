@@ -91,6 +91,8 @@ static const struct route routes[] = {
 	{ "POST", "/provisioning/new-peer", NULL, SCOPE_ANY, api_prov_new_peer, NULL },
 
 	{ "GET", "/backend/all", NULL, SCOPE_ADMIN, api_backend_all, NULL },
+	{ "GET", "/cluster", NULL, SCOPE_ADMIN, api_cluster_get, NULL },
+	{ "DELETE", "/cluster/node/", "node", SCOPE_ADMIN, api_cluster_forget, NULL },
 	{ "GET", "/delivery/all", NULL, SCOPE_ADMIN, api_delivery_all, NULL },
 	{ "GET", "/delivery/by-id/", "delivery", SCOPE_ANY, api_delivery_get, NULL },
 

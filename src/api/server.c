@@ -21,6 +21,8 @@
 #include <sys/socket.h>
 
 #include "api/dispatch.h"
+#include "api/throttle.h"
+#include "cluster/cluster.h"
 #include "config/config.h"
 #include "httpd/guard.h"
 #include "util/err.h"
@@ -208,6 +210,8 @@ int api_start(struct app *app, struct err *err)
 
 	if (srv.running)
 		return err_set(err, -EALREADY, "api already started");
+	/* more than one node: every node counts every failure (docs/cluster.md) */
+	api_throttle_share(cluster_enabled() ? app->store : NULL);
 	if (sodium_init() < 0)
 		return err_set(err, -EIO, "libsodium init failed");
 	r = parse_listen(cfg->web.listening_address, &srv.addr, &all, err);

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 
 struct api_ctx;
+struct store;
 
 enum throttle_kind {
 	THROTTLE_LOGIN_USER,   /* session logins per account: 5 */
@@ -22,6 +23,15 @@ enum throttle_kind {
 };
 
 #define THROTTLE_WINDOW_S 300
+
+/* With more than one node the tables live in the database (store: the shared store; NULL:
+ * this process's memory, the default), so a limit holds across the nodes behind a load
+ * balancer: failures are stored with wall-clock times all nodes share, and a reservation locks
+ * its row, so it is exact across nodes too. The API-token check stays one read before and one
+ * write after a failed check, exact per node (basic.c's lock) and off by at most one attempt
+ * in flight per other node. A database that cannot be reached throttles nothing: the
+ * authentication it would guard fails with 503 anyway. */
+void api_throttle_share(struct store *st);
 
 /* Reserves one attempt of key: 0 when it may go ahead (it counts as a failure until released),
  * else the seconds to wait. */

@@ -67,22 +67,38 @@ static struct rl_entry *find(struct ratelimit *rl, const char *key)
 	return NULL;
 }
 
-/* Drops failures older than the window. */
+size_t ratelimit_times_expire(int64_t *t, size_t n, unsigned window_s, int64_t now)
+{
+	size_t keep = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (now - t[i] < (int64_t)window_s)
+			t[keep++] = t[i];
+	return keep;
+}
+
+unsigned ratelimit_times_wait(const int64_t *t, size_t n, unsigned max_failures,
+			      unsigned window_s, int64_t now)
+{
+	int64_t left;
+
+	if (n < max_failures)
+		return 0;
+	left = t[0] + (int64_t)window_s - now;
+	return left < 1 ? 1 : (unsigned)left;
+}
+
+/* Drops failures older than the window; the ring is linear (oldest at 0) afterwards. */
 static void expire(struct ratelimit *rl, struct rl_entry *e, int64_t now)
 {
-	unsigned keep = 0;
 	int64_t t[RATELIMIT_FAILURES_MAX];
 
-	for (unsigned i = 0; i < e->n; i++) {
-		/* oldest first: the ring starts at head - n */
-		unsigned idx = (e->head + rl->max - e->n + i) % rl->max;
-		if (now - e->t[idx] < (int64_t)rl->window)
-			t[keep++] = e->t[idx];
-	}
-	memcpy(e->t, t, keep * sizeof(t[0]));
-	e->n = keep;
-	e->head = keep % rl->max;
-	if (keep == 0)
+	for (unsigned i = 0; i < e->n; i++)
+		t[i] = e->t[(e->head + rl->max - e->n + i) % rl->max]; /* oldest first */
+	e->n = (unsigned)ratelimit_times_expire(t, e->n, rl->window, now);
+	memcpy(e->t, t, e->n * sizeof(t[0]));
+	e->head = e->n % rl->max;
+	if (e->n == 0)
 		e->used = false;
 }
 
@@ -92,12 +108,7 @@ static unsigned wait_locked(struct ratelimit *rl, struct rl_entry *e, int64_t no
 	if (!e)
 		return 0;
 	expire(rl, e, now);
-	if (e->used && e->n >= rl->max) {
-		unsigned oldest = (e->head + rl->max - e->n) % rl->max;
-		int64_t left = e->t[oldest] + (int64_t)rl->window - now;
-		return left < 1 ? 1 : (unsigned)left;
-	}
-	return 0;
+	return e->used ? ratelimit_times_wait(e->t, e->n, rl->max, rl->window, now) : 0;
 }
 
 unsigned ratelimit_check(struct ratelimit *rl, const char *key, int64_t now)

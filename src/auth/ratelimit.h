@@ -33,4 +33,12 @@ void ratelimit_release(struct ratelimit *rl, const char *key);
 /* Forgets key's failures (after a successful login). */
 void ratelimit_reset(struct ratelimit *rl, const char *key);
 
+/* The window rule on a plain list of failure times, oldest first (the table above keeps one
+ * per key; the throttles several nodes share keep theirs in the database): drop those that
+ * left the window (returns the new count), and the seconds until another attempt may go
+ * (0: now) when the list holds max_failures. */
+size_t ratelimit_times_expire(int64_t *t, size_t n, unsigned window_s, int64_t now);
+unsigned ratelimit_times_wait(const int64_t *t, size_t n, unsigned max_failures,
+			      unsigned window_s, int64_t now);
+
 #endif

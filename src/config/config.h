@@ -17,6 +17,9 @@
 
 struct err;
 
+/* cluster.node_name: at most this many characters */
+#define CFG_NODE_NAME_MAX 63
+
 enum cfg_backend_type { CFG_BACKEND_MIKROTIK, CFG_BACKEND_PFSENSE, CFG_BACKEND_OPNSENSE };
 
 struct cfg_backend {
@@ -141,6 +144,12 @@ struct cfg {
 		int64_t timeout_ms;
 		char *signing_secret;        /* ours: HMAC-SHA256 key of X-Wgportal-Signature */
 	} webhook;
+
+	/* Ours, not wg-portal's (README "More than one node"): this node's name among the nodes
+	 * sharing one PostgreSQL database; "" in the file or env -> the host name. */
+	struct {
+		char *node_name;
+	} cluster;
 
 	/* Keys present in the file (or env) that this build accepts but does not act on yet,
 	 * as dotted paths ("mail.host"); main.c logs "not supported yet" once for each. */

@@ -277,6 +277,10 @@ const struct cfg_key cfg_keys[] = {
 	TOP("webhook.timeout", DUR, C(webhook.timeout_ms), "TIMEOUT", "10s", IMPL),
 	TOP("webhook.signing_secret", STR, C(webhook.signing_secret), "SIGNING_SECRET", NULL,
 	    IMPL | SEC),
+
+	/* cluster: our one added section (README "More than one node"); the default, the host
+	 * name, is filled in by validate.c */
+	TOP("cluster.node_name", STR, C(cluster.node_name), "NODE_NAME", NULL, IMPL),
 };
 
 const size_t cfg_n_keys = sizeof(cfg_keys) / sizeof(cfg_keys[0]);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define OFF(f) offsetof(struct cfg, f)
 #define DEFAULT_TIMEOUT_MS  30000
@@ -137,6 +138,29 @@ static int check_database(struct cfg_ctx *ctx)
 	if (db_engine_parse(ctx->cfg->database.type, &engine, &e) == 0)
 		return 0;
 	return bad(ctx, line_of_key(ctx, "database.type"), "database.type", "%s", e.msg);
+}
+
+/* cluster.node_name: the host name when unset. A name travels in notifications between nodes
+ * and in the API, so it is restricted to what a host name may hold. */
+static int check_cluster(struct cfg_ctx *ctx)
+{
+	char **name = &ctx->cfg->cluster.node_name;
+	char host[HOST_NAME_MAX + 1];
+	size_t n;
+
+	if (!*name || !**name) {
+		if (gethostname(host, sizeof(host)) < 0 || !*host)
+			snprintf(host, sizeof(host), "localhost");
+		host[sizeof(host) - 1] = '\0';
+		if (cfg_set_str(name, host, false) < 0)
+			return err_set(ctx->err, -ENOMEM, "out of memory");
+	}
+	n = strlen(*name);
+	if (n > CFG_NODE_NAME_MAX || strspn(*name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					       "0123456789.-_") != n)
+		return bad(ctx, line_of_key(ctx, "cluster.node_name"), "cluster.node_name",
+			   "must be 1 to %d letters, digits, '.', '-' or '_'", CFG_NODE_NAME_MAX);
+	return 0;
 }
 
 static const char *list_of(const struct cfg_backend *be)
@@ -283,6 +307,8 @@ int cfg_validate(struct cfg_ctx *ctx)
 	    (r = complete_providers(cfg->auth.ldap, cfg->auth.n_ldap, CFG_L_LDAP)) < 0)
 		return r;
 	if ((r = check_database(ctx)) < 0)
+		return r;
+	if ((r = check_cluster(ctx)) < 0)
 		return r;
 	if ((r = check_numbers(ctx)) < 0)
 		return r;

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cluster/cluster.h"
 #include "config/config.h"
 #include "core/core-int.h"
 #include "core/core.h"
@@ -167,6 +168,8 @@ static void sweep(struct app *app)
 	struct err err;
 	size_t n = 0;
 
+	if (!cluster_is_leader())
+		return; /* the leader's work when nodes share the database (cluster.h) */
 	err_clear(&err);
 	if (core_expiry_sweep(app, time(NULL), &n, &err) < 0)
 		log_warn("expiry check: %s", err.msg);

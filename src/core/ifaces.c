@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include "backends/backend.h"
+#include "cluster/cluster.h"
 #include "config/config.h"
 #include "core/core-int.h"
 #include "core/core.h"
@@ -172,6 +173,10 @@ static int normalise_iface(struct app *app, struct iface *ifc, const char *verb,
 					 "invalid data", verb);
 		memcpy(ifc->public_key, pub, sizeof(pub));
 	}
+	/* Node: which node's host holds a local interface (cluster.h) */
+	r = cluster_check_node(be, ifc->node, err);
+	if (r < 0)
+		return err_prefix(err, "%s not allowed", verb);
 	if (!backend_has_cap(be, BACKEND_CAP_HOOKS) &&
 	    ((ifc->pre_up && *ifc->pre_up) || (ifc->post_up && *ifc->post_up) ||
 	     (ifc->pre_down && *ifc->pre_down) || (ifc->post_down && *ifc->post_down)))
@@ -195,10 +200,11 @@ static int normalise_iface(struct app *app, struct iface *ifc, const char *verb,
 	return 0;
 }
 
+/* Hooks run on the host of the interface: its own node (cluster.h). */
 static bool hooks_allowed(const struct iface *ifc)
 {
 	const struct backend *be = backend_find(ifc->backend);
-	return be && backend_has_cap(be, BACKEND_CAP_HOOKS);
+	return be && backend_has_cap(be, BACKEND_CAP_HOOKS) && cluster_serves_iface(ifc);
 }
 
 /* Runs the hooks that belong to an enabled-state change (3.5): before = Pre*, after = Post*. */
@@ -234,8 +240,8 @@ static bool device_exists(const struct iface *ifc)
 	struct dev_iface d;
 	bool found;
 
-	if (!be)
-		return false;
+	if (!be || !cluster_serves_iface(ifc))
+		return false; /* another node's device: it is not ours to look at */
 	found = backend_get_iface(be, ifc->identifier, &d, NULL) == 0;
 	dev_iface_release(&d);
 	return found;
@@ -258,6 +264,9 @@ int core_iface_create(struct app *app, struct iface *ifc, struct err *err)
 	r = normalise_iface(app, ifc, "creation", err);
 	if (r < 0)
 		return r;
+	if ((!ifc->node || !*ifc->node) &&
+	    str_set(&ifc->node, cluster_new_iface_node(backend_find(ifc->backend))) < 0)
+		return err_set(err, -ENOMEM, "out of memory");
 	ifc->created_at = ifc->updated_at = 0;
 
 	pthread_mutex_lock(&app->write_lock);
@@ -341,6 +350,12 @@ int core_iface_update(struct app *app, const char *id, struct iface *ifc, struct
 	/* v1 has no Backend field: keep what is stored instead of resetting to local (2.8) */
 	if ((r = str_set(&ifc->backend, old->backend)) < 0)
 		goto unlock;
+	/* a local interface stays on its host: "" or the same Node keeps it (docs/cluster.md) */
+	if (ifc->node && *ifc->node && old->node && *old->node && strcmp(ifc->node, old->node)) {
+		r = err_field(err, -EINVAL, "Node", "update not allowed: interface %s belongs to node "
+			      "'%s' and cannot move to another node", id, old->node);
+		goto unlock;
+	}
 	if (!ifc->private_key[0]) {
 		memcpy(ifc->private_key, old->private_key, sizeof(ifc->private_key));
 		if (!ifc->public_key[0])

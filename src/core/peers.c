@@ -140,6 +140,8 @@ static int normalise_peer(struct app *app, struct peer *p, const char *verb, str
 	if (!p->identifier[0])
 		memcpy(p->identifier, p->public_key, sizeof(p->identifier));
 	r = store_iface_get_settings(app->store, STR(p->interface_identifier), &ifc, err);
+	if (r < 0 && r != -ENOENT)
+		return r; /* the database failed (503 while it is unreachable), not the input */
 	if (r < 0)
 		return err_field(err, -EINVAL, "InterfaceIdentifier",
 				 "%s not allowed: invalid interface: invalid data", verb);

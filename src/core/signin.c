@@ -17,12 +17,15 @@
 #include "auth/oidc.h"
 #include "auth/pending.h"
 #include "auth/webauthn.h"
+#include "cluster/cluster.h"
 #include "config/config.h"
 #include "util/err.h"
 #include "util/log.h"
 
-#define ROUNDS_MAX 1024         /* login round trips in flight at once */
-#define IDP_LOGINS_MAX 1024     /* sessions whose IdP logout we remember */
+#define ROUNDS_MAX 10000        /* login round trips of one kind in flight at once */
+#define IDP_LOGINS_MAX 100000   /* sessions whose IdP logout we remember */
+/* the kinds of round-trip state in the store's signin_pending (auth/pending.h) */
+enum { PENDING_ROUNDS = 1, PENDING_CHALLENGES, PENDING_TICKETS, PENDING_IDP_LOGINS };
 
 /* Sleeps up to ms or until stop; true when stopping. */
 static bool pause_ms(struct signin *s, int64_t ms)
@@ -67,7 +70,8 @@ static void *ldap_thread(void *arg)
 
 	do {
 		struct err err = { 0 };
-		if (signin_ldap_sync(job->app, job->p, &err) < 0)
+		/* once per cluster: the leader syncs, the others read its results (docs/cluster.md) */
+		if (cluster_is_leader() && signin_ldap_sync(job->app, job->p, &err) < 0)
 			log_err("auth: %s", err.msg);
 	} while (!pause_ms(s, job->p->sync_interval_ms));
 	free(job);
@@ -112,10 +116,10 @@ int signin_start(struct app *app, struct err *err)
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
 	app->signin = s;
-	s->rounds = pending_new(ROUNDS_MAX);
-	s->challenges = pending_new(ROUNDS_MAX);
-	s->tickets = pending_new(ROUNDS_MAX);
-	s->idp_logins = pending_new(IDP_LOGINS_MAX);
+	s->rounds = pending_new(app->store, PENDING_ROUNDS, ROUNDS_MAX);
+	s->challenges = pending_new(app->store, PENDING_CHALLENGES, ROUNDS_MAX);
+	s->tickets = pending_new(app->store, PENDING_TICKETS, ROUNDS_MAX);
+	s->idp_logins = pending_new(app->store, PENDING_IDP_LOGINS, IDP_LOGINS_MAX);
 	if (!s->rounds || !s->challenges || !s->tickets || !s->idp_logins ||
 	    asprintf(&prefix, "%s%s/api/v0/auth/login/", cfg->web.external_url,
 		     cfg->web.base_path ? cfg->web.base_path : "") < 0) {

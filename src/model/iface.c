@@ -61,6 +61,7 @@ void iface_release(struct iface *ifc)
 	free(ifc->peer_def_pre_down);
 	free(ifc->peer_def_post_down);
 	free(ifc->backend);
+	free(ifc->node);
 	memset(ifc, 0, sizeof(*ifc));
 }
 
@@ -137,6 +138,7 @@ struct iface *iface_dup(const struct iface *src)
 	d->peer_def_pre_down = dup_or_null(src->peer_def_pre_down, &failed);
 	d->peer_def_post_down = dup_or_null(src->peer_def_post_down, &failed);
 	d->backend = dup_or_null(src->backend, &failed);
+	d->node = dup_or_null(src->node, &failed);
 	if (failed)
 		return iface_free(d);
 	return d;

@@ -49,6 +49,10 @@ struct iface {
 	char *backend;          /* "local" or a configured backend id; NULL/"" = local */
 	bool create_default_peer;
 	time_t created_at, updated_at;
+	/* The node whose host holds the interface (local backend, more than one node): it alone
+	 * writes the device. NULL/"" = not assigned (one node; or remote backends, which the
+	 * leader serves). A store update with "" keeps the stored node. */
+	char *node;
 
 	/* computed on read, never stored */
 	int enabled_peers, total_peers;

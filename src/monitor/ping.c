@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "backends/backend.h"
+#include "cluster/cluster.h"
 #include "config/config.h"
 #include "delivery/delivery.h"
 #include "core/app.h"
@@ -250,6 +251,8 @@ static int round_begin(struct app *app, struct err *err)
 
 		if (!be || !backend_has_cap(be, BACKEND_CAP_PING))
 			continue; /* pfSense, unconfigured backend, MikroTik without 'test' */
+		if (!cluster_serves(be, t[i].node))
+			continue; /* another node pings these (cluster.h) */
 		for (k = 0; k < P.n_slots && P.slots[k].be != be; k++)
 			;
 		if (k == P.n_slots) {

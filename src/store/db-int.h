@@ -62,7 +62,10 @@ struct db_dialect {
 struct db_driver {
 	const char *name;
 	const struct db_dialect *dialect;
-	/* Opens db->conn from db->dsn. -ENOTCONN when the server cannot be reached. */
+	/* Opens db->conn from db->dsn. -ENOTCONN when the server cannot be reached. With
+	 * db->op_timeout_ms set, a driver may give up the caller after about op_timeout_ms / 20
+	 * with -EINPROGRESS and continue the same attempt at the next call (kept in db->conn;
+	 * disconnect abandons it). */
 	int (*connect)(struct db *db, struct err *err);
 	/* Closes db->conn (NULL-safe); must work on a lost connection. */
 	void (*disconnect)(struct db *db);
@@ -94,6 +97,9 @@ struct db_driver {
 	int (*foreign_table)(struct db *db, const char *name, char *out, size_t size);
 	/* Creates the namespace our tables live in, if the engine has one (NULL: nothing to do). */
 	int (*create_namespace)(struct db *db, struct err *err);
+	/* db_wait_notify (NULL: not supported). */
+	int (*wait_notify)(struct db *db, int timeout_ms, db_notify_fn *fn, void *ctx,
+			   struct err *err);
 };
 
 extern const struct db_driver db_driver_sqlite;
@@ -105,6 +111,7 @@ struct db {
 	enum db_engine engine;
 	struct db_options opt;
 	char *dsn;               /* kept for reconnects; wiped at close (may hold a password) */
+	char *session_options;   /* owned copy behind opt.session_options */
 	void *conn;              /* the driver's connection */
 	unsigned gen;            /* bumped by every (re)connect; statements re-prepare on change */
 	bool lost;               /* the connection is gone, not yet re-established */
@@ -112,6 +119,11 @@ struct db {
 	struct timespec last_attempt; /* of a reconnect */
 	int64_t changes;
 	unsigned long stmt_seq;  /* names of server-side statements */
+	int op_timeout_ms;       /* db_set_op_timeout; 0 = none */
+	/* A reconnect whose connect is still under way (the driver keeps the attempt in conn;
+	 * connect returns -EINPROGRESS until it is done). */
+	bool connecting;
+	int64_t last_step_ns;    /* of the attempt under way */
 };
 
 struct db_stmt {

@@ -18,6 +18,7 @@
 #include "util/log.h"
 
 #define RECONNECT_INTERVAL_NS 1000000000LL /* one attempt per second while the server is down */
+#define RECONNECT_STEP_GAP_NS 250000000LL  /* a step of an attempt under way at most this often */
 
 static const struct db_driver *const drivers[DB_ENGINE_MAX] = {
 	[DB_SQLITE] = &db_driver_sqlite,
@@ -105,15 +106,27 @@ static int ensure_connected(struct db *db, struct err *err)
 	if (db->in_tx)
 		return err_set(err, -ENOTCONN,
 			       "database unavailable: the connection was lost during the transaction");
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	now_ns = (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec;
-	last_ns = (int64_t)db->last_attempt.tv_sec * 1000000000LL + db->last_attempt.tv_nsec;
-	if (last_ns && now_ns - last_ns < RECONNECT_INTERVAL_NS)
-		return err_set(err, -ENOTCONN, "database unavailable (reconnecting)");
-	db->last_attempt = now;
-	db->drv->disconnect(db);
-	db->conn = NULL;
+	if (db->connecting) {
+		/* one caller at a time spends a step on the attempt; the others waiting for the
+		 * store's lock behind it fail at once instead of adding their steps up */
+		if (db_now_ns() - db->last_step_ns < RECONNECT_STEP_GAP_NS)
+			return err_set(err, -ENOTCONN, "database unavailable (reconnecting)");
+	} else {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		now_ns = (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec;
+		last_ns = (int64_t)db->last_attempt.tv_sec * 1000000000LL +
+			  db->last_attempt.tv_nsec;
+		if (last_ns && now_ns - last_ns < RECONNECT_INTERVAL_NS)
+			return err_set(err, -ENOTCONN, "database unavailable (reconnecting)");
+		db->last_attempt = now;
+		db->drv->disconnect(db);
+		db->conn = NULL;
+	}
 	r = db->drv->connect(db, err);
+	db->last_step_ns = db_now_ns();
+	db->connecting = r == -EINPROGRESS;
+	if (r == -EINPROGRESS)
+		return err_set(err, -ENOTCONN, "database unavailable (reconnecting)");
 	if (r < 0) {
 		/* the reason of the failed attempt, as a 503 an API client understands (not a
 		 * config error about database.dsn) */
@@ -125,6 +138,26 @@ static int ensure_connected(struct db *db, struct err *err)
 	db->gen++;
 	log_debug("database: reconnected to %s", db->drv->name);
 	return 0;
+}
+
+void db_set_op_timeout(struct db *db, int ms)
+{
+	db->op_timeout_ms = ms > 0 ? ms : 0;
+}
+
+unsigned db_session(const struct db *db)
+{
+	return db->lost ? 0 : db->gen;
+}
+
+int db_wait_notify(struct db *db, int timeout_ms, db_notify_fn *fn, void *ctx, struct err *err)
+{
+	int r;
+
+	if (!db->drv->wait_notify)
+		return err_set(err, -EOPNOTSUPP, "%s has no notifications", db->drv->name);
+	r = ensure_connected(db, err);
+	return r < 0 ? r : db->drv->wait_notify(db, timeout_ms, fn, ctx, err);
 }
 
 int db_open(enum db_engine engine, const char *dsn, const struct db_options *opt,
@@ -144,8 +177,13 @@ int db_open(enum db_engine engine, const char *dsn, const struct db_options *opt
 	db->engine = engine;
 	if (opt)
 		db->opt = *opt;
+	/* kept for every reconnect: our own copy */
+	db->opt.session_options = NULL;
 	db->dsn = strdup(dsn);
-	if (!db->dsn) {
+	if (db->dsn && opt && opt->session_options)
+		db->opt.session_options = db->session_options = strdup(opt->session_options);
+	if (!db->dsn || (opt && opt->session_options && !db->session_options)) {
+		free(db->dsn);
 		free(db);
 		return err_set(err, -ENOMEM, "out of memory");
 	}
@@ -169,6 +207,7 @@ void db_close(struct db *db)
 		explicit_bzero(db->dsn, strlen(db->dsn));
 		free(db->dsn);
 	}
+	free(db->session_options);
 	free(db);
 }
 

@@ -50,6 +50,9 @@ struct db_options {
 	bool read_only;           /* a migration source: nothing is created or changed (SQLite:
 				   * opened read-only, journal mode left alone; servers: read-only
 				   * session) */
+	/* PostgreSQL: run-time parameters for every session of this connection, in libpq's
+	 * options form ("-c idle_session_timeout=3000"); NULL = none. */
+	const char *session_options;
 };
 
 /* What a column of the current row holds. */
@@ -156,5 +159,27 @@ int db_analyze(struct db *db, const char *table, struct err *err);
 
 /* Whether the connection is currently usable (false after a loss, before the reconnect). */
 bool db_is_connected(const struct db *db);
+
+/*
+ * Bounds every round trip to a database server from now on (PostgreSQL; SQLite has none, MySQL
+ * its DSN's read/write timeouts): a statement during which the server sends nothing for ms
+ * fails with -ENOTCONN and the connection counts as lost, so a server that hangs (not only one
+ * that refuses) never holds up a caller longer than that (a large answer that keeps arriving
+ * is not cut off). The reconnect after a loss then proceeds
+ * in steps of at most ms / 20, one step every 250 ms whoever calls (a connection attempt is
+ * not thrown away between calls), so callers keep failing fast until the server answers
+ * again. 0 = no bound (the default; a connect waits up to the DSN's connect_timeout).
+ */
+void db_set_op_timeout(struct db *db, int ms);
+
+/* The current server session: a number that changes with every (re)connect. State kept by a
+ * session (PostgreSQL advisory locks, LISTEN) is gone when it changes. */
+unsigned db_session(const struct db *db);
+
+/* PostgreSQL LISTEN/NOTIFY: waits up to timeout_ms for notifications on channels this session
+ * listens to and calls fn for each (payload borrowed for the call). Returns the number
+ * delivered, -ENOTCONN when the session was lost, -EOPNOTSUPP on other engines. */
+typedef void db_notify_fn(const char *channel, const char *payload, void *ctx);
+int db_wait_notify(struct db *db, int timeout_ms, db_notify_fn *fn, void *ctx, struct err *err);
 
 #endif

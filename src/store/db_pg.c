@@ -7,10 +7,9 @@
  * A statement executed once uses the unnamed statement (one round trip, nothing to free);
  * executed again it becomes a named server-side prepared statement.
  */
-#include "store/db-int.h"
+#include "store/db-pg-int.h"
 
 #include <errno.h>
-#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,10 +36,6 @@ static const struct db_dialect pg_dialect = {
 	.analyze = "ANALYZE %s",
 };
 
-struct pg_conn {
-	PGconn *c;
-	char foreign_schema[128];  /* where other applications' tables are (the DSN's schema) */
-};
 
 struct pg_stmt {
 	char name[32];             /* "" until executed twice */
@@ -58,7 +53,7 @@ struct pg_stmt {
 
 static PGconn *pgc(struct db *db)
 {
-	return db->conn ? ((struct pg_conn *)db->conn)->c : NULL;
+	return pg_c(db);
 }
 
 static void notice_ignore(void *arg, const char *message)
@@ -96,9 +91,13 @@ static int pg_err(struct db *db, PGresult *res, struct err *err)
 /* Literal SQL on the connection; res freed. */
 static int pg_run(struct db *db, const char *sql, struct err *err)
 {
-	PGresult *res = PQexec(pgc(db), sql);
-	ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
-	int r = 0;
+	PGresult *res;
+	ExecStatusType st;
+	int r = pg_io_exec(db, sql, &res, err);
+
+	if (r < 0)
+		return r;
+	st = PQresultStatus(res);
 
 	/* db_changes is about prepared statements: literal SQL (savepoints) leaves it alone */
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
@@ -131,7 +130,9 @@ static int use_schema(struct db *db, struct err *err)
 	PGresult *res;
 	int r;
 
-	res = PQexec(pc->c, "SELECT coalesce(current_schema(), 'public')");
+	r = pg_io_exec(db, "SELECT coalesce(current_schema(), 'public')", &res, err);
+	if (r < 0)
+		return r;
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
 		r = pg_err(db, res, err);
 		PQclear(res);
@@ -146,10 +147,13 @@ static int use_schema(struct db *db, struct err *err)
 
 static int pg_create_namespace(struct db *db, struct err *err)
 {
-	PGresult *res = PQexec(pgc(db), "SELECT count(*) FROM pg_namespace WHERE nspname = '"
-					OUR_SCHEMA "'");
+	PGresult *res;
 	bool exists;
-	int r;
+	int r = pg_io_exec(db, "SELECT count(*) FROM pg_namespace WHERE nspname = '" OUR_SCHEMA
+			   "'", &res, err);
+
+	if (r < 0)
+		return r;
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
 		r = pg_err(db, res, err);
@@ -168,10 +172,31 @@ static int pg_create_namespace(struct db *db, struct err *err)
 	return 0;
 }
 
-static int pg_connect(struct db *db, struct err *err)
+/* Appends our session options (db_options.session_options) to the DSN's own "options". */
+static int add_session_options(struct db_pg_dsn *dsn, const char *ours)
+{
+	char *joined;
+
+	if (!ours || !*ours)
+		return 0;
+	for (size_t i = 0; i < dsn->n; i++) {
+		if (strcmp(dsn->keys[i], "options"))
+			continue;
+		if (asprintf(&joined, "%s %s", dsn->values[i], ours) < 0)
+			return -ENOMEM;
+		free(dsn->values[i]);
+		dsn->values[i] = joined;
+		return 0;
+	}
+	return db_pg_dsn_default(dsn, "options", ours);
+}
+
+/* Starts a connection attempt into db->conn (the steps are pg_io_connect's). */
+static int pg_start(struct db *db, struct err *err)
 {
 	struct db_pg_dsn dsn = { 0 };
 	struct pg_conn *pc;
+	const char *ct;
 	int r;
 
 	r = db_pg_dsn_parse(db->dsn, is_libpq_keyword, &dsn, err);
@@ -180,7 +205,8 @@ static int pg_connect(struct db *db, struct err *err)
 	/* fail fast while the server is down; pgx's default would be no timeout at all */
 	if (db_pg_dsn_default(&dsn, "connect_timeout", "5") < 0 ||
 	    db_pg_dsn_default(&dsn, "application_name", "wgportal") < 0 ||
-	    db_pg_dsn_default(&dsn, "client_encoding", "UTF8") < 0) {
+	    db_pg_dsn_default(&dsn, "client_encoding", "UTF8") < 0 ||
+	    add_session_options(&dsn, db->opt.session_options) < 0) {
 		db_pg_dsn_release(&dsn);
 		return err_set(err, -ENOMEM, "out of memory");
 	}
@@ -189,16 +215,37 @@ static int pg_connect(struct db *db, struct err *err)
 		db_pg_dsn_release(&dsn);
 		return err_set(err, -ENOMEM, "out of memory");
 	}
-	pc->c = PQconnectdbParams((const char *const *)dsn.keys, (const char *const *)dsn.values,
-				  0);
+	/* as libpq: 0 or less waits forever, anything else at least 2 s */
+	ct = db_pg_dsn_get(&dsn, "connect_timeout");
+	pc->connect_limit_ms = ct && atoi(ct) > 0 ? (atoi(ct) < 2 ? 2 : atoi(ct)) * 1000LL
+						 : 24 * 3600 * 1000LL;
+	pc->connect_started_ns = db_now_ns();
+	pc->c = PQconnectStartParams((const char *const *)dsn.keys,
+				     (const char *const *)dsn.values, 0);
 	db_pg_dsn_release(&dsn);
 	db->conn = pc;
-	if (!pc->c || PQstatus(pc->c) != CONNECTION_OK) {
-		const char *m = pc->c ? PQerrorMessage(pc->c) : "out of memory";
+	return 0;
+}
+
+static int pg_connect(struct db *db, struct err *err)
+{
+	struct pg_conn *pc = db->conn;
+	int r;
+
+	if (!pc) {
+		r = pg_start(db, err);
+		if (r < 0)
+			return r;
+		pc = db->conn;
+	}
+	r = pg_io_connect(db, pc, err);
+	if (r == -EINPROGRESS)
+		return r;
+	if (r < 0) {
 		char msg[ERR_MSG_MAX];
 		size_t n;
 
-		snprintf(msg, sizeof(msg), "%s", m);
+		snprintf(msg, sizeof(msg), "%s", err ? err->msg : "");
 		n = strlen(msg);
 		while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
 			msg[--n] = '\0';
@@ -217,8 +264,10 @@ static int pg_connect(struct db *db, struct err *err)
 		PQfinish(pc->c);
 		free(pc);
 		db->conn = NULL;
+		return r;
 	}
-	return r;
+	pc->ready = true;
+	return 0;
 }
 
 static void pg_disconnect(struct db *db)
@@ -247,8 +296,11 @@ static void pg_finalize(struct db_stmt *s)
 	PQclear(ps->res);
 	/* a named statement lives on the server until deallocated (or the session ends) */
 	if (ps->prepared && s->gen == s->db->gen && !s->db->lost && pgc(s->db)) {
+		PGresult *res = NULL;
+
 		snprintf(sql, sizeof(sql), "DEALLOCATE %s", ps->name);
-		PQclear(PQexec(pgc(s->db), sql));
+		if (pg_io_exec(s->db, sql, &res, NULL) == 0)
+			PQclear(res);
 	}
 	free(ps->types);
 	free(ps->ints);
@@ -337,13 +389,23 @@ static int execute(struct db_stmt *s, struct pg_stmt *ps, struct err *err)
 	if (ps->prepared && differs) {
 		char sql[64];
 		snprintf(sql, sizeof(sql), "DEALLOCATE %s", ps->name);
-		PQclear(PQexec(pgc(db), sql));
+		r = pg_io_exec(db, sql, &res, err);
+		if (r < 0) {
+			free(types);
+			return r;
+		}
+		PQclear(res);
 		ps->prepared = false;
 	}
 	if (!ps->prepared && ps->executions >= 2) {
 		/* reused: make it a named statement */
 		snprintf(ps->name, sizeof(ps->name), "wgp%lu", ++db->stmt_seq);
-		res = PQprepare(pgc(db), ps->name, s->sql, s->nslots, types);
+		r = pg_io_result(db, PQsendPrepare(pgc(db), ps->name, s->sql, s->nslots, types),
+				 &res, err);
+		if (r < 0) {
+			free(types);
+			return r;
+		}
 		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 			r = pg_err(db, res, err);
 			PQclear(res);
@@ -355,13 +417,17 @@ static int execute(struct db_stmt *s, struct pg_stmt *ps, struct err *err)
 		ps->prepared = true;
 	}
 	if (ps->prepared)
-		res = PQexecPrepared(pgc(db), ps->name, s->nslots, ps->values, ps->lengths,
-				     ps->formats, 0);
+		r = pg_io_result(db, PQsendQueryPrepared(pgc(db), ps->name, s->nslots, ps->values,
+							 ps->lengths, ps->formats, 0),
+				 &res, err);
 	else
-		res = PQexecParams(pgc(db), s->sql, s->nslots, types, ps->values, ps->lengths,
-				   ps->formats, 0);
+		r = pg_io_result(db, PQsendQueryParams(pgc(db), s->sql, s->nslots, types,
+						       ps->values, ps->lengths, ps->formats, 0),
+				 &res, err);
 	free(types);
-	switch (res ? PQresultStatus(res) : PGRES_FATAL_ERROR) {
+	if (r < 0)
+		return r;
+	switch (PQresultStatus(res)) {
 	case PGRES_TUPLES_OK:
 		ps->res = res;
 		ps->nrows = PQntuples(res);
@@ -517,11 +583,15 @@ static int pg_table_exists(struct db *db, const char *name, bool foreign, bool *
 {
 	struct pg_conn *pc = db->conn;
 	const char *vals[2] = { foreign ? pc->foreign_schema : OUR_SCHEMA, name };
-	PGresult *res = PQexecParams(pc->c,
-				     "SELECT count(*) FROM information_schema.tables "
-				     "WHERE table_schema = $1 AND table_name = $2",
-				     2, NULL, vals, NULL, NULL, 0);
-	int r = 0;
+	PGresult *res;
+	int r = pg_io_result(db, PQsendQueryParams(pc->c,
+						   "SELECT count(*) FROM information_schema.tables "
+						   "WHERE table_schema = $1 AND table_name = $2",
+						   2, NULL, vals, NULL, NULL, 0),
+			     &res, err);
+
+	if (r < 0)
+		return r;
 
 	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
 		*ret = strcmp(PQgetvalue(res, 0, 0), "0") != 0;
@@ -580,4 +650,5 @@ const struct db_driver db_driver_postgres = {
 	.table_exists = pg_table_exists,
 	.foreign_table = pg_foreign_table,
 	.create_namespace = pg_create_namespace,
+	.wait_notify = pg_io_wait_notify,
 };

@@ -63,6 +63,14 @@ enum store_stmt_id {
 	STMT_IFACE_STATUS_GET,
 	STMT_AUDIT_ADD,
 	STMT_AUDIT_COUNT,
+	STMT_CHANGE_PEER_IFACE,
+	STMT_CHANGE_IFACE_ROW,
+	STMT_CHANGE_NOTIFY,
+	STMT_THROTTLE_GET,
+	STMT_THROTTLE_LOCK,
+	STMT_THROTTLE_PUT,
+	STMT_THROTTLE_DEL,
+	STMT_THROTTLE_PURGE,
 	STMT__MAX
 };
 
@@ -83,6 +91,8 @@ struct store {
 	bool encrypt;           /* secrets are sealed with key */
 	uint8_t *key;           /* STORE_KEY_LEN bytes in sodium_malloc memory, or NULL */
 	struct db_stmt *stmts[STMT__MAX];
+	bool changes_on;        /* store_changes_enable on PostgreSQL */
+	char change_origin[64];
 	struct db_stmt *peer_list[STORE_PEER_LIST_SLOTS];
 };
 
@@ -138,6 +148,17 @@ void store_addr_part(const char *cidr, char out[static 64]);
 int store_bind_addr_key(struct db_stmt *s, int col, const char *cidr);
 /* Migration 4: keys the address rows written before it. */
 int store_addr_backfill(struct store *st, struct err *err);
+
+/* Change notifications (store_changes.c), sent inside the caller's transaction when enabled,
+ * else nothing. The interface a peer is stored on now ("" when none; call it before changing
+ * the row); a peer change (after writing; iface "" for a delete); an interface change (after
+ * an insert/update, before a delete with deleted = true: backend and node are read from the
+ * row). */
+int store_change_peer_iface(struct store *st, const char *peer_id, char out[static 256],
+			    struct err *err);
+int store_change_peer(struct store *st, const char *iface, const char *old_iface,
+		      const char *peer_id, const char *old_id, struct err *err);
+int store_change_iface(struct store *st, const char *iface_id, bool deleted, struct err *err);
 
 /* Secrets at rest (store_secret.c). */
 /* Derives the key, or creates salt+verifier on first use; checks the verifier otherwise. */

@@ -224,6 +224,13 @@ void store_close(struct store *st)
 	free(st);
 }
 
+void store_set_op_timeout(struct store *st, int ms)
+{
+	store_lock(st);
+	db_set_op_timeout(st->db, ms);
+	store_unlock(st);
+}
+
 int store_schema_version(struct store *st)
 {
 	int v = -1;

@@ -75,8 +75,48 @@ int store_open_config(const struct store_config *c, struct store **ret,
 int store_migrate_from(const struct store_config *dst, const char *src_type,
 		       const char *src_dsn, struct store_copy_report *report, struct err *err);
 void store_close(struct store *st);
+/* Bounds every round trip to a database server from now on (db_set_op_timeout): a server that
+ * hangs costs a caller at most ms, then -ENOTCONN (503). 0 = no bound. */
+void store_set_op_timeout(struct store *st, int ms);
 int store_schema_version(struct store *st);
-#define STORE_SCHEMA_VERSION_LATEST 7   /* bump with every migration added */
+#define STORE_SCHEMA_VERSION_LATEST 8   /* bump with every migration added */
+
+/*
+ * Change notifications between nodes (store_changes.c, docs/cluster.md): after
+ * store_changes_enable(origin) every interface and peer write also sends a NOTIFY on
+ * STORE_CHANGE_CHANNEL inside its transaction, delivered when it commits (PostgreSQL only; on
+ * other engines this does nothing). origin: this node's name. -EINVAL for a bad name.
+ */
+#define STORE_CHANGE_CHANNEL "wgportal"
+int store_changes_enable(struct store *st, const char *origin);
+/* One notification, parsed. kind 'i': iface/backend/node/deleted; 'p': iface (empty when the
+ * peer was deleted), old_iface (when moved), peer, old_peer (when re-keyed). */
+struct store_change {
+	char origin[64];
+	char kind;
+	int64_t at_ms;                   /* wall clock of the writer */
+	char iface[256], old_iface[256];
+	char peer[64], old_peer[64];
+	char backend[128], node[128];
+	bool deleted;
+};
+/* 0 or -EINVAL (not one of ours, or malformed). */
+int store_change_parse(const char *payload, struct store_change *ret);
+
+/*
+ * Throttles that several nodes count together (store_throttle.c, api/throttle.c): the recent
+ * failure times (unix seconds, oldest first, at most STORE_THROTTLE_TIMES_MAX) of one (kind,
+ * key). get reads them (*n = 0 when none); update locks the row, reads the list into t, lets
+ * fn edit it (t, *n; cap = STORE_THROTTLE_TIMES_MAX) and writes it back, all in one transaction,
+ * so parallel updates of one key from any node run one after the other. update returns fn's
+ * result (>= 0) or -errno.
+ */
+#define STORE_THROTTLE_TIMES_MAX 64
+int store_throttle_get(struct store *st, int kind, const char *key, int64_t *times, size_t cap,
+		       size_t *n, struct err *err);
+int store_throttle_update(struct store *st, int kind, const char *key, int64_t now,
+			  int (*fn)(int64_t *t, size_t *n, size_t cap, void *ctx), void *ctx,
+			  struct err *err);
 
 /* Transactions nest by counting: the outermost begin/commit are BEGIN/COMMIT. The calling
  * thread holds the store mutex from begin to commit/rollback. Inner levels are savepoints: a
@@ -112,6 +152,9 @@ int store_iface_get_settings(struct store *st, const char *id, struct iface **re
 int store_iface_list(struct store *st, struct iface ***ret, size_t *n, struct err *err);
 int store_iface_insert(struct store *st, const struct iface *ifc, struct err *err);  /* -EEXIST */
 int store_iface_update(struct store *st, const struct iface *ifc, struct err *err);  /* -ENOENT */
+/* Records the node of an interface that has none (cluster takeover). -ENOENT when the
+ * interface is missing or already has a node. */
+int store_iface_set_node(struct store *st, const char *id, const char *node, struct err *err);
 /* Deletes the interface with its peers and statistics. */
 int store_iface_delete(struct store *st, const char *id, struct err *err);
 

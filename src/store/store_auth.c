@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Sign-in state in the store (store_auth.h, migrations 6 and 7): provider links (wg-portal's
+ * Sign-in state in the store (store_auth.h, migrations 6 and 8): provider links (wg-portal's
  * user_authentications), LDAP interface allow-lists and TOTP, on the engine-neutral db layer
  * (docs/database.md); passkeys are in store_passkey.c. Only portable SQL: no "DO NOTHING"
  * upserts (an existence check under the store lock instead), no conditional upserts (an

@@ -2,7 +2,7 @@
 #ifndef STORE_STORE_AUTH_H
 #define STORE_STORE_AUTH_H
 /*
- * What the sign-in methods keep in the store (migrations 6 and 7; docs/auth.md): which identity
+ * What the sign-in methods keep in the store (migrations 6 and 8; docs/auth.md): which identity
  * providers a user signs in through (wg-portal's user_authentications: source + provider
  * name), the LDAP interface_filter results of the last sync, passkeys (wg-portal's
  * user_passkeys and users.webauthn_id, store_passkey.c), and TOTP secrets with one-time
@@ -101,6 +101,21 @@ struct store_passkey_wgp {
 	int64_t created_at;
 };
 int store_passkey_import(struct store *st, const struct store_passkey_wgp *p, struct err *err);
+
+/* ---- round trips (auth/pending.h) ----------------------------------------------------- */
+
+#define STORE_PENDING_VALUE_MAX 2048
+
+/* Short-lived sign-in state shared by all nodes (store_pending.c): kind numbers a table, key
+ * is the hash of the browser's token, the value is sealed. put replaces an entry of the same
+ * key, drops the kind's expired entries and, when max are held, the one closest to expiry.
+ * take removes the entry and copies its value out (at most cap bytes, *ret_len its size);
+ * -ENOENT when absent, expired or taken at the same time by another request (exactly one of
+ * two gets it). */
+int store_pending_put(struct store *st, int kind, const char *key, const void *value,
+		      size_t len, int64_t now, int64_t expires, size_t max, struct err *err);
+int store_pending_take(struct store *st, int kind, const char *key, int64_t now, void *out,
+		       size_t cap, size_t *ret_len, struct err *err);
 
 /* ---- TOTP ------------------------------------------------------------------------------- */
 

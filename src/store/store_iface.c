@@ -20,8 +20,8 @@
 	"peer_def_dns_search, peer_def_endpoint, peer_def_allowed_ips, peer_def_mtu, " \
 	"peer_def_persistent_keepalive, peer_def_firewall_mark, peer_def_routing_table, " \
 	"peer_def_pre_up, peer_def_post_up, peer_def_pre_down, peer_def_post_down, backend, " \
-	"create_default_peer, created_at, updated_at"
-#define IFACE_NCOLS 36
+	"create_default_peer, created_at, updated_at, node"
+#define IFACE_NCOLS 37
 
 #define IFACE_SELECT \
 	"SELECT " IFACE_COLS ", " \
@@ -35,7 +35,7 @@ static const char sql_get_settings[] =
 static const char sql_list[] = IFACE_SELECT "ORDER BY identifier";
 static const char sql_insert[] =
 	"INSERT INTO interfaces (" IFACE_COLS ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
-	"?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+	"?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 static const char sql_update[] =
 	"UPDATE interfaces SET display_name=?2, mode=?3, private_key=?4, public_key=?5, "
 	"disabled=?6, disabled_reason=?7, save_config=?8, listen_port=?9, addresses=?10, dns=?11, "
@@ -45,8 +45,8 @@ static const char sql_update[] =
 	"peer_def_mtu=?25, peer_def_persistent_keepalive=?26, peer_def_firewall_mark=?27, "
 	"peer_def_routing_table=?28, peer_def_pre_up=?29, peer_def_post_up=?30, "
 	"peer_def_pre_down=?31, peer_def_post_down=?32, backend=?33, create_default_peer=?34, "
-	"created_at=CASE WHEN ?35 = 0 THEN created_at ELSE ?35 END, updated_at=?36 "
-	"WHERE identifier=?1";
+	"created_at=CASE WHEN ?35 = 0 THEN created_at ELSE ?35 END, updated_at=?36, "
+	"node=CASE WHEN ?37 = '' THEN node ELSE ?37 END WHERE identifier=?1";
 static const char sql_delete[] = "DELETE FROM interfaces WHERE identifier = ?";
 static const char sql_addr_delete[] = "DELETE FROM interface_addresses WHERE iface_id = ?";
 static const char sql_addr_insert[] =
@@ -113,6 +113,7 @@ static int read_row(struct store *st, struct db_stmt *s, struct iface **ret, str
 	ifc->create_default_peer = db_column_int64(s, c++) != 0;
 	ifc->created_at = (time_t)db_column_int64(s, c++);
 	ifc->updated_at = (time_t)db_column_int64(s, c++);
+	r |= store_col_str(s, c++, &ifc->node);
 	ifc->enabled_peers = db_column_int64(s, c++);
 	ifc->total_peers = db_column_int64(s, c++);
 	if (r != 0) {
@@ -173,6 +174,7 @@ static int bind_row(struct store *st, struct db_stmt *s, const struct iface *ifc
 	r |= db_bind_int64(s, c++, ifc->create_default_peer);
 	r |= db_bind_int64(s, c++, ifc->created_at ? ifc->created_at : (insert ? now : 0));
 	r |= db_bind_int64(s, c++, ifc->updated_at ? ifc->updated_at : now);
+	r |= store_bind_str(s, c++, ifc->node); /* update: "" keeps the stored node */
 	if (r != 0)
 		return err_set(err, -ENOMEM, "out of memory");
 	return 0;
@@ -303,6 +305,8 @@ static int iface_write(struct store *st, const struct iface *ifc, bool insert, s
 		r = err_set(err, -ENOENT, "interface '%s' not found", ifc->identifier);
 	if (r == 0)
 		r = write_addresses(st, ifc, err);
+	if (r == 0)
+		r = store_change_iface(st, ifc->identifier, false, err);
 	if (r < 0)
 		goto fail;
 	return store_commit(st, err);
@@ -319,6 +323,28 @@ int store_iface_insert(struct store *st, const struct iface *ifc, struct err *er
 int store_iface_update(struct store *st, const struct iface *ifc, struct err *err)
 {
 	return iface_write(st, ifc, false, err);
+}
+
+int store_iface_set_node(struct store *st, const char *id, const char *node, struct err *err)
+{
+	struct db_stmt *s = NULL;
+	int r;
+
+	store_lock(st);
+	r = db_prepare(st->db, "UPDATE interfaces SET node = ?2 WHERE identifier = ?1 AND node = ''",
+		       &s, err);
+	if (r == 0) {
+		db_bind_text(s, 1, STR(id));
+		db_bind_text(s, 2, STR(node));
+		r = db_step_done(s, err);
+		if (r < 0)
+			r = store_db_err(r, "set the node of an interface", err);
+		else if (db_changes(st->db) == 0)
+			r = err_set(err, -ENOENT, "interface '%s' not found or has a node", STR(id));
+	}
+	db_finalize(s);
+	store_unlock(st);
+	return r;
 }
 
 static int exec_id(struct store *st, enum store_stmt_id sid, const char *sql, const char *id,
@@ -340,9 +366,12 @@ int store_iface_delete(struct store *st, const char *id, struct err *err)
 	r = store_begin(st, err);
 	if (r < 0)
 		return r;
-	/* Statuses first: they are found through the peers about to go. */
-	r = exec_id(st, STMT_IFACE_PEER_STATUS_DELETE, sql_peer_status_delete, STR(id),
-		    "delete interface", err);
+	/* Who served it, for the other nodes (read before the row goes); statuses next: they
+	 * are found through the peers about to go. */
+	r = store_change_iface(st, STR(id), true, err);
+	if (r == 0)
+		r = exec_id(st, STMT_IFACE_PEER_STATUS_DELETE, sql_peer_status_delete, STR(id),
+			    "delete interface", err);
 	if (r == 0)
 		r = exec_id(st, STMT_IFACE_PEERS_DELETE, sql_peers_delete, STR(id),
 			    "delete interface", err);

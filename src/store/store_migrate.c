@@ -277,17 +277,48 @@ static const char migration_6[] =
 	"CREATE INDEX user_passkeys_user ON user_passkeys(user_id);\n";
 
 /*
- * Version 7: sign-in methods (store_auth.h, docs/auth.md), on top of the wg-portal tables of
+ * Version 7: more than one node on one PostgreSQL database (docs/cluster.md). The node that
+ * hosts a local interface ('' = not assigned: one node, or a remote backend's interface, which
+ * the leader serves); the registry of nodes with their heartbeats (milliseconds since the
+ * epoch, written by the node itself); and the login and API-token throttles, which all nodes
+ * count together: one row per (kind, key) holding the times of its recent failures.
+ */
+static const char migration_7[] =
+	"ALTER TABLE interfaces ADD COLUMN node TEXT NOT NULL DEFAULT '';\n"
+	"CREATE TABLE cluster_nodes (\n"
+	"  name {key} PRIMARY KEY,\n"
+	"  instance TEXT NOT NULL DEFAULT '',\n"
+	"  pid INTEGER NOT NULL DEFAULT 0,\n"
+	"  version TEXT NOT NULL DEFAULT '',\n"
+	"  address TEXT NOT NULL DEFAULT '',\n"
+	"  started_at INTEGER NOT NULL DEFAULT 0,\n"
+	"  heartbeat_at INTEGER NOT NULL DEFAULT 0,\n"
+	"  leader_since INTEGER NOT NULL DEFAULT 0,\n"
+	"  stopped_at INTEGER NOT NULL DEFAULT 0\n"
+	");\n"
+	"CREATE TABLE throttles (\n"
+	"  kind INTEGER NOT NULL,\n"
+	"  key {key} NOT NULL,\n"
+	"  times TEXT NOT NULL DEFAULT '',\n"
+	"  updated_at INTEGER NOT NULL DEFAULT 0,\n"
+	"  PRIMARY KEY (kind, key)\n"
+	");\n"
+	"CREATE INDEX throttles_updated ON throttles(updated_at);\n";
+
+/*
+ * Version 8: sign-in methods (store_auth.h, docs/auth.md), on top of the wg-portal tables of
  * version 6 (one home per concept): provider links stay in user_authentications, the WebAuthn
  * user handle in users.webauthn_id, passkeys in user_passkeys, which gets the columns a
  * sign-in needs (the COSE key as base64 text: a BLOB is VARBINARY(255) on MySQL, too small for
  * an RSA key; counter, AAGUID, backup flags, last use; seq keeps a user's passkeys in the order
- * they were added, as no engine-neutral rowid can be added to an existing table). Rows taken over from wg-portal have
- * only its serialized credential until their first read fills these (store_passkey.c). New:
- * the LDAP interface_filter results of the last sync, TOTP secrets (sealed) and recovery code
- * hashes. No foreign keys, like version 6: store_user_delete removes a user's rows.
+ * they were added, as no engine-neutral rowid can be added to an existing table). Rows taken
+ * over from wg-portal have only its serialized credential until their first use fills these
+ * (store_passkey.c). New: the LDAP interface_filter results of the last sync, TOTP secrets
+ * (sealed) and recovery code hashes, and the round-trip state of sign-ins (OpenID state,
+ * passkey challenges, code tickets; sealed) that every node of a cluster must see. No foreign
+ * keys, like version 6: store_user_delete removes a user's rows.
  */
-static const char migration_7[] =
+static const char migration_8[] =
 	"ALTER TABLE user_passkeys ADD COLUMN public_key TEXT NOT NULL DEFAULT '';\n"
 	"ALTER TABLE user_passkeys ADD COLUMN alg INTEGER NOT NULL DEFAULT 0;\n"
 	"ALTER TABLE user_passkeys ADD COLUMN sign_count INTEGER NOT NULL DEFAULT 0;\n"
@@ -315,7 +346,15 @@ static const char migration_7[] =
 	"  code_hash {key} NOT NULL,\n"
 	"  used_at INTEGER NOT NULL DEFAULT 0,\n"
 	"  PRIMARY KEY (user_id, code_hash)\n"
-	");\n";
+	");\n"
+	"CREATE TABLE signin_pending (\n"
+	"  kind INTEGER NOT NULL,\n"
+	"  key_hash {key} NOT NULL,\n"
+	"  value TEXT NOT NULL,\n"
+	"  expires_at INTEGER NOT NULL,\n"
+	"  PRIMARY KEY (kind, key_hash)\n"
+	");\n"
+	"CREATE INDEX signin_pending_expiry ON signin_pending(kind, expires_at);\n";
 
 /* A migration: its DDL, then (optionally) C code for what SQL alone cannot do portably. */
 static const struct {
@@ -329,6 +368,7 @@ static const struct {
 	{ migration_5, NULL },
 	{ migration_6, NULL },
 	{ migration_7, NULL },
+	{ migration_8, NULL },
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION_LATEST,

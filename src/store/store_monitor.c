@@ -27,7 +27,7 @@ static const char sql_metrics_ifaces[] =
 	"SELECT s.iface_id, s.bytes_received, s.bytes_transmitted FROM interface_statuses s "
 	"JOIN interfaces i ON i.identifier = s.iface_id ORDER BY s.iface_id";
 static const char sql_ping_targets[] =
-	"SELECT p.identifier, p.iface_id, i.backend, p.check_alive_address, p.addresses "
+	"SELECT p.identifier, p.iface_id, i.backend, p.check_alive_address, p.addresses, i.node "
 	"FROM peers p JOIN interfaces i ON i.identifier = p.iface_id "
 	"WHERE p.disabled = 0 AND i.disabled = 0 ORDER BY i.backend, p.iface_id, p.identifier";
 /* ?1 peer ?2 iface ?3 pingable (0/1) ?4 now ?5 stats_available ?6 rekey seconds. SET
@@ -273,11 +273,13 @@ static int target_row(struct db_stmt *s, void *arg)
 	memset(t, 0, sizeof(*t));
 	target_addr(col(s, 3), col(s, 4), t->addr);
 	if (!*t->addr || strlen(col(s, 0)) >= sizeof(t->peer_id) ||
-	    strlen(col(s, 1)) >= sizeof(t->iface_id) || strlen(col(s, 2)) >= sizeof(t->backend))
+	    strlen(col(s, 1)) >= sizeof(t->iface_id) || strlen(col(s, 2)) >= sizeof(t->backend) ||
+	    strlen(col(s, 5)) >= sizeof(t->node))
 		return 0; /* nothing to ping (no address) or a malformed row */
 	snprintf(t->peer_id, sizeof(t->peer_id), "%s", col(s, 0));
 	snprintf(t->iface_id, sizeof(t->iface_id), "%s", col(s, 1));
 	snprintf(t->backend, sizeof(t->backend), "%s", col(s, 2));
+	snprintf(t->node, sizeof(t->node), "%s", col(s, 5));
 	l->n++;
 	return 0;
 }

@@ -40,6 +40,7 @@ struct store_ping_target {
 	char iface_id[32];
 	char backend[64];              /* the interface's backend id ("" = local) */
 	char addr[64];                 /* CheckAliveAddress, else the first address; no prefix */
+	char node[64];                 /* the interface's node (iface.h), "" = none */
 };
 /* Heap array ordered by backend and interface in *ret (free()), count in *n. */
 int store_ping_targets(struct store *st, struct store_ping_target **ret, size_t *n,

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Passkeys in the store (store_auth.h): wg-portal's user_passkeys (migration 6, filled when its
- * database is taken over) with the sign-in columns of migration 7, and each user's WebAuthn
+ * database is taken over) with the sign-in columns of migration 8, and each user's WebAuthn
  * user handle in users.webauthn_id. The stored forms are wg-portal's, so a taken-over
  * database needs no conversion: credential ids as standard base64 of the raw id
  * (domain/user.go NewUserWebauthnCredential), the handle as standard base64 of 64 hex digits

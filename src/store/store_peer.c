@@ -356,6 +356,9 @@ int store_peer_insert(struct store *st, const struct peer *p, struct err *err)
 	if (r < 0)
 		return r;
 	r = insert_locked(st, p, time(NULL), err);
+	if (r == 0)
+		r = store_change_peer(st, STR(p->interface_identifier), NULL, p->identifier, NULL,
+				      err);
 	if (r < 0) {
 		store_rollback(st);
 		return r;
@@ -421,6 +424,7 @@ static int update_locked(struct store *st, const struct peer *p, struct err *err
 int store_peer_update(struct store *st, const char *old_id, const struct peer *p,
 		      struct err *err)
 {
+	char was[256];
 	int r = check_id(p, err);
 
 	if (r < 0)
@@ -430,10 +434,14 @@ int store_peer_update(struct store *st, const char *old_id, const struct peer *p
 	r = store_begin(st, err);
 	if (r < 0)
 		return r;
-	if (strcmp(old_id, p->identifier) != 0)
+	r = store_change_peer_iface(st, old_id, was, err);
+	if (r == 0 && strcmp(old_id, p->identifier) != 0)
 		r = rekey_locked(st, old_id, p, err);
-	else
+	else if (r == 0)
 		r = update_locked(st, p, err);
+	if (r == 0)
+		r = store_change_peer(st, STR(p->interface_identifier), was, p->identifier, old_id,
+				      err);
 	if (r < 0) {
 		store_rollback(st);
 		return r;
@@ -443,11 +451,17 @@ int store_peer_update(struct store *st, const char *old_id, const struct peer *p
 
 int store_peer_delete(struct store *st, const char *id, struct err *err)
 {
+	char was[256];
 	int r = store_begin(st, err);
 
 	if (r < 0)
 		return r;
-	r = exec_id(st, STMT_PEER_STATUS_DELETE, sql_status_delete, STR(id), "delete peer", err);
+	r = store_change_peer_iface(st, STR(id), was, err);
+	if (r == 0 && *was)
+		r = store_change_peer(st, "", was, STR(id), NULL, err);
+	if (r == 0)
+		r = exec_id(st, STMT_PEER_STATUS_DELETE, sql_status_delete, STR(id), "delete peer",
+			    err);
 	if (r == 0) {
 		r = exec_id(st, STMT_PEER_DELETE, sql_delete, STR(id), "delete peer", err);
 		if (r == 0 && db_changes(st->db) == 0)

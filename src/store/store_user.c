@@ -261,7 +261,7 @@ int store_user_update(struct store *st, const struct user *u, struct err *err)
 	return user_write(st, u, false, err);
 }
 
-/* The user row and what migrations 6 and 7 keep about the user, in one transaction. */
+/* The user row and what migrations 6 and 8 keep about the user, in one transaction. */
 int store_user_delete(struct store *st, const char *id, struct err *err)
 {
 	static const char *const extra[] = {

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "cluster/cluster.h"
 #include "config/config.h"
 #include "store/store.h"
 #include "sync/sync-int.h"
@@ -118,7 +119,8 @@ static int import_iface(struct app *app, struct backend *be, const char *name, s
 		goto out;
 	if (str_set(&ifc->identifier, name) ||
 	    str_set(&ifc->display_name, d.comment && *d.comment ? d.comment : name) ||
-	    str_set(&ifc->mode, infer_mode(&d)) || str_set(&ifc->backend, be->id))
+	    str_set(&ifc->mode, infer_mode(&d)) || str_set(&ifc->backend, be->id) ||
+	    str_set(&ifc->node, cluster_new_iface_node(be)))
 		goto out;
 	if (!key_is_zero(d.private_key)) {
 		key_to_base64(ifc->private_key, d.private_key);
@@ -167,7 +169,7 @@ void sync_import_backend(struct app *app, struct backend *be)
 	struct err e;
 
 	err_clear(&e);
-	if (!be->reachable)
+	if (!be->reachable || !cluster_serves_backend(be))
 		return;
 	if (backend_list_ifaces(be, &names, &e) < 0) {
 		log_warn("import: cannot list interfaces of backend '%s': %s, ignoring", be->id,
@@ -218,6 +220,8 @@ int sync_restore_state(struct app *app, struct err *err)
 				 STR(list[i]->backend));
 			continue;
 		}
+		if (!cluster_serves_iface(list[i]))
+			continue; /* another node's (cluster.h) */
 		if (!be->reachable) {
 			log_warn("restore: backend '%s' is unreachable, interface '%s' will be restored "
 				 "when it comes back", be->id, list[i]->identifier);

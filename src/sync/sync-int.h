@@ -19,9 +19,6 @@ bool sync_peer_on_device(const struct backend *be, const struct peer *p);
 uint32_t sync_route_table(const struct app *app, const struct iface *ifc, int ifindex);
 /* Firewall mark for an interface: its own or route_table_offset + ifindex. */
 uint32_t sync_fwmark(const struct app *app, const struct iface *ifc, int ifindex);
-/* core.import_existing for one backend (start-up, and when a backend that was down answers
- * again): interfaces not stored yet are imported with their peers. Caller holds write_lock. */
-void sync_import_backend(struct app *app, struct backend *be);
 /* Appends the prefixes routed through the interface for one peer. */
 int sync_peer_routes(const struct iface *ifc, const struct peer *p, struct ip_prefix **routes,
 		     size_t *n);

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cluster/cluster.h"
 #include "config/config.h"
 #include "monitor/rounds.h"
 #include "store/store.h"
@@ -334,6 +335,10 @@ int sync_iface(struct app *app, const char *iface_id, struct err *err)
 		r = -EHOSTUNREACH;
 		goto out;
 	}
+	if (!cluster_serves_iface(ifc)) {
+		be = NULL; /* another node's device (cluster.h): it hears of the change */
+		goto out;
+	}
 	r = sync_build_dev_iface(app, ifc, peers, n, &want, err);
 	if (r < 0)
 		goto out;
@@ -485,6 +490,8 @@ int sync_peer(struct app *app, const struct iface *ifc, const struct peer *p, bo
 
 	if (!be)
 		return -EHOSTUNREACH;
+	if (!cluster_serves_iface(ifc))
+		return 0; /* another node's device (cluster.h): it hears of the change */
 	if (ifc->disabled && !backend_has_cap(be, BACKEND_CAP_DISABLED_PEERS))
 		return 0; /* peers of a disabled local interface are not on the device */
 	memset(dp, 0, sizeof(dp));
@@ -551,6 +558,8 @@ int sync_iface_remove(struct app *app, const struct iface *ifc, struct err *err)
 
 	if (!be)
 		return -EHOSTUNREACH;
+	if (!cluster_serves_iface(ifc))
+		return 0; /* another node's device (cluster.h): it hears of the change */
 	if (backend_has_cap(be, BACKEND_CAP_ROUTES)) {
 		r = flush_routes(app, be, ifc, err);
 		if (r < 0)

@@ -33,8 +33,13 @@ int sync_iface_remove(struct app *app, const struct iface *ifc, struct err *err)
 int sync_build_dev_iface(struct app *app, const struct iface *ifc, struct peer **peers, size_t n,
 			 struct dev_iface *ret, struct err *err);
 
-/* Start-up (spec 3.10). */
+/* Start-up (spec 3.10). import_existing and restore_state leave out what another node serves
+ * (cluster.h); the leader imports and restores the remote backends when it takes over. */
 int sync_import_existing(struct app *app, struct err *err);
+/* core.import_existing for one backend (start-up, when a backend that was down answers again,
+ * a new leader): interfaces not stored yet are imported with their peers. Caller holds
+ * write_lock. */
+void sync_import_backend(struct app *app, struct backend *be);
 int sync_restore_state(struct app *app, struct err *err);
 
 /* One statistics sweep over every backend (written in one store batch). */

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cluster/cluster.h"
 #include "config/config.h"
 #include "delivery/delivery.h"
 #include "monitor/rounds.h"
@@ -130,7 +131,7 @@ static void heal_one(struct app *app, const struct iface *ifc)
 	const char *why;
 	int r;
 
-	if (!be || ifc->disabled || !heal_reason(app, be, ifc))
+	if (!be || ifc->disabled || !cluster_serves_iface(ifc) || !heal_reason(app, be, ifc))
 		return;
 	/* Something looked off: look again under the write lock with the stored row as it is now
 	 * (an API write may have been half-way between store and device, or deleted it). */
@@ -186,7 +187,7 @@ static void revive_backends(struct app *app, unsigned tick)
 			continue;
 		was_down[i] = false;
 		log_info("backend '%s' is reachable again", be->id);
-		if (app->cfg->core.import_existing) {
+		if (app->cfg->core.import_existing && cluster_serves_backend(be)) {
 			pthread_mutex_lock(&app->write_lock);
 			sync_import_backend(app, be);
 			pthread_mutex_unlock(&app->write_lock);
@@ -347,8 +348,8 @@ static int collect_stats(struct app *app, struct monitor_round_acc *acc, struct 
 		int gr;
 
 		err_clear(&e);
-		if (!be)
-			continue;
+		if (!be || !cluster_serves_iface(list[i]))
+			continue; /* another node collects it (cluster.h) */
 		gr = backend_get_iface(be, list[i]->identifier, &d, &e);
 		/* per-backend round record (GET /backend/all, exporter) */
 		monitor_acc_add(acc, be->id, mono_ms() - t0, gr < 0 && gr != -ENOENT ? e.msg : NULL);

@@ -340,6 +340,10 @@ def test_operations(tmp):
     expect("provisioningNewPeer", api("POST", "/provisioning/new-peer",
                                       {"InterfaceIdentifier": "nosuch"}), "unknown", 404)
     expect("backendAll", api("GET", "/backend/all"), "admin", 200)
+    expect("clusterGet", api("GET", "/cluster"), "admin", 200)
+    expect("clusterGet", api("GET", "/cluster", auth=B), "non-admin", 403)
+    # one node (SQLite) has no registry to remove from; tests/cluster removes a node
+    expect("clusterNodeDelete", api("DELETE", "/cluster/node/elsewhere"), "one node", 404)
     # mail (queued only: nothing listens on mail.host's port 25 in this namespace)
     r = expect("peerConfigMail", api("POST", "/peer/config-mail",
                                      {"Identifiers": [bobs_peer.get("Identifier", "")]}),
@@ -461,7 +465,9 @@ def test_signin_operations(s):
 def test_every_operation_called():
     ops = [op["operationId"] for item in DOC["paths"].values() for m, op in item.items()
            if m != "parameters"]
-    missing = [o for o in ops if not any(200 <= s < 300 for s in SEEN.get(o, ()))]
+    # removing a node needs several nodes on PostgreSQL: tests/cluster/test_cluster.py
+    missing = [o for o in ops if not any(200 <= s < 300 for s in SEEN.get(o, ()))
+               and o != "clusterNodeDelete"]
     T.eq(missing, [], f"all {len(ops)} documented operations answered successfully at least once")
 
 

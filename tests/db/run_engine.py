@@ -25,7 +25,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
 import dbservers  # noqa: E402
 
-UNIT = ["test_store", "test_session", "test_ping", "test_metrics", "test_store_auth"]
+UNIT = ["test_store", "test_store_cluster", "test_session", "test_ping", "test_metrics",
+        "test_store_auth"]
 SAN_UNIT = ["test_store"]
 PY = ["tests/db/test_server.py", "tests/api/test_wgportal_takeover.py", "tests/api/test_api.py",
       "tests/api/test_ui_api.py",

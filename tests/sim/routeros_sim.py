@@ -510,6 +510,41 @@ class Sim:
             cur = getattr(self, "stats", {}).get("in_flight", 0)
             self.stats = {"requests": 0, "in_flight": cur, "max_in_flight": cur, "by_method": {},
                           "by_status": {}, "refused_down": 0}
+            # writers by client address (several wgportal nodes: only the leader may write)
+            busy = getattr(self, "writers_busy", {})
+            self.writers_busy = {h: n for h, n in busy.items() if n > 0}
+            self.writers = {"max_concurrent": len(self.writers_busy), "by_host": {},
+                            "handoffs": [], "last": None, "last_end": 0.0}
+
+    # A request that changes the router: PUT/PATCH/DELETE, or a POST command that does
+    # (RouterOS REST runs console commands as POST <menu>/<command>; print and ping only read).
+    WRITE_COMMANDS = ("add", "set", "remove", "enable", "disable", "unset", "move")
+
+    @classmethod
+    def is_write(cls, method, path):
+        if method in ("PUT", "PATCH", "DELETE"):
+            return True
+        return method == "POST" and path.rstrip("/").rsplit("/", 1)[-1] in cls.WRITE_COMMANDS
+
+    def writer_enter(self, host):
+        now = time.time()
+        with self.clock:
+            w = self.writers
+            self.writers_busy[host] = self.writers_busy.get(host, 0) + 1
+            w["max_concurrent"] = max(w["max_concurrent"],
+                                      sum(1 for n in self.writers_busy.values() if n > 0))
+            h = w["by_host"].setdefault(host, {"writes": 0, "first": now, "last": now})
+            h["writes"] += 1
+            h["last"] = now
+            if w["last"] is not None and w["last"] != host:
+                w["handoffs"].append({"from": w["last"], "to": host, "at": now,
+                                      "gap_ms": round((now - w["last_end"]) * 1000, 1)})
+            w["last"] = host
+
+    def writer_leave(self, host):
+        with self.clock:
+            self.writers_busy[host] = self.writers_busy.get(host, 1) - 1
+            self.writers["last_end"] = time.time()
 
     def enter(self, method):
         with self.clock:
@@ -1752,16 +1787,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
         sim = self.server.sim
         sim.enter(method)
         status = "aborted"            # client went away before the reply was written
+        writer = self.client_address[0] if sim.is_write(method, raw_path) else None
+        entered = False
         try:
             if sim.down:
                 with sim.clock:
                     sim.stats["refused_down"] += 1
                 raise DropConnection()
+            if writer:
+                sim.writer_enter(writer)
+                entered = True
             status = self.rest_inner(sim, method, raw_path, raw_query)
         except DropConnection:
             status = "dropped"
             raise
         finally:
+            if entered:
+                sim.writer_leave(writer)
             sim.leave(status)
 
     def rest_inner(self, sim, method, raw_path, raw_query):
@@ -1933,7 +1975,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         eng = self.server.engine
         if method == "GET" and path == "/__sim/stats":
             with sim.clock:
-                return json.loads(json.dumps(sim.stats))
+                out = json.loads(json.dumps(sim.stats))
+                out["writers"] = json.loads(json.dumps(sim.writers))
+                return out
         if method == "POST" and path == "/__sim/stats/reset":
             sim.reset_stats()
             return {"ok": True}

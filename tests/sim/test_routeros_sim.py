@@ -647,6 +647,45 @@ def checks(main, v16, v12, v21):
        "19: 12 parallel requests served in parallel", (res, stt, el))
     ok(stt["requests"] == 12 and stt["by_method"].get("GET") == 12 and stt["in_flight"] == 0,
        "stats count /rest requests only", stt)
+
+    # writers by client address: several wgportal nodes must never write at once
+    # (docs/cluster.md); reads and ping do not count, two addresses writing together do
+    def send_from(src, method, path, body=None):
+        conn = http.client.HTTPSConnection("127.0.0.1", main.port, context=CTX, timeout=10,
+                                           source_address=(src, 0))
+        hdrs = {"Authorization": "Basic " + base64.b64encode(b"admin:admin").decode()}
+        if body is not None:
+            hdrs["Content-Type"] = "application/json"
+        conn.request(method, path, body=json.dumps(body) if body is not None else None,
+                     headers=hdrs)
+        r = conn.getresponse()
+        r.read()
+        conn.close()
+        return r.status
+    ctl(main, "POST", "stats/reset")
+    w1 = [send_from("127.0.0.1", "PUT", "/rest/interface/wireguard", {"name": "wgw%d" % i})
+          for i in range(2)]
+    w1.append(send_from("127.0.0.2", "GET", "/rest/interface/wireguard"))
+    w1.append(send_from("127.0.0.2", "POST", "/rest/interface/wireguard/print", {}))
+    wr = ctl(main, "GET", "stats")["writers"]
+    ok(w1 == [201, 201, 200, 200] and wr["max_concurrent"] == 1 and not wr["handoffs"] and
+       list(wr["by_host"]) == ["127.0.0.1"] and wr["by_host"]["127.0.0.1"]["writes"] == 2,
+       "writers: one address writing, reads and print from another not counted", (w1, wr))
+    par = []
+    ths = [threading.Thread(target=lambda s=s: par.append(
+        send_from(s, "PATCH", "/rest/interface/wireguard/wgw0", {"mtu": "1400"})))
+        for s in ("127.0.0.1", "127.0.0.2")]
+    for t in ths:
+        t.start()
+    for t in ths:
+        t.join(30)
+    wr = ctl(main, "GET", "stats")["writers"]
+    ok(par == [200, 200] and wr["max_concurrent"] == 2 and len(wr["handoffs"]) >= 1,
+       "writers: two addresses writing at once are counted (max_concurrent 2, a handoff)", wr)
+    for name in ("wgw0", "wgw1"):
+        send_from("127.0.0.1", "DELETE", "/rest/interface/wireguard/" + name)
+    ctl(main, "POST", "stats/reset")
+    ok(ctl(main, "GET", "stats")["writers"]["max_concurrent"] == 0, "writers: reset", None)
     ctl(main, "POST", "latency", {"ms": 0})
 
     # per-user serialization (RouterOS runs one request per user at a time)

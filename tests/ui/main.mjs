@@ -386,6 +386,22 @@ async function testAudit(page) {
   })
 }
 
+async function testCluster(page) {
+  await page.click('nav a[href="#/cluster"]')
+  await T.step('nodes page: one node (SQLite), this node leads, local served by each node, remote backends by the leader', async () => {
+    const row = page.locator('[data-test=nodes-table] tbody tr')
+    await row.first().waitFor({ timeout: W })
+    const rows = await row.count()
+    const leader = (await page.locator('[data-test=leader]').textContent()).trim()
+    const self = (await page.locator('[data-test=this-node]').textContent()).trim()
+    const state = await row.first().textContent()
+    await page.locator('[data-test=served-table] tbody tr[data-backend=local]').waitFor({ timeout: W })
+    const served = await page.locator('[data-test=served-table] tbody').textContent()
+    return { ok: rows === 1 && leader && leader === self && /leader/i.test(state) && served.includes(self),
+      detail: { rows, leader, self, state, served } }
+  })
+}
+
 async function testNonAdmin(page) {
   await logout(page)
   await T.step('logout: back at the login form and the session is gone (401)', async () => {
@@ -573,6 +589,7 @@ async function main() {
     await flows.testUserBulk(page)
     await testAudit(page)
     await flows.testAuditUser(page)
+    await testCluster(page)
     await testBig(page)
     await testNonAdmin(page)
     await flows.testSelfService(page)

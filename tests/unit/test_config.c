@@ -155,6 +155,35 @@ static void test_config__duration_yaml(void **state)
 		     "webhook.timeout");
 }
 
+/* cluster.node_name (ours, docs/cluster.md): the host name by default, the variable, and only
+ * characters a host name may hold. */
+static void test_config__cluster_node_name(void **state)
+{
+	char host[256] = "";
+	struct cfg cfg;
+	struct err err;
+
+	(void)state;
+	assert_int_equal(gethostname(host, sizeof(host) - 1), 0);
+	assert_int_equal(load(&cfg, "core:\n  import_existing: false\n", &err), 0);
+	assert_string_equal(cfg.cluster.node_name, host);
+	cfg_release(&cfg);
+	assert_int_equal(load(&cfg, "cluster:\n  node_name: portal-1.example_2\n", &err), 0);
+	assert_string_equal(cfg.cluster.node_name, "portal-1.example_2");
+	cfg_release(&cfg);
+	setenv("WG_PORTAL_CLUSTER_NODE_NAME", "from-env", 1);
+	assert_int_equal(load(&cfg, "core:\n  import_existing: false\n", &err), 0);
+	assert_string_equal(cfg.cluster.node_name, "from-env");
+	cfg_release(&cfg);
+	unsetenv("WG_PORTAL_CLUSTER_NODE_NAME");
+	expect_error("cluster:\n  node_name: \"a b\"\n", "line 2: cluster.node_name: must be 1 to 63",
+		     "cluster.node_name");
+	expect_error("cluster:\n  node_name: \"a\\tb\"\n", "cluster.node_name", "cluster.node_name");
+	expect_error("cluster:\n  node_name: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+		     "must be 1 to 63", "cluster.node_name");
+	expect_error("cluster:\n  nodename: x\n", "unknown key 'nodename' in 'cluster'", NULL);
+}
+
 static void test_config__bools(void **state)
 {
 	static const struct { const char *s; bool v; } ok[] = {
@@ -940,6 +969,7 @@ int main(void)
 		T(test_config__duration_invalid),
 		T(test_config__duration_yaml),
 		T(test_config__bools),
+		T(test_config__cluster_node_name),
 		T(test_config__ints),
 		T(test_config__strings_and_lists),
 		T(test_config__null_keeps_default),

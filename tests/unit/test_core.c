@@ -11,6 +11,8 @@
 #include "backends/backend.h"
 #include "config/config.h"
 #include "core/core-int.h"
+#include "core/core.h"
+#include "store/store-int.h"
 #include "sync/sync-int.h"
 #include "util/err.h"
 
@@ -152,6 +154,37 @@ static struct peer *peer_with(const char *mode)
 	return p;
 }
 
+/* A database that fails while a new peer's interface is read is the database's error (503
+ * while a server is unreachable), not "invalid interface" (400): seen as a 400 in the middle of
+ * a PostgreSQL restart (tests/cluster). Here the table is gone, which SQLite reports as -EIO. */
+static void test_core__peer_create_database_failure_is_not_bad_input(void **state)
+{
+	struct cfg *cfg = cfg_for_test();
+	struct app app = { .cfg = cfg };
+	struct peer *p = peer_with("client");
+	struct err err = { 0 };
+	int r;
+
+	(void)state;
+	pthread_mutex_init(&app.write_lock, NULL);
+	assert_int_equal(store_open(":memory:", NULL, &app.store, &err), 0);
+	str_set(&p->interface_identifier, "wg0");
+	/* an interface that does not exist is bad input */
+	r = core_peer_create(&app, p, &err);
+	assert_int_equal(r, -EINVAL);
+	assert_string_equal(err.field, "InterfaceIdentifier");
+	err_clear(&err);
+	assert_int_equal(store_exec(app.store, "DROP TABLE interface_addresses; DROP TABLE interfaces",
+				    &err), 0);
+	r = core_peer_create(&app, p, &err);
+	assert_int_equal(r, -EIO);
+	store_close(app.store);
+	pthread_mutex_destroy(&app.write_lock);
+	peer_free(p);
+	cfg_release(cfg);
+	free(cfg);
+}
+
 static void test_sync__server_side_peer_gets_addresses_no_endpoint(void **state)
 {
 	struct iface *ifc = iface_new();
@@ -231,6 +264,7 @@ int main(void)
 		cmocka_unit_test(test_core__alloc_skips_used_and_stops_before_broadcast),
 		cmocka_unit_test(test_core__alloc_10k_is_sequential),
 		cmocka_unit_test(test_sync__route_table_and_fwmark),
+		cmocka_unit_test(test_core__peer_create_database_failure_is_not_bad_input),
 		cmocka_unit_test(test_sync__server_side_peer_gets_addresses_no_endpoint),
 		cmocka_unit_test(test_sync__client_side_peer_gets_allowed_ips_and_endpoint),
 		cmocka_unit_test(test_sync__disabled_peer_has_no_routes),

@@ -78,7 +78,7 @@ static void test_json_model_out__iface_prepare_shape(void **state)
 		"\"PeerDefPreUp\":\"\","
 		"\"PeerDefPostUp\":\"\",\"PeerDefPreDown\":\"\",\"PeerDefPostDown\":\"\","
 		"\"EnabledPeers\":0,\"TotalPeers\":0,\"Filename\":\"wg0.conf\",\"Backend\":\"local\","
-		"\"CreateDefaultPeer\":false}");
+		"\"CreateDefaultPeer\":false,\"Node\":\"\"}");
 	iface_free(ifc);
 }
 

@@ -293,6 +293,25 @@ static void test_session_csrf__compare(void **state)
 	assert_false(session_csrf_equal("", ""));
 }
 
+/* The window rule on plain lists (the throttles several nodes share keep such lists). */
+static void test_ratelimit__times_lists(void **state)
+{
+	int64_t t[6] = { 100, 101, 150, 390, 399, 400 };
+	size_t n;
+
+	(void)state;
+	/* at 401 with a 300 s window: 100 and 101 have left it (the window is half-open, as in
+	 * the table above) */
+	n = ratelimit_times_expire(t, 6, 300, 401);
+	assert_int_equal(n, 4);
+	assert_true(t[0] == 150 && t[3] == 400);
+	assert_int_equal(ratelimit_times_wait(t, n, 5, 300, 401), 0);
+	assert_int_equal(ratelimit_times_wait(t, n, 4, 300, 401), 49);
+	assert_int_equal(ratelimit_times_wait(t, n, 4, 300, 449), 1);
+	assert_int_equal(ratelimit_times_wait(t, 0, 1, 300, 449), 0);
+	assert_int_equal(ratelimit_times_expire(t, n, 300, 10000), 0);
+}
+
 static void test_ratelimit__window_reset_and_keys(void **state)
 {
 	struct ratelimit *rl = ratelimit_new(5, 300, 16);
@@ -476,6 +495,7 @@ int main(void)
 		FX(test_session__logout_purge_trim_cascade),
 		FX(test_session__survives_reopen),
 		cmocka_unit_test(test_session_csrf__compare),
+		cmocka_unit_test(test_ratelimit__times_lists),
 		cmocka_unit_test(test_ratelimit__window_reset_and_keys),
 		cmocka_unit_test(test_ratelimit__reserve_parallel),
 		cmocka_unit_test(test_ratelimit__bounded_table),

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Sign-in state in the store (store_auth.c, store_passkey.c, migrations 6 and 7): provider
+ * Sign-in state in the store (store_auth.c, store_passkey.c, migrations 6 and 8): provider
  * links (wg-portal's user_authentications), LDAP interface allow-lists, passkeys (handle in
  * wg-portal's form, insert/duplicate, list/rename/delete scoped to the owner, the sign counter
  * that only one of two racing assertions can move, a passkey taken over from wg-portal that
@@ -12,10 +12,12 @@
 #include "testlib.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/pending.h"
 #include "model/user.h"
 #include "store/db.h"
 #include "store/store.h"
@@ -275,6 +277,80 @@ static void test_store_auth__totp(void **state)
 	assert_int_equal(store_totp_get(fx->st, "alice", &t, &err), -ENOENT);
 }
 
+/* Round-trip state (auth/pending.h on signin_pending): single use, expiry, kinds apart, the
+ * bound, a replaced key, two takes racing (one wins), and the value sealed. */
+struct race {
+	struct pending *p;
+	int got;
+};
+
+static void *take_one(void *arg)
+{
+	struct race *r = arg;
+	char out[16];
+
+	r->got = pending_take(r->p, "raced-token", 100, out, sizeof(out), NULL) == 0;
+	return NULL;
+}
+
+static void test_store_auth__round_trips(void **state)
+{
+	struct fx *fx = *state;
+	struct pending *a = pending_new(fx->st, 1, 3), *b = pending_new(fx->st, 2, 3);
+	char out[64];
+	size_t len = 0;
+
+	assert_int_equal(pending_put(a, "token-1", "state one", 10, 100, 60), 0);
+	assert_int_equal(pending_take(b, "token-1", 101, out, sizeof(out), &len), -ENOENT);
+	assert_int_equal(pending_take(a, "token-1", 101, out, sizeof(out), &len), 0);
+	assert_int_equal(len, 10);
+	assert_string_equal(out, "state one");
+	assert_int_equal(pending_take(a, "token-1", 101, out, sizeof(out), &len), -ENOENT);
+	/* expiry */
+	assert_int_equal(pending_put(a, "token-2", "x", 2, 100, 60), 0);
+	assert_int_equal(pending_take(a, "token-2", 160, out, sizeof(out), &len), -ENOENT);
+	/* the same key again replaces; a full table drops the entry closest to expiry */
+	assert_int_equal(pending_put(a, "k1", "old", 4, 100, 30), 0);
+	assert_int_equal(pending_put(a, "k1", "new", 4, 100, 50), 0);
+	assert_int_equal(pending_put(a, "k2", "2", 2, 100, 40), 0);
+	assert_int_equal(pending_put(a, "k3", "3", 2, 100, 60), 0);
+	assert_int_equal(pending_put(a, "k4", "4", 2, 100, 70), 0);   /* k2 goes */
+	assert_int_equal(pending_take(a, "k2", 101, out, sizeof(out), &len), -ENOENT);
+	assert_int_equal(pending_take(a, "k1", 101, out, sizeof(out), &len), 0);
+	assert_string_equal(out, "new");
+	/* the largest value, sealed and back */
+	static char big[PENDING_VALUE_MAX], back[PENDING_VALUE_MAX];
+	memset(big, 'v', sizeof(big));
+	assert_int_equal(pending_put(b, "big", big, sizeof(big), 100, 60), 0);
+	assert_int_equal(pending_take(b, "big", 101, back, sizeof(back), &len), 0);
+	assert_int_equal(len, sizeof(big));
+	assert_memory_equal(back, big, sizeof(big));
+	assert_int_equal(pending_put(a, "big", big, PENDING_VALUE_MAX + 1, 100, 60), -E2BIG);
+	/* sealed: neither the value nor the token is stored in clear */
+	assert_int_equal(pending_put(b, "secret-token", "PKCE-VERIFIER-IN-CLEAR", 23, 100, 60), 0);
+	char *v = raw_column(fx->dsn, "SELECT value FROM signin_pending WHERE kind = 2");
+	assert_non_null(v);
+	assert_null(strstr(v, "PKCE"));
+	assert_null(strstr(v, "UEtDRS1WRVJJRklFUi"));   /* its base64 */
+	free(v);
+	v = raw_column(fx->dsn, "SELECT key_hash FROM signin_pending WHERE kind = 2");
+	assert_null(strstr(v, "secret-token"));
+	free(v);
+	/* two takes at once: exactly one gets it */
+	for (int round = 0; round < 10; round++) {
+		struct race r1 = { a, 0 }, r2 = { a, 0 };
+		pthread_t t1, t2;
+		assert_int_equal(pending_put(a, "raced-token", "r", 2, 100, 60), 0);
+		pthread_create(&t1, NULL, take_one, &r1);
+		pthread_create(&t2, NULL, take_one, &r2);
+		pthread_join(t1, NULL);
+		pthread_join(t2, NULL);
+		assert_int_equal(r1.got + r2.got, 1);
+	}
+	pending_free(a);
+	pending_free(b);
+}
+
 static void test_store_auth__cascade_with_user(void **state)
 {
 	struct fx *fx = *state;
@@ -311,6 +387,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store_auth__passkeys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_auth__wgportal_passkey, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_auth__totp, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_auth__round_trips, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_auth__cascade_with_user, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,7 +4,7 @@
 import { ref } from 'vue'
 
 const en = {
-  nav: { skip: 'Skip to content', main: 'Main navigation', interfaces: 'Interfaces', myPeers: 'My peers', users: 'Users', audit: 'Audit log', deliveries: 'Deliveries', profile: 'Profile', logout: 'Log out', language: 'Language' },
+  nav: { skip: 'Skip to content', main: 'Main navigation', interfaces: 'Interfaces', myPeers: 'My peers', users: 'Users', audit: 'Audit log', deliveries: 'Deliveries', cluster: 'Nodes', profile: 'Profile', logout: 'Log out', language: 'Language' },
   common: { actions: 'Actions', cancel: 'Cancel', close: 'Close', copied: 'Copied to clipboard', copy: 'Copy', copyFailed: 'Copy failed – select and copy manually', create: 'Create', delete: 'Delete', done: 'Done', edit: 'Edit', loading: 'Loading…', na: 'n/a', networkError: 'Server not reachable', progress: 'Progress', save: 'Save', saved: 'Saved', saving: 'Saving…' },
   form: { listHint: 'Comma-separated', required: 'Required' },
   caps: {
@@ -63,6 +63,14 @@ const en = {
     isAdmin: 'Administrator', disabledReason: 'Reason for disabling', lockedReason: 'Reason for locking',
     f: { Email: 'E-mail', Firstname: 'First name', Lastname: 'Last name', Phone: 'Phone', Department: 'Department', Notes: 'Notes' },
   },
+  cluster: {
+    thisNode: 'This node', leader: 'Leader', noLeader: 'none at the moment', database: 'Database', dbOk: 'connected', node: 'Node', state: 'State',
+    heartbeat: 'Last heartbeat', started: 'Started', address: 'Address', version: 'Version', self: 'this node', running: 'running', stopped: 'stopped',
+    gone: 'not running', ms: '{n} ms ago', s: '{n} s ago', forget: 'Remove', confirmForget: 'Remove node {name} from the list? It comes back when it starts again.',
+    forgotten: 'Node removed', servedBy: 'Who talks to the backends', eachNode: 'each node to its own host',
+    single: 'One node: the database (SQLite or MySQL) serves this node alone. Several nodes need PostgreSQL.',
+    servedByNode: 'Served by', onNode: 'on node {n}',
+  },
   audit: { search: 'Search the audit log', time: 'Time', user: 'User', severity: 'Severity', origin: 'Origin', message: 'Message', none: 'No entries.' },
   passkey: {
     title: 'Passkeys', intro: 'Sign in without a password: with this device, a security key or a phone. A passkey sign-in needs no one-time code.',
@@ -100,7 +108,7 @@ const en = {
 }
 
 const de = {
-  nav: { skip: 'Zum Inhalt springen', main: 'Hauptnavigation', interfaces: 'Interfaces', myPeers: 'Meine Peers', users: 'Benutzer', audit: 'Audit-Log', deliveries: 'Zustellungen', profile: 'Profil', logout: 'Abmelden', language: 'Sprache' },
+  nav: { skip: 'Zum Inhalt springen', main: 'Hauptnavigation', interfaces: 'Interfaces', myPeers: 'Meine Peers', users: 'Benutzer', audit: 'Audit-Log', deliveries: 'Zustellungen', cluster: 'Knoten', profile: 'Profil', logout: 'Abmelden', language: 'Sprache' },
   common: { actions: 'Aktionen', cancel: 'Abbrechen', close: 'Schließen', copied: 'In die Zwischenablage kopiert', copy: 'Kopieren', copyFailed: 'Kopieren fehlgeschlagen – bitte manuell kopieren', create: 'Anlegen', delete: 'Löschen', done: 'Fertig', edit: 'Bearbeiten', loading: 'Lädt…', na: 'k. A.', networkError: 'Server nicht erreichbar', progress: 'Fortschritt', save: 'Speichern', saved: 'Gespeichert', saving: 'Speichert…' },
   form: { listHint: 'Durch Kommas getrennt', required: 'Pflichtfeld' },
   caps: {
@@ -158,6 +166,14 @@ const de = {
     account: 'Konto', details: 'Details', password: 'Passwort', newPassword: 'Neues Passwort', passwordKeep: 'Leer lassen, um das Passwort zu behalten',
     isAdmin: 'Administrator', disabledReason: 'Grund der Deaktivierung', lockedReason: 'Grund der Sperre',
     f: { Email: 'E-Mail', Firstname: 'Vorname', Lastname: 'Nachname', Phone: 'Telefon', Department: 'Abteilung', Notes: 'Notizen' },
+  },
+  cluster: {
+    thisNode: 'Dieser Knoten', leader: 'Leader', noLeader: 'im Moment keiner', database: 'Datenbank', dbOk: 'verbunden', node: 'Knoten', state: 'Zustand',
+    heartbeat: 'Letztes Lebenszeichen', started: 'Gestartet', address: 'Adresse', version: 'Version', self: 'dieser Knoten', running: 'läuft', stopped: 'beendet',
+    gone: 'läuft nicht', ms: 'vor {n} ms', s: 'vor {n} s', forget: 'Entfernen', confirmForget: 'Knoten {name} aus der Liste entfernen? Er erscheint wieder, wenn er startet.',
+    forgotten: 'Knoten entfernt', servedBy: 'Wer mit den Backends spricht', eachNode: 'jeder Knoten mit seinem eigenen Host',
+    single: 'Ein Knoten: die Datenbank (SQLite oder MySQL) bedient nur diesen Knoten. Mehrere Knoten brauchen PostgreSQL.',
+    servedByNode: 'Bedient von', onNode: 'auf Knoten {n}',
   },
   audit: { search: 'Audit-Log durchsuchen', time: 'Zeit', user: 'Benutzer', severity: 'Schwere', origin: 'Herkunft', message: 'Meldung', none: 'Keine Einträge.' },
   passkey: {

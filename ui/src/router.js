@@ -15,6 +15,7 @@ export const router = createRouter({
     { path: '/peers', name: 'peers', component: () => import('./views/MyPeers.vue') },
     { path: '/users', name: 'users', component: () => import('./views/Users.vue'), meta: { admin: true } },
     { path: '/audit', name: 'audit', component: () => import('./views/Audit.vue'), meta: { admin: true } },
+    { path: '/cluster', name: 'cluster', component: () => import('./views/Cluster.vue'), meta: { admin: true } },
     { path: '/deliveries', name: 'deliveries', component: () => import('./views/Deliveries.vue'), meta: { admin: true } },
     { path: '/profile', name: 'profile', component: () => import('./views/Profile.vue') },
     { path: '/:rest(.*)*', redirect: '/' },

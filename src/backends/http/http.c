@@ -345,6 +345,24 @@ static int map_curl_error(struct http_client *c, CURLcode cc, const struct sink 
 	}
 }
 
+static _Atomic(http_write_gate_fn *) write_gate;
+
+void http_set_write_gate(http_write_gate_fn *fn)
+{
+	atomic_store(&write_gate, fn);
+}
+
+/* 0, or the gate's refusal of a call that is not a GET. */
+static int gate_check(struct http_client *c, const char *method, const char *path,
+		      struct err *err)
+{
+	http_write_gate_fn *gate = atomic_load(&write_gate);
+
+	if (!gate || !strcmp(method, "GET"))
+		return 0;
+	return gate(c->log_id, method, path, err);
+}
+
 int http_request(struct http_client *c, const char *method, const char *path, const char *body,
 		 struct http_reply *ret, struct err *err)
 {
@@ -367,6 +385,13 @@ int http_request(struct http_client *c, const char *method, const char *path, co
 			int ms = backoff_ms[attempt - 1 < 3 ? attempt - 1 : 2];
 			struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
 			nanosleep(&ts, NULL);
+		}
+		r = gate_check(c, method, path, err);
+		if (r < 0) {
+			free(url);
+			buf_release(&s.b);
+			log_call(c, method, path, 0, mono_ms() - t0, "(refused: not the leader)");
+			return r;
 		}
 		buf_release(&s.b);
 		buf_init(&s.b, c->max_reply);

@@ -96,6 +96,16 @@ static inline bool http_status_ok(long status)
 	return status >= 200 && status <= 299;
 }
 
+/*
+ * The write gate: when set, it is asked before every attempt of every call other than a GET
+ * (log_id is the client's, method and path the call's) and refuses the call unsent by returning
+ * -errno with err set. The cluster's fence (cluster.h) is installed here, so a node that may not
+ * write to devices sends nothing, whichever code path tries. NULL = no gate.
+ */
+typedef int http_write_gate_fn(const char *log_id, const char *method, const char *path,
+			       struct err *err);
+void http_set_write_gate(http_write_gate_fn *fn);
+
 /* Counters for tests: calls started, and the most ever in flight at once. */
 void http_client_stats(struct http_client *c, unsigned long *calls, int *max_in_flight);
 
