@@ -110,10 +110,8 @@ class Idp:
 
 
 def ensure_idp_deps():
-    if os.path.isdir(os.path.join(ROOT, "tests", "idp", "node_modules", "oidc-provider")):
-        return True
-    r = subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-                       cwd=os.path.join(ROOT, "tests", "idp"), timeout=300)
+    r = subprocess.run([os.path.join(ROOT, "tests", "lib", "npm-ci-once.sh"),
+                        os.path.join(ROOT, "tests", "idp"), "oidc-provider"], timeout=900)
     return r.returncode == 0
 
 

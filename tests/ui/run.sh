@@ -26,9 +26,7 @@ bail() { echo "not ok 1 - browser tests cannot run: $*"; echo "1..1"; exit 1; }
 [ -x "$WGPORTAL_BIN" ] || bail "$WGPORTAL_BIN missing: run make"
 command -v node >/dev/null || bail "node missing"
 
-if [ ! -d tests/ui/node_modules/playwright-core ]; then
-	(cd tests/ui && timeout 300 npm ci --no-audit --no-fund --loglevel=error) >&2 || bail "npm ci in tests/ui failed"
-fi
+tests/lib/npm-ci-once.sh tests/ui playwright-core >&2 || bail "npm ci in tests/ui failed"
 if [ -n "$WGPORTAL_WEB_ROOT" ] && [ ! -f "$WGPORTAL_WEB_ROOT/index.html" ]; then
 	(cd ui && { [ -d node_modules ] || timeout 300 npm ci --no-audit --no-fund --loglevel=error; } &&
 		timeout 300 npm run build --silent) >&2 || bail "building ui/dist failed"

@@ -17,12 +17,8 @@ bail() { echo "not ok 1 - sign-in browser tests cannot run: $*"; echo "1..1"; ex
 [ -x /usr/sbin/slapd ] || bail "slapd missing (scripts/install-deps.sh test)"
 [ -x "$WGPORTAL_BIN" ] || bail "$WGPORTAL_BIN missing: run make"
 command -v node >/dev/null || bail "node missing"
-for d in tests/ui tests/idp; do
-	if [ ! -d "$d/node_modules" ]; then
-		(cd "$d" && timeout 300 npm ci --no-audit --no-fund --loglevel=error) >&2 ||
-			bail "npm ci in $d failed"
-	fi
-done
+tests/lib/npm-ci-once.sh tests/ui playwright-core >&2 || bail "npm ci in tests/ui failed"
+tests/lib/npm-ci-once.sh tests/idp oidc-provider >&2 || bail "npm ci in tests/idp failed"
 
 TMP=$(mktemp -d "/tmp/wgpau$$.XXXXXX") || bail "mktemp failed"
 export UI_TMP=$TMP UI_TAG=$$ UI_LOG_PREFIX=ui-auth
