@@ -8,7 +8,7 @@
 #                   tests/fuzz/run.sh SECONDS runs each of them (docs/http-hardening.md)
 
 PKGS     := libulfius libmicrohttpd jansson liborcania libyder yaml-0.1 libsodium libqrencode \
-            libpng libmnl sqlite3 libpq libmariadb libcurl nettle libcrypt
+            libpng libmnl sqlite3 libpq libmariadb libcurl nettle libcrypt gnutls ldap lber
 CC       ?= cc
 CSTD     := -std=gnu17
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -83,7 +83,8 @@ $(FUZZ_DIR)/%.o: %.c
 	@$(if $(Q),echo "  FUZZCC  $<")
 	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 
-$(FUZZ_DIR)/libwgportal.a: $(FUZZ_OBJS)
+# with the embedded API document (api/doc.c refers to it), compiled like the sources
+$(FUZZ_DIR)/libwgportal.a: $(FUZZ_OBJS) $(DOC_C:%.c=$(FUZZ_DIR)/%.o)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_standalone.h $(FUZZ_DIR)/libwgportal.a

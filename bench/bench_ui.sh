@@ -27,16 +27,10 @@ fi
 TMP=$(mktemp -d "/tmp/wgpw$$z.XXXXXX")
 export UI_TMP=$TMP
 
+. tests/lib/netns.sh
 cleanup()
 {
-	local pid
-	for pid in $(ip netns pids "$NS" 2>/dev/null); do kill -TERM "$pid" 2>/dev/null; done
-	for _ in 1 2 3 4 5 6 7 8 9 10; do
-		[ -z "$(ip netns pids "$NS" 2>/dev/null)" ] && break
-		sleep 0.3
-	done
-	for pid in $(ip netns pids "$NS" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
-	ip netns del "$NS" 2>/dev/null
+	netns_remove "$NS"
 	rm -f /var/run/wireguard/wgpw"$UI_TAG"*.sock
 	rm -rf "$TMP"
 }

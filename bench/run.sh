@@ -24,6 +24,9 @@
 #   4e. bench/bench_cluster.py (issue 17: two nodes on a real PostgreSQL with the RouterOS
 #      simulator: failover time, median of 10; a write on a follower to the router against the
 #      leader's; API p99 with two nodes against one), in its own namespace wgcb<pid>.
+#   4f. bench/bench_auth.py (sign-in time per method: password, LDAP, LDAPS with client
+#      certificate, OpenID Connect, OAuth2, passkey, password + TOTP, against real slapd and
+#      oidc-provider; ratios to the password sign-in), in its own namespace wgpba<pid>.
 #   5. One "== bench summary" block: one "name: value" line per figure.
 #
 # Benchmarks print figures and ratios; they never fail on speed (timings depend on the machine
@@ -257,6 +260,16 @@ if [ -f bench/bench_cluster.py ]; then
 	set -e
 fi
 
+auth_rc=""
+if [ -f bench/bench_auth.py ]; then
+	echo
+	echo "== sign-in benchmark (bench/bench_auth.py: time per method vs the password sign-in)"
+	set +e
+	WGPORTAL_BIN=$BIN python3 -u bench/bench_auth.py --summary "$TMP/summary-auth.txt"
+	auth_rc=$?
+	set -e
+fi
+
 echo
 echo "== bench summary"
 [ -s "$SUMMARY_API" ] && cat "$SUMMARY_API"
@@ -304,7 +317,13 @@ if [ -n "$cl_rc" ]; then
 else
 	echo "cluster_bench: not run (bench/bench_cluster.py missing)"
 fi
+if [ -n "$auth_rc" ]; then
+	[ -s "$TMP/summary-auth.txt" ] && cat "$TMP/summary-auth.txt"
+	[ "$auth_rc" -eq 0 ] || echo "auth_bench: FAILED (exit $auth_rc)"
+else
+	echo "auth_bench: not run (bench/bench_auth.py missing)"
+fi
 echo "bench_wall_s: $(( $(date +%s) - T_START ))"
 [ "$api_rc" -eq 0 ] && [ "${local_rc:-0}" -eq 0 ] && [ "${ui_rc:-0}" -eq 0 ] && [ "${mt_rc:-0}" -eq 0 ] &&
 	[ "${mon_rc:-0}" -eq 0 ] && [ "${pf_rc:-0}" -eq 0 ] && [ "${db_rc:-0}" -eq 0 ] &&
-	[ "${cl_rc:-0}" -eq 0 ]
+	[ "${cl_rc:-0}" -eq 0 ] && [ "${auth_rc:-0}" -eq 0 ]

@@ -5,10 +5,10 @@
 set -eu
 build_pkgs="build-essential pkg-config libulfius-dev libmicrohttpd-dev libjansson-dev liborcania-dev
 libyder-dev libgnutls28-dev libcurl4-gnutls-dev libyaml-dev libsodium-dev libqrencode-dev libpng-dev
-libmnl-dev libsqlite3-dev libpq-dev libmariadb-dev nettle-dev libcrypt-dev zlib1g-dev"
+libmnl-dev libsqlite3-dev libpq-dev libmariadb-dev nettle-dev libcrypt-dev zlib1g-dev libldap-dev"
 run_pkgs="wireguard-go iproute2"
 test_pkgs="libcmocka-dev wireguard-tools iputils-ping python3 python3-yaml python3-aiosmtpd zbar-tools curl openssl chromium clang-14 libclang-rt-14-dev
-postgresql mariadb-server python3-cryptography"
+postgresql mariadb-server python3-cryptography slapd ldap-utils"
 
 # The UI build needs node + npm. Machines of this kind ship node 20 + npm 11 outside Debian;
 # only when no npm is on PATH do we ask for Debian's (package "npm" pulls nodejs).

@@ -19,6 +19,7 @@
 #include "cluster/cluster.h"
 #include "config/config.h"
 #include "core/core.h"
+#include "core/signin.h"
 #include "delivery/delivery.h"
 #include "store/store.h"
 #include "metrics/exporter.h"
@@ -233,6 +234,10 @@ int main(int argc, char **argv)
 		print_admin_login(cfg.core.admin_user, gen_password, gen_token);
 	wipe_free(gen_password);
 	wipe_free(gen_token);
+	if (signin_start(&app, &err) < 0) {
+		log_err("auth: %s", err.msg);
+		goto out_backends;
+	}
 	if (cfg.core.import_existing)
 		sync_import_existing(&app, &err);
 	if (cfg.core.restore_state && sync_restore_state(&app, &err) < 0)
@@ -240,7 +245,7 @@ int main(int argc, char **argv)
 
 	if (core_background_start(&app, &err) < 0) {
 		log_err("background work: %s", err.msg);
-		goto out_backends;
+		goto out_signin;
 	}
 	if (api_start(&app, &err) < 0) {
 		log_err("web: cannot listen on '%s': %s", cfg.web.listening_address, err.msg);
@@ -274,6 +279,8 @@ int main(int argc, char **argv)
 	sync_stop(&app);
 out_background:
 	core_background_stop(&app);
+out_signin:
+	signin_stop(&app);
 out_backends:
 	cluster_stop(&app); /* its threads sync devices; hands the leadership on at once */
 	delivery_shutdown();

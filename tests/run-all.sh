@@ -19,6 +19,8 @@ set -u
 cd "$(dirname "$0")/.." || exit 1
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# third-party leaks only, each explained in the file
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp}
 export CMOCKA_MESSAGE_OUTPUT=TAP
 logdir=build/test-logs
 mkdir -p "$logdir"

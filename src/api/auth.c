@@ -14,6 +14,12 @@
  * users get the same 401 as a wrong password, after the same argon2 work. At most
  * LOGIN_CONCURRENCY hashes run at once (64 MiB each, deps.md 12.14). A password change ends
  * the user's other sessions (core_user_update).
+ *
+ * The other sign-in methods (auth_oidc.c, auth_passkey.c, auth_totp.c; docs/auth.md) reserve
+ * and count their attempts in the same throttles (api_login_reserve) and open their sessions
+ * through api_session_open(), so every method ends in the same server-side session and every
+ * success and failure is audited. A correct password followed by a second factor does not
+ * clear the account's failures: wrong one-time codes keep counting across password logins.
  */
 #include "api/ui.h"
 
@@ -33,6 +39,7 @@
 #include "auth/session.h"
 #include "config/config.h"
 #include "core/core.h"
+#include "core/signin.h"
 #include "httpd/guard.h"
 #include "store/store.h"
 #include "util/err.h"
@@ -242,8 +249,10 @@ static bool session_still_valid(struct api_ctx *c, const struct user *u, const c
 {
 	struct user *cur = NULL;
 	bool same = store_user_get(c->app->store, u->identifier, &cur, NULL) == 0 &&
-		    cur->password_hash && u->password_hash &&
-		    !strcmp(cur->password_hash, u->password_hash) && !cur->disabled && !cur->locked;
+		    !cur->disabled && !cur->locked &&
+		    /* only a local password can have changed under a login that checked it */
+		    (!u->password_hash || (cur->password_hash &&
+					   !strcmp(cur->password_hash, u->password_hash)));
 
 	user_free(cur);
 	if (!same)
@@ -251,15 +260,73 @@ static bool session_still_valid(struct api_ctx *c, const struct user *u, const c
 	return same;
 }
 
+void api_client_addr(const struct api_ctx *c, char out[static 64])
+{
+	httpd_addr_format(c->req->client_address, out);
+}
+
+#define ACCOUNT_KEY_MAX 257
+
+/* The account throttle's key: the name with ASCII letters folded, since a directory finds
+ * "Bob@Example.org" and "bob@example.org" alike (LDAP matching is case-insensitive); folding
+ * only makes the budget of local names that differ in case shared, never larger. */
+static const char *account_key(const char *user, char key[static ACCOUNT_KEY_MAX])
+{
+	size_t i;
+
+	if (!user)
+		return NULL;
+	for (i = 0; user[i] && i < ACCOUNT_KEY_MAX - 1; i++)
+		key[i] = (char)((user[i] >= 'A' && user[i] <= 'Z') ? user[i] + 32 : user[i]);
+	key[i] = '\0';
+	return key;
+}
+
+bool api_login_reserve(struct api_ctx *c, const char *user)
+{
+	char addr[64], group[64], quser[LOG_QUOTE_SIZE(128)], kbuf[ACCOUNT_KEY_MAX];
+	const char *key = account_key(user, kbuf);
+	unsigned wait = key ? api_throttle_reserve(THROTTLE_LOGIN_USER, key) : 0;
+
+	api_client_group(c, group);
+	if (!wait) {
+		wait = api_throttle_reserve(THROTTLE_LOGIN_ADDR, group);
+		if (wait && key)
+			api_throttle_release(THROTTLE_LOGIN_USER, key);
+	}
+	if (!wait)
+		return true;
+	httpd_addr_format(c->req->client_address, addr);
+	log_info("auth: login%s%s%s from %s throttled", user ? " for '" : "",
+		 user ? log_quote(user, quser, sizeof(quser)) : "", user ? "'" : "", addr);
+	api_too_many(c, wait, "too many login attempts");
+	return false;
+}
+
+void api_login_release(struct api_ctx *c, const char *user, bool clear_account)
+{
+	char group[64], kbuf[ACCOUNT_KEY_MAX];
+	const char *key = account_key(user, kbuf);
+
+	api_client_group(c, group);
+	if (key && clear_account)
+		api_throttle_reset(THROTTLE_LOGIN_USER, key);
+	else if (key)
+		api_throttle_release(THROTTLE_LOGIN_USER, key);
+	api_throttle_release(THROTTLE_LOGIN_ADDR, group);
+}
+
 int api_password_verify(struct api_ctx *c, const struct user *u, const char *password,
 			unsigned *retry_after)
 {
+	char kbuf[ACCOUNT_KEY_MAX];
+	const char *key = account_key(u->identifier, kbuf);
 	bool ok;
 
 	(void)c;
 	pthread_once(&login_once, login_init);
 	/* the login's account throttle: the attempt counts as a failure until it succeeds */
-	*retry_after = api_throttle_reserve(THROTTLE_LOGIN_USER, u->identifier);
+	*retry_after = api_throttle_reserve(THROTTLE_LOGIN_USER, key);
 	if (*retry_after)
 		return -EAGAIN;
 	while (sem_wait(&hash_slots) != 0)
@@ -269,52 +336,85 @@ int api_password_verify(struct api_ctx *c, const struct user *u, const char *pas
 	sem_post(&hash_slots);
 	if (!ok)
 		return -EACCES;
-	api_throttle_release(THROTTLE_LOGIN_USER, u->identifier);
+	api_throttle_release(THROTTLE_LOGIN_USER, key);
 	return 0;
 }
 
-/* Reserves the attempt in both throttles (account, then address); answers 429 otherwise. */
-static bool login_reserve(struct api_ctx *c, const char *user, const char *group,
-			  const char *quser, const char *addr)
+void api_login_failed(struct api_ctx *c, const char *user, const char *how, const char *why)
 {
-	unsigned wait = api_throttle_reserve(THROTTLE_LOGIN_USER, user);
+	char addr[64], quser[LOG_QUOTE_SIZE(128)], qwhy[LOG_QUOTE_SIZE(256)];
 
-	if (!wait) {
-		wait = api_throttle_reserve(THROTTLE_LOGIN_ADDR, group);
-		if (wait)
-			api_throttle_release(THROTTLE_LOGIN_USER, user);
+	/* the reserved slots stay: this was a failure */
+	httpd_addr_format(c->req->client_address, addr);
+	log_info("auth: login via %s failed for '%s' from %s%s%s", how,
+		 log_quote(user ? user : "", quser, sizeof(quser)), addr, why && *why ? ": " : "",
+		 why && *why ? log_quote(why, qwhy, sizeof(qwhy)) : "");
+	api_audit(c, user ? user : "", "warning", "auth", "login failed via %s from %s%s%s", how,
+		  addr, why && *why ? ": " : "", why ? why : "");
+}
+
+int api_session_open(struct api_ctx *c, const struct user *u, const char *how,
+		     char csrf[static SESSION_TOKEN_LEN + 1], char *ret_sid)
+{
+	char addr[64], quser[LOG_QUOTE_SIZE(128)], sid[SESSION_TOKEN_LEN + 1];
+	struct err err = { 0 };
+	int r;
+
+	httpd_addr_format(c->req->client_address, addr);
+	/* a fresh id on every login (no fixation); the old session of this browser ends */
+	if (api_session_cookie_present(c))
+		(void)session_delete(c->app->store, session_cookie(c), NULL);
+	r = session_create(c->app->store, u->identifier, (int64_t)time(NULL), sid, csrf, &err);
+	if (r < 0) {
+		http_error_err(c, &err, "cannot create session");
+		return r;
 	}
-	if (!wait)
-		return true;
-	log_info("auth: login for '%s' from %s throttled", quser, addr);
-	api_too_many(c, wait, "too many login attempts");
-	return false;
+	if (!session_still_valid(c, u, sid)) {
+		explicit_bzero(sid, sizeof(sid));
+		http_error(c, 401, NULL, "invalid credentials");
+		return -EACCES;
+	}
+	set_cookie(c, sid, SESSION_ABSOLUTE_S);
+	log_info("auth: '%s' logged in via %s from %s",
+		 log_quote(u->identifier, quser, sizeof(quser)), how, addr);
+	api_audit(c, u->identifier, "info", "auth", "logged in via %s from %s", how, addr);
+	core_user_logged_in(c->app, u->identifier);   /* core.create_default_peer_on_login */
+	if (ret_sid)
+		memcpy(ret_sid, sid, sizeof(sid));
+	explicit_bzero(sid, sizeof(sid));
+	return 0;
+}
+
+const char *api_session_cookie_value(const struct api_ctx *c)
+{
+	return session_cookie(c);
+}
+
+void api_session_answer(struct api_ctx *c, const struct user *u, const char *csrf)
+{
+	answer_session(c, u, csrf);
 }
 
 void api_auth_login(struct api_ctx *c)
 {
-	char addr[64], group[64], quser[LOG_QUOTE_SIZE(128)];
-	char sid[SESSION_TOKEN_LEN + 1], csrf[SESSION_TOKEN_LEN + 1];
+	char csrf[SESSION_TOKEN_LEN + 1];
 	char *user = NULL, *pass = NULL;
 	struct user *u = NULL;
 	struct err err = { 0 };
+	const char *how = "password";
 	bool ok = false;
 	int r;
 
 	pthread_once(&login_once, login_init);
 	if (login_body(c, &user, &pass) < 0)
 		return;
-	httpd_addr_format(c->req->client_address, addr);
-	api_client_group(c, group);
-	log_quote(user, quser, sizeof(quser));
-	if (!login_reserve(c, user, group, quser, addr))
+	if (!api_login_reserve(c, user))
 		goto out;
 
 	r = store_user_get(c->app->store, user, &u, &err);
 	if (r < 0 && r != -ENOENT) {
 		/* not the password's fault: the attempt does not count */
-		api_throttle_release(THROTTLE_LOGIN_USER, user);
-		api_throttle_release(THROTTLE_LOGIN_ADDR, group);
+		api_login_release(c, user, false);
 		http_error_err(c, &err, "login failed");
 		goto out;
 	}
@@ -327,35 +427,47 @@ void api_auth_login(struct api_ctx *c)
 	sem_post(&hash_slots);
 	if (ok && (u->disabled || u->locked))
 		ok = false;
+	if (!ok && c->app->signin && c->app->cfg->auth.n_ldap) {
+		/* directories: the user's linked LDAP providers, or registration
+		 * (internal/app/auth/auth.go:359-452) */
+		struct user *lu = NULL;
+		err_clear(&err);
+		r = signin_ldap_password(c->app, user, pass, &lu, &err);
+		if (r == 0 && !lu->disabled && !lu->locked) {
+			user_free(u);
+			u = lu;
+			ok = true;
+			how = "ldap";
+		} else if (r == 0) {
+			user_free(lu);
+		} else if (r != -EACCES) {
+			/* not the password's fault: say so, and do not count it */
+			char quser[LOG_QUOTE_SIZE(128)];
+			log_warn("auth: login for '%s': %s", log_quote(user, quser, sizeof(quser)),
+				 err.msg);
+			api_login_release(c, user, false);
+			http_error(c, 503, NULL, "the sign-in directory cannot be reached, try again "
+				   "later");
+			goto out;
+		}
+	}
 	if (!ok) {
-		/* the reserved slots stay: this was a failure */
-		log_info("auth: login failed for '%s' from %s", quser, addr);
-		api_audit(c, user, "warning", "auth", "login failed from %s", addr);
+		api_login_failed(c, user, "password", NULL);
 		http_error(c, 401, NULL, "invalid credentials");
 		goto out;
 	}
-	api_throttle_reset(THROTTLE_LOGIN_USER, user);
-	api_throttle_release(THROTTLE_LOGIN_ADDR, group);
-	/* a fresh id on every login (no fixation); the old session of this browser ends */
-	if (api_session_cookie_present(c))
-		(void)session_delete(c->app->store, session_cookie(c), NULL);
-	err_clear(&err);
-	r = session_create(c->app->store, u->identifier, (int64_t)time(NULL), sid, csrf, &err);
-	if (r < 0) {
-		http_error_err(c, &err, "cannot create session");
+	/* a second factor, when the user has one (or must set one up): this attempt does not
+	 * count, but the account's earlier failures stay for the code step */
+	if (api_totp_required(c, u)) {
+		api_login_release(c, user, false);
+		api_totp_challenge(c, u, how);
 		goto out;
 	}
-	if (!session_still_valid(c, u, sid)) {
-		http_error(c, 401, NULL, "invalid credentials");
+	api_login_release(c, user, true);
+	if (api_session_open(c, u, how, csrf, NULL) < 0)
 		goto out;
-	}
-	set_cookie(c, sid, SESSION_ABSOLUTE_S);
-	log_info("auth: '%s' logged in from %s", quser, addr);
-	api_audit(c, u->identifier, "info", "auth", "logged in from %s", addr);
-	core_user_logged_in(c->app, u->identifier);
 	answer_session(c, u, csrf);
 out:
-	explicit_bzero(sid, sizeof(sid));
 	explicit_bzero(csrf, sizeof(csrf));
 	user_free(u);
 	free(user);
@@ -379,7 +491,7 @@ void api_auth_session(struct api_ctx *c)
 void api_auth_logout(struct api_ctx *c)
 {
 	const char *method = c->req->http_verb ? c->req->http_verb : "";
-	char *csrf = NULL;
+	char *csrf = NULL, *idp_url = NULL;
 	struct user *u = session_user(c, &csrf);
 
 	if (u) {
@@ -390,11 +502,19 @@ void api_auth_logout(struct api_ctx *c)
 			return;
 		}
 		api_audit(c, u->identifier, "info", "auth", "logged out");
+		/* a session from an OpenID provider may end the provider's session too */
+		idp_url = api_oidc_logout_url(c, session_cookie(c));
 	}
 	if (api_session_cookie_present(c))
 		(void)session_delete(c->app->store, session_cookie(c), NULL);
 	user_free(u);
 	auth_secret_free(csrf);
 	set_cookie(c, "", 0);
+	if (idp_url) {
+		json_t *o = json_pack("{s:s, s:s}", "Message", "logout ok", "RedirectUrl", idp_url);
+		free(idp_url);
+		http_json(c, 200, o);
+		return;
+	}
 	http_no_content(c);
 }

@@ -108,6 +108,31 @@ oom:
 	return -1;
 }
 
+/* The cookies a handler added with ulfius_add_*cookie_to_response (a second cookie next to
+ * the Set-Cookie header in map_header, which holds one value only), as Set-Cookie headers. */
+static void add_cookies(struct MHD_Response *m, const struct _u_response *resp)
+{
+	static const char *const same_site[] = { "", "; SameSite=Strict", "; SameSite=Lax",
+						 "; SameSite=None" };
+
+	for (unsigned i = 0; i < resp->nb_cookies; i++) {
+		const struct _u_cookie *k = &resp->map_cookie[i];
+		char *h = NULL;
+		char age[32] = "";
+
+		if (k->max_age)
+			snprintf(age, sizeof(age), "; Max-Age=%u", k->max_age);
+		if (asprintf(&h, "%s=%s%s%s%s%s%s%s%s%s%s%s", k->key, k->value ? k->value : "", age,
+			     k->expires ? "; Expires=" : "", k->expires ? k->expires : "",
+			     k->path ? "; Path=" : "", k->path ? k->path : "",
+			     k->domain ? "; Domain=" : "", k->domain ? k->domain : "",
+			     k->secure ? "; Secure" : "", k->http_only ? "; HttpOnly" : "",
+			     k->same_site > 0 && k->same_site <= 3 ? same_site[k->same_site] : "") >= 0)
+			MHD_add_response_header(m, MHD_HTTP_HEADER_SET_COOKIE, h);
+		free(h);
+	}
+}
+
 static enum MHD_Result queue(struct MHD_Connection *conn, struct api_request *r, bool close)
 {
 	struct _u_response *resp = &r->resp;
@@ -122,6 +147,7 @@ static enum MHD_Result queue(struct MHD_Connection *conn, struct api_request *r,
 	keys = u_map_enum_keys(resp->map_header);
 	for (size_t i = 0; keys && keys[i]; i++)
 		MHD_add_response_header(m, keys[i], u_map_get(resp->map_header, keys[i]));
+	add_cookies(m, resp);
 	if (close)
 		MHD_add_response_header(m, MHD_HTTP_HEADER_CONNECTION, "close");
 	ret = MHD_queue_response(conn, resp->status ? (unsigned)resp->status : 500, m);

@@ -12,6 +12,7 @@
 #include "api/handlers.h"
 #include "api/json_model.h"
 #include "config/config.h"
+#include "core/signin.h"
 #include "core/core.h"
 #include "model/keys.h"
 #include "model/peerconf.h"
@@ -265,7 +266,9 @@ static bool self_service_ok(struct api_ctx *c, const char *iface_id, const char 
 
 	if (store_iface_get(c->app->store, iface_id, &ifc, &err) < 0)
 		return true; /* prepare answers the 404 */
-	ok = strcmp(STR(ifc->mode), "server") == 0;
+	/* server interfaces only, and LDAP interface_filter (interface.go:86-108) */
+	ok = strcmp(STR(ifc->mode), "server") == 0 &&
+	     signin_iface_user_allowed(c->app, iface_id, user);
 	iface_free(ifc);
 	if (!ok) {
 		http_error(c, 403, NULL, "no permission");

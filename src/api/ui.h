@@ -15,6 +15,64 @@
 void api_auth_login(struct api_ctx *c);
 void api_auth_session(struct api_ctx *c);
 void api_auth_logout(struct api_ctx *c);
+/* Shared by every sign-in method (auth.c). */
+#include "auth/session.h"
+struct user;
+/* The client's address as text ("unknown" when none). */
+void api_client_addr(const struct api_ctx *c, char out[static 64]);
+/* Login throttling (api/throttle.h) for every method: reserves one attempt of the client
+ * address and, when user is given, of the account; false (answered 429 with Retry-After) when
+ * over a limit. A reserved attempt counts as a failure until released. */
+bool api_login_reserve(struct api_ctx *c, const char *user);
+/* The reserved attempt does not count (success, or not the client's fault). clear_account:
+ * a completed sign-in also forgets the account's earlier failures. */
+void api_login_release(struct api_ctx *c, const char *user, bool clear_account);
+/* A failed sign-in (its reservation stays counted): logged and audited. how: "password",
+ * "oidc <provider>", "passkey", "totp", ...; why: reason or NULL. */
+void api_login_failed(struct api_ctx *c, const char *user, const char *how, const char *why);
+/* Opens the server-side session for u after any method: fresh id, cookie, failure count of the
+ * account cleared, audit entry. 0, or answered the error itself. csrf receives the token,
+ * ret_sid (SESSION_TOKEN_LEN + 1 bytes, may be NULL) the session id. */
+int api_session_open(struct api_ctx *c, const struct user *u, const char *how,
+		     char csrf[static SESSION_TOKEN_LEN + 1], char *ret_sid);
+/* The answer of a successful login: {"User":..., "CsrfToken":...}. */
+void api_session_answer(struct api_ctx *c, const struct user *u, const char *csrf);
+/* The session cookie's value or NULL. */
+const char *api_session_cookie_value(const struct api_ctx *c);
+
+/* auth_oidc.c: GET {base}/api/v0/auth/login/{provider}/init and .../callback (wg-portal's
+ * paths, so client registrations at identity providers keep working), GET /auth/providers. */
+void api_v0_dispatch(struct api_ctx *c, const char *method, const char *rest);
+/* The same as a route function: c->id holds the path after {base}/api/v0. */
+void api_v0_route(struct api_ctx *c);
+void api_auth_providers(struct api_ctx *c);
+/* The IdP end-session URL for the session whose id is session_id, when it came from an
+ * OpenID provider with logout_idp_session (forgets it). Heap or NULL. */
+char *api_oidc_logout_url(struct api_ctx *c, const char *session_id);
+/* For /ui/settings: the providers as [{Identifier, Name, ProviderUrl}]. */
+json_t *api_oidc_providers_json(struct api_ctx *c);
+
+/* auth_passkey.c: wg-portal's /auth/webauthn/... endpoints under /api/v1. */
+void api_passkey_login_start(struct api_ctx *c);
+void api_passkey_login_finish(struct api_ctx *c);
+void api_passkey_list(struct api_ctx *c);
+void api_passkey_register_start(struct api_ctx *c);
+void api_passkey_register_finish(struct api_ctx *c);
+void api_passkey_update(struct api_ctx *c);
+void api_passkey_delete(struct api_ctx *c);
+
+/* auth_totp.c: the second factor. True when a password sign-in of u must continue with a code
+ * (u has TOTP, or must set it up: auth.totp.required_for_admins). */
+bool api_totp_required(struct api_ctx *c, const struct user *u);
+/* Answers {"SecondFactor": "totp"|"totp-enrol", "Ticket": ...} for u (after the password). */
+void api_totp_challenge(struct api_ctx *c, const struct user *u, const char *how);
+void api_totp_login(struct api_ctx *c);         /* POST /auth/login/totp {Ticket, Code} */
+void api_totp_status(struct api_ctx *c);        /* GET /auth/totp */
+void api_totp_setup(struct api_ctx *c);         /* POST /auth/totp/setup (session or Ticket) */
+void api_totp_confirm(struct api_ctx *c);       /* POST /auth/totp/confirm {Code} */
+void api_totp_disable(struct api_ctx *c);       /* DELETE /auth/totp {Code} */
+void api_totp_reset(struct api_ctx *c);         /* DELETE /user/by-id/{id}/totp (admin) */
+
 /* origin.c: head check of POST /auth/login, before its body is read: JSON content type and a
  * same-origin (or web.external_url) Origin, else Referer. Answers 415/403 and returns false. */
 bool api_auth_login_head(struct api_ctx *c);

@@ -16,6 +16,7 @@
 #include "api/ui.h"
 #include "backends/backend.h"
 #include "config/config.h"
+#include "core/signin.h"
 #include "model/iface.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -38,8 +39,14 @@ void api_ui_settings(struct api_ctx *c)
 				    json_string(STR(cfg->web.site_company_name)));
 		json_object_set_new(o, "Version", json_string(WGPORTAL_VERSION));
 		json_object_set_new(o, "BasePath", json_string(base_path(c)));
-		/* the only login method of this build: the form is always shown */
-		json_object_set_new(o, "LoginForm", json_true());
+		/* wg-portal endpoint_config.go:129-136: the form hides only when another way in
+		 * exists (#/login?all shows it anyway) */
+		bool webauthn = c->app->signin && c->app->signin->webauthn;
+		json_t *providers = api_oidc_providers_json(c);
+		bool social = json_array_size(providers) > 0 || webauthn;
+		json_object_set_new(o, "LoginForm", json_boolean(!cfg->auth.hide_login_form || !social));
+		json_object_set_new(o, "WebAuthn", json_boolean(webauthn));
+		json_object_set_new(o, "Providers", providers ? providers : json_array());
 	}
 	http_json(c, 200, o);
 }

@@ -126,6 +126,7 @@ struct cfg {
 		int min_password_length;
 		bool hide_login_form;
 		bool webauthn_enabled;
+		bool totp_required_for_admins;  /* auth.totp.required_for_admins (ours) */
 		struct cfg_auth_provider *oidc, *oauth, *ldap;
 		size_t n_oidc, n_oauth, n_ldap;
 	} auth;

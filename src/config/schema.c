@@ -35,33 +35,33 @@
 
 /* field_map and admin_mapping of oidc[] and oauth[] (same keys and defaults). */
 #define OAUTH_MAPS(l, p) \
-	ENT(l, p "[].field_map.user_identifier", STR, P(field_map.user_identifier), "sub", 0), \
-	ENT(l, p "[].field_map.email", STR, P(field_map.email), "email", 0), \
-	ENT(l, p "[].field_map.firstname", STR, P(field_map.firstname), "given_name", 0), \
-	ENT(l, p "[].field_map.lastname", STR, P(field_map.lastname), "family_name", 0), \
-	ENT(l, p "[].field_map.phone", STR, P(field_map.phone), "phone", 0), \
-	ENT(l, p "[].field_map.department", STR, P(field_map.department), "department", 0), \
-	ENT(l, p "[].field_map.is_admin", STR, P(field_map.is_admin), "admin_flag", 0), \
-	ENT(l, p "[].field_map.user_groups", STR, P(field_map.user_groups), NULL, 0), \
-	ENT(l, p "[].admin_mapping.admin_value_regex", STR, P(admin_value_regex), "^true$", 0), \
-	ENT(l, p "[].admin_mapping.admin_group_regex", STR, P(admin_group_regex), NULL, 0)
+	ENT(l, p "[].field_map.user_identifier", STR, P(field_map.user_identifier), "sub", IMPL), \
+	ENT(l, p "[].field_map.email", STR, P(field_map.email), "email", IMPL), \
+	ENT(l, p "[].field_map.firstname", STR, P(field_map.firstname), "given_name", IMPL), \
+	ENT(l, p "[].field_map.lastname", STR, P(field_map.lastname), "family_name", IMPL), \
+	ENT(l, p "[].field_map.phone", STR, P(field_map.phone), "phone", IMPL), \
+	ENT(l, p "[].field_map.department", STR, P(field_map.department), "department", IMPL), \
+	ENT(l, p "[].field_map.is_admin", STR, P(field_map.is_admin), "admin_flag", IMPL), \
+	ENT(l, p "[].field_map.user_groups", STR, P(field_map.user_groups), NULL, IMPL), \
+	ENT(l, p "[].admin_mapping.admin_value_regex", STR, P(admin_value_regex), "^true$", IMPL), \
+	ENT(l, p "[].admin_mapping.admin_group_regex", STR, P(admin_group_regex), NULL, IMPL)
 
 /* Keys common to oidc[] and oauth[]. "id" appears in upstream's sample config and has no
  * effect there, so it is accepted and dropped rather than rejected as unknown. */
 #define OAUTH_COMMON(l, p) \
-	ENT(l, p "[].id", IGNORE, 0, NULL, 0), \
-	ENT(l, p "[].provider_name", STR, P(provider_name), NULL, 0), \
-	ENT(l, p "[].display_name", STR, P(display_name), NULL, 0), \
-	ENT(l, p "[].client_id", STR, P(client_id), NULL, 0), \
-	ENT(l, p "[].client_secret", STR, P(client_secret), NULL, SEC), \
-	ENT(l, p "[].allowed_domains", STRV, P(allowed_domains), NULL, 0), \
-	ENT(l, p "[].allowed_user_groups", STRV, P(allowed_user_groups), NULL, 0), \
+	ENT(l, p "[].id", IGNORE, 0, NULL, IMPL), \
+	ENT(l, p "[].provider_name", STR, P(provider_name), NULL, IMPL), \
+	ENT(l, p "[].display_name", STR, P(display_name), NULL, IMPL), \
+	ENT(l, p "[].client_id", STR, P(client_id), NULL, IMPL), \
+	ENT(l, p "[].client_secret", STR, P(client_secret), NULL, IMPL | SEC), \
+	ENT(l, p "[].allowed_domains", STRV, P(allowed_domains), NULL, IMPL), \
+	ENT(l, p "[].allowed_user_groups", STRV, P(allowed_user_groups), NULL, IMPL), \
 	OAUTH_MAPS(l, p), \
-	ENT(l, p "[].registration_enabled", BOOL, P(registration_enabled), "false", 0), \
-	ENT(l, p "[].log_user_info", BOOL, P(log_user_info), "false", 0), \
-	ENT(l, p "[].log_sensitive_info", BOOL, P(log_sensitive_info), "false", 0), \
-	ENT(l, p "[].use_pkce", BOOL, P(use_pkce), "true", 0), \
-	ENT(l, p "[].pkce_method", STR, P(pkce_method), "S256", 0)
+	ENT(l, p "[].registration_enabled", BOOL, P(registration_enabled), "false", IMPL), \
+	ENT(l, p "[].log_user_info", BOOL, P(log_user_info), "false", IMPL), \
+	ENT(l, p "[].log_sensitive_info", BOOL, P(log_sensitive_info), "false", IMPL), \
+	ENT(l, p "[].use_pkce", BOOL, P(use_pkce), "true", IMPL), \
+	ENT(l, p "[].pkce_method", STR, P(pkce_method), "S256", IMPL)
 
 #define MT CFG_L_MIKROTIK
 #define PF CFG_L_PFSENSE
@@ -195,52 +195,56 @@ const struct cfg_key cfg_keys[] = {
 	TOP("mail.templates_path", STR, C(mail.templates_path), "TEMPLATES_PATH", NULL, IMPL),
 
 	/* auth (1.6.8) */
-	/* Used by core/ and api/ for local passwords, so not "unsupported" (unlike the rest). */
+	/* Every auth key is acted on (core/signin.h, api/auth*.c; docs/auth.md). */
 	TOP("auth.min_password_length", INT, C(auth.min_password_length), "MIN_PASSWORD_LENGTH",
 	    "16", IMPL),
-	TOP("auth.hide_login_form", BOOL, C(auth.hide_login_form), "HIDE_LOGIN_FORM", "false", 0),
-	TOP("auth.webauthn.enabled", BOOL, C(auth.webauthn_enabled), "WEBAUTHN_ENABLED", "true", 0),
-	LIST("auth.oidc", C(auth.oidc), OI, 0),
-	LIST("auth.oauth", C(auth.oauth), OA, 0),
-	LIST("auth.ldap", C(auth.ldap), LD, 0),
+	TOP("auth.hide_login_form", BOOL, C(auth.hide_login_form), "HIDE_LOGIN_FORM", "false", IMPL),
+	TOP("auth.webauthn.enabled", BOOL, C(auth.webauthn_enabled), "WEBAUTHN_ENABLED", "true",
+	    IMPL),
+	/* ours, beyond wg-portal (docs/auth.md "Second factor") */
+	TOP("auth.totp.required_for_admins", BOOL, C(auth.totp_required_for_admins),
+	    "TOTP_REQUIRED_FOR_ADMINS", "false", IMPL),
+	LIST("auth.oidc", C(auth.oidc), OI, IMPL),
+	LIST("auth.oauth", C(auth.oauth), OA, IMPL),
+	LIST("auth.ldap", C(auth.ldap), LD, IMPL),
 	OAUTH_COMMON(OI, "auth.oidc"),
-	ENT(OI, "auth.oidc[].base_url", STR, P(base_url), NULL, 0),
-	ENT(OI, "auth.oidc[].extra_scopes", STRV, P(extra_scopes), NULL, 0),
-	ENT(OI, "auth.oidc[].logout_idp_session", BOOL, P(logout_idp_session), "true", 0),
+	ENT(OI, "auth.oidc[].base_url", STR, P(base_url), NULL, IMPL),
+	ENT(OI, "auth.oidc[].extra_scopes", STRV, P(extra_scopes), NULL, IMPL),
+	ENT(OI, "auth.oidc[].logout_idp_session", BOOL, P(logout_idp_session), "true", IMPL),
 	OAUTH_COMMON(OA, "auth.oauth"),
-	ENT(OA, "auth.oauth[].auth_url", STR, P(auth_url), NULL, 0),
-	ENT(OA, "auth.oauth[].token_url", STR, P(token_url), NULL, 0),
-	ENT(OA, "auth.oauth[].user_info_url", STR, P(user_info_url), NULL, 0),
-	ENT(OA, "auth.oauth[].scopes", STRV, P(scopes), NULL, 0),
-	ENT(LD, "auth.ldap[].id", IGNORE, 0, NULL, 0),
-	ENT(LD, "auth.ldap[].provider_name", STR, P(provider_name), NULL, 0),
-	ENT(LD, "auth.ldap[].url", STR, P(url), NULL, 0),
-	ENT(LD, "auth.ldap[].start_tls", BOOL, P(start_tls), "false", 0),
-	ENT(LD, "auth.ldap[].cert_validation", BOOL, P(cert_validation), "false", 0),
-	ENT(LD, "auth.ldap[].tls_certificate_path", STR, P(tls_certificate_path), NULL, 0),
-	ENT(LD, "auth.ldap[].tls_key_path", STR, P(tls_key_path), NULL, 0),
-	ENT(LD, "auth.ldap[].base_dn", STR, P(base_dn), NULL, 0),
-	ENT(LD, "auth.ldap[].bind_user", STR, P(bind_user), NULL, 0),
-	ENT(LD, "auth.ldap[].bind_pass", STR, P(bind_pass), NULL, SEC),
+	ENT(OA, "auth.oauth[].auth_url", STR, P(auth_url), NULL, IMPL),
+	ENT(OA, "auth.oauth[].token_url", STR, P(token_url), NULL, IMPL),
+	ENT(OA, "auth.oauth[].user_info_url", STR, P(user_info_url), NULL, IMPL),
+	ENT(OA, "auth.oauth[].scopes", STRV, P(scopes), NULL, IMPL),
+	ENT(LD, "auth.ldap[].id", IGNORE, 0, NULL, IMPL),
+	ENT(LD, "auth.ldap[].provider_name", STR, P(provider_name), NULL, IMPL),
+	ENT(LD, "auth.ldap[].url", STR, P(url), NULL, IMPL),
+	ENT(LD, "auth.ldap[].start_tls", BOOL, P(start_tls), "false", IMPL),
+	ENT(LD, "auth.ldap[].cert_validation", BOOL, P(cert_validation), "false", IMPL),
+	ENT(LD, "auth.ldap[].tls_certificate_path", STR, P(tls_certificate_path), NULL, IMPL),
+	ENT(LD, "auth.ldap[].tls_key_path", STR, P(tls_key_path), NULL, IMPL),
+	ENT(LD, "auth.ldap[].base_dn", STR, P(base_dn), NULL, IMPL),
+	ENT(LD, "auth.ldap[].bind_user", STR, P(bind_user), NULL, IMPL),
+	ENT(LD, "auth.ldap[].bind_pass", STR, P(bind_pass), NULL, IMPL | SEC),
 	ENT(LD, "auth.ldap[].field_map.user_identifier", STR, P(field_map.user_identifier), "mail",
-	    0),
-	ENT(LD, "auth.ldap[].field_map.email", STR, P(field_map.email), "mail", 0),
-	ENT(LD, "auth.ldap[].field_map.firstname", STR, P(field_map.firstname), "givenName", 0),
-	ENT(LD, "auth.ldap[].field_map.lastname", STR, P(field_map.lastname), "sn", 0),
-	ENT(LD, "auth.ldap[].field_map.phone", STR, P(field_map.phone), "telephoneNumber", 0),
-	ENT(LD, "auth.ldap[].field_map.department", STR, P(field_map.department), "department", 0),
-	ENT(LD, "auth.ldap[].field_map.memberof", STR, P(field_map.memberof), "memberOf", 0),
-	ENT(LD, "auth.ldap[].login_filter", STR, P(login_filter), NULL, 0),
-	ENT(LD, "auth.ldap[].admin_group", STR, P(admin_group), NULL, 0),
-	ENT(LD, "auth.ldap[].disable_missing", BOOL, P(disable_missing), "false", 0),
-	ENT(LD, "auth.ldap[].auto_re_enable", BOOL, P(auto_re_enable), "false", 0),
-	ENT(LD, "auth.ldap[].sync_filter", STR, P(sync_filter), NULL, 0),
-	ENT(LD, "auth.ldap[].sync_interval", DUR, P(sync_interval_ms), "0", 0),
-	ENT(LD, "auth.ldap[].sync_log_user_info", BOOL, P(sync_log_user_info), "false", 0),
-	ENT(LD, "auth.ldap[].registration_enabled", BOOL, P(registration_enabled), "false", 0),
+	    IMPL),
+	ENT(LD, "auth.ldap[].field_map.email", STR, P(field_map.email), "mail", IMPL),
+	ENT(LD, "auth.ldap[].field_map.firstname", STR, P(field_map.firstname), "givenName", IMPL),
+	ENT(LD, "auth.ldap[].field_map.lastname", STR, P(field_map.lastname), "sn", IMPL),
+	ENT(LD, "auth.ldap[].field_map.phone", STR, P(field_map.phone), "telephoneNumber", IMPL),
+	ENT(LD, "auth.ldap[].field_map.department", STR, P(field_map.department), "department", IMPL),
+	ENT(LD, "auth.ldap[].field_map.memberof", STR, P(field_map.memberof), "memberOf", IMPL),
+	ENT(LD, "auth.ldap[].login_filter", STR, P(login_filter), NULL, IMPL),
+	ENT(LD, "auth.ldap[].admin_group", STR, P(admin_group), NULL, IMPL),
+	ENT(LD, "auth.ldap[].disable_missing", BOOL, P(disable_missing), "false", IMPL),
+	ENT(LD, "auth.ldap[].auto_re_enable", BOOL, P(auto_re_enable), "false", IMPL),
+	ENT(LD, "auth.ldap[].sync_filter", STR, P(sync_filter), NULL, IMPL),
+	ENT(LD, "auth.ldap[].sync_interval", DUR, P(sync_interval_ms), "0", IMPL),
+	ENT(LD, "auth.ldap[].sync_log_user_info", BOOL, P(sync_log_user_info), "false", IMPL),
+	ENT(LD, "auth.ldap[].registration_enabled", BOOL, P(registration_enabled), "false", IMPL),
 	{ "auth.ldap[].interface_filter", CFG_K_STRMAP, P(interface_filter_ids),
-	  P(interface_filter_filters), NULL, NULL, 0, LD },
-	ENT(LD, "auth.ldap[].log_user_info", BOOL, P(log_user_info), "false", 0),
+	  P(interface_filter_filters), NULL, NULL, IMPL, LD },
+	ENT(LD, "auth.ldap[].log_user_info", BOOL, P(log_user_info), "false", IMPL),
 
 	/* web (1.6.9); listening_address deliberately defaults to loopback (design.md) */
 	TOP("web.listening_address", STR, C(web.listening_address), "LISTENING_ADDRESS",

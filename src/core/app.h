@@ -10,6 +10,7 @@
 
 struct cfg;
 struct core_bg;
+struct signin;
 struct store;
 
 struct app {
@@ -20,6 +21,7 @@ struct app {
 	pthread_t heal_thread, stats_thread;
 	bool threads_started;
 	const char *web_root;         /* --web-root DIR: UI files from DIR, NULL = embedded */
+	struct signin *signin;        /* LDAP, OpenID/OAuth2, passkeys, TOTP (core/signin.h) */
 	struct core_bg *bg;           /* background worker (core/background.c), NULL = none */
 };
 

@@ -51,9 +51,20 @@ int core_peer_delete(struct app *app, const char *id, struct err *err);
  * every UI session of the user in the same transaction, except the one whose id hash is
  * keep_session (the browser that made the change; NULL: none is kept). */
 int core_user_create(struct app *app, struct user *u, const char *password, struct err *err);
+/* The insert transaction of a prepared user (hashes set): the row, the sign-in link
+ * (link_source "ldap"/"oauth" and provider, or NULL for a local user) and the "create"
+ * delivery event commit together; then the creation is audited and the default peers are
+ * queued (core.create_default_peer), for users from a directory or IdP as for local ones. */
+int core_user_insert(struct app *app, const struct user *u, const char *link_source,
+		     const char *link_provider, struct err *err);
 int core_user_update(struct app *app, const char *caller, struct user *u, const char *password,
 		     const char *api_token, const char *keep_session, struct err *err);
 int core_user_delete(struct app *app, const char *caller, const char *id, struct err *err);
+/* A stored user changed by an identity provider (sign-in refresh, LDAP sync): writes u's
+ * profile, admin flag, disabled state and auth sources, keeps the password, API token, notes
+ * and lock from the store, and applies 3.8 to the user's peers when the disabled flag changes.
+ * -ENOENT when the user is gone. */
+int core_user_save_external(struct app *app, struct user *u, struct err *err);
 
 /* Peer lifecycle and defaults (spec 3.7, 3.9; core/expiry.c, core/default_peers.c,
  * core/apply_defaults.c). */

@@ -16,6 +16,7 @@
 #include "core/core.h"
 #include "delivery/delivery.h"
 #include "store/store.h"
+#include "store/store_auth.h"
 #include "sync/sync.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -82,10 +83,21 @@ int core_user_create(struct app *app, struct user *u, const char *password, stru
 		return err_set(err, r, "cannot hash password");
 	free(u->password_hash);
 	u->password_hash = hash;
+	return core_user_insert(app, u, NULL, NULL, err);
+}
+
+int core_user_insert(struct app *app, const struct user *u, const char *link_source,
+		     const char *link_provider, struct err *err)
+{
+	int r;
+
 	pthread_mutex_lock(&app->write_lock);
 	r = store_begin(app->store, err);
 	if (r == 0) {
 		r = store_user_insert(app->store, u, err);
+		if (r == 0 && link_source)
+			r = store_auth_link_add(app->store, u->identifier, link_source,
+						link_provider, err);
 		if (r == 0)
 			r = delivery_event_user(app, "create", u, err);
 		if (r == 0)
@@ -96,8 +108,10 @@ int core_user_create(struct app *app, struct user *u, const char *password, stru
 	pthread_mutex_unlock(&app->write_lock);
 	if (r == 0) {
 		delivery_kick();
-		core_audit(app, "user", "user %s created%s%s", u->identifier,
-			   u->is_admin ? " (administrator)" : "", u->disabled ? " (disabled)" : "");
+		core_audit(app, "user", "user %s created%s%s%s%s%s%s", u->identifier,
+			   u->is_admin ? " (administrator)" : "", u->disabled ? " (disabled)" : "",
+			   link_source ? " from " : "", link_source ? link_source : "",
+			   link_source ? " provider " : "", link_source ? STR(link_provider) : "");
 		core_default_peers_for_user(app, u->identifier);
 	}
 	return r;
@@ -150,6 +164,62 @@ static int user_peers_set(struct app *app, const char *user_id, bool disable, co
 				      disable ? reason : "user enabled");
 	}
 	peer_list_free(peers, n);
+	return r;
+}
+
+/* Writes u over old (created_at kept) and applies 3.8 to the user's peers when the disabled
+ * flag changes, in one transaction. A password change or reset ends the user's other sessions
+ * (whoever knew the old password keeps no way in; end_sessions, keeping keep_session), nothing
+ * else: API tokens stay. The caller holds the write lock. */
+static int save_with_effects(struct app *app, const struct user *old, struct user *u,
+			     bool end_sessions, const char *keep_session, struct err *err)
+{
+	int r;
+
+	u->created_at = old->created_at;
+	u->updated_at = 0;
+	r = store_begin(app->store, err);
+	if (r < 0)
+		return r;
+	r = store_user_update(app->store, u, err);
+	if (r == 0 && end_sessions)
+		r = store_session_delete_user(app->store, u->identifier, keep_session, err);
+	if (r == 0 && u->disabled && !old->disabled)
+		r = user_peers_set(app, u->identifier, true, "user disabled", err);
+	else if (r == 0 && !u->disabled && old->disabled &&
+		 app->cfg->core.re_enable_peer_after_user_enable)
+		r = user_peers_set(app, u->identifier, false, "user disabled", err);
+	if (r == 0)
+		r = delivery_event_user(app, "update", u, err);
+	if (r == 0)
+		r = store_commit(app->store, err);
+	else
+		store_rollback(app->store);
+	return r;
+}
+
+int core_user_save_external(struct app *app, struct user *u, struct err *err)
+{
+	struct user *old = NULL;
+	int r;
+
+	pthread_mutex_lock(&app->write_lock);
+	r = store_user_get(app->store, STR(u->identifier), &old, err);
+	if (r == 0) {
+		/* what identity providers never set stays as stored */
+		str_set(&u->password_hash, old->password_hash);
+		str_set(&u->api_token_hash, old->api_token_hash);
+		str_set(&u->notes, old->notes);
+		if (u->locked != old->locked || strcmp(STR(u->locked_reason), STR(old->locked_reason))) {
+			u->locked = old->locked;
+			str_set(&u->locked_reason, old->locked_reason);
+		}
+		r = save_with_effects(app, old, u, false, NULL, err);
+	}
+	pthread_mutex_unlock(&app->write_lock);
+	if (r == 0)
+		delivery_kick();
+	user_free(old);
 	return r;
 }
 
@@ -248,27 +318,7 @@ int core_user_update(struct app *app, const char *caller, struct user *u, const 
 	if (u->locked && (!u->locked_reason || !*u->locked_reason))
 		str_set(&u->locked_reason, "locked by admin");
 	strv_copy(&u->auth_sources, &old->auth_sources);
-	u->created_at = old->created_at;
-	u->updated_at = 0;
-	r = store_begin(app->store, err);
-	if (r < 0)
-		goto unlock;
-	r = store_user_update(app->store, u, err);
-	/* a password change or reset ends the user's other sessions (whoever knew the old
-	 * password keeps no way in), nothing else: API tokens stay */
-	if (r == 0 && password && *password)
-		r = store_session_delete_user(app->store, u->identifier, keep_session, err);
-	if (r == 0 && u->disabled && !old->disabled)
-		r = user_peers_set(app, u->identifier, true, "user disabled", err);
-	else if (r == 0 && !u->disabled && old->disabled &&
-		 app->cfg->core.re_enable_peer_after_user_enable)
-		r = user_peers_set(app, u->identifier, false, "user disabled", err);
-	if (r == 0)
-		r = delivery_event_user(app, "update", u, err);
-	if (r == 0)
-		r = store_commit(app->store, err);
-	else
-		store_rollback(app->store);
+	r = save_with_effects(app, old, u, password && *password, keep_session, err);
 	if (r == 0)
 		audit_user_update(app, old, u, password, api_token);
 unlock:

@@ -23,7 +23,7 @@ static const char *const our_tables[] = {
 	"schema_version", "meta", "interfaces", "interface_addresses", "peers", "peer_addresses",
 	"users", "peer_statuses", "interface_statuses", "audit_entries", "sessions",
 	"user_authentications", "user_passkeys", "deliveries", "cluster_nodes", "throttles",
-	NULL,
+	"ldap_interface_users", "totp_secrets", "totp_recovery_codes", "signin_pending", NULL,
 };
 
 /* Lower-case identifiers that PostgreSQL or MySQL reserve and that we use as column names. */

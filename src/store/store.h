@@ -79,7 +79,7 @@ void store_close(struct store *st);
  * hangs costs a caller at most ms, then -ENOTCONN (503). 0 = no bound. */
 void store_set_op_timeout(struct store *st, int ms);
 int store_schema_version(struct store *st);
-#define STORE_SCHEMA_VERSION_LATEST 7   /* bump with every migration added */
+#define STORE_SCHEMA_VERSION_LATEST 8   /* bump with every migration added */
 
 /*
  * Change notifications between nodes (store_changes.c, docs/cluster.md): after
@@ -212,9 +212,10 @@ int store_user_insert(struct store *st, const struct user *u, struct err *err);
 int store_user_update(struct store *st, const struct user *u, struct err *err);
 int store_user_delete(struct store *st, const char *id, struct err *err);
 /* A user's login sources with provider names (migration 6; filled from wg-portal's
- * user_authentications) and passkey credentials (from user_webauthn_credentials). Times are
- * unix seconds. add: -EEXIST for a duplicate (user, source, provider). Lists are ordered;
- * the caller frees them with the matching _free. Deleting the user deletes both. */
+ * user_authentications; the sign-in methods add theirs, store_auth.h). Times are unix
+ * seconds. add: -EEXIST for a duplicate (user, source, provider). The list is ordered; the
+ * caller frees it with the matching _free. Deleting the user deletes them. Passkeys
+ * (user_passkeys) are in store_auth.h. */
 struct store_user_auth {
 	char *user_id, *source, *provider_name;
 	int64_t created_at, updated_at;
@@ -223,15 +224,6 @@ int store_user_auth_add(struct store *st, const struct store_user_auth *a, struc
 int store_user_auth_list(struct store *st, const char *user_id, struct store_user_auth **ret,
 			 size_t *n, struct err *err);
 void store_user_auth_list_free(struct store_user_auth *v, size_t n);
-struct store_passkey {
-	char *user_id, *credential_id, *display_name;
-	char *serialized_credential;  /* wg-portal's JSON+base64 webauthn.Credential, as is */
-	int64_t created_at;
-};
-int store_passkey_add(struct store *st, const struct store_passkey *p, struct err *err);
-int store_passkey_list(struct store *st, const char *user_id, struct store_passkey **ret,
-		       size_t *n, struct err *err);
-void store_passkey_list_free(struct store_passkey *v, size_t n);
 /* wg-portal's per-user WebAuthn id and "persist local changes" flag (migration 6). */
 int store_user_extra_set(struct store *st, const char *user_id, const char *webauthn_id,
 			 bool persist_local_changes, struct err *err);

@@ -296,18 +296,19 @@ static char *like_pattern(const char *filter)
 	return p;
 }
 
-/* lower() on both sides: LIKE is case-insensitive in SQLite only */
+/* lower() on both sides: LIKE is case-insensitive in SQLite only. An absent criterion is ''
+ * ("?1 IS NULL OR ..." leaves PostgreSQL unable to type the parameter, store_session.c). */
 #define LIKE3(col) "lower(" col ") LIKE lower(?3) ESCAPE '\\'"
 #define LIST_WHERE                                                                             \
-	" WHERE (?1 IS NULL OR kind = ?1) AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR "  \
+	" WHERE (?1 = '' OR kind = ?1) AND (?2 = '' OR status = ?2) AND (?3 = '' OR "           \
 	LIKE3("event") " OR " LIKE3("entity") " OR " LIKE3("identifier") " OR "                \
 	LIKE3("recipient") " OR " LIKE3("status") " OR " LIKE3("last_error") ")"
 
 static void bind_list(struct db_stmt *s, const char *kind, const char *status, const char *pat)
 {
-	db_bind_text(s, 1, kind && *kind ? kind : NULL);
-	db_bind_text(s, 2, status && *status ? status : NULL);
-	db_bind_text(s, 3, pat);
+	db_bind_text(s, 1, kind ? kind : "");
+	db_bind_text(s, 2, status ? status : "");
+	db_bind_text(s, 3, pat ? pat : "");
 }
 
 int store_delivery_list(struct store *st, const struct store_query *q, const char *kind,

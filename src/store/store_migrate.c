@@ -305,6 +305,57 @@ static const char migration_7[] =
 	");\n"
 	"CREATE INDEX throttles_updated ON throttles(updated_at);\n";
 
+/*
+ * Version 8: sign-in methods (store_auth.h, docs/auth.md), on top of the wg-portal tables of
+ * version 6 (one home per concept): provider links stay in user_authentications, the WebAuthn
+ * user handle in users.webauthn_id, passkeys in user_passkeys, which gets the columns a
+ * sign-in needs (the COSE key as base64 text: a BLOB is VARBINARY(255) on MySQL, too small for
+ * an RSA key; counter, AAGUID, backup flags, last use; seq keeps a user's passkeys in the order
+ * they were added, as no engine-neutral rowid can be added to an existing table). Rows taken
+ * over from wg-portal have only its serialized credential until their first use fills these
+ * (store_passkey.c). New: the LDAP interface_filter results of the last sync, TOTP secrets
+ * (sealed) and recovery code hashes, and the round-trip state of sign-ins (OpenID state,
+ * passkey challenges, code tickets; sealed) that every node of a cluster must see. No foreign
+ * keys, like version 6: store_user_delete removes a user's rows.
+ */
+static const char migration_8[] =
+	"ALTER TABLE user_passkeys ADD COLUMN public_key TEXT NOT NULL DEFAULT '';\n"
+	"ALTER TABLE user_passkeys ADD COLUMN alg INTEGER NOT NULL DEFAULT 0;\n"
+	"ALTER TABLE user_passkeys ADD COLUMN sign_count INTEGER NOT NULL DEFAULT 0;\n"
+	"ALTER TABLE user_passkeys ADD COLUMN aaguid TEXT NOT NULL DEFAULT '';\n"
+	"ALTER TABLE user_passkeys ADD COLUMN backup_eligible INTEGER NOT NULL DEFAULT 0;\n"
+	"ALTER TABLE user_passkeys ADD COLUMN backed_up INTEGER NOT NULL DEFAULT 0;\n"
+	"ALTER TABLE user_passkeys ADD COLUMN last_used_at INTEGER NOT NULL DEFAULT 0;\n"
+	"ALTER TABLE user_passkeys ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;\n"
+	"CREATE TABLE ldap_interface_users (\n"
+	"  provider {key} NOT NULL,\n"
+	"  iface_id {key} NOT NULL,\n"
+	"  user_id {key} NOT NULL,\n"
+	"  PRIMARY KEY (provider, iface_id, user_id)\n"
+	");\n"
+	"CREATE INDEX ldap_interface_users_user ON ldap_interface_users(iface_id, user_id);\n"
+	"CREATE TABLE totp_secrets (\n"
+	"  user_id {key} PRIMARY KEY,\n"
+	"  secret TEXT NOT NULL,\n"
+	"  confirmed INTEGER NOT NULL DEFAULT 0,\n"
+	"  last_step INTEGER NOT NULL DEFAULT 0,\n"
+	"  created_at INTEGER NOT NULL\n"
+	");\n"
+	"CREATE TABLE totp_recovery_codes (\n"
+	"  user_id {key} NOT NULL,\n"
+	"  code_hash {key} NOT NULL,\n"
+	"  used_at INTEGER NOT NULL DEFAULT 0,\n"
+	"  PRIMARY KEY (user_id, code_hash)\n"
+	");\n"
+	"CREATE TABLE signin_pending (\n"
+	"  kind INTEGER NOT NULL,\n"
+	"  key_hash {key} NOT NULL,\n"
+	"  value TEXT NOT NULL,\n"
+	"  expires_at INTEGER NOT NULL,\n"
+	"  PRIMARY KEY (kind, key_hash)\n"
+	");\n"
+	"CREATE INDEX signin_pending_expiry ON signin_pending(kind, expires_at);\n";
+
 /* A migration: its DDL, then (optionally) C code for what SQL alone cannot do portably. */
 static const struct {
 	const char *sql;
@@ -317,6 +368,7 @@ static const struct {
 	{ migration_5, NULL },
 	{ migration_6, NULL },
 	{ migration_7, NULL },
+	{ migration_8, NULL },
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION_LATEST,

@@ -25,7 +25,9 @@
 #define SEAL_PREFIX_LEN (sizeof(SEAL_PREFIX) - 1)
 #define NONCE_LEN crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
 #define TAG_LEN crypto_aead_xchacha20poly1305_ietf_ABYTES
-#define SEAL_PLAIN_MAX 256 /* keys are 44 chars; bounds every temporary */
+/* keys are 44 chars, sign-in round-trip state (store_pending.c) at most 2732; bounds every
+ * temporary */
+#define SEAL_PLAIN_MAX 4096
 
 static const char verifier_text[] = "wgportal secrets v1";
 static const char passphrase_field[] = "database.encryption_passphrase";

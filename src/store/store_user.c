@@ -261,12 +261,15 @@ int store_user_update(struct store *st, const struct user *u, struct err *err)
 	return user_write(st, u, false, err);
 }
 
-/* The user row and what migration 6 keeps about the user, in one transaction. */
+/* The user row and what migrations 6 and 8 keep about the user, in one transaction. */
 int store_user_delete(struct store *st, const char *id, struct err *err)
 {
 	static const char *const extra[] = {
 		"DELETE FROM user_authentications WHERE user_id = ?",
 		"DELETE FROM user_passkeys WHERE user_id = ?",
+		"DELETE FROM totp_secrets WHERE user_id = ?",
+		"DELETE FROM totp_recovery_codes WHERE user_id = ?",
+		"DELETE FROM ldap_interface_users WHERE user_id = ?",
 	};
 	struct db_stmt *s;
 	int r;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What migration 6 added about users: login sources with their provider names, passkey
- * credentials, the WebAuthn id and the "persist local changes" flag, all filled from wg-portal
- * v2's tables when its database is taken over. Statements are prepared per call: these are
+ * What migration 6 added about users: login sources with their provider names, the WebAuthn
+ * id and the "persist local changes" flag, all filled from wg-portal v2's tables when its
+ * database is taken over (its passkey credentials: store_passkey.c). Statements are prepared per call: these are
  * read and written rarely.
  */
 #include "store/store-int.h"
@@ -44,19 +44,6 @@ int store_user_auth_add(struct store *st, const struct store_user_auth *a, struc
 	return run_write(st, "INSERT INTO user_authentications (user_id, source, provider_name, "
 			     "created_at, updated_at) VALUES (?, ?, ?, ?, ?)", t, 3, i, 2,
 			 "add user authentication", err);
-}
-
-int store_passkey_add(struct store *st, const struct store_passkey *p, struct err *err)
-{
-	const char *t[] = { p->user_id, p->credential_id, p->display_name,
-			    p->serialized_credential };
-	const int64_t i[] = { p->created_at };
-
-	if (!p->user_id || !*p->user_id || !p->credential_id || !*p->credential_id)
-		return err_set(err, -EINVAL, "passkey without user or credential id");
-	return run_write(st, "INSERT INTO user_passkeys (user_id, credential_id, display_name, "
-			     "serialized_credential, created_at) VALUES (?, ?, ?, ?, ?)", t, 4, i, 1,
-			 "add passkey", err);
 }
 
 int store_user_extra_set(struct store *st, const char *user_id, const char *webauthn_id,
@@ -147,49 +134,6 @@ int store_user_auth_list(struct store *st, const char *user_id, struct store_use
 
 	if (r < 0) {
 		store_user_auth_list_free(v, *n);
-		return r;
-	}
-	*ret = v;
-	return 0;
-}
-
-static int passkey_row(struct db_stmt *s, void *vec, size_t i)
-{
-	struct store_passkey *p = (struct store_passkey *)vec + i;
-	int r = store_col_str(s, 0, &p->user_id);
-
-	r |= store_col_str(s, 1, &p->credential_id);
-	r |= store_col_str(s, 2, &p->display_name);
-	r |= store_col_str(s, 3, &p->serialized_credential);
-	p->created_at = db_column_int64(s, 4);
-	return r ? -ENOMEM : 0;
-}
-
-void store_passkey_list_free(struct store_passkey *v, size_t n)
-{
-	for (size_t i = 0; v && i < n; i++) {
-		free(v[i].user_id);
-		free(v[i].credential_id);
-		free(v[i].display_name);
-		free(v[i].serialized_credential);
-	}
-	free(v);
-}
-
-int store_passkey_list(struct store *st, const char *user_id, struct store_passkey **ret,
-		       size_t *n, struct err *err)
-{
-	void *v = NULL;
-	int r = list_rows(st,
-			  "SELECT user_id, credential_id, display_name, serialized_credential, "
-			  "created_at FROM user_passkeys WHERE user_id = ? ORDER BY created_at, "
-			  "credential_id",
-			  "SELECT user_id, credential_id, display_name, serialized_credential, "
-			  "created_at FROM user_passkeys ORDER BY user_id, created_at, credential_id",
-			  user_id, passkey_row, &v, sizeof(struct store_passkey), n, err);
-
-	if (r < 0) {
-		store_passkey_list_free(v, *n);
 		return r;
 	}
 	*ret = v;

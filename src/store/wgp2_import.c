@@ -20,6 +20,7 @@
 #include "model/peer.h"
 #include "model/user.h"
 #include "store/db.h"
+#include "store/store_auth.h"
 #include "store/store-int.h"
 #include "util/err.h"
 #include "util/strv.h"
@@ -181,7 +182,7 @@ static int import_passkeys(struct imp *im)
 	while (r == 0 && (r = db_step(s, im->err)) == DB_ROW) {
 		r = 0; /* DB_ROW */
 		const char *uid = w2_txt(s, "user_identifier");
-		struct store_passkey p = {
+		struct store_passkey_wgp p = {
 			.user_id = (char *)uid,
 			.credential_id = (char *)w2_txt(s, "credential_identifier"),
 			.display_name = (char *)w2_txt(s, "display_name"),
@@ -197,7 +198,7 @@ static int import_passkeys(struct imp *im)
 		r = w2_when(im, s, "created_at", &c);
 		p.created_at = c;
 		if (r == 0)
-			r = store_passkey_add(im->st, &p, im->err);
+			r = store_passkey_import(im->st, &p, im->err);
 		if (r == 0)
 			im->written.passkeys++;
 	}

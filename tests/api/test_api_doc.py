@@ -27,6 +27,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
 import wgtest  # noqa: E402
 from wgtest import basic, q, wait_for  # noqa: E402
+from signin import Authenticator, totp  # noqa: E402
 
 PORT = 18881
 BASE = "/wg"
@@ -38,6 +39,8 @@ ADMIN_TOKEN = "T0k3nApiDocAdminAbcdefghijklmnop"
 BOB_TOKEN = "b0b-apidoc-token-0123456789abcd"
 BOB_PW = "B0b-ApiDoc-Passw0rd-123"
 COOKIE = "wgpdSess"
+SAME_ORIGIN = {"Origin": f"http://127.0.0.1:{PORT}"}   # what a browser sends (login CSRF check)
+RP_ORIGIN = "http://localhost:8888"   # web.external_url's default: the passkeys' origin
 
 T = wgtest.Tap()
 ADMIN_AUTH = basic(ADMIN, ADMIN_TOKEN)
@@ -174,7 +177,7 @@ class Sess:
         self.csrf = (r.json() or {}).get("CsrfToken", "")
 
     def req(self, method, path, body=None):
-        h = {"Cookie": f"{COOKIE}={self.sid}", "X-CSRF-Token": self.csrf}
+        h = {"Cookie": f"{COOKIE}={self.sid}", "X-CSRF-Token": self.csrf, **SAME_ORIGIN}
         return api(method, path, body, auth=None, headers=h)
 
 
@@ -384,6 +387,7 @@ def test_operations(tmp):
     expect("userTokenCreate", s.req("POST", "/user/by-id/bob/api-token"), "self", 200)
     expect("userTokenDelete", api("DELETE", "/user/by-id/bob/api-token"), "admin", 204)
     expect("userTokenCreate", api("POST", "/user/by-id/nosuch/api-token"), "unknown", 404)
+    test_signin_operations(s)
     expect("authLogout", s.req("POST", "/auth/logout"), "cookie", 204)
     expect("auditAll", api("GET", "/audit/all?page=1&per_page=5"), "admin", 200)
     expect("docHtml", api("GET", "/doc.html", auth=None), "anonymous", 200)
@@ -398,6 +402,64 @@ def test_operations(tmp):
     expect("interfaceDelete", api("DELETE", "/interface/by-id/" + q(IFACE)), "admin", 204)
     expect("interfaceDelete", api("DELETE", "/interface/by-id/" + q(IFACE)), "gone", 404)
     del A
+
+
+def test_signin_operations(s):
+    """TOTP and passkeys of bob (docs/auth.md); his password is BOB_PW + "x" by now."""
+    expect("authProviders", api("GET", "/auth/providers", auth=None), "none configured", 200)
+    expect("totpStatus", s.req("GET", "/auth/totp"), "off", 200)
+    expect("totpStatus", api("GET", "/auth/totp", auth=None), "no credentials", 401)
+    r = expect("totpSetup", s.req("POST", "/auth/totp/setup", {}), "session", 200)
+    sec = (r.json() or {}).get("Secret", "")
+    expect("totpSetup", api("POST", "/auth/totp/setup", {}, auth=None), "cross-site", 403)
+    expect("totpConfirm", s.req("POST", "/auth/totp/confirm",
+                                {"Code": "000000" if totp(sec) != "000000" else "111111"}),
+           "wrong code", 400)
+    r = expect("totpConfirm", s.req("POST", "/auth/totp/confirm", {"Code": totp(sec)}), "code",
+               200)
+    codes = (r.json() or {}).get("RecoveryCodes") or ["", ""]
+    # the password login now answers {SecondFactor, Ticket} (not a Session: not schema-checked)
+    ticket = (api("POST", "/auth/login", {"Username": "bob", "Password": BOB_PW + "x"},
+                  auth=None).json() or {}).get("Ticket", "")
+    expect("authLoginTotp", api("POST", "/auth/login/totp", {"Ticket": ticket, "Code": "12345"},
+                                auth=None, headers=SAME_ORIGIN), "malformed code", 401)
+    r = expect("authLoginTotp", api("POST", "/auth/login/totp",
+                                    {"Ticket": ticket, "Code": codes[0]}, auth=None,
+                                    headers=SAME_ORIGIN), "recovery code", 200)
+    s2 = Sess(r)
+    expect("totpDisable", s2.req("DELETE", "/auth/totp", {"Code": "0000-0000-0000-0000"}),
+           "wrong code", 400)
+    expect("totpDisable", s2.req("DELETE", "/auth/totp", {"Code": codes[1]}), "recovery code",
+           204)
+    expect("userTotpReset", s2.req("DELETE", "/user/by-id/bob/totp"), "non-admin", 403)
+    expect("userTotpReset", api("DELETE", "/user/by-id/bob/totp"), "admin", 204)
+    # passkeys (auth.webauthn.enabled defaults to true)
+    a = Authenticator("es256")
+    r = expect("passkeyRegisterStart", s2.req("POST", "/auth/webauthn/register/start"),
+               "session", 200)
+    opts = r.json() or {}
+    r = expect("passkeyRegisterFinish", s2.req("POST", "/auth/webauthn/register/finish"
+                                               "?credential_name=Doc", a.create(opts, RP_ORIGIN)),
+               "ES256", 200)
+    kid = ((r.json() or [{}])[0]).get("ID", "x")
+    expect("passkeyRegisterFinish", s2.req("POST", "/auth/webauthn/register/finish",
+                                           a.create(opts, RP_ORIGIN)), "challenge used up", 400)
+    expect("passkeyList", s2.req("GET", "/auth/webauthn/credentials"), "session", 200)
+    expect("passkeyList", api("GET", "/auth/webauthn/credentials", auth=None), "no credentials",
+           401)
+    r = expect("passkeyLoginStart", api("POST", "/auth/webauthn/login/start", auth=None),
+               "anonymous", 200)
+    expect("passkeyLoginFinish", api("POST", "/auth/webauthn/login/finish", {}, auth=None,
+                                     headers=SAME_ORIGIN), "malformed", 400)
+    expect("passkeyLoginFinish", api("POST", "/auth/webauthn/login/finish",
+                                     a.get(r.json(), RP_ORIGIN), auth=None, headers=SAME_ORIGIN),
+           "ES256", 200)
+    expect("passkeyRename", s2.req("PUT", "/auth/webauthn/credential/" + q(kid), {"Name": "D2"}),
+           "own", 200)
+    expect("passkeyRename", s2.req("PUT", "/auth/webauthn/credential/nosuch", {"Name": "x"}),
+           "unknown", 404)
+    expect("passkeyDelete", s2.req("DELETE", "/auth/webauthn/credential/" + q(kid)), "own", 200)
+    expect("passkeyDelete", s2.req("DELETE", "/auth/webauthn/credential/" + q(kid)), "gone", 404)
 
 
 def test_every_operation_called():

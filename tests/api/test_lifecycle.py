@@ -137,6 +137,7 @@ def wg_tools_accept(text, label):
 # ---------------------------------------------------------------- daemon
 
 def write_config(tmp):
+    database = wgtest.database_yaml(tmp, "  slow_query_threshold: 0\n")
     return wgtest.config_file(tmp, ADMIN, ADMIN_PW, ADMIN_TOKEN, f"""  self_provisioning_allowed: true
   create_default_peer_on_user_creation: true
   create_default_peer_on_login: true
@@ -148,10 +149,7 @@ advanced:
   config_storage_path: {tmp}/conf/wg
 backend:
   local_resolvconf_prefix: "tun."
-database:
-  dsn: {tmp}/db/wgportal.sqlite
-  slow_query_threshold: 0
-web:
+{database}web:
   listening_address: 127.0.0.1:{PORT}
   session_identifier: {COOKIE}
   session_secret: not-used-by-wg-portal-either

@@ -229,7 +229,7 @@ class World:
                  f"  admin_api_token: \"{ADMIN_TOKEN}\"\n  import_existing: true\n"
                  f"advanced:\n  start_cidr_v4: 10.231.0.0/24\n  use_ip_v6: false\n"
                  f"  start_listen_port: 52310\n"
-                 f"database:\n  dsn: {self.tmp}/db/wgportal.sqlite\n"
+                 + wgtest.database_yaml(self.tmp) +
                  f"web:\n  listening_address: 127.0.0.1:{PORT}\n"
                  f"  external_url: https://vpn.wgpm.test\n  site_title: WG <Portal> & Co\n"
                  f"statistics:\n  data_collection_interval: 1s\n{stats}"
@@ -793,11 +793,8 @@ def test_smtp_variants(w, st, tmp, certs, hook):
 
 
 def set_orphan(tmp, peer_id, user_id):
-    import sqlite3
-    db = sqlite3.connect(os.path.join(tmp, "db", "wgportal.sqlite"))
-    db.execute("UPDATE peers SET user_id = ? WHERE identifier = ?", (user_id, peer_id))
-    db.commit()
-    db.close()
+    wgtest.database_exec(tmp, "UPDATE {peers} SET user_id = ? WHERE identifier = ?", user_id,
+                         peer_id)
 
 
 def test_templates_and_peer_email(w, st, tmp, mail, hook):

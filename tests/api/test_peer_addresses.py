@@ -37,9 +37,7 @@ def write_config(tmp):
   start_cidr_v6: fd19:219::/64
   use_ip_v6: true
   start_listen_port: 51990
-database:
-  dsn: {tmp}/db/wgportal.sqlite
-web:
+{wgtest.database_yaml(tmp)}web:
   listening_address: 127.0.0.1:{PORT}
 """)
     return path

@@ -33,6 +33,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "data", "wgportal"))
 import dbservers  # noqa: E402
 import fixture  # noqa: E402
 import wgtest  # noqa: E402
+from signin import Authenticator, b64u  # noqa: E402
 
 T = wgtest.Tap()
 TAG = wgtest.tag()
@@ -148,6 +149,33 @@ def stored_create_default_peer(dsn, iface):
                    db=name).strip() == "1"
 
 
+def check_passkeys(label, authn):
+    """alice's passkeys from wg-portal: listed in her profile, and the real one (counter 5 in
+    wg-portal) signs her in, its counter kept from then on (docs/auth.md)."""
+    c = wgtest.Client(PORT, None, timeout=20)
+    origin = {"Origin": f"http://127.0.0.1:{PORT}"}
+    rp = "http://localhost:8888"   # web.external_url's default
+
+    def sign_in(bump=1):
+        opts = c.call("POST", "/api/v1/auth/webauthn/login/start").json() or {}
+        return c.call("POST", "/api/v1/auth/webauthn/login/finish",
+                      authn.get(opts, rp, bump=bump), headers=origin)
+
+    r = sign_in()
+    T.ok(r.status == 200 and ((r.json() or {}).get("User") or {}).get("Identifier") ==
+         "alice@example.com", f"{label}: alice's passkey from wg-portal signs her in", r)
+    cookie = next((v.split(";")[0] for k, v in r.headers if k.lower() == "set-cookie"), "")
+    lst = c.call("GET", "/api/v1/auth/webauthn/credentials",
+                 headers={"Cookie": cookie}).json() or []
+    T.eq(sorted((k.get("Name"), k.get("ID")) for k in lst),
+         sorted([("Phone", b64u(authn.cred_id)), ("YubiKey 5", "Y3JlZC1hbGljZQ")]),
+         f"{label}: her profile lists both passkeys wg-portal had (ids base64url)")
+    T.eq(sign_in().status, 200, f"{label}: and again (counter 7)")
+    r = sign_in(bump=0)
+    T.ok(r.status == 401 and "cloned" in (r.msg or ""),
+         f"{label}: a counter that does not grow is refused: the counter is kept", r)
+
+
 def check_data(label, exp):
     """Everything of the fixture through the API."""
     r = call("GET", "/api/v1/user/all", auth=admin())
@@ -245,7 +273,12 @@ def test_profile(profile, passphrase):
     tmp = tempfile.mkdtemp(prefix=f"wgpt-{profile}-")
     d = wgtest.Daemon(tmp, f"takeover-{ENGINE}-{profile}")
     db = Db(tmp, profile.replace(".", ""))
-    exp = db.load(profile, passphrase)
+    authn = Authenticator("es256") if fixture.has(profile, "v2.1") else None
+    if authn:
+        exp = db.load(profile, passphrase, passkey=authn.wgportal_credential(5))
+        authn.handle = b64u(b"webauthn-alice")   # the fixture's webauthn_id, decoded
+    else:
+        exp = db.load(profile, passphrase)
     before = db.snapshot()
     cfg = config(tmp, db.dsn, passphrase)
     label = f"{profile} (schema {exp['schema']})"
@@ -254,6 +287,8 @@ def test_profile(profile, passphrase):
                     d.log()[-2000:]):
             return
         check_data(label, exp)
+        if authn:
+            check_passkeys(label, authn)
     finally:
         d.check_end(T, label, secrets=(passphrase, fixture.TOKENS[ADMIN]))
     got = {i: stored_create_default_peer(db.dsn, i) for i in IFNAMES}

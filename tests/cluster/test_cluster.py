@@ -39,6 +39,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
 import clusterlab  # noqa: E402
+from signin import Authenticator  # noqa: E402
 import wgtest  # noqa: E402
 from wgtest import q  # noqa: E402
 
@@ -197,6 +198,25 @@ def sec_shared_state():
     r = L.node(b).api("GET", "/auth/session", auth=None, headers={"Cookie": cookie})
     T.ok(r.status == 200 and (r.json() or {}).get("User", {}).get("Identifier") ==
          clusterlab.ADMIN, f"... the session works on {b} (sessions live in the database)", r)
+    # sign-in round trips live in the database too (docs/auth.md): a passkey registration
+    # begun on one node finishes on another, and so does a passkey sign-in
+    csrf = (r.json() or {}).get("CsrfToken", "")
+    sess = {"Cookie": cookie, "X-CSRF-Token": csrf}
+    rp, authn = "http://localhost:8888", Authenticator("es256")   # web.external_url's default
+
+    def hdr(n, extra=None):
+        return dict({"Origin": f"http://{L.node(n).ip}:{clusterlab.API_PORT}"}, **(extra or {}))
+
+    opts = L.node(a).api("POST", "/auth/webauthn/register/start", auth=None,
+                         headers=hdr(a, sess)).json() or {}
+    r = L.node(b).api("POST", "/auth/webauthn/register/finish?credential_name=Cluster",
+                      authn.create(opts, rp), auth=None, headers=hdr(b, sess))
+    T.eq(r.status, 200, f"a passkey registration begun on {a} finishes on {b}")
+    opts = L.node(b).api("POST", "/auth/webauthn/login/start", auth=None).json() or {}
+    r = L.node(c).api("POST", "/auth/webauthn/login/finish", authn.get(opts, rp), auth=None,
+                      headers=hdr(c))
+    T.ok(r.status == 200 and ((r.json() or {}).get("User") or {}).get("Identifier") ==
+         clusterlab.ADMIN, f"a passkey sign-in begun on {b} finishes on {c}", r)
     user = "throttle-me@example.com"
     seen = []
     for i in range(5):

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# The store unit tests and API suites against a real MariaDB server (tests/db/run_engine.py).
-exec python3 "$(dirname "$0")/run_engine.py" mysql
+# The store unit tests, the connection-loss and take-over suites against a real MariaDB server
+# (tests/db/run_engine.py --group store); the API suites run beside it in suite-mysql-api.sh.
+exec python3 "$(dirname "$0")/run_engine.py" mysql --group store "$@"

@@ -223,8 +223,10 @@ class Daemon:
         if self.ns:
             cmd = ["ip", "netns", "exec", self.ns] + cmd
         self.logf = open(self.log_path, "ab")
+        env = dict(os.environ)
+        env.setdefault("LSAN_OPTIONS", "suppressions=" + os.path.join(ROOT, "tests", "lsan.supp"))
         self.proc = subprocess.Popen(cmd, stdout=self.logf, stderr=subprocess.STDOUT,
-                                     cwd=self.tmp)
+                                     cwd=self.tmp, env=env)
         return wait_port(port, host, timeout, self.proc)
 
     def running(self):
@@ -393,6 +395,35 @@ def database_yaml(tmp, extra=""):
             f.write(f"{engine}\n{dsn}")
     dsn = dsn.replace("\\", "\\\\").replace('"', '\\"')
     return f'database:\n  type: {engine}\n  dsn: "{dsn}"\n{extra}'
+
+
+def database_exec(tmp, statement, *values):
+    """Runs one SQL statement on the suite's database (see database_yaml) while its daemon is
+    stopped, for states the API refuses to create (e.g. data as a taken-over wg-portal
+    database holds it). {name} in statement is our table "name" as the engine spells it
+    (docs/database.md: schema wgportal on PostgreSQL, prefix wgp_ on MySQL); ? are replaced
+    by the values as quoted SQL strings."""
+    import re
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import dbservers
+    srv = dbservers.from_env()
+    quoted = iter("'" + str(v).replace("'", "''") + "'" for v in values)
+    prefix = "" if srv is None else ("wgportal." if srv.engine == "postgres" else "wgp_")
+    sql = re.sub(r"\{(\w+)\}", lambda m: prefix + m.group(1), statement)
+    sql = re.sub(r"\?", lambda m: next(quoted), sql)
+    if srv is None:
+        import sqlite3
+        db = sqlite3.connect(os.path.join(tmp, "db", "wgportal.sqlite"))
+        try:
+            db.execute(sql)
+            db.commit()
+        finally:
+            db.close()
+        return
+    with open(os.path.join(tmp, ".wgtest-database")) as f:
+        dsn = f.read().split("\n", 1)[1]
+    name = re.search(r"dbname=(\S+)" if srv.engine == "postgres" else r"/(\w+)$", dsn).group(1)
+    srv.sql(sql, db=name)
 
 
 def raw_http(port, data, host="127.0.0.1", source=None, timeout=5.0, send_delay=None):

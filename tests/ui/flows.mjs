@@ -23,7 +23,7 @@ export async function testLanding(page) {
     await page.goto(BASE + '/')
     await page.fill('#login-user', ADMIN, { timeout: W })
     await page.fill('#login-pass', ADMIN_PW)
-    await page.click('form.login button[type=submit]')
+    await page.click('[data-test=login-submit]')
     await page.waitForSelector('header.top', { timeout: W })
     await page.waitForURL(/#\/interfaces/, { timeout: W })
     return { ok: /#\/interfaces/.test(page.url()), detail: page.url() }

@@ -26,9 +26,7 @@ bail() { echo "not ok 1 - browser tests cannot run: $*"; echo "1..1"; exit 1; }
 [ -x "$WGPORTAL_BIN" ] || bail "$WGPORTAL_BIN missing: run make"
 command -v node >/dev/null || bail "node missing"
 
-if [ ! -d tests/ui/node_modules/playwright-core ]; then
-	(cd tests/ui && timeout 300 npm ci --no-audit --no-fund --loglevel=error) >&2 || bail "npm ci in tests/ui failed"
-fi
+tests/lib/npm-ci-once.sh tests/ui playwright-core >&2 || bail "npm ci in tests/ui failed"
 if [ -n "$WGPORTAL_WEB_ROOT" ] && [ ! -f "$WGPORTAL_WEB_ROOT/index.html" ]; then
 	(cd ui && { [ -d node_modules ] || timeout 300 npm ci --no-audit --no-fund --loglevel=error; } &&
 		timeout 300 npm run build --silent) >&2 || bail "building ui/dist failed"
@@ -37,16 +35,10 @@ fi
 TMP=$(mktemp -d "/tmp/wgpw$$.XXXXXX") || bail "mktemp failed"
 export UI_TMP=$TMP
 
+. tests/lib/netns.sh
 cleanup()
 {
-	local pid
-	for pid in $(ip netns pids "$NS" 2>/dev/null); do kill -TERM "$pid" 2>/dev/null; done
-	for _ in 1 2 3 4 5 6 7 8 9 10; do
-		[ -z "$(ip netns pids "$NS" 2>/dev/null)" ] && break
-		sleep 0.3
-	done
-	for pid in $(ip netns pids "$NS" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
-	ip netns del "$NS" 2>/dev/null
+	netns_remove "$NS"
 	rm -f /var/run/wireguard/wgpw"$UI_TAG"*.sock
 	rm -rf "$TMP"
 }

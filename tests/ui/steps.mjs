@@ -16,7 +16,7 @@ export async function login(page, user, pw) {
   await page.goto(BASE + '/#/login')
   await page.fill('#login-user', user, { timeout: W })
   await page.fill('#login-pass', pw)
-  await page.click('form.login button[type=submit]')
+  await page.click('[data-test=login-submit]')
   await page.waitForSelector('header.top', { timeout: W })
 }
 

@@ -4,11 +4,15 @@ import { reactive } from 'vue'
 // {base}/api/v1/ relative to the bundle's own URL ({base}/assets/x.js), so web.base_path works
 // without the server rewriting anything.
 export const API = new URL(/* @vite-ignore */ '../api/v1/', import.meta.url).pathname
+// wg-portal's OAuth login URLs (registered at identity providers): {base}/api/v0/auth/login/...
+export const API_V0 = new URL(/* @vite-ignore */ '../api/v0/', import.meta.url).pathname
+// The UI's own URL (origin + base path + "/"), for return URLs of sign-in round trips
+export const UI_ROOT = new URL(/* @vite-ignore */ '../', import.meta.url).href
 
 export const session = reactive({
   user: null, // v1 User JSON
   csrf: '',
-  ui: { SiteTitle: 'WireGuard Portal', SiteCompanyName: '', Version: '', LoginForm: true },
+  ui: { SiteTitle: 'WireGuard Portal', SiteCompanyName: '', Version: '', LoginForm: true, WebAuthn: false, Providers: [] },
   settings: { SelfProvisioning: false, ApiAdminOnly: true, EditableKeys: true, DefaultBackend: 'local', Backends: [] },
 })
 
@@ -88,15 +92,78 @@ export async function restoreSession() {
   }
 }
 
-export async function login(username, password) {
-  const s = await post('auth/login', { Username: username, Password: password })
+// Completes a login answer: a session ({User, CsrfToken}) or a second-factor step
+// ({SecondFactor: 'totp'|'totp-enrol', Ticket}), which is returned for the login page.
+async function loginAnswer(s) {
+  if (s && s.SecondFactor) return { secondFactor: s.SecondFactor, ticket: s.Ticket }
   session.user = s.User
   session.csrf = s.CsrfToken || ''
   await loadSessionSettings()
+  return { recoveryCodes: s.RecoveryCodes || null }
+}
+
+export async function login(username, password) {
+  return loginAnswer(await post('auth/login', { Username: username, Password: password }))
+}
+
+// Second step of a password login: a TOTP code or a recovery code.
+export async function totpLogin(ticket, code) {
+  return loginAnswer(await post('auth/login/totp', { Ticket: ticket, Code: code }))
+}
+
+// Sends the browser to the identity provider; it comes back to the login page with
+// wgLoginState=success|err (and wgLoginError) in the hash route's query.
+export function providerLogin(id, next) {
+  const ret = UI_ROOT + '#/login' + (next && next !== '/' ? '?next=' + encodeURIComponent(next) : '')
+  window.location.assign(`${API_V0}auth/login/${encodeURIComponent(id)}/init?redirect=true&return=${encodeURIComponent(ret)}`)
+}
+
+// base64url <-> bytes for the WebAuthn JSON forms
+export const b64u = {
+  enc: (buf) => btoa(String.fromCharCode(...new Uint8Array(buf))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''),
+  dec: (s) => Uint8Array.from(atob(s.replace(/-/g, '+').replace(/_/g, '/') + '==='.slice((s.length + 3) % 4)), (c) => c.charCodeAt(0)),
+}
+
+// Sign-in with a passkey (discoverable credential, user verification required).
+export async function passkeyLogin() {
+  const { publicKey: o } = await post('auth/webauthn/login/start')
+  const cred = await navigator.credentials.get({
+    publicKey: { ...o, challenge: b64u.dec(o.challenge), allowCredentials: [] },
+  })
+  const r = cred.response
+  return loginAnswer(await post('auth/webauthn/login/finish', {
+    id: cred.id, rawId: b64u.enc(cred.rawId), type: cred.type,
+    response: {
+      clientDataJSON: b64u.enc(r.clientDataJSON), authenticatorData: b64u.enc(r.authenticatorData),
+      signature: b64u.enc(r.signature), userHandle: r.userHandle ? b64u.enc(r.userHandle) : '',
+    },
+  }))
+}
+
+// Registers a passkey for the signed-in user; returns the new list of passkeys.
+export async function passkeyRegister(name) {
+  const { publicKey: o } = await post('auth/webauthn/register/start')
+  const cred = await navigator.credentials.create({
+    publicKey: {
+      ...o, challenge: b64u.dec(o.challenge), user: { ...o.user, id: b64u.dec(o.user.id) },
+      excludeCredentials: (o.excludeCredentials || []).map((c) => ({ ...c, id: b64u.dec(c.id) })),
+    },
+  })
+  const r = cred.response
+  return request('POST', 'auth/webauthn/register/finish', {
+    query: { credential_name: name || '' },
+    body: {
+      id: cred.id, rawId: b64u.enc(cred.rawId), type: cred.type,
+      response: { clientDataJSON: b64u.enc(r.clientDataJSON), attestationObject: b64u.enc(r.attestationObject) },
+    },
+  }).then((x) => x.data)
 }
 
 export async function logout() {
-  try { await post('auth/logout') } catch { /* session may be gone already */ }
+  let out = null
+  try { out = await post('auth/logout') } catch { /* session may be gone already */ }
   session.user = null
   session.csrf = ''
+  // a session from an OpenID provider may end there too (logout_idp_session)
+  if (out && out.RedirectUrl) window.location.assign(out.RedirectUrl)
 }

@@ -11,7 +11,7 @@ const en = {
     unsupported: '{backend} does not support {what}', hooks: 'interface hooks', mtu: 'setting the MTU', fwmark: 'firewall marks', routes: 'routing tables',
     addresses: 'interface addresses', peer_statistics: 'peer statistics (rx/tx, handshake)', preshared_keys: 'preshared keys',
   },
-  login: { intro: 'Sign in to manage your WireGuard access.', username: 'Username', password: 'Password', submit: 'Sign in', signingIn: 'Signing in…', invalid: 'Wrong username or password.', rateLimited: 'Too many login attempts. Please wait {s} seconds.', retryIn: 'retry in {s} s' },
+  login: { intro: 'Sign in to manage your WireGuard access.', username: 'Username', password: 'Password', submit: 'Sign in', signingIn: 'Signing in…', invalid: 'Wrong username or password.', rateLimited: 'Too many login attempts. Please wait {s} seconds.', retryIn: 'retry in {s} s', or: 'or', with: 'Sign in with {name}', passkey: 'Sign in with a passkey', noPasskeys: 'This browser does not support passkeys.', providerFailed: 'The sign-in did not complete. Please try again.', },
   pager: { range: '{from}–{to} of {total}', first: 'First page', prev: 'Previous page', next: 'Next page', last: 'Last page', perPage: 'Rows per page' },
   table: { sortBy: 'Sort by {col}' },
   iface: {
@@ -72,6 +72,20 @@ const en = {
     servedByNode: 'Served by', onNode: 'on node {n}',
   },
   audit: { search: 'Search the audit log', time: 'Time', user: 'User', severity: 'Severity', origin: 'Origin', message: 'Message', none: 'No entries.' },
+  passkey: {
+    title: 'Passkeys', intro: 'Sign in without a password: with this device, a security key or a phone. A passkey sign-in needs no one-time code.',
+    name: 'Name', namePlaceholder: 'Name of the new passkey (e.g. Laptop)', created: 'Added', lastUsed: 'Last used', none: 'No passkeys yet.',
+    add: 'Add passkey', added: 'Passkey added', rename: 'Rename', renameFor: 'Rename {name}', deleteFor: 'Delete {name}', deleted: 'Passkey deleted',
+    confirmDelete: 'Delete the passkey {name}?', cancelled: 'The passkey dialog was cancelled.',
+  },
+  totp: {
+    title: 'Two-factor authentication', intro: 'After the password, ask for a code from an authenticator app (TOTP).',
+    on: 'On: codes from your authenticator app are required ({n} recovery codes left).', off: 'Off.', requiredHint: 'Administrators must set it up.',
+    enable: 'Set up', disable: 'Turn off', confirm: 'Confirm', verify: 'Verify', code: 'Code', scan: 'Scan the QR code with your authenticator app, then enter the code it shows.',
+    manual: 'Or enter this key:', qrAlt: 'QR code to add this account to an authenticator app', enabled: 'Two-factor authentication is on', disabled: 'Two-factor authentication is off',
+    recoveryOnce: 'Recovery codes: each works once when the authenticator is not at hand. Save them now, they are shown only once.',
+    prompt: 'Enter the code from your authenticator app, or a recovery code.', enrolRequired: 'Administrators sign in with a one-time code. Scan the QR code with your authenticator app and enter the code it shows.',
+  },
   mail: {
     send: 'Send config by mail', sendFor: 'Send the configuration of {name} by mail',
     queued: 'Mail queued for {to}', sent: 'Configuration sent by mail ({n})', failed: 'Mail not sent ({n}): {msg}',
@@ -101,7 +115,7 @@ const de = {
     unsupported: '{backend} unterstützt keine {what}', hooks: 'Interface-Hooks', mtu: 'MTU-Einstellung', fwmark: 'Firewall-Marks', routes: 'Routing-Tabellen',
     addresses: 'Interface-Adressen', peer_statistics: 'Peer-Statistiken (rx/tx, Handshake)', preshared_keys: 'Preshared Keys',
   },
-  login: { intro: 'Melden Sie sich an, um Ihren WireGuard-Zugang zu verwalten.', username: 'Benutzername', password: 'Passwort', submit: 'Anmelden', signingIn: 'Anmeldung…', invalid: 'Benutzername oder Passwort falsch.', rateLimited: 'Zu viele Anmeldeversuche. Bitte {s} Sekunden warten.', retryIn: 'erneut in {s} s' },
+  login: { intro: 'Melden Sie sich an, um Ihren WireGuard-Zugang zu verwalten.', username: 'Benutzername', password: 'Passwort', submit: 'Anmelden', signingIn: 'Anmeldung…', invalid: 'Benutzername oder Passwort falsch.', rateLimited: 'Zu viele Anmeldeversuche. Bitte {s} Sekunden warten.', retryIn: 'erneut in {s} s', or: 'oder', with: 'Anmelden mit {name}', passkey: 'Mit Passkey anmelden', noPasskeys: 'Dieser Browser unterstützt keine Passkeys.', providerFailed: 'Die Anmeldung wurde nicht abgeschlossen. Bitte erneut versuchen.', },
   pager: { range: '{from}–{to} von {total}', first: 'Erste Seite', prev: 'Vorherige Seite', next: 'Nächste Seite', last: 'Letzte Seite', perPage: 'Zeilen pro Seite' },
   table: { sortBy: 'Nach {col} sortieren' },
   iface: {
@@ -162,6 +176,20 @@ const de = {
     servedByNode: 'Bedient von', onNode: 'auf Knoten {n}',
   },
   audit: { search: 'Audit-Log durchsuchen', time: 'Zeit', user: 'Benutzer', severity: 'Schwere', origin: 'Herkunft', message: 'Meldung', none: 'Keine Einträge.' },
+  passkey: {
+    title: 'Passkeys', intro: 'Ohne Passwort anmelden: mit diesem Gerät, einem Sicherheitsschlüssel oder einem Telefon. Eine Anmeldung per Passkey braucht keinen Einmalcode.',
+    name: 'Name', namePlaceholder: 'Name des neuen Passkeys (z. B. Laptop)', created: 'Hinzugefügt', lastUsed: 'Zuletzt benutzt', none: 'Noch keine Passkeys.',
+    add: 'Passkey hinzufügen', added: 'Passkey hinzugefügt', rename: 'Umbenennen', renameFor: '{name} umbenennen', deleteFor: '{name} löschen', deleted: 'Passkey gelöscht',
+    confirmDelete: 'Passkey {name} löschen?', cancelled: 'Der Passkey-Dialog wurde abgebrochen.',
+  },
+  totp: {
+    title: 'Zwei-Faktor-Authentifizierung', intro: 'Nach dem Passwort einen Code aus einer Authenticator-App (TOTP) verlangen.',
+    on: 'An: Codes aus Ihrer Authenticator-App sind nötig ({n} Wiederherstellungscodes übrig).', off: 'Aus.', requiredHint: 'Administratoren müssen sie einrichten.',
+    enable: 'Einrichten', disable: 'Ausschalten', confirm: 'Bestätigen', verify: 'Prüfen', code: 'Code', scan: 'Scannen Sie den QR-Code mit Ihrer Authenticator-App und geben Sie den angezeigten Code ein.',
+    manual: 'Oder diesen Schlüssel eingeben:', qrAlt: 'QR-Code, um dieses Konto einer Authenticator-App hinzuzufügen', enabled: 'Zwei-Faktor-Authentifizierung ist an', disabled: 'Zwei-Faktor-Authentifizierung ist aus',
+    recoveryOnce: 'Wiederherstellungscodes: Jeder funktioniert einmal, wenn der Authenticator nicht zur Hand ist. Jetzt speichern, sie werden nur einmal angezeigt.',
+    prompt: 'Code aus der Authenticator-App oder einen Wiederherstellungscode eingeben.', enrolRequired: 'Administratoren melden sich mit einem Einmalcode an. Scannen Sie den QR-Code mit Ihrer Authenticator-App und geben Sie den angezeigten Code ein.',
+  },
   mail: {
     send: 'Konfiguration per Mail senden', sendFor: 'Konfiguration von {name} per Mail senden',
     queued: 'Mail an {to} eingereiht', sent: 'Konfiguration per Mail gesendet ({n})', failed: 'Mail nicht gesendet ({n}): {msg}',

@@ -286,11 +286,14 @@ PASSWORDS = {
 TOKENS = {"admin@example.com": "tok-admin-plain-0001", "alice@example.com": "tok-alice-0002"}
 
 
-def build(engine, profile, passphrase="", peers=0, schema_version=None, ifnames=("wg0", "wg1")):
+def build(engine, profile, passphrase="", peers=0, schema_version=None, ifnames=("wg0", "wg1"),
+          passkey=None):
     """(statements, expected) for a wg-portal database of profile on engine. passphrase: the
     WG_ENC_ secrets' (empty: secrets in clear); peers: extra peers for benchmarks;
     schema_version: a different sys_stats maximum (to test unknown versions); ifnames: the two
-    interfaces' names (tests use names of their own: wireguard-go's sockets are shared)."""
+    interfaces' names (tests use names of their own: wireguard-go's sockets are shared);
+    passkey: (credential_identifier, serialized_credential) of a real passkey alice registered
+    in wg-portal (v2.1+), named "Phone"."""
     wg0, wg1 = ifnames
     st = ddl(engine, profile)
     ins = lambda t, r: st.append(insert(engine, profile, t, r))  # noqa: E731
@@ -363,6 +366,12 @@ def build(engine, profile, passphrase="", peers=0, schema_version=None, ifnames=
                                               created_at=t1, display_name="YubiKey 5",
                                               serialized_credential="eyJJRCI6IlkzSmxaQzFoYkdsalpRPT0ifQ=="))
         exp["passkeys"]["alice@example.com"] = [("Y3JlZC1hbGljZQ==", "YubiKey 5")]
+        if passkey:
+            ins("user_webauthn_credentials", dict(user_identifier="alice@example.com",
+                                                  credential_identifier=passkey[0],
+                                                  created_at=t1, display_name="Phone",
+                                                  serialized_credential=passkey[1]))
+            exp["passkeys"]["alice@example.com"].append((passkey[0], "Phone"))
         if orphans:
             ins("user_webauthn_credentials", dict(user_identifier="ghost@gone",
                                                   credential_identifier="Z2hvc3Q=", created_at=t1,
