@@ -361,7 +361,7 @@ void api_prov_new_peer(struct api_ctx *c)
 		goto out;
 	}
 	err_clear(&err);
-	r = core_peer_create(c->app, p, &err);
+	r = core_peer_create_prepared(c->app, p, &err);
 	if (r < 0) {
 		http_error_prefixed(c, &err, "failed to create new peer");
 		goto out;

@@ -41,6 +41,9 @@ int core_iface_delete(struct app *app, const char *id, struct err *err);
 int core_peer_prepare(struct app *app, const char *iface_id, const char *caller,
 		      struct peer **ret, struct err *err);
 int core_peer_create(struct app *app, struct peer *p, struct err *err);
+/* Creates a peer whose addresses core_peer_prepare allocated: if another creation took them
+ * meanwhile, the next free ones are allocated instead of answering a conflict. */
+int core_peer_create_prepared(struct app *app, struct peer *p, struct err *err);
 /* Finds the stored peer by old_id; re-keys when p->public_key differs (spec 3.5). */
 int core_peer_update(struct app *app, const char *old_id, struct peer *p, struct err *err);
 int core_peer_delete(struct app *app, const char *id, struct err *err);

@@ -11,7 +11,8 @@
  *    named "<prefix> Peer <8 chars>", each stored before the next is prepared so every peer
  *    gets the next free addresses.
  *
- * Every peer goes through core_peer_create, which takes the write lock for that one peer only.
+ * Every peer goes through core_peer_create_prepared, which takes the write lock for that one
+ * peer only and allocates again if a concurrent creation took the prepared addresses.
  * default_lock makes "has no peer yet, so create one" atomic against the other default-peer
  * paths (a login and a user creation may race).
  */
@@ -61,7 +62,7 @@ static int default_peer(struct app *app, const struct iface *ifc, const struct u
 	if ((r = str_set(&p->notes, text)) < 0)
 		goto oom;
 	p->automatic = true;
-	r = core_peer_create(app, p, err);
+	r = core_peer_create_prepared(app, p, err);
 	*created = r == 0;
 	goto out;
 oom:
@@ -172,7 +173,7 @@ int core_peer_create_multi(struct app *app, const char *iface_id, const struct s
 				r = err_set(err, -ENOMEM, "out of memory");
 		}
 		if (r == 0)
-			r = core_peer_create(app, p, err);
+			r = core_peer_create_prepared(app, p, err);
 		if (r < 0) {
 			err_prefix(err, "peer for user %.128s (%zu of %zu created before)",
 				   users->v[i], n, users->n);

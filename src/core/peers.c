@@ -173,7 +173,28 @@ fail:
 	return r;
 }
 
-int core_peer_create(struct app *app, struct peer *p, struct err *err)
+/* Addresses the server allocated (core_peer_prepare) may be taken between the prepare and
+ * the create: a background job making a new user's default peer, a second "add multiple
+ * peers", a self-service peer. Under the write lock every other creation on this node is
+ * finished, so allocating again there finds the next address that is really free. A peer
+ * whose addresses a client chose keeps them and gets the conflict instead. */
+static int check_addresses(struct app *app, const struct iface *ifc, struct peer *p,
+			   bool allocated, struct err *err)
+{
+	int r = core_check_peer_addresses(app, ifc, p, p->identifier, err);
+
+	for (int tries = 0; allocated && r == -EEXIST && err && !strcmp(err->field, "Addresses") &&
+	     tries < 3; tries++) {
+		strv_release(&p->addresses);
+		err_clear(err);
+		r = alloc_addresses(app, ifc, p, err);
+		if (r == 0)
+			r = core_check_peer_addresses(app, ifc, p, p->identifier, err);
+	}
+	return r;
+}
+
+static int create(struct app *app, struct peer *p, bool allocated, struct err *err)
 {
 	struct iface *ifc = NULL;
 	struct peer *have = NULL;
@@ -193,7 +214,7 @@ int core_peer_create(struct app *app, struct peer *p, struct err *err)
 	}
 	r = check_user(app, p, "creation", err);
 	if (r == 0)
-		r = core_check_peer_addresses(app, ifc, p, p->identifier, err);
+		r = check_addresses(app, ifc, p, allocated, err);
 	if (r == 0)
 		r = core_check_addresses(app, &p->addresses, p->identifier, NULL, "Addresses", err);
 	if (r < 0)
@@ -231,6 +252,16 @@ unlock:
 	peer_free(have);
 	iface_free(ifc);
 	return r;
+}
+
+int core_peer_create(struct app *app, struct peer *p, struct err *err)
+{
+	return create(app, p, false, err);
+}
+
+int core_peer_create_prepared(struct app *app, struct peer *p, struct err *err)
+{
+	return create(app, p, true, err);
 }
 
 /* What an update did, in words: enabled/disabled (with the reason), re-keyed, or updated. */

@@ -317,6 +317,44 @@ def test_multi_and_defaults(st):
          "apply peer defaults: copies into Overridable fields only", (r, other, mine))
     ifc["PeerDefEndpoint"] = ""
     api("PUT", "/interface/by-id/" + q(IF_A), ifc)
+    test_concurrent_allocation()
+
+
+def test_concurrent_allocation():
+    """Server-allocated addresses under concurrency: each new user's default peer is made by a
+    background job while six "add multiple peers" run at once. Every request gets the next
+    free address instead of a 409 for an address another creation took after its prepare."""
+    import threading
+    users = [f"conc{i}" for i in range(12)]
+    before = {p["Identifier"] for p in peers_of(IF_A)}
+    results = []
+
+    def multi(pair):
+        results.append(api("POST", f"/peer/multiplenew/{q(IF_A)}", {"Identifiers": pair}))
+    for u in users:
+        api("POST", "/user/new", {"Identifier": u, "Password": USER_PW})
+    threads = [threading.Thread(target=multi, args=(users[i:i + 2],))
+               for i in range(0, len(users), 2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    T.ok(all(r.status == 200 for r in results) and len(results) == 6,
+         "6 concurrent 'add multiple peers' beside the default-peer jobs: all 200",
+         [r for r in results if r.status != 200])
+    # a user's default-peer job may have run before or after its multi peer (after it, the
+    # user already has a peer there and gets none): one or two peers per user
+    new = [p for p in peers_of(IF_A) if p["Identifier"] not in before]
+    per_user = {u: sum(p["UserIdentifier"] == u for p in new) for u in users}
+    addrs = [a for p in peers_of(IF_A) for a in p["Addresses"]]
+    T.ok(all(1 <= n <= 2 for n in per_user.values()) and len(addrs) == len(set(addrs)),
+         "every concurrently created peer has its own address", (per_user, sorted(addrs)))
+    # users first: a default-peer job still pending then finds no owner and creates nothing
+    for u in users:
+        api("DELETE", "/user/by-id/" + q(u))
+    for p in peers_of(IF_A):
+        if p["Identifier"] not in before:
+            api("DELETE", "/peer/by-id/" + q(p["Identifier"]))
 
 
 def test_expiry(st):
