@@ -17,7 +17,14 @@ cd "$(dirname "$0")/../.."
 NA="wgpl$$-a" NB="wgpl$$-b"
 IA="wgl$$a" IB="wgl$$b" IX="wgl$$x"
 VA="wgpv$$a" VB="wgpv$$b"
-DRV=build/netns/local_driver
+# The flavour follows WGPORTAL_BIN (tests/run-all.sh runs this once per build): the driver of
+# the ASan+UBSan run links build/san's library with the sanitizers. Each flavour has its own
+# driver path, since both runs may build at the same time.
+LIBDIR=build SANFLAGS=""
+case ${WGPORTAL_BIN:-} in
+*/build/san/*|build/san/*) LIBDIR=build/san SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" ;;
+esac
+DRV=$LIBDIR/netns/local_driver
 n=0 failed=0
 
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
@@ -48,14 +55,20 @@ if ! command -v wireguard-go >/dev/null || ! command -v wg >/dev/null; then
 fi
 
 # Build the driver against the library (no Makefile rule of its own).
-mkdir -p build/netns
-make --no-print-directory -s build/libwgportal.a >/dev/null || { echo "1..0 # SKIP library does not build"; exit 0; }
+mkdir -p "$LIBDIR/netns"
+if [ "$LIBDIR" = build/san ]; then
+	make --no-print-directory -s SANITIZE=1 build/san/libwgportal.a >/dev/null
+else
+	make --no-print-directory -s build/libwgportal.a >/dev/null
+fi || { echo "1..0 # SKIP library does not build"; exit 0; }
 PKGS="libulfius libmicrohttpd jansson liborcania libyder yaml-0.1 libsodium libqrencode libpng libmnl sqlite3 libcurl"
+# shellcheck disable=SC2086  # SANFLAGS is a list of flags
 if ! cc -std=gnu17 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -Isrc -D_GNU_SOURCE \
-	$(pkg-config --cflags $PKGS) -o "$DRV" tests/netns/local_driver.c build/libwgportal.a \
+	$SANFLAGS $(pkg-config --cflags $PKGS) -o "$DRV.$$" tests/netns/local_driver.c "$LIBDIR/libwgportal.a" \
 	$(pkg-config --libs $PKGS) -lpthread -lm; then
 	echo "1..1"; echo "not ok 1 - build local_driver"; exit 1
 fi
+mv -f "$DRV.$$" "$DRV"   # a rename: a run of the other flavour never executes a half-written file
 
 ip netns add "$NA" && ip netns add "$NB" || { echo "1..1"; echo "not ok 1 - create namespaces"; exit 1; }
 a ip link set lo up; b ip link set lo up
