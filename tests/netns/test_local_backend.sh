@@ -164,6 +164,16 @@ check "apply_iface: default route gone" \
 	drv apply-iface "$IA" "$KA" 51820 1380 "10.77.0.1/24" 1 1234 "10.77.6.1/32" "" 20000
 [ "$(main_rules -4)" -eq 0 ] && [ "$(a ip route show table 1234 | grep -c default)" -eq 0 ] \
 	&& ok "ip rule: main rule removed with the last default route" || nok "main rule removal" "$(a ip rule)"
+# every priority of the main rule's span held by other rules: a clear error, not "disk full"
+for p in $(seq 30000 31023); do echo "rule add priority $p lookup 5555"; done | a ip -batch -
+out=$(drv apply-iface "$IA" "$KA" 51820 1380 "10.77.0.1/24" 1 1234 "10.77.6.1/32,0.0.0.0/0" "" 30000 2>&1) \
+	&& nok "full rule span accepted" "$out" \
+	|| { echo "$out" | grep -q "other rules hold every priority from 30000 to 31023" \
+		&& ok "apply_iface: rule priorities 30000-31023 all taken: refused naming the span" \
+		|| nok "full rule span" "$out"; }
+for p in $(seq 30000 31023); do echo "rule del priority $p"; done | a ip -batch -
+check "apply_iface: back to the state before" \
+	drv apply-iface "$IA" "$KA" 51820 1380 "10.77.0.1/24" 1 1234 "10.77.6.1/32" "" 20000
 
 # --- route-only applies: one peer's routes as a delta, the flush before a delete ---
 rt_all() { { a ip route show table 1234; a ip -6 route show table 1234; } 2>/dev/null | awk '{print $1}' | sort | tr '\n' ' '; }

@@ -307,7 +307,11 @@ static int update_default_routes(struct local_priv *lp, const char *name, unsign
 		any |= lp->defaults[i].fams;
 	for (i = 0; i < 2 && r == 0; i++) {
 		r = rtnl_main_rule_set(lp, fam[i], any & (1U << i), prio_offset);
-		if (r < 0)
+		if (r == -EADDRNOTAVAIL)
+			r = err_set(err, r, "local: rule 'lookup main suppress_prefixlength 0': "
+				    "other rules hold every priority from %u to %u", prio_offset,
+				    prio_offset + RTNL_MAIN_RULE_SPAN - 1);
+		else if (r < 0)
 			r = err_set(err, r, "local: rule 'lookup main suppress_prefixlength 0': %s",
 				    strerror(-r));
 	}

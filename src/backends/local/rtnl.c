@@ -483,7 +483,7 @@ int rtnl_rule_remove(struct local_priv *lp, int family, uint32_t fwmark, uint32_
 /* --- "lookup main suppress_prefixlength 0" ------------------------------------------------- */
 
 /* Priorities at and above the offset that count as ours (the rule is one per family). */
-#define MAIN_RULE_SPAN 1024
+#define MAIN_RULE_SPAN RTNL_MAIN_RULE_SPAN
 
 struct main_rule_ctx {
 	uint32_t lo;
@@ -565,8 +565,10 @@ int rtnl_main_rule_set(struct local_priv *lp, int family, bool want, uint32_t pr
 		uint32_t i = 0;
 		while (i < MAIN_RULE_SPAN && c->used[i])
 			i++;
+		/* every priority of the span taken by other rules: exhausted, like an address
+		 * space (not -ENOSPC, which the API reports as our own storage being full) */
 		r = i < MAIN_RULE_SPAN ? main_rule_change(lp, true, family, prio_offset + i)
-				       : -ENOSPC;
+				       : -EADDRNOTAVAIL;
 		if (r == -EEXIST)
 			r = 0;
 	}

@@ -53,9 +53,12 @@ int rtnl_rule_ensure(struct local_priv *lp, int family, uint32_t fwmark, uint32_
 		     uint32_t prio);
 /* Removes that rule (any priority); a missing rule is not an error. */
 int rtnl_rule_remove(struct local_priv *lp, int family, uint32_t fwmark, uint32_t table);
+/* Priorities from prio_offset on that the main rule may take (the first one no rule holds). */
+#define RTNL_MAIN_RULE_SPAN 1024
 /* want: adds "lookup main suppress_prefixlength 0" at the first free priority from
- * prio_offset unless such a rule exists (any priority); !want: removes those within
- * prio_offset .. prio_offset + 1023 (wg-portal's range; a rule elsewhere is not ours). */
+ * prio_offset unless such a rule exists (any priority), -EADDRNOTAVAIL when other rules hold
+ * every priority of the span; !want: removes those within prio_offset .. prio_offset + 1023
+ * (wg-portal's range; a rule elsewhere is not ours). */
 int rtnl_main_rule_set(struct local_priv *lp, int family, bool want, uint32_t prio_offset);
 
 #endif
