@@ -83,6 +83,7 @@ struct cfg {
 		bool use_ip_v6;
 		char *config_storage_path;
 		int64_t expiry_check_interval_ms;
+		int64_t hook_timeout_ms;   /* ours: interface hooks are stopped after it */
 		int rule_prio_offset, route_table_offset;
 		bool api_admin_only;
 		int limit_additional_user_peers;

@@ -118,6 +118,9 @@ const struct cfg_key cfg_keys[] = {
 	    "CONFIG_STORAGE_PATH", NULL, IMPL),
 	TOP("advanced.expiry_check_interval", DUR, C(advanced.expiry_check_interval_ms),
 	    "EXPIRY_CHECK_INTERVAL", "15m", IMPL),
+	/* ours (README): how long an interface hook may run under the write lock; 0 = no limit */
+	TOP("advanced.hook_timeout", DUR, C(advanced.hook_timeout_ms), "HOOK_TIMEOUT", "30s",
+	    IMPL),
 	TOP("advanced.rule_prio_offset", INT, C(advanced.rule_prio_offset), "RULE_PRIO_OFFSET",
 	    "20000", IMPL),
 	TOP("advanced.route_table_offset", INT, C(advanced.route_table_offset),

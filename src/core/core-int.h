@@ -46,8 +46,10 @@ int core_alloc_address_stored(struct app *app, const struct ip_prefix *net,
 int core_next_network(struct ip_prefix *net);
 
 /* Runs an interface hook (local backend only) as `bash -ce '<hook>'` with %i replaced by the
- * interface name. Empty hook: 0. Non-zero exit: -EIO with the exit status in err. */
-int core_run_hook(const char *hook, const char *iface_name, const char *which, struct err *err);
+ * interface name. Empty hook: 0. Non-zero exit: -EIO with the exit status in err. Still running
+ * after timeout_ms (0: no limit): its process group is killed, -ETIMEDOUT. */
+int core_run_hook(const char *hook, const char *iface_name, const char *which,
+		  int64_t timeout_ms, struct err *err);
 
 /* core_peer_update with app->write_lock already held by the caller (expiry, self-service:
  * read, change and write one peer under one hold of the lock). */

@@ -211,18 +211,19 @@ static bool hooks_allowed(const struct iface *ifc)
 }
 
 /* Runs the hooks that belong to an enabled-state change (3.5): before = Pre*, after = Post*. */
-static int run_state_hooks(const struct iface *ifc, bool was_enabled, bool after,
-			   struct err *err)
+static int run_state_hooks(struct app *app, const struct iface *ifc, bool was_enabled,
+			   bool after, struct err *err)
 {
+	int64_t limit = app->cfg->advanced.hook_timeout_ms;
 	bool now_enabled = !ifc->disabled;
 
 	if (was_enabled == now_enabled || !hooks_allowed(ifc))
 		return 0;
 	if (now_enabled)
 		return core_run_hook(after ? ifc->post_up : ifc->pre_up, ifc->identifier,
-				     after ? "PostUp" : "PreUp", err);
+				     after ? "PostUp" : "PreUp", limit, err);
 	return core_run_hook(after ? ifc->post_down : ifc->pre_down, ifc->identifier,
-			     after ? "PostDown" : "PreDown", err);
+			     after ? "PostDown" : "PreDown", limit, err);
 }
 
 /* After a failed device call: the store was rolled back, bring the device back to it. */
@@ -277,7 +278,7 @@ int core_iface_create(struct app *app, struct iface *ifc, struct err *err)
 	if (r < 0)
 		goto unlock;
 	existed = device_exists(ifc);
-	r = run_state_hooks(ifc, false, false, err);
+	r = run_state_hooks(app, ifc, false, false, err);
 	if (r < 0)
 		goto unlock;
 	r = store_begin(app->store, err);
@@ -301,7 +302,7 @@ int core_iface_create(struct app *app, struct iface *ifc, struct err *err)
 		err_prefix(err, "creation failure");
 		goto unlock;
 	}
-	r = run_state_hooks(ifc, false, true, err);
+	r = run_state_hooks(app, ifc, false, true, err);
 	if (r < 0)
 		log_warn("interface '%s': %s", ifc->identifier, err->msg);
 	r = 0;
@@ -373,7 +374,7 @@ int core_iface_update(struct app *app, const char *id, struct iface *ifc, struct
 	if (r < 0)
 		goto unlock;
 	was_enabled = !old->disabled;
-	r = run_state_hooks(ifc, was_enabled, false, err);
+	r = run_state_hooks(app, ifc, was_enabled, false, err);
 	if (r < 0)
 		goto unlock;
 	r = store_begin(app->store, err);
@@ -394,7 +395,7 @@ int core_iface_update(struct app *app, const char *id, struct iface *ifc, struct
 		err_prefix(err, "update failure");
 		goto unlock;
 	}
-	if (run_state_hooks(ifc, was_enabled, true, err) < 0)
+	if (run_state_hooks(app, ifc, was_enabled, true, err) < 0)
 		log_warn("interface '%s': %s", id, err->msg);
 	err_clear(err);
 	ifc->enabled_peers = old->enabled_peers;
@@ -429,7 +430,8 @@ int core_iface_delete(struct app *app, const char *id, struct err *err)
 	}
 	/* wg-portal never runs the down hooks on delete; we do (recommended in 3.5) */
 	if (!old->disabled && hooks_allowed(old) &&
-	    core_run_hook(old->pre_down, id, "PreDown", err) < 0)
+	    core_run_hook(old->pre_down, id, "PreDown", app->cfg->advanced.hook_timeout_ms,
+			  err) < 0)
 		log_warn("interface '%s': %s, deleting anyway", id, err->msg);
 	r = store_begin(app->store, err);
 	if (r < 0)
@@ -449,7 +451,8 @@ int core_iface_delete(struct app *app, const char *id, struct err *err)
 		goto unlock;
 	}
 	if (!old->disabled && hooks_allowed(old) &&
-	    core_run_hook(old->post_down, id, "PostDown", err) < 0)
+	    core_run_hook(old->post_down, id, "PostDown", app->cfg->advanced.hook_timeout_ms,
+			  err) < 0)
 		log_warn("interface '%s': %s", id, err->msg);
 	err_clear(err);
 	delivery_kick();
