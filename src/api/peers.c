@@ -171,6 +171,7 @@ void api_peer_prepare(struct api_ctx *c)
 		http_error_err(c, &err, "failed to prepare peer");
 		return;
 	}
+	core_prepared_remember(p);
 	http_json(c, 200, json_from_peer(p));
 	peer_free(p);
 }
@@ -235,7 +236,10 @@ void api_peer_new(struct api_ctx *c)
 	}
 	iface_free(ifc);
 	err_clear(&err);
-	r = core_peer_create(c->app, p, &err);
+	/* addresses exactly as this node's prepare handed them out are its choice: taken by
+	 * another creation meanwhile, the next free ones are allocated instead of a 409 */
+	r = core_prepared_take(p) ? core_peer_create_prepared(c->app, p, &err)
+				  : core_peer_create(c->app, p, &err);
 	if (r < 0) {
 		if (r == -EEXIST && !err.msg[0])
 			err_set(&err, r, "peer %s already exists: duplicate entry", p->identifier);

@@ -49,6 +49,11 @@ int core_peer_create(struct app *app, struct peer *p, struct err *err);
 /* Creates a peer whose addresses core_peer_prepare allocated: if another creation took them
  * meanwhile, the next free ones are allocated instead of answering a conflict. */
 int core_peer_create_prepared(struct app *app, struct peer *p, struct err *err);
+/* GET /peer/prepare's peers (core/prepared.c): remember one, and take it back when a client
+ * posts that key with the addresses unchanged (true: the addresses are the server's choice). */
+void core_prepared_remember(const struct peer *p);
+bool core_prepared_take(const struct peer *p);
+
 /* Finds the stored peer by old_id; re-keys when p->public_key differs (spec 3.5). */
 int core_peer_update(struct app *app, const char *old_id, struct peer *p, struct err *err);
 int core_peer_delete(struct app *app, const char *id, struct err *err);

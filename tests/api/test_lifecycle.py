@@ -349,6 +349,24 @@ def test_concurrent_allocation():
     addrs = [a for p in peers_of(IF_A) for a in p["Addresses"]]
     T.ok(all(1 <= n <= 2 for n in per_user.values()) and len(addrs) == len(set(addrs)),
          "every concurrently created peer has its own address", (per_user, sorted(addrs)))
+    # two prepares before either create hand out the same next free address (as wg-portal);
+    # posted back unchanged, the second create gets the next free one instead of a 409
+    pa = api("GET", "/peer/prepare/" + q(IF_A)).json() or {}
+    pb = api("GET", "/peer/prepare/" + q(IF_A)).json() or {}
+    T.ok(pa.get("Addresses") and pa.get("Addresses") == pb.get("Addresses"),
+         "two prepares at once: the same address", (pa.get("Addresses"), pb.get("Addresses")))
+    ra, rb = api("POST", "/peer/new", pa), api("POST", "/peer/new", pb)
+    ja, jb = ra.json() or {}, rb.json() or {}
+    T.ok(ra.status == 200 and rb.status == 200 and ja.get("Addresses") == pa["Addresses"]
+         and jb.get("Addresses") and jb["Addresses"] != pa["Addresses"],
+         "both created unchanged: the second gets the next free address", (ra, rb))
+    # addresses the client chose (not the prepared ones) keep wg-portal's answer
+    pc = api("GET", "/peer/prepare/" + q(IF_A)).json() or {}
+    rc = api("POST", "/peer/new", dict(pc, Addresses=jb.get("Addresses")))
+    T.ok(rc.status == 409 and (rc.json() or {}).get("Field") == "Addresses",
+         "a prepared peer whose addresses the client changed to a taken one: 409", rc)
+    for p in (ja, jb):
+        api("DELETE", "/peer/by-id/" + q(p.get("Identifier", "")))
     # users first: a default-peer job still pending then finds no owner and creates nothing
     for u in users:
         api("DELETE", "/user/by-id/" + q(u))
