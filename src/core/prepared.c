@@ -18,12 +18,12 @@
 #include "model/peer.h"
 #include "util/clock.h"
 
-#define PREPARED_MAX 1024
+#define PREPARED_MAX 512
 #define PREPARED_TTL_MS (60LL * 60 * 1000)
 
 static struct prepared {
 	char id[WG_KEY_B64_SIZE];
-	char addrs[512];        /* the address list joined with ',' */
+	char addrs[256];        /* the address list joined with ',' (a longer one is not kept) */
 	int64_t at;             /* clock_mono_ms() of the prepare; 0 = free slot */
 } prepared[PREPARED_MAX];
 static size_t next_slot;
