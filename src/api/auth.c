@@ -395,6 +395,31 @@ void api_session_answer(struct api_ctx *c, const struct user *u, const char *csr
 	answer_session(c, u, csrf);
 }
 
+/* A taken-over wg-portal hash (bcrypt) is replaced by ours at the first login that proves the
+ * password; a failure only costs the upgrade (the next login tries again). u takes the new
+ * hash, which session_still_valid compares with the stored one. */
+static void upgrade_hash(struct api_ctx *c, struct user *u, const char *password)
+{
+	char q[LOG_QUOTE_SIZE(128)], *hash = NULL;
+	struct err err = { 0 };
+	int r;
+
+	if (core_password_hash(password, &hash) < 0)
+		return;
+	r = store_user_rehash(c->app->store, u->identifier, u->password_hash, hash, &err);
+	if (r > 0) {
+		log_info("auth: password hash of '%s' upgraded from bcrypt to argon2id",
+			 log_quote(u->identifier, q, sizeof(q)));
+		free(u->password_hash);
+		u->password_hash = hash;
+		return;
+	}
+	if (r < 0)
+		log_warn("auth: password hash of '%s' not upgraded: %s",
+			 log_quote(u->identifier, q, sizeof(q)), err.msg);
+	free(hash);
+}
+
 void api_auth_login(struct api_ctx *c)
 {
 	char csrf[SESSION_TOKEN_LEN + 1];
@@ -424,6 +449,9 @@ void api_auth_login(struct api_ctx *c)
 		ok = core_password_verify(u->password_hash, pass) == 0;
 	else if (dummy_hash)
 		(void)core_password_verify(dummy_hash, pass);
+	/* under the same bound as the other hashing */
+	if (ok && !u->disabled && !u->locked && core_password_is_legacy(u->password_hash))
+		upgrade_hash(c, u, pass);
 	sem_post(&hash_slots);
 	if (ok && (u->disabled || u->locked))
 		ok = false;

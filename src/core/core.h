@@ -149,5 +149,8 @@ void core_audit_entry(struct app *app, const char *user, const char *severity, c
 /* Password check for local accounts (argon2id). 0 on match, -EACCES otherwise. */
 int core_password_hash(const char *password, char **ret_hash);
 int core_password_verify(const char *hash, const char *password);
+/* A hash taken over from wg-portal (bcrypt): a login with the right password replaces it by
+ * ours (argon2id), so the weaker hash does not stay in the database. */
+bool core_password_is_legacy(const char *hash);
 
 #endif

@@ -4,6 +4,7 @@
  * Verification also accepts bcrypt ($2a$, $2b$, $2y$), the hashes of users taken over from
  * wg-portal (golang.org/x/crypto/bcrypt, cost 10: h44z/wg-portal internal/domain/user.go
  * HashPassword), through libxcrypt's crypt_rn; docs/wg-portal-import.md has the timings.
+ * A login with the right password replaces such a hash by an argon2id one (api/auth.c).
  */
 #include <crypt.h>
 #include <errno.h>
@@ -53,6 +54,11 @@ static int bcrypt_verify(const char *hash, const char *password)
 	sodium_memzero(cd, sizeof(*cd));
 	free(cd);
 	return r;
+}
+
+bool core_password_is_legacy(const char *hash)
+{
+	return hash && is_bcrypt(hash);
 }
 
 int core_password_verify(const char *hash, const char *password)

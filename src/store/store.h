@@ -211,6 +211,11 @@ int store_user_find_by_email(struct store *st, const char *email, struct user **
 int store_user_insert(struct store *st, const struct user *u, struct err *err);
 int store_user_update(struct store *st, const struct user *u, struct err *err);
 int store_user_delete(struct store *st, const char *id, struct err *err);
+/* Replaces the user's password hash by new_hash only while it still is old_hash (a login that
+ * upgrades a taken-over hash never undoes a password change made meanwhile): 1 replaced,
+ * 0 not (changed meanwhile), or -errno. */
+int store_user_rehash(struct store *st, const char *id, const char *old_hash,
+		      const char *new_hash, struct err *err);
 /* A user's login sources with provider names (migration 6; filled from wg-portal's
  * user_authentications; the sign-in methods add theirs, store_auth.h). Times are unix
  * seconds. add: -EEXIST for a duplicate (user, source, provider). The list is ordered; the

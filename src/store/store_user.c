@@ -251,6 +251,33 @@ out:
 	return store_single_end(st, r, err);
 }
 
+int store_user_rehash(struct store *st, const char *id, const char *old_hash,
+		      const char *new_hash, struct err *err)
+{
+	static const char sql[] =
+		"UPDATE users SET password_hash = ?3 WHERE identifier = ?1 AND password_hash = ?2";
+	struct db_stmt *s = NULL;
+	int r = store_single_begin(st, err);
+
+	if (r < 0)
+		return r;
+	r = db_prepare(st->db, sql, &s, err);
+	if (r == 0)
+		r = db_bind_text(s, 1, STR(id));
+	if (r == 0)
+		r = db_bind_text(s, 2, STR(old_hash));
+	if (r == 0)
+		r = db_bind_text(s, 3, STR(new_hash));
+	if (r == 0)
+		r = db_step_done(s, err);
+	if (r == 0)
+		r = db_changes(st->db) > 0;
+	db_finalize(s);
+	if (r < 0)
+		r = store_db_err(r, "upgrade password hash", err);
+	return store_single_end(st, r, err);
+}
+
 int store_user_insert(struct store *st, const struct user *u, struct err *err)
 {
 	return user_write(st, u, true, err);

@@ -134,19 +134,22 @@ def opt(obj, field, zero):
     return (o.get("Value") or zero, bool(o.get("Overridable", False)))
 
 
-def stored_create_default_peer(dsn, iface):
-    """CreateDefaultPeer is not in API v1: read our interfaces table."""
+def stored(dsn, table, column, ident):
+    """A value of one of our tables that API v1 does not show, as text ("" for NULL)."""
     if not SRV:
         import sqlite3
         c = sqlite3.connect(dsn)
-        v = c.execute("SELECT create_default_peer FROM interfaces WHERE identifier = ?",
-                      (iface,)).fetchone()
+        v = c.execute(f"SELECT {column} FROM {table} WHERE identifier = ?", (ident,)).fetchone()
         c.close()
-        return bool(v and v[0])
+        return "" if not v or v[0] is None else str(v[0])
     name = dsn.split("dbname=")[-1] if ENGINE == "postgres" else dsn.rsplit("/", 1)[-1]
-    table = "wgportal.interfaces" if ENGINE == "postgres" else "wgp_interfaces"
-    return SRV.sql(f"SELECT create_default_peer FROM {table} WHERE identifier = '{iface}'",
-                   db=name).strip() == "1"
+    table = f"wgportal.{table}" if ENGINE == "postgres" else f"wgp_{table}"
+    return SRV.sql(f"SELECT {column} FROM {table} WHERE identifier = '{ident}'", db=name).strip()
+
+
+def stored_create_default_peer(dsn, iface):
+    """CreateDefaultPeer is not in API v1: read our interfaces table."""
+    return stored(dsn, "interfaces", "create_default_peer", iface) in ("1", "True")
 
 
 def check_passkeys(label, authn):
@@ -291,6 +294,14 @@ def test_profile(profile, passphrase):
             check_passkeys(label, authn)
     finally:
         d.check_end(T, label, secrets=(passphrase, fixture.TOKENS[ADMIN]))
+    # the logins of check_data replaced the bcrypt hashes they proved, and only those
+    hashes = {u: stored(db.dsn, "users", "password_hash", u)
+              for u in (ADMIN, "alice@example.com", "dave@example.com")}
+    T.ok(hashes[ADMIN].startswith("$argon2id$") and
+         hashes["alice@example.com"].startswith("$argon2id$") and
+         hashes["dave@example.com"].startswith("$2"),
+         f"{label}: a login with the right password upgrades its bcrypt hash to argon2id "
+         "(the locked user's, never proved, stays)", {k: v[:10] for k, v in hashes.items()})
     got = {i: stored_create_default_peer(db.dsn, i) for i in IFNAMES}
     T.eq(got, {i: exp["ifaces"][i]["cdp"] for i in IFNAMES},
          f"{label}: create_default_peer (a later column: NULL in rows not saved since = false)")
