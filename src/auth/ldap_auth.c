@@ -25,6 +25,7 @@
 #define LDAP_NET_TIMEOUT_S 5
 #define LDAP_OP_TIMEOUT_S 20     /* wg-portal's search time limit (auth_ldap.go:49) */
 #define LDAP_FILTER_MAX 4096
+#define LDAP_SYNC_PAGE_SIZE 500  /* below Active Directory's MaxPageSize (1000) */
 
 /* Maps a libldap result code to our errno; -EIO for anything the server refused. */
 static int map_rc(int rc)
@@ -367,46 +368,109 @@ out:
 	return r;
 }
 
+/* One page of a paged search (RFC 2696): the entries in *res, the server's cookie for the
+ * next page in *cookie (empty at the end, or when the server ignores the control, which it
+ * may: the control is not critical). */
+static int search_page(LDAP *ld, const struct cfg_auth_provider *p, const char *filter,
+		       struct berval *cookie, LDAPMessage **res, struct err *err)
+{
+	struct timeval tv = { LDAP_OP_TIMEOUT_S, 0 };
+	LDAPControl *page = NULL, *ctrls[2] = { NULL, NULL }, **got = NULL, *resp;
+	char *attrs[9];
+	int rc, code = LDAP_SUCCESS;
+	ber_int_t total;
+
+	search_attrs(p, attrs);
+	rc = ldap_create_page_control(ld, LDAP_SYNC_PAGE_SIZE, cookie, 0, &page);
+	if (rc != LDAP_SUCCESS)
+		return ldap_fail(ld, rc, err, "paged search");
+	ctrls[0] = page;
+	rc = ldap_search_ext_s(ld, p->base_dn, LDAP_SCOPE_SUBTREE, filter, attrs, 0, ctrls, NULL,
+			       &tv, 0, res);
+	ldap_control_free(page);
+	ber_memfree(cookie->bv_val);
+	cookie->bv_val = NULL;
+	cookie->bv_len = 0;
+	if (rc == LDAP_SUCCESS)
+		rc = ldap_parse_result(ld, *res, &code, NULL, NULL, NULL, &got, 0);
+	if (rc == LDAP_SUCCESS)
+		rc = code;
+	if (rc == LDAP_SUCCESS &&
+	    (resp = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, got, NULL)) != NULL)
+		rc = ldap_parse_pageresponse_control(ld, resp, &total, cookie);
+	ldap_controls_free(got);
+	if (rc != LDAP_SUCCESS) {
+		ldap_msgfree(*res);
+		*res = NULL;
+		return ldap_fail(ld, rc, err, "search failed");
+	}
+	return 0;
+}
+
+/* Appends the entries of res to *v (n used, *cap allocated); entries without a usable
+ * identifier are counted in *skipped. */
+static int collect_entries(LDAP *ld, LDAPMessage *res, const struct cfg_auth_provider *p,
+			   struct ext_user **v, size_t *n, size_t *cap, size_t *skipped,
+			   struct err *err)
+{
+	for (LDAPMessage *e = ldap_first_entry(ld, res); e; e = ldap_next_entry(ld, e)) {
+		int r;
+
+		if (*n == *cap) {
+			size_t nc = *cap ? *cap * 2 : 64;
+			struct ext_user *nv = realloc(*v, nc * sizeof(*nv));
+			if (!nv)
+				return err_set(err, -ENOMEM, "out of memory");
+			*v = nv;
+			*cap = nc;
+		}
+		memset(&(*v)[*n], 0, sizeof(**v));
+		r = map_entry(ld, e, p, &(*v)[*n]);
+		if (r == -EINVAL) {
+			(*skipped)++;
+			continue;
+		}
+		if (r < 0)
+			return err_set(err, r, "out of memory");
+		(*n)++;
+	}
+	return 0;
+}
+
+/* The sync reads the directory in pages: a server with a size limit (Active Directory answers
+ * at most MaxPageSize = 1000 entries to a plain search) still gives every user. wg-portal's
+ * plain search (internal/ldap.go LdapFindAllUsers) fails there. */
 int ldap_search_users(const struct cfg_auth_provider *p, const char *filter,
 		      struct ext_user **ret, size_t *ret_n, size_t *ret_skipped, struct err *err)
 {
 	LDAP *ld = NULL;
 	LDAPMessage *res = NULL;
 	struct ext_user *v = NULL;
-	size_t n = 0, skipped = 0;
-	int r, count;
+	struct berval cookie = { 0, NULL };
+	size_t n = 0, cap = 0, skipped = 0;
+	int r;
 
 	if ((r = connect_service(p, &ld, err)) < 0)
 		return r;
-	if ((r = search(ld, p, filter && *filter ? filter : "(objectClass=*)", 0, &res, err)) < 0)
-		goto out;
-	count = ldap_count_entries(ld, res);
-	v = calloc(count > 0 ? (size_t)count : 1, sizeof(*v));
-	if (!v) {
+	do {
+		r = search_page(ld, p, filter && *filter ? filter : "(objectClass=*)", &cookie,
+				&res, err);
+		if (r == 0)
+			r = collect_entries(ld, res, p, &v, &n, &cap, &skipped, err);
+		ldap_msgfree(res);
+		res = NULL;
+	} while (r == 0 && cookie.bv_len > 0);
+	ber_memfree(cookie.bv_val);
+	if (r == 0 && !v && !(v = calloc(1, sizeof(*v))))
 		r = err_set(err, -ENOMEM, "out of memory");
-		goto out;
+	if (r == 0) {
+		*ret = v;
+		*ret_n = n;
+		*ret_skipped = skipped;
+		v = NULL;
 	}
-	for (LDAPMessage *e = ldap_first_entry(ld, res); e; e = ldap_next_entry(ld, e)) {
-		r = map_entry(ld, e, p, &v[n]);
-		if (r == -EINVAL) {
-			skipped++;
-			continue;
-		}
-		if (r < 0) {
-			err_set(err, r, "out of memory");
-			goto out;
-		}
-		n++;
-	}
-	r = 0;
-	*ret = v;
-	*ret_n = n;
-	*ret_skipped = skipped;
-	v = NULL;
-out:
 	if (v)
 		ldap_users_free(v, n);
-	ldap_msgfree(res);
 	ldap_unbind_ext_s(ld, NULL, NULL);
 	return r;
 }

@@ -142,6 +142,9 @@ rootdn "cn=root,{SUFFIX}"
 rootpw root-pw
 directory {d}/data
 overlay memberof
+# the service account reads at most 3 entries per plain search, as Active Directory's
+# MaxPageSize limits every account (there 1000): the sync must page (RFC 2696) to see all
+limits dn.exact="{SERVICE_DN}" size.soft=3 size.hard=3 size.pr=1000 size.prtotal=unlimited
 access to attrs=userPassword
   by dn.exact="{SERVICE_DN}" none
   by anonymous auth
