@@ -124,15 +124,45 @@ void api_prov_user_info(struct api_ctx *c)
 
 /* ---- peer-config / peer-qr ---- */
 
+/* ?style=: wgquick (the default, wg-portal's v1 answer) or raw (only what `wg setconf` reads;
+ * wg-portal offers it in its UI's download only). */
+static int query_style(struct api_ctx *c, enum peerconf_style *ret)
+{
+	char *style = http_query(c, "style");
+	int r = 0;
+
+	if (!style)
+		return -ENOMEM;
+	if (!*style || !strcmp(style, "wgquick"))
+		*ret = PEERCONF_WGQUICK;
+	else if (!strcmp(style, "raw"))
+		*ret = PEERCONF_RAW;
+	else
+		r = -EINVAL;
+	free(style);
+	return r;
+}
+
 /* Loads the peer named by ?PeerId= and renders its config; answers errors itself. */
 static char *render_for_query(struct api_ctx *c)
 {
 	char *id = http_query(c, "PeerId"), *conf = NULL;
+	enum peerconf_style style = PEERCONF_WGQUICK;
 	struct err err = { 0 };
 	struct peer *p;
+	int r;
 
 	if (!id) {
 		http_json(c, 500, NULL);
+		return NULL;
+	}
+	r = query_style(c, &style);
+	if (r < 0) {
+		free(id);
+		if (r == -ENOMEM)
+			http_json(c, 500, NULL);
+		else
+			http_error(c, 400, "style", "unknown style: use wgquick or raw");
 		return NULL;
 	}
 	if (!*id) {
@@ -144,7 +174,7 @@ static char *render_for_query(struct api_ctx *c)
 	free(id);
 	if (!p)
 		return NULL;
-	if (core_peer_config(c->app, p, &conf, &err) < 0) {
+	if (core_peer_config(c->app, p, style, &conf, &err) < 0) {
 		http_error_err(c, &err, "failed to render peer config");
 		conf = NULL;
 	}

@@ -53,14 +53,15 @@ int core_iface_config(struct app *app, const char *iface_id, char **ret, struct 
 	return r;
 }
 
-int core_peer_config(struct app *app, const struct peer *p, char **ret, struct err *err)
+int core_peer_config(struct app *app, const struct peer *p, enum peerconf_style style,
+		     char **ret, struct err *err)
 {
 	struct iface *ifc = NULL;
 	struct peer *copy = NULL;
 	int r;
 
 	if (p->endpoint_public_key.value && *p->endpoint_public_key.value)
-		return peerconf_render(p, ret, err);
+		return peerconf_render(p, style, ret, err);
 	/* imported peers carry no server key; the file needs it to connect */
 	copy = peer_dup(p);
 	if (!copy)
@@ -70,7 +71,7 @@ int core_peer_config(struct app *app, const struct peer *p, char **ret, struct e
 		r = err_set(err, -ENOMEM, "out of memory");
 		goto out;
 	}
-	r = peerconf_render(copy, ret, err);
+	r = peerconf_render(copy, style, ret, err);
 out:
 	iface_free(ifc);
 	peer_free(copy);

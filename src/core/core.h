@@ -20,6 +20,7 @@
 #include "core/app.h"
 #include "model/iface.h"
 #include "model/peer.h"
+#include "model/peerconf.h"
 #include "model/user.h"
 
 struct err;
@@ -104,9 +105,10 @@ int core_iface_apply_peer_defaults(struct app *app, const char *iface_id, size_t
 				   struct err *err);
 /* The interface's own wg-quick file (spec 4.7). Heap text holding the private key. */
 int core_iface_config(struct app *app, const char *iface_id, char **ret, struct err *err);
-/* A peer's client config (spec 4.1); an empty EndpointPublicKey (imported peers) is filled in
- * from the interface's public key. Heap text holding the private key. */
-int core_peer_config(struct app *app, const struct peer *p, char **ret, struct err *err);
+/* A peer's client config in that style (spec 4.1, 4.2); an empty EndpointPublicKey (imported
+ * peers) is filled in from the interface's public key. Heap text holding the private key. */
+int core_peer_config(struct app *app, const struct peer *p, enum peerconf_style style,
+		     char **ret, struct err *err);
 
 /* Self service (core/self_service.c, spec 3.12). */
 /* The interfaces users may provision on: enabled server interfaces, none without

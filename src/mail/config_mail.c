@@ -147,7 +147,7 @@ int mail_config_compose(const struct mail_settings *m, struct store *st, const c
 	}
 	peer_filename(p, filename);
 	if (!link_only) {
-		r = peerconf_render(p, &conf, err);
+		r = peerconf_render(p, PEERCONF_WGQUICK, &conf, err);
 		if (r == 0 && (r = peerconf_qr_text(conf, &qr_text)) < 0)
 			err_set(err, r, "out of memory");
 		if (r == 0)

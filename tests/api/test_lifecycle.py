@@ -264,6 +264,25 @@ def test_generated_files(st):
          "item 4: no 'Endpoint = ' line when the interface has no endpoint for peers", text)
     wg_tools_accept(text, "item 4: peer config without endpoint")
 
+    # ?style=raw (spec 4.2): only what `wg setconf` reads, so it takes the file unstripped
+    r = api("GET", "/provisioning/data/peer-config?style=raw&PeerId=" + q(dora["Identifier"]))
+    raw = r.body.decode()
+    T.ok(r.status == 200 and raw.splitlines()[1] == "# This file uses raw format."
+         and not re.search(r"^(Address|DNS|MTU|Table|PreUp|PostUp|PreDown|PostDown)\b", raw, re.M)
+         and raw.split("[Peer]")[1] == text.split("[Peer]")[1],
+         "style=raw: no wg-quick-only line, the [Peer] section as in wg-quick style", raw)
+    d = tempfile.mkdtemp(prefix="wgpl-raw-")
+    with open(os.path.join(d, "raw.conf"), "w") as f:
+        f.write(raw)
+    w = sh("wg", "setconf", SCRATCH, os.path.join(d, "raw.conf"))
+    shutil.rmtree(d, ignore_errors=True)
+    T.ok(w.returncode == 0, "style=raw: `wg setconf` takes the file as it is", w.stderr)
+    qr = api("GET", "/provisioning/data/peer-qr?style=raw&PeerId=" + q(dora["Identifier"]))
+    T.ok(qr.status == 200 and qr.body[:4] == b"\x89PNG", "style=raw: its QR code renders")
+    r = api("GET", "/provisioning/data/peer-config?style=ini&PeerId=" + q(dora["Identifier"]))
+    T.ok(r.status == 400 and (r.json() or {}).get("Field") == "style",
+         "an unknown style: 400 naming style", r)
+
     # item 3: a peer created with the owner's public key
     pub = (api("GET", "/peer/prepare/" + q(IF_A)).json() or {}).get("PublicKey")
     r = api("POST", "/provisioning/new-peer", {"InterfaceIdentifier": IF_A, "PublicKey": pub})

@@ -68,7 +68,7 @@ static void expect_render(struct peer *p, const char *fixture)
 	struct err e = { 0 };
 
 	assert_non_null(want);
-	assert_int_equal(peerconf_render(p, &got, &e), 0);
+	assert_int_equal(peerconf_render(p, PEERCONF_WGQUICK, &got, &e), 0);
 	assert_string_equal(got, want);
 	free(got);
 	free(want);
@@ -96,13 +96,48 @@ static void test_peerconf_render__example2(void **state)
 	peer_free(p);
 }
 
+/* Raw style (spec 4.6, after example 2): example 2 with FirewallMark 51820 differs only in
+ * line 2, no "# See" line, no Address, FwMark in the misc block and no hooks comment; the
+ * wg-quick-only settings of example 1 (DNS, MTU, Table, hooks) are all left out. */
+static void test_peerconf_render__raw(void **state)
+{
+	struct peer *p = example2(), *q = example1();
+	char *want = test_read_file("tests/data/peerconf/example2-raw.conf"), *got = NULL;
+	struct err e = { 0 };
+
+	(void)state;
+	p->firewall_mark.value = 51820;
+	assert_non_null(want);
+	assert_int_equal(peerconf_render(p, PEERCONF_RAW, &got, &e), 0);
+	assert_string_equal(got, want);
+	free(got);
+	str_set(&q->routing_table.value, "1234");
+	str_set(&q->pre_up.value, "echo up");
+	str_set(&q->post_down.value, "echo down");
+	assert_int_equal(peerconf_render(q, PEERCONF_RAW, &got, &e), 0);
+	for (const char *k = "Address|DNS|MTU|Table|PreUp|PostDown|# Interface hooks|# See"; *k;) {
+		const char *bar = strchr(k, '|');
+		size_t len = bar ? (size_t)(bar - k) : strlen(k);
+		char line[32];
+
+		snprintf(line, sizeof(line), "\n%.*s", (int)len, k);
+		assert_null(strstr(got, line));
+		k += len + (bar ? 1 : 0);
+	}
+	assert_non_null(strstr(got, "\nPresharedKey = HRLo7Zla0w5ucNrzl91QqK7S/zj5PNvEdLWdmlclU9o=\n"));
+	free(got);
+	free(want);
+	peer_free(p);
+	peer_free(q);
+}
+
 /* Renders and returns the text (caller frees). */
 static char *render_ok(struct peer *p)
 {
 	char *got = NULL;
 	struct err e = { 0 };
 
-	assert_int_equal(peerconf_render(p, &got, &e), 0);
+	assert_int_equal(peerconf_render(p, PEERCONF_WGQUICK, &got, &e), 0);
 	assert_non_null(got);
 	return got;
 }
@@ -196,23 +231,23 @@ static void test_peerconf_render__injection(void **state)
 	assert_int_equal(peer_validate(p, &e), -EINVAL);
 	assert_string_equal(e.field, "DisplayName");
 	err_clear(&e);
-	assert_int_equal(peerconf_render(p, &got, &e), -EINVAL);
+	assert_int_equal(peerconf_render(p, PEERCONF_WGQUICK, &got, &e), -EINVAL);
 	assert_string_equal(e.field, "DisplayName");
 	assert_null(got);
 
 	str_set(&p->display_name, "ok");
 	str_set(&p->post_down.value, "true\rPostUp = evil");
-	assert_int_equal(peerconf_render(p, &got, &e), -EINVAL);
+	assert_int_equal(peerconf_render(p, PEERCONF_WGQUICK, &got, &e), -EINVAL);
 	assert_string_equal(e.field, "PostDown");
 
 	str_set(&p->post_down.value, NULL);
 	strv_push(&p->dns_search.value, "a\nb");
-	assert_int_equal(peerconf_render(p, &got, &e), -EINVAL);
+	assert_int_equal(peerconf_render(p, PEERCONF_WGQUICK, &got, &e), -EINVAL);
 	assert_string_equal(e.field, "DnsSearch");
 
 	strv_release(&p->dns_search.value);
 	str_set(&p->endpoint.value, "h:1\nPostUp = evil");
-	assert_int_equal(peerconf_render(p, &got, &e), -EINVAL);
+	assert_int_equal(peerconf_render(p, PEERCONF_WGQUICK, &got, &e), -EINVAL);
 	assert_string_equal(e.field, "Endpoint");
 	assert_null(got);
 	peer_free(p);
@@ -385,6 +420,7 @@ int main(void)
 		cmocka_unit_test(test_peerconf_render__example1),
 		cmocka_unit_test(test_peerconf_render__example2),
 		cmocka_unit_test(test_peerconf_render__line_rules),
+		cmocka_unit_test(test_peerconf_render__raw),
 		cmocka_unit_test(test_peerconf_time__format),
 		cmocka_unit_test(test_peerconf_render__injection),
 		cmocka_unit_test(test_peerconf_qr__text),
