@@ -221,8 +221,10 @@ async function main() {
     })
     await T.step('OpenID Connect: the session works for API calls (profile loads)', async () => {
       await page.goto(ui + '/#/profile')
-      await page.locator('h2', { hasText: 'bob@example.org' }).waitFor({ timeout: W })
-      return true
+      const ok = await page.locator('h2', { hasText: 'bob@example.org' }).waitFor({ timeout: W })
+        .then(() => true, () => false)
+      // on failure: where the browser is and what it shows (a flake under load once)
+      return { ok, detail: ok ? '' : page.url() + '\n' + (await page.locator('body').innerText()).slice(0, 600) }
     })
     await T.step('logout ends the provider\'s session too (end_session_endpoint)', async () => {
       await page.click('[data-test=logout]')
