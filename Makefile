@@ -5,7 +5,8 @@
 #   make bench      benchmarks, printed as ratios against a reference measured in the same run
 #   make SANITIZE=1 build the sanitizer flavour into build/san/
 #   make fuzz       libFuzzer targets of tests/fuzz/ (clang-14) into build/fuzz/;
-#                   tests/fuzz/run.sh SECONDS runs each of them (docs/http-hardening.md)
+#                   tests/fuzz/run.sh SECONDS runs each of them (docs/http-hardening.md);
+#                   make test runs each for 15 s (tests/fuzz/suite-fuzz.sh)
 
 PKGS     := libulfius libmicrohttpd jansson liborcania libyder yaml-0.1 libsodium libqrencode \
             libpng libmnl sqlite3 libpq libmariadb libcurl nettle libcrypt gnutls ldap lber
