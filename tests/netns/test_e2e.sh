@@ -37,6 +37,7 @@ WG_CLI="wge$$c"
 WG_PORT=51899
 API_PORT=18950
 METRICS_PORT=18951
+HOOK_PORT=18952      # webhook receiver beside wgportal (peer_metric connect from a handshake)
 SRV_UNDERLAY=10.231.0.1
 CLI_UNDERLAY=10.231.0.2
 SRV_TUN=10.231.8.1
@@ -101,6 +102,8 @@ database:
 statistics:
   data_collection_interval: "1s"
   listening_address: "127.0.0.1:$METRICS_PORT"
+webhook:
+  url: "http://127.0.0.1:$HOOK_PORT/hook"
 web:
   listening_address: "127.0.0.1:$API_PORT"
   external_url: "http://127.0.0.1:$API_PORT"
@@ -229,6 +232,20 @@ mkdir -p "$LOG_DIR"
 : >"$LOG"
 setup_netns || bail "cannot build the namespaces"
 write_config
+# the webhook receiver: one JSON body per line in hooks.jsonl (stopped with the namespace)
+ip netns exec "$NS_SRV" python3 - "$HOOK_PORT" "$E2E_TMP/hooks.jsonl" >/dev/null 2>&1 <<'EOF' &
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        with open(sys.argv[2], "ab") as f:
+            f.write(body.replace(b"\n", b" ") + b"\n")
+        self.send_response(204)
+        self.end_headers()
+    def log_message(self, *a):
+        pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+EOF
 
 # 1. start, backend list
 if start_wgportal; then
@@ -343,6 +360,29 @@ wait_until 10 0.5 metrics_seen
 rc=$?
 tap $rc "GET /metrics/by-peer: LastHandshake set, BytesReceived > 0, BytesTransmitted > 0 (within 10 s)"
 [ $rc -eq 0 ] || api_diag
+
+# the handshake (no ping checks configured) makes the peer connected: wg-portal's peer_metric
+# "connect" webhook, with the peer and its status
+connect_hook_seen()
+{
+	python3 - "$E2E_TMP/hooks.jsonl" "$PEER_ID" <<'EOF'
+import json, sys
+try:
+    events = [json.loads(l) for l in open(sys.argv[1])]
+except OSError:
+    sys.exit(1)
+ok = any(e.get("entity") == "peer_metric" and e.get("event") == "connect"
+         and e.get("identifier") == sys.argv[2]
+         and e["payload"]["Status"]["IsConnected"] is True
+         and e["payload"]["Status"]["IsPingable"] is False
+         and e["payload"]["Peer"]["Identifier"] == sys.argv[2] for e in events)
+sys.exit(0 if ok else 1)
+EOF
+}
+wait_until 15 0.5 connect_hook_seen
+rc=$?
+tap $rc "the client's handshake sends the peer_metric connect webhook (IsConnected, not by ping)"
+[ $rc -eq 0 ] || diag "hooks: $(tail -c 600 "$E2E_TMP/hooks.jsonl" 2>/dev/null)"
 
 # 7. disable / re-enable
 # set_disabled true|false: GET the peer, flip Disabled, PUT it back; returns 0 on 200.
