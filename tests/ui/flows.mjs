@@ -280,7 +280,7 @@ export async function testIfaceActions(page) {
     const def = peers.filter((p) => p.DisplayName.startsWith('Default Peer '))
     return { ok: def.length === 1 && def[0].UserIdentifier === 'dora', detail: def.map((p) => [p.DisplayName, p.UserIdentifier]) }
   })
-  await T.step('peer detail view: facts, config preview with the key hidden, QR code', async () => {
+  await T.step('peer detail view: facts, config preview with the key hidden, QR code, raw download', async () => {
     await page.reload()
     await row(page, 'ui-peer-first').locator('[data-test=view]').click()
     const pre = page.locator('[data-test=config-text]')
@@ -289,8 +289,12 @@ export async function testIfaceActions(page) {
     await page.check('[data-test=show-key]')
     const open = await pre.textContent()
     const qr = await page.locator('.peer-view img').count()
+    // the raw style (wg setconf's subset): no wg-quick-only line, the key in place
+    const raw = await download(page, () => page.click('[data-test=view-download-raw]'))
     await page.click('.modal-foot button.primary')
-    return { ok: /PrivateKey = \(hidden\)/.test(masked) && /^PrivateKey = \S{44}$/m.test(open) && qr === 1, detail: masked.slice(0, 500) }
+    const rawOk = /^# This file uses raw format\.$/m.test(raw) && /^PrivateKey = \S{44}$/m.test(raw) &&
+      !/^(Address|DNS|MTU|Table|PreUp|PostUp|PreDown|PostDown)\b/m.test(raw)
+    return { ok: /PrivateKey = \(hidden\)/.test(masked) && /^PrivateKey = \S{44}$/m.test(open) && qr === 1 && rawOk, detail: masked.slice(0, 300) + '\n--- raw:\n' + raw.slice(0, 300) }
   })
   await T.step('add multiple peers: one per chosen user, named with the prefix', async () => {
     await page.click('[data-test=multi-peer]')

@@ -7,8 +7,9 @@ export function peerFilename(p) {
   return (p.DisplayName || p.Identifier.slice(0, 8)).replace(/[^A-Za-z0-9_.-]+/g, '_') + '.conf'
 }
 
-export async function fetchConfig(peer) {
-  const r = await request('GET', 'provisioning/data/peer-config', { query: { PeerId: peer.Identifier }, as: 'text' })
+// style: 'wgquick' (wg-quick's file) or 'raw' (only what `wg setconf` reads)
+export async function fetchConfig(peer, style = 'wgquick') {
+  const r = await request('GET', 'provisioning/data/peer-config', { query: { PeerId: peer.Identifier, style }, as: 'text' })
   return r.data
 }
 
@@ -18,8 +19,8 @@ const PRIVATE_KEY_LINE = /^#?\s*PrivateKey\s*=.*$/m
 
 // privateKey: a key generated in this browser that the server never saw; it is written into the
 // downloaded file only, in place of the server's placeholder line.
-export async function downloadConfig(peer, privateKey) {
-  let text = await fetchConfig(peer)
+export async function downloadConfig(peer, privateKey, style = 'wgquick') {
+  let text = await fetchConfig(peer, style)
   if (privateKey) {
     if (PRIVATE_KEY_LINE.test(text)) text = text.replace(PRIVATE_KEY_LINE, 'PrivateKey = ' + privateKey)
     else text = text.replace(/^\[Interface\]\s*$/m, '[Interface]\nPrivateKey = ' + privateKey)
