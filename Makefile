@@ -59,9 +59,13 @@ UI_DIST   := $(shell find ui/dist -type f 2>/dev/null)
 
 # The API description (/doc/v1_swagger.yaml and its viewer /api/v1/doc.html), embedded as C
 # arrays into the library so the daemon and the unit tests carry the same text.
-DOC_SRCS  := src/api/doc/v1_swagger.yaml src/api/doc/doc.html src/api/doc/doc.js
-DOC_C     := $(GEN)/api_doc.c
-DOC_OBJ   := $(BUILD)/gen/api_doc.o
+# Files compiled into the daemon as byte arrays (scripts/embed-files.py, one generated file):
+# the API description and its viewer, the built-in mail templates (src/mail/templates.h).
+TPL_DIR   := src/mail/tpl_files
+EMBED_SRCS:= src/api/doc/v1_swagger.yaml src/api/doc/doc.html src/api/doc/doc.js \
+             $(wildcard $(TPL_DIR)/*)
+EMBED_C   := $(GEN)/embedded.c
+EMBED_OBJ := $(BUILD)/gen/embedded.o
 
 .PHONY: all deps run test unit bench clean fuzz ui
 all: $(BUILD)/wgportal
@@ -85,7 +89,7 @@ $(FUZZ_DIR)/%.o: %.c
 	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 
 # with the embedded API document (api/doc.c refers to it), compiled like the sources
-$(FUZZ_DIR)/libwgportal.a: $(FUZZ_OBJS) $(DOC_C:%.c=$(FUZZ_DIR)/%.o)
+$(FUZZ_DIR)/libwgportal.a: $(FUZZ_OBJS) $(EMBED_C:%.c=$(FUZZ_DIR)/%.o)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_standalone.h $(FUZZ_DIR)/libwgportal.a
@@ -102,18 +106,19 @@ $(BUILD)/%.o: %.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-# The built-in mail templates are linked in with .incbin (src/mail/tpl_embed.c).
-$(BUILD)/src/mail/tpl_embed.o: $(wildcard src/mail/tpl_files/*)
-
-$(LIB): $(OBJS) $(DOC_OBJ)
+$(LIB): $(OBJS) $(EMBED_OBJ)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(DOC_C): $(DOC_SRCS) scripts/embed-files.py
+$(EMBED_C): $(EMBED_SRCS) scripts/embed-files.py
 	@mkdir -p $(@D)
 	$(Q)python3 scripts/embed-files.py $@ doc_text_yaml=src/api/doc/v1_swagger.yaml \
-	    doc_text_html=src/api/doc/doc.html doc_text_js=src/api/doc/doc.js
+	    doc_text_html=src/api/doc/doc.html doc_text_js=src/api/doc/doc.js \
+	    mail_tpl_att_txt=$(TPL_DIR)/mail_with_attachment.gotpl \
+	    mail_tpl_att_html=$(TPL_DIR)/mail_with_attachment.gohtml \
+	    mail_tpl_link_txt=$(TPL_DIR)/mail_with_link.gotpl \
+	    mail_tpl_link_html=$(TPL_DIR)/mail_with_link.gohtml
 
-$(DOC_OBJ): $(DOC_C)
+$(EMBED_OBJ): $(EMBED_C)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<

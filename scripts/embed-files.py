@@ -3,8 +3,9 @@
 """Embeds files as C byte arrays: embed-files.py OUT.c NAME=PATH ...
 
 Each NAME becomes `const unsigned char NAME[]` (the bytes plus a terminating NUL, so text can be
-used as a C string) and `const size_t NAME_len` (without the NUL). Used for the API description
-served at /doc/v1_swagger.yaml and its HTML viewer (src/api/doc/).
+used as a C string) and `const size_t NAME_len` (without the NUL). Used for every file the
+daemon carries (the Makefile's EMBED_SRCS): the API description served at /doc/v1_swagger.yaml
+and its HTML viewer (src/api/doc/), the built-in mail templates (src/mail/tpl_files/).
 """
 import os
 import sys

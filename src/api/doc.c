@@ -24,7 +24,7 @@
 #include "config/config.h"
 #include "util/log.h"
 
-/* build/gen/api_doc.c */
+/* build/gen/embedded.c (scripts/embed-files.py) */
 extern const unsigned char doc_text_yaml[], doc_text_html[], doc_text_js[];
 extern const size_t doc_text_yaml_len, doc_text_html_len, doc_text_js_len;
 

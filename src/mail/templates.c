@@ -28,10 +28,10 @@ static const struct {
 	const char *name;
 	const char *data;
 } builtins[] = {
-	{ MAIL_TPL_ATTACHMENT_TXT, mail_tpl_att_txt },
-	{ MAIL_TPL_ATTACHMENT_HTML, mail_tpl_att_html },
-	{ MAIL_TPL_LINK_TXT, mail_tpl_link_txt },
-	{ MAIL_TPL_LINK_HTML, mail_tpl_link_html },
+	{ MAIL_TPL_ATTACHMENT_TXT, (const char *)mail_tpl_att_txt },
+	{ MAIL_TPL_ATTACHMENT_HTML, (const char *)mail_tpl_att_html },
+	{ MAIL_TPL_LINK_TXT, (const char *)mail_tpl_link_txt },
+	{ MAIL_TPL_LINK_HTML, (const char *)mail_tpl_link_html },
 };
 #define N_BUILTINS (sizeof(builtins) / sizeof(builtins[0]))
 

@@ -22,8 +22,10 @@ struct err;
 #define MAIL_TPL_LINK_TXT "mail_with_link.gotpl"
 #define MAIL_TPL_LINK_HTML "mail_with_link.gohtml"
 
-/* The built-in files (tpl_embed.c), NUL-terminated. */
-extern const char mail_tpl_att_txt[], mail_tpl_att_html[], mail_tpl_link_txt[],
+/* The built-in files (src/mail/tpl_files/, kept byte for byte as wg-portal's
+ * internal/app/mail/tpl_files/ and diffable against them; the link pair is ours, see
+ * docs/mail-and-webhooks.md), compiled in by scripts/embed-files.py, NUL-terminated. */
+extern const unsigned char mail_tpl_att_txt[], mail_tpl_att_html[], mail_tpl_link_txt[],
 	mail_tpl_link_html[];
 
 struct mail_templates;
