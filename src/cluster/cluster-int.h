@@ -42,6 +42,7 @@ struct cluster_state {
 	struct store_coord *co;      /* the coordinator thread's once it runs */
 	struct store_node self;
 	int sqlite_fd;               /* SQLite: the flock()ed database file, -1 = none */
+	struct db *mysql_claim;      /* MySQL/MariaDB: the connection holding the node lock */
 	bool startup_locked;
 
 	/* leadership */

@@ -359,7 +359,11 @@ int cluster_join(struct app *app, struct err *err)
 	int r;
 
 	if (!cluster_g.enabled) {
+		struct store_config sc = store_cfg(app->cfg);
+
 		(void)db_engine_parse(app->cfg->database.type, &e, NULL);
+		if (e == DB_MYSQL)
+			return store_claim_mysql(&sc, &cluster_g.mysql_claim, err);
 		return e == DB_SQLITE ? sqlite_claim(app->cfg->database.dsn, err) : 0;
 	}
 	r = store_coord_register(cluster_g.co, &cluster_g.self, err);
@@ -446,6 +450,10 @@ void cluster_stop(struct app *app)
 	if (cluster_g.sqlite_fd >= 0) {
 		close(cluster_g.sqlite_fd);
 		cluster_g.sqlite_fd = -1;
+	}
+	if (cluster_g.mysql_claim) {
+		db_close(cluster_g.mysql_claim);   /* the server releases the lock with it */
+		cluster_g.mysql_claim = NULL;
 	}
 }
 

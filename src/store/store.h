@@ -200,6 +200,12 @@ int store_peer_addr_conflict(struct store *st, const char *iface_id, const char 
 int store_address_owner(struct store *st, const char *addr, const char *except_peer_id,
 			char owner[static 128], struct err *err);
 
+/* MySQL/MariaDB serve one node (store_claim.c): holds a server lock named after the database on
+ * a connection of its own (*ret, kept open while the node runs; db_close releases it); -EBUSY
+ * naming database.dsn when another node holds it. */
+struct db;
+int store_claim_mysql(const struct store_config *c, struct db **ret, struct err *err);
+
 /* Users. list and find_by_email (case-insensitive) are ordered by identifier; peer_count is
  * computed. A user written with api_token set and api_token_hash empty gets the token's hash
  * stored (the clear token never is). NULL or "" password_hash / api_token_hash are stored as

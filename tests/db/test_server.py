@@ -126,6 +126,27 @@ def device_peers():
     return set(out.stdout.split())
 
 
+def second_node_refused(tmp):
+    """Only PostgreSQL coordinates nodes: a second wgportal on the same MariaDB database is
+    refused at start (it would act alone and write to the devices too), pointing to
+    PostgreSQL; the first keeps serving."""
+    with open(os.path.join(tmp, "config.yaml")) as f:
+        conf = f.read().replace(f"127.0.0.1:{PORT}", f"127.0.0.1:{PORT + 1}")
+    path = os.path.join(tmp, "config-second.yaml")
+    with open(path, "w") as f:
+        f.write(conf)
+    binary = os.path.join(ROOT, os.environ.get("WGPORTAL_BIN", "build/wgportal"))
+    try:
+        p = subprocess.run([binary, "--config", path], capture_output=True, text=True,
+                           timeout=60)
+        out, rc = p.stdout + p.stderr, p.returncode
+    except subprocess.TimeoutExpired as e:
+        out, rc = str(e.stdout or "") + str(e.stderr or ""), None
+    T.ok(rc not in (0, None) and "in use by another wgportal" in out
+         and "PostgreSQL" in out,
+         "a second node on the same MariaDB database is refused at start", (rc, out[-600:]))
+
+
 def main(ns):
     srv = dbservers.from_env()
     if srv is None:
@@ -143,6 +164,8 @@ def main(ns):
         body = dict(r.json() or {}, Identifier=IFACE)
         r = client.call("POST", "/api/v1/interface/new", body)
         T.eq(r.status, 200, "interface created before the outage")
+        if srv.engine == "mysql":
+            second_node_refused(tmp)
 
         outage = {}
 
