@@ -14,6 +14,7 @@ With SQLite (no server) it skips.
 """
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -225,6 +226,7 @@ def main(ns):
         d.check_end(T, "dbloss", secrets=(dbservers.PASSWORD, TOKEN))
     T.ok(re.search(r"info  database: SELECT .* FROM \S*users", d.log()) is not None,
          "database.debug: the statements are logged (text only: no secret above)")
+    shutil.rmtree(tmp, ignore_errors=True)
     return T.done()
 
 
