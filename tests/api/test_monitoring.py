@@ -14,6 +14,7 @@ Ports are ephemeral.
 """
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -460,6 +461,7 @@ def main(ns):
         for n in (na, nb):
             if n:
                 sh("ip", "netns", "del", n, check=False)
+        shutil.rmtree(tmp, ignore_errors=True)
     return T.done()
 
 
