@@ -21,7 +21,6 @@
 #include "backends/backend.h"
 #include "config/config.h"
 #include "core/app.h"
-#include "core/core.h"
 #include "model/peer.h"
 #include "store/store.h"
 #include "sync/sync.h"
@@ -109,11 +108,8 @@ static void apply_iface(struct app *app, const struct store_change *c)
 	err_clear(&e);
 	r = store_iface_get_settings(app->store, c->iface, &ifc, &e);
 	if (r == 0) {
-		err_clear(&e);
-		if (cluster_serves_iface(ifc) &&
-		    core_iface_sync_changed_elsewhere(app, c->iface, &e) < 0 && e.code != -ENOENT)
-			log_warn("cluster: interface '%s' (changed on another node): %s", c->iface,
-				 e.msg);
+		if (cluster_serves_iface(ifc))
+			sync_one(app, c->iface, "changed on another node");
 	} else if (r == -ENOENT && (ifc = iface_new()) != NULL &&
 		   str_set(&ifc->identifier, c->iface) == 0 &&
 		   str_set(&ifc->backend, c->backend) == 0 && str_set(&ifc->node, c->node) == 0 &&

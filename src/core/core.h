@@ -37,11 +37,6 @@ int core_iface_create(struct app *app, struct iface *ifc, struct err *err);
  * stored record (the API keeps create_default_peer when the body does not carry it). */
 int core_iface_update(struct app *app, const char *id, struct iface *ifc, struct err *err);
 int core_iface_delete(struct app *app, const char *id, struct err *err);
-/* Brings this node's device of interface id in line with a change another node stored, and
- * runs the hooks of an enabled-state change here, on the interface's host (compared with the
- * device's link state; a failing hook is logged: the change is stored already). Nothing when
- * another node serves id. */
-int core_iface_sync_changed_elsewhere(struct app *app, const char *id, struct err *err);
 
 /* Peers (spec 3.3 - 3.6). */
 int core_peer_prepare(struct app *app, const char *iface_id, const char *caller,

@@ -251,47 +251,6 @@ static bool device_exists(const struct iface *ifc)
 	return found;
 }
 
-/* Whether this node's device of ifc is up: the enabled state it had before a change that
- * another node stored (that node could not run the hooks: they belong to this host). */
-static bool device_up(struct backend *be, const struct iface *ifc)
-{
-	struct dev_iface d;
-	bool up;
-
-	up = backend_get_iface(be, ifc->identifier, &d, NULL) == 0 && d.up;
-	dev_iface_release(&d);
-	return up;
-}
-
-int core_iface_sync_changed_elsewhere(struct app *app, const char *id, struct err *err)
-{
-	struct iface *ifc = NULL;
-	struct backend *be;
-	bool was_enabled = false;
-	int r;
-
-	pthread_mutex_lock(&app->write_lock);
-	r = store_iface_get_settings(app->store, id, &ifc, err);
-	if (r < 0 || !cluster_serves_iface(ifc))
-		goto unlock;
-	be = backend_find(ifc->backend);
-	if (be && hooks_allowed(ifc))
-		was_enabled = device_up(be, ifc);
-	/* the change is stored already: a failing Pre hook can only be reported */
-	if (run_state_hooks(app, ifc, was_enabled, false, err) < 0)
-		log_warn("interface '%s' (changed on another node): %s", id, err->msg);
-	err_clear(err);
-	r = sync_iface(app, id, err);
-	if (r == 0 && run_state_hooks(app, ifc, was_enabled, true, err) < 0) {
-		log_warn("interface '%s' (changed on another node): %s", id, err->msg);
-		err_clear(err);
-	}
-unlock:
-	pthread_mutex_unlock(&app->write_lock);
-	iface_free(ifc);
-	return r;
-}
-
 int core_iface_create(struct app *app, struct iface *ifc, struct err *err)
 {
 	struct iface *have = NULL;

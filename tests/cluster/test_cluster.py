@@ -185,36 +185,6 @@ def sec_local():
     T.ok(r.status == 200 and (r.json() or {}).get("Node") == a,
          f"an update through {b} keeps it {a}'s", r)
 
-    # hooks belong to the interface's host: a state change made through b runs them on a, in
-    # a's namespace (each hook records where it ran)
-    log = os.path.join(L.tmp, "hooks.log")
-
-    def hook(name):
-        return f"echo {name}:%i:$(ip netns identify $$) >> {log}"
-
-    def lines():
-        try:
-            with open(log) as f:
-                return f.read().split()
-        except OSError:
-            return []
-    cur = L.node(b).api("GET", "/interface/by-id/" + q(iface)).json() or {}
-    cur.update(PreUp=hook("PreUp"), PostUp=hook("PostUp"), PreDown=hook("PreDown"),
-               PostDown=hook("PostDown"))
-    r = L.node(b).api("PUT", "/interface/by-id/" + q(iface), cur)
-    T.ok(r.status == 200, f"hooks set through {b}", r)
-    r = L.node(b).api("PUT", "/interface/by-id/" + q(iface), dict(cur, Disabled=True))
-    ns_a = L.node(a).ns
-    T.ok(r.status == 200 and wait(lambda: lines() == [f"PreDown:{iface}:{ns_a}",
-                                                      f"PostDown:{iface}:{ns_a}"], 10),
-         f"disabled through {b}: PreDown and PostDown run on {a}, in its namespace", lines())
-    r = L.node(b).api("PUT", "/interface/by-id/" + q(iface), dict(cur, Disabled=False))
-    T.ok(r.status == 200 and wait(lambda: lines()[2:] == [f"PreUp:{iface}:{ns_a}",
-                                                          f"PostUp:{iface}:{ns_a}"], 10),
-         f"enabled again through {b}: PreUp and PostUp run on {a}", lines())
-    T.ok(wait(lambda: peer["PublicKey"] in (L.wg_peers(a, iface) or []), 10),
-         f"... and its peer is back on {a}'s device")
-
 
 def sec_shared_state():
     L = lab()
